@@ -1,0 +1,15 @@
+// The ABI of rnn-wasm: pure kernels over linear memory (pointers, sizes, scalars).
+// Memory layout is decided on the TypeScript side; nothing here allocates.
+export { packedSize, packB, gemmPacked, gemm } from './gemm';
+export { tanhArray, sigmoidArray, expArray } from './simd-math';
+export { broadcastBias, addColumnSums } from './rows';
+export { rnnForward, rnnBackward } from './rnn';
+export { denseForward, denseBackward } from './dense';
+export { embeddingForward, embeddingBackward } from './embedding';
+export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, mseForward, mseBackward } from './loss';
+export { sgdStep, adamStep, sumSquares, scaleInPlace, hasNonFinite } from './optim';
+
+/** First free byte after the module's static data: where the TypeScript planner starts. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,87 @@
+// Turns batch-major arrays of variable-length sequences into the time-major,
+// padded layout the kernels use ([T][B], row t·B + b), validating as it goes.
+import { EmptySequenceError, LabelError, SequenceTooLongError, ShapeError, TokenIdError } from '../errors.js';
+
+export interface PackedSequences {
+  /** Padded length (the longest sequence). */
+  T: number;
+  /** Number of sequences. */
+  B: number;
+  /** Valid steps per sequence. */
+  lengths: Int32Array;
+  /** Token ids, time-major [T][B]; padded steps hold 0 (any valid id: they get no gradient). */
+  ids: Int32Array;
+}
+
+/** Checks a batch of token-id sequences and packs it time-major. */
+export function packTokenSequences(inputs: unknown, vocabSize: number, maxLength: number, what = 'inputs'): PackedSequences {
+  if (!Array.isArray(inputs)) throw new ShapeError(`${what} must be an array of sequences (arrays of token ids), got ${describe(inputs)}`);
+  const B = inputs.length;
+  if (B === 0) throw new EmptySequenceError(`${what} is an empty batch: expected at least one sequence`);
+  let T = 0;
+  for (let b = 0; b < B; b++) {
+    const s = inputs[b];
+    if (!isSequence(s)) throw new ShapeError(`${what}[${b}] must be an array of token ids, got ${describe(s)}`);
+    if (s.length === 0) throw new EmptySequenceError(`${what}[${b}] is an empty sequence: every sequence needs at least one step`);
+    if (s.length > maxLength) throw new SequenceTooLongError(`${what}[${b}] has ${s.length} steps, more than the model's maxLength of ${maxLength}`);
+    T = Math.max(T, s.length);
+  }
+  const lengths = new Int32Array(B);
+  const ids = new Int32Array(T * B);
+  for (let b = 0; b < B; b++) {
+    const s = inputs[b] as ArrayLike<number>;
+    lengths[b] = s.length;
+    for (let t = 0; t < s.length; t++) {
+      const id = s[t];
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+        throw new TokenIdError(`${what}[${b}][${t}] = ${String(id)} is not a valid token id: expected an integer in [0, ${vocabSize})`);
+      }
+      ids[t * B + b] = id;
+    }
+  }
+  return { T, B, lengths, ids };
+}
+
+/** Per-step labels aligned with the inputs, time-major; padded steps get -1 (ignored by the loss). */
+export function packStepLabels(targets: unknown, packed: PackedSequences, numClasses: number): Int32Array {
+  const { T, B, lengths } = packed;
+  if (!Array.isArray(targets) || targets.length !== B) {
+    throw new ShapeError(`targets must be an array of ${B} label sequences (one per input sequence), got ${describe(targets)}`);
+  }
+  const out = new Int32Array(T * B).fill(-1);
+  for (let b = 0; b < B; b++) {
+    const s = targets[b];
+    if (!isSequence(s) || s.length !== lengths[b]) {
+      throw new ShapeError(`targets[${b}] must have one label per input step (${lengths[b]}), got ${describe(s)}`);
+    }
+    for (let t = 0; t < s.length; t++) out[t * B + b] = checkLabel(s[t], numClasses, `targets[${b}][${t}]`);
+  }
+  return out;
+}
+
+/** One label per sequence. */
+export function packSequenceLabels(targets: unknown, B: number, numClasses: number): Int32Array {
+  if (!isSequence(targets) || targets.length !== B) {
+    throw new ShapeError(`targets must be an array of ${B} class labels (one per input sequence), got ${describe(targets)}`);
+  }
+  const out = new Int32Array(B);
+  for (let b = 0; b < B; b++) out[b] = checkLabel(targets[b], numClasses, `targets[${b}]`);
+  return out;
+}
+
+function checkLabel(v: unknown, numClasses: number, where: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= numClasses) {
+    throw new LabelError(`${where} = ${String(v)} is not a valid class label: expected an integer in [0, ${numClasses})`);
+  }
+  return v;
+}
+
+function isSequence(s: unknown): s is ArrayLike<number> {
+  return Array.isArray(s) || ArrayBuffer.isView(s);
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
+  return v === null ? 'null' : typeof v;
+}

@@ -1,0 +1,59 @@
+// Typed errors: every public entry point reports bad input with one of these, naming
+// what was wrong and what was expected, before any kernel runs.
+
+export type ErrorCode =
+  | 'SHAPE'
+  | 'TOKEN_ID'
+  | 'LABEL'
+  | 'NON_FINITE'
+  | 'EMPTY_SEQUENCE'
+  | 'SEQUENCE_TOO_LONG'
+  | 'CONFIG'
+  | 'WASM_LOAD';
+
+export class RnnWasmError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An array has the wrong length or nesting for the shape the call expects. */
+export class ShapeError extends RnnWasmError {
+  constructor(message: string) { super('SHAPE', message); }
+}
+
+/** A token id is not an integer in [0, vocabSize). */
+export class TokenIdError extends RnnWasmError {
+  constructor(message: string) { super('TOKEN_ID', message); }
+}
+
+/** A class label is not an integer in [0, numClasses). */
+export class LabelError extends RnnWasmError {
+  constructor(message: string) { super('LABEL', message); }
+}
+
+/** A NaN or ±Infinity in inputs, weights or a loss. */
+export class NonFiniteError extends RnnWasmError {
+  constructor(message: string) { super('NON_FINITE', message); }
+}
+
+/** A batch with no sequences, or a sequence with no steps. */
+export class EmptySequenceError extends RnnWasmError {
+  constructor(message: string) { super('EMPTY_SEQUENCE', message); }
+}
+
+/** A sequence longer than the model's configured maxLength. */
+export class SequenceTooLongError extends RnnWasmError {
+  constructor(message: string) { super('SEQUENCE_TOO_LONG', message); }
+}
+
+/** An invalid model or optimizer configuration. */
+export class ConfigError extends RnnWasmError {
+  constructor(message: string) { super('CONFIG', message); }
+}
+
+/** The WebAssembly module could not be compiled or instantiated. */
+export class WasmLoadError extends RnnWasmError {
+  constructor(message: string) { super('WASM_LOAD', message); }
+}

@@ -1,0 +1,11 @@
+// rnn-wasm: recurrent neural networks on WebAssembly SIMD.
+export { loadRuntime, loadRuntimeSync, embeddedWasmBytes, type LoadOptions } from './runtime/load.js';
+export { Runtime } from './runtime/runtime.js';
+export type { Kernels } from './runtime/kernels.js';
+export { MemoryPlanner, Region } from './runtime/memory-planner.js';
+export { RnnModel, type RnnModelConfig, type SequenceBatch, type StepOptions, type StepResult } from './model/rnn-model.js';
+export type { StateDict, ParameterEntry } from './model/parameter-table.js';
+export { packTokenSequences, packStepLabels, packSequenceLabels, type PackedSequences } from './data/pack.js';
+export * as optim from './optim/index.js';
+export { Rng } from './random.js';
+export * from './errors.js';

@@ -1,0 +1,39 @@
+import { Optimizer, requireFinite } from './optimizer.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Region } from '../runtime/memory-planner.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+/**
+ * Adam with torch.optim.Adam's semantics and defaults (lr 1e-3, betas (0.9, 0.999),
+ * eps 1e-8, L2 weight decay added to the gradient); decoupled = true is AdamW.
+ */
+export class Adam extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  protected readonly stateSlots = 2;
+
+  constructor(o: AdamOptions = {}, readonly decoupled = false) {
+    super(o.lr ?? 1e-3);
+    [this.beta1, this.beta2] = o.betas ?? [0.9, 0.999];
+    this.eps = o.eps ?? 1e-8;
+    this.weightDecay = o.weightDecay ?? (decoupled ? 1e-2 : 0);
+    requireFinite('betas[0]', this.beta1, 0, 1);
+    requireFinite('betas[1]', this.beta2, 0, 1);
+    requireFinite('eps', this.eps, 0);
+    requireFinite('weightDecay', this.weightDecay, 0);
+  }
+
+  protected update(rt: Runtime, params: Region, grads: Region, [m, v]: Region[]): void {
+    const t = this.stepCount;
+    rt.kernels.adamStep(params.ptr, grads.ptr, m.ptr, v.ptr, params.length, this.lr, this.beta1, this.beta2,
+      this.eps, this.weightDecay, this.decoupled ? 1 : 0, 1 - this.beta1 ** t, Math.sqrt(1 - this.beta2 ** t));
+  }
+}

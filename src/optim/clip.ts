@@ -1,0 +1,19 @@
+import type { Runtime } from '../runtime/runtime.js';
+import type { Region } from '../runtime/memory-planner.js';
+
+/** Global L2 norm of a gradient buffer (accumulated in f64). */
+export function gradNorm(rt: Runtime, grads: Region): number {
+  return Math.sqrt(rt.kernels.sumSquares(grads.ptr, grads.length));
+}
+
+/**
+ * Scales grads so their global norm is at most maxNorm, as
+ * torch.nn.utils.clip_grad_norm_ does (coefficient maxNorm / (norm + 1e-6)).
+ * Returns the norm before clipping.
+ */
+export function clipGradNorm(rt: Runtime, grads: Region, maxNorm: number): number {
+  const norm = gradNorm(rt, grads);
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef < 1) rt.kernels.scaleInPlace(grads.ptr, grads.length, coef);
+  return norm;
+}

@@ -1,0 +1,46 @@
+// An optimizer updates one model's flat parameter buffer from its parallel gradient
+// buffer in one kernel pass. Its state (moments) is laid out like the parameters and
+// allocated on the first step.
+import type { Runtime } from '../runtime/runtime.js';
+import type { Region } from '../runtime/memory-planner.js';
+import { ConfigError } from '../errors.js';
+
+export abstract class Optimizer {
+  /** Number of steps taken. */
+  stepCount = 0;
+  private bound?: { rt: Runtime; params: Region; state: Region[] };
+
+  constructor(public lr: number) {
+    requireFinite('lr', lr, 0);
+  }
+
+  /** Moments per parameter (SGD with momentum: 1, Adam: 2). */
+  protected abstract readonly stateSlots: number;
+
+  /** Runs the update kernel; state holds stateSlots regions the size of params. */
+  protected abstract update(rt: Runtime, params: Region, grads: Region, state: Region[]): void;
+
+  step(rt: Runtime, params: Region, grads: Region): void {
+    if (!this.bound) {
+      const state = Array.from({ length: this.stateSlots }, () => rt.planner.alloc(params.length));
+      this.bound = { rt, params, state };
+    } else if (this.bound.params !== params) {
+      throw new ConfigError('this optimizer is already bound to another model\'s parameters: create one optimizer per model');
+    }
+    this.stepCount++;
+    this.update(rt, params, grads, this.bound.state);
+  }
+
+  /** Frees the optimizer state. */
+  dispose(): void {
+    if (this.bound) for (const r of this.bound.state) this.bound.rt.planner.release(r);
+    this.bound = undefined;
+  }
+}
+
+export function requireFinite(name: string, v: number, min: number, max = Infinity, minOpen = false): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (minOpen && v === min)) {
+    const range = `${minOpen ? '(' : '['}${min}, ${max === Infinity ? '∞)' : max + ']'}`;
+    throw new ConfigError(`${name} = ${String(v)} is invalid: expected a finite number in ${range}`);
+  }
+}

@@ -1,0 +1,41 @@
+import { Optimizer, requireFinite } from './optimizer.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Region } from '../runtime/memory-planner.js';
+import { ConfigError } from '../errors.js';
+
+export interface SgdOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+/** Stochastic gradient descent with torch.optim.SGD's semantics and defaults. */
+export class Sgd extends Optimizer {
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+  protected readonly stateSlots: number;
+
+  constructor(o: SgdOptions) {
+    super(o.lr);
+    this.momentum = o.momentum ?? 0;
+    this.dampening = o.dampening ?? 0;
+    this.nesterov = o.nesterov ?? false;
+    this.weightDecay = o.weightDecay ?? 0;
+    requireFinite('momentum', this.momentum, 0);
+    requireFinite('dampening', this.dampening, 0, 1);
+    requireFinite('weightDecay', this.weightDecay, 0);
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
+      throw new ConfigError('nesterov momentum requires momentum > 0 and dampening = 0');
+    }
+    this.stateSlots = this.momentum > 0 ? 1 : 0;
+  }
+
+  protected update(rt: Runtime, params: Region, grads: Region, state: Region[]): void {
+    rt.kernels.sgdStep(params.ptr, grads.ptr, state[0]?.ptr ?? 0, params.length, this.lr, this.momentum,
+      this.dampening, this.weightDecay, this.nesterov ? 1 : 0, this.stepCount === 1 ? 1 : 0);
+  }
+}

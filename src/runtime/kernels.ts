@@ -1,0 +1,41 @@
+// The wasm ABI (assembly/index.ts) as TypeScript sees it: pointers are byte offsets
+// into the module's memory, flags are 0/1.
+type Ptr = number;
+
+export interface Kernels {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): Ptr;
+  packedSize(K: number, N: number): number;
+  packB(b: Ptr, ldb: number, K: number, N: number, transB: number, dst: Ptr): void;
+  gemmPacked(M: number, N: number, K: number, a: Ptr, sai: number, sak: number,
+             bPacked: Ptr, c: Ptr, ldc: number, accumulate: number): void;
+  gemm(transA: number, transB: number, M: number, N: number, K: number, a: Ptr, lda: number,
+       b: Ptr, ldb: number, c: Ptr, ldc: number, accumulate: number, scratch: Ptr): void;
+  tanhArray(x: Ptr, y: Ptr, n: number): void;
+  sigmoidArray(x: Ptr, y: Ptr, n: number): void;
+  expArray(x: Ptr, y: Ptr, n: number): void;
+  broadcastBias(dst: Ptr, rows: number, cols: number, b1: Ptr, b2: Ptr): void;
+  addColumnSums(src: Ptr, rows: number, cols: number, dst: Ptr): void;
+  rnnForward(T: number, B: number, I: number, H: number, x: Ptr, wihPacked: Ptr, whhPacked: Ptr,
+             bih: Ptr, bhh: Ptr, h0: Ptr, lengths: Ptr, act: number, hs: Ptr): void;
+  rnnBackward(T: number, B: number, I: number, H: number, x: Ptr, wihPackedNN: Ptr, whhPackedNN: Ptr,
+              h0: Ptr, lengths: Ptr, act: number, hs: Ptr, dhs: Ptr, dhLast: Ptr,
+              dx: Ptr, dwih: Ptr, dwhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr,
+              dz: Ptr, dhCur: Ptr, carry: Ptr, packScratch: Ptr): void;
+  denseForward(R: number, In: number, Out: number, x: Ptr, wPacked: Ptr, b: Ptr, y: Ptr): void;
+  denseBackward(R: number, In: number, Out: number, x: Ptr, wPackedNN: Ptr, dy: Ptr,
+                dx: Ptr, accumulateDx: number, dw: Ptr, db: Ptr, packScratch: Ptr): void;
+  embeddingForward(ids: Ptr, R: number, D: number, table: Ptr, out: Ptr): void;
+  embeddingBackward(ids: Ptr, R: number, D: number, dout: Ptr, dtable: Ptr): void;
+  softmaxCrossEntropyForward(R: number, C: number, logits: Ptr, targets: Ptr, probs: Ptr): number;
+  softmaxCrossEntropyBackward(R: number, C: number, probs: Ptr, targets: Ptr, scale: number, dlogits: Ptr): void;
+  mseForward(R: number, C: number, y: Ptr, target: Ptr, mask: Ptr): number;
+  mseBackward(R: number, C: number, y: Ptr, target: Ptr, mask: Ptr, scale: number, dy: Ptr): void;
+  sgdStep(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, dampening: number,
+          weightDecay: number, nesterov: number, first: number): void;
+  adamStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number,
+           eps: number, weightDecay: number, decoupled: number, bc1: number, bc2Sqrt: number): void;
+  sumSquares(x: Ptr, n: number): number;
+  scaleInPlace(x: Ptr, n: number, s: number): void;
+  hasNonFinite(x: Ptr, n: number): number;
+}

@@ -1,0 +1,74 @@
+// Instantiates the kernel module: the embedded bytes by default, or a caller-supplied
+// WebAssembly.Module (edge runtimes that forbid compiling from bytes import the
+// precompiled dist/wasm/rnn-simd.wasm) or raw bytes.
+import { WASM_SIMD_BASE64 } from './wasm-bytes.generated.js';
+import { Runtime } from './runtime.js';
+import { WasmLoadError } from '../errors.js';
+
+export interface LoadOptions {
+  /** A compiled module, or the bytes of rnn-simd.wasm. Default: the embedded module. */
+  module?: WebAssembly.Module | ArrayBuffer | Uint8Array;
+}
+
+const imports = {
+  env: {
+    abort(): never {
+      throw new WasmLoadError('rnn-wasm kernel aborted (a kernel was called with arguments its caller should have rejected)');
+    },
+  },
+};
+
+let embedded: Uint8Array | undefined;
+
+/** The embedded wasm bytes (decoded once). */
+export function embeddedWasmBytes(): Uint8Array {
+  if (!embedded) {
+    const bin = atob(WASM_SIMD_BASE64);
+    embedded = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) embedded[i] = bin.charCodeAt(i);
+  }
+  return embedded;
+}
+
+function checkSimd(): void {
+  // Smallest module using a v128 instruction: (func (result v128) v128.const 0).
+  const probe = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+  ]);
+  if (!WebAssembly.validate(probe)) {
+    throw new WasmLoadError('this JavaScript engine does not support WebAssembly SIMD (v128), which rnn-wasm requires (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4)');
+  }
+}
+
+function wrap(e: unknown): never {
+  if (e instanceof WasmLoadError) throw e;
+  throw new WasmLoadError(`could not instantiate the rnn-wasm kernel module: ${(e as Error).message}`);
+}
+
+/** Loads the kernels asynchronously (works in browsers, workers, Node, Deno, Bun). */
+export async function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
+  checkSimd();
+  try {
+    const src = options.module ?? embeddedWasmBytes();
+    const module = src instanceof WebAssembly.Module ? src : await WebAssembly.compile(src as BufferSource);
+    return new Runtime(await WebAssembly.instantiate(module, imports));
+  } catch (e) {
+    return wrap(e);
+  }
+}
+
+/**
+ * Loads the kernels synchronously. Fine in Node, Deno, Bun and workers; browsers
+ * refuse synchronous compilation of modules over 4 KB on the main thread.
+ */
+export function loadRuntimeSync(options: LoadOptions = {}): Runtime {
+  checkSimd();
+  try {
+    const src = options.module ?? embeddedWasmBytes();
+    const module = src instanceof WebAssembly.Module ? src : new WebAssembly.Module(src as BufferSource);
+    return new Runtime(new WebAssembly.Instance(module, imports));
+  } catch (e) {
+    return wrap(e);
+  }
+}

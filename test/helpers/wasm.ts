@@ -1,0 +1,28 @@
+// Moving test data in and out of the kernels' linear memory.
+import { loadRuntimeSync, type Runtime, type Region } from '../../src/index.js';
+
+let shared: Runtime | undefined;
+export function runtime(): Runtime {
+  return (shared ??= loadRuntimeSync());
+}
+
+export function putF32(rt: Runtime, data: ArrayLike<number>): Region {
+  const r = rt.planner.alloc(data.length);
+  r.f32().set(data);
+  return r;
+}
+
+export function putI32(rt: Runtime, data: ArrayLike<number>): Region {
+  const r = rt.planner.alloc(data.length);
+  r.i32().set(data);
+  return r;
+}
+
+export function zeros(rt: Runtime, n: number): Region {
+  return rt.planner.alloc(n);
+}
+
+/** A float64 copy of the first n floats (default: all). */
+export function read(r: Region, n = r.length): Float64Array {
+  return Float64Array.from(r.f32().subarray(0, n));
+}
