@@ -9,3 +9,5 @@ export { packTokenSequences, packStepLabels, packSequenceLabels, type PackedSequ
 export * as optim from './optim/index.js';
 export { Rng } from './random.js';
 export * from './errors.js';
+export { Vocabulary } from './data/vocabulary.js';
+export { toyPosCorpus, type TaggedSentence } from './data/toy-pos.js';
