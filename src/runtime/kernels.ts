@@ -22,6 +22,21 @@ export interface Kernels {
               h0: Ptr, lengths: Ptr, act: number, hs: Ptr, dhs: Ptr, dhLast: Ptr,
               dx: Ptr, dwih: Ptr, dwhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr,
               dz: Ptr, dhCur: Ptr, carry: Ptr, packScratch: Ptr): void;
+  lstmForward(T: number, B: number, I: number, H: number, x: Ptr, wihPacked: Ptr, whhPacked: Ptr,
+              bih: Ptr, bhh: Ptr, h0: Ptr, c0: Ptr, lengths: Ptr, gates: Ptr, cs: Ptr, hs: Ptr): void;
+  lstmBackward(T: number, B: number, I: number, H: number, x: Ptr, wihPackedNN: Ptr, whhPackedNN: Ptr,
+               h0: Ptr, c0: Ptr, lengths: Ptr, gates: Ptr, cs: Ptr, hs: Ptr, dhs: Ptr, dhLast: Ptr, dcLast: Ptr,
+               dx: Ptr, dwih: Ptr, dwhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr,
+               dz: Ptr, dhCur: Ptr, carryH: Ptr, carryC: Ptr, packScratch: Ptr): void;
+  gruForward(T: number, B: number, I: number, H: number, x: Ptr, wihPacked: Ptr, whhRZPacked: Ptr, whhNPacked: Ptr,
+             bih: Ptr, bhh: Ptr, h0: Ptr, lengths: Ptr, resetBefore: number, gates: Ptr, saved: Ptr, hs: Ptr, hg: Ptr): void;
+  gruBackward(T: number, B: number, I: number, H: number, x: Ptr, wihPackedNN: Ptr, whhRZPackedNN: Ptr, whhNPackedNN: Ptr,
+              h0: Ptr, lengths: Ptr, resetBefore: number, gates: Ptr, saved: Ptr, hs: Ptr, dhs: Ptr, dhLast: Ptr,
+              dx: Ptr, dwih: Ptr, dwhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr,
+              dxg: Ptr, dhg: Ptr, dhCur: Ptr, carry: Ptr, drh: Ptr, packScratch: Ptr): void;
+  gatherSteps(src: Ptr, srcStride: number, dst: Ptr, dstStride: number, width: number, T: number, B: number,
+              lengths: Ptr, reverse: number, scale: number, accumulate: number): void;
+  multiplyInPlace(x: Ptr, m: Ptr, n: number): void;
   denseForward(R: number, In: number, Out: number, x: Ptr, wPacked: Ptr, b: Ptr, y: Ptr): void;
   denseBackward(R: number, In: number, Out: number, x: Ptr, wPackedNN: Ptr, dy: Ptr,
                 dx: Ptr, accumulateDx: number, dw: Ptr, db: Ptr, packScratch: Ptr): void;

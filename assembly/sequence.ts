@@ -1,0 +1,53 @@
+// Moving per-step rows between the layouts of a recurrent stack, honouring lengths:
+// reversing each sequence within its own length (the backward direction of a
+// bidirectional layer), writing a direction's output into its columns of the layer
+// output, and the same moves for the gradients.
+
+/**
+ * For every step t and row b: dst[t][b] (+)= scale · src[s][b] with s = t, or
+ * s = lengths[b] − 1 − t when reverse, over `width` floats; rows with t ≥ lengths[b]
+ * get 0 (or are left alone when accumulating). Strides are in floats, so src and dst
+ * may be column slices of wider rows. src and dst must not overlap.
+ */
+export function gatherSteps(src: usize, srcStride: i32, dst: usize, dstStride: i32, width: i32,
+                            T: i32, B: i32, lengths: usize, reverse: i32, scale: f32, accumulate: i32): void {
+  const sv = f32x4.splat(scale);
+  const wBytes = <usize>width << 2;
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const len = load<i32>(lengths + (<usize>b << 2));
+      const d = dst + (<usize>(t * B + b) * <usize>dstStride << 2);
+      if (t >= len) {
+        if (!accumulate) memory.fill(d, 0, wBytes);
+        continue;
+      }
+      const s = src + (<usize>((reverse ? len - 1 - t : t) * B + b) * <usize>srcStride << 2);
+      let j = 0;
+      for (; j + 4 <= width; j += 4) {
+        const o = <usize>j << 2;
+        let v = f32x4.mul(v128.load(s + o), sv);
+        if (accumulate) v = f32x4.add(v, v128.load(d + o));
+        v128.store(d + o, v);
+      }
+      for (; j < width; j++) {
+        const o = <usize>j << 2;
+        let v = load<f32>(s + o) * scale;
+        if (accumulate) v += load<f32>(d + o);
+        store<f32>(d + o, v);
+      }
+    }
+  }
+}
+
+/** x ⊙= m over n floats (dropout forward with a pre-scaled keep mask, and its backward). */
+export function multiplyInPlace(x: usize, m: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(x + o, f32x4.mul(v128.load(x + o), v128.load(m + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(x + o, load<f32>(x + o) * load<f32>(m + o));
+  }
+}

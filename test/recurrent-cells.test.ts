@@ -1,0 +1,138 @@
+// LSTM and GRU kernels (WASM, f32) against the float64 references: the forward
+// outputs directly, every gradient against central differences of the reference
+// forward. Masked rows, initial states, odd sizes, per-step and final-state losses.
+import { describe, it } from 'vitest';
+import { lstmForwardRef } from './reference/lstm.js';
+import { gruForwardRef } from './reference/gru.js';
+import type { RnnDims } from './reference/rnn.js';
+import { numericalGradient } from './reference/gradcheck.js';
+import { expectClose, testRng } from './helpers/arrays.js';
+import { putF32, putI32, read, runtime, zeros } from './helpers/wasm.js';
+import type { Region } from '../src/index.js';
+
+const rt = runtime();
+const k = rt.kernels;
+const FWD = [1e-4, 2e-6] as const;
+const BWD = [2e-4, 2e-5] as const;
+
+interface Case extends RnnDims { lengths?: number[]; h0: boolean; perStep: boolean; last: boolean }
+const cases: Case[] = [
+  { T: 1, B: 1, I: 1, H: 1, h0: false, perStep: true, last: false },
+  { T: 4, B: 2, I: 4, H: 8, h0: false, perStep: true, last: false },
+  { T: 5, B: 3, I: 7, H: 6, lengths: [5, 2, 4], h0: true, perStep: true, last: true },
+  { T: 6, B: 4, I: 5, H: 9, lengths: [1, 6, 3, 2], h0: true, perStep: false, last: true },
+  { T: 7, B: 5, I: 9, H: 17, lengths: [7, 7, 4, 1, 5], h0: true, perStep: true, last: true },
+];
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
+const name = (c: Case) => `T=${c.T} B=${c.B} I=${c.I} H=${c.H}${c.lengths ? ' masked' : ''}${c.h0 ? ' +initial state' : ''}` +
+  `${c.perStep ? ' per-step loss' : ''}${c.last ? ' final-state loss' : ''}`;
+
+function packed(src: Region, rowOffset: number, ld: number, K: number, N: number, trans: number): Region {
+  const r = zeros(rt, k.packedSize(K, N));
+  k.packB(src.at(rowOffset * ld), ld, K, N, trans, r.ptr);
+  return r;
+}
+
+function setup(c: Case, G: number, seed: number) {
+  const { T, B, I, H } = c;
+  const rng = testRng(seed);
+  const s = 1 / Math.sqrt(H);
+  return {
+    lengths: c.lengths ?? Array(B).fill(T),
+    x: rng.array(T * B * I),
+    w: { wih: rng.array(G * H * I, s), whh: rng.array(G * H * H, s), bih: rng.array(G * H, s), bhh: rng.array(G * H, s) },
+    h0: c.h0 ? rng.array(B * H) : null,
+    c0: c.h0 ? rng.array(B * H) : null,
+    dhs: c.perStep ? rng.array(T * B * H) : null,
+    dhLast: c.last ? rng.array(B * H) : null,
+    dcLast: c.last ? rng.array(B * H) : null,
+  };
+}
+
+describe('LSTM kernel vs float64 reference', () => {
+  for (const c of cases) {
+    it(name(c), () => {
+      const { T, B, I, H } = c;
+      const G = 4 * H;
+      const d = setup(c, 4, T * 13 + I * 5 + H);
+      const ref = () => lstmForwardRef(c, d.x, d.w, d.h0, d.c0, d.lengths);
+      const loss = () => {
+        const f = ref();
+        const last = (T - 1) * B * H;
+        return (d.dhs ? dot(d.dhs, f.hs) : 0) + (d.dhLast ? dot(d.dhLast, f.hs.subarray(last)) : 0) +
+          (d.dcLast ? dot(d.dcLast, f.cs.subarray(last)) : 0);
+      };
+      const X = putF32(rt, d.x), L = putI32(rt, d.lengths);
+      const Wih = putF32(rt, d.w.wih), Whh = putF32(rt, d.w.whh), Bih = putF32(rt, d.w.bih), Bhh = putF32(rt, d.w.bhh);
+      const H0 = d.h0 ? putF32(rt, d.h0) : null, C0 = d.c0 ? putF32(rt, d.c0) : null;
+      const gates = zeros(rt, T * B * G), CS = zeros(rt, T * B * H), HS = zeros(rt, T * B * H);
+      k.lstmForward(T, B, I, H, X.ptr, packed(Wih, 0, I, I, G, 1).ptr, packed(Whh, 0, H, H, G, 1).ptr, Bih.ptr, Bhh.ptr,
+        H0?.ptr ?? 0, C0?.ptr ?? 0, L.ptr, gates.ptr, CS.ptr, HS.ptr);
+      const f = ref();
+      expectClose(read(HS), f.hs, ...FWD, 'h');
+      expectClose(read(CS), f.cs, ...FWD, 'c');
+
+      const DX = zeros(rt, T * B * I), DWih = zeros(rt, G * I), DWhh = zeros(rt, G * H), DBih = zeros(rt, G), DBhh = zeros(rt, G);
+      const DH0 = zeros(rt, B * H), DC0 = zeros(rt, B * H);
+      k.lstmBackward(T, B, I, H, X.ptr, packed(Wih, 0, I, G, I, 0).ptr, packed(Whh, 0, H, G, H, 0).ptr,
+        H0?.ptr ?? 0, C0?.ptr ?? 0, L.ptr, gates.ptr, CS.ptr, HS.ptr,
+        d.dhs ? putF32(rt, d.dhs).ptr : 0, d.dhLast ? putF32(rt, d.dhLast).ptr : 0, d.dcLast ? putF32(rt, d.dcLast).ptr : 0,
+        DX.ptr, DWih.ptr, DWhh.ptr, DBih.ptr, DBhh.ptr, DH0.ptr, DC0.ptr,
+        zeros(rt, T * B * G).ptr, zeros(rt, B * H).ptr, zeros(rt, B * H).ptr, zeros(rt, B * H).ptr,
+        zeros(rt, k.packedSize(T * B, Math.max(I, H))).ptr);
+      expectClose(read(DX), numericalGradient(loss, d.x), ...BWD, 'dx');
+      expectClose(read(DWih), numericalGradient(loss, d.w.wih), ...BWD, 'dW_ih');
+      expectClose(read(DWhh), numericalGradient(loss, d.w.whh), ...BWD, 'dW_hh');
+      expectClose(read(DBih), numericalGradient(loss, d.w.bih), ...BWD, 'db_ih');
+      expectClose(read(DBhh), numericalGradient(loss, d.w.bhh), ...BWD, 'db_hh');
+      if (d.h0) expectClose(read(DH0), numericalGradient(loss, d.h0), ...BWD, 'dh0');
+      if (d.c0) expectClose(read(DC0), numericalGradient(loss, d.c0), ...BWD, 'dc0');
+    });
+  }
+});
+
+for (const resetBefore of [false, true]) {
+  describe(`GRU kernel (reset ${resetBefore ? 'before' : 'after'} the recurrent product) vs float64 reference`, () => {
+    for (const c of cases) {
+      it(name(c), () => {
+        const { T, B, I, H } = c;
+        const G = 3 * H;
+        const d = setup(c, 3, T * 17 + I * 3 + H + (resetBefore ? 1 : 0));
+        const ref = () => gruForwardRef(c, d.x, d.w, d.h0, d.lengths, resetBefore);
+        const loss = () => {
+          const hs = ref();
+          return (d.dhs ? dot(d.dhs, hs) : 0) + (d.dhLast ? dot(d.dhLast, hs.subarray((T - 1) * B * H)) : 0);
+        };
+        const X = putF32(rt, d.x), L = putI32(rt, d.lengths);
+        const Wih = putF32(rt, d.w.wih), Whh = putF32(rt, d.w.whh), Bih = putF32(rt, d.w.bih), Bhh = putF32(rt, d.w.bhh);
+        const H0 = d.h0 ? putF32(rt, d.h0) : null;
+        const gates = zeros(rt, T * B * G), saved = zeros(rt, T * B * H), HS = zeros(rt, T * B * H);
+        const rb = resetBefore ? 1 : 0;
+        k.gruForward(T, B, I, H, X.ptr, packed(Wih, 0, I, I, G, 1).ptr, packed(Whh, 0, H, H, 2 * H, 1).ptr,
+          packed(Whh, 2 * H, H, H, H, 1).ptr, Bih.ptr, Bhh.ptr, H0?.ptr ?? 0, L.ptr, rb, gates.ptr, saved.ptr, HS.ptr,
+          zeros(rt, B * G).ptr);
+        expectClose(read(HS), ref(), ...FWD, 'h');
+
+        const DX = zeros(rt, T * B * I), DWih = zeros(rt, G * I), DWhh = zeros(rt, G * H), DBih = zeros(rt, G), DBhh = zeros(rt, G);
+        const DH0 = zeros(rt, B * H);
+        k.gruBackward(T, B, I, H, X.ptr, packed(Wih, 0, I, G, I, 0).ptr, packed(Whh, 0, H, 2 * H, H, 0).ptr,
+          packed(Whh, 2 * H, H, H, H, 0).ptr, H0?.ptr ?? 0, L.ptr, rb, gates.ptr, saved.ptr, HS.ptr,
+          d.dhs ? putF32(rt, d.dhs).ptr : 0, d.dhLast ? putF32(rt, d.dhLast).ptr : 0,
+          DX.ptr, DWih.ptr, DWhh.ptr, DBih.ptr, DBhh.ptr, DH0.ptr,
+          zeros(rt, T * B * G).ptr, zeros(rt, T * B * G).ptr, zeros(rt, B * H).ptr, zeros(rt, B * H).ptr, zeros(rt, B * H).ptr,
+          zeros(rt, k.packedSize(T * B, Math.max(I, H))).ptr);
+        expectClose(read(DX), numericalGradient(loss, d.x), ...BWD, 'dx');
+        expectClose(read(DWih), numericalGradient(loss, d.w.wih), ...BWD, 'dW_ih');
+        expectClose(read(DWhh), numericalGradient(loss, d.w.whh), ...BWD, 'dW_hh');
+        expectClose(read(DBih), numericalGradient(loss, d.w.bih), ...BWD, 'db_ih');
+        expectClose(read(DBhh), numericalGradient(loss, d.w.bhh), ...BWD, 'db_hh');
+        if (d.h0) expectClose(read(DH0), numericalGradient(loss, d.h0), ...BWD, 'dh0');
+      });
+    }
+  });
+}
