@@ -3,6 +3,9 @@ export { loadRuntime, loadRuntimeSync, embeddedWasmBytes, type LoadOptions } fro
 export { Runtime } from './runtime/runtime.js';
 export type { Kernels } from './runtime/kernels.js';
 export { MemoryPlanner, Region } from './runtime/memory-planner.js';
+export { Workspace } from './runtime/workspace.js';
+export { Recurrent, type RecurrentConfig, type RecurrentForward, type CellType } from './layers/recurrent.js';
+export { ParameterTable } from './model/parameter-table.js';
 export { RnnModel, type RnnModelConfig, type SequenceBatch, type StepOptions, type StepResult } from './model/rnn-model.js';
 export type { StateDict, ParameterEntry } from './model/parameter-table.js';
 export { packTokenSequences, packStepLabels, packSequenceLabels, type PackedSequences } from './data/pack.js';
