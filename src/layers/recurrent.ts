@@ -271,9 +271,9 @@ export class Recurrent {
 
 function validate(c: RecurrentConfig): Required<RecurrentConfig> {
   if (!c || typeof c !== 'object') throw new ConfigError('the recurrent layer config must be an object');
-  const out: Required<RecurrentConfig> = {
+  const out = {
     numLayers: 1, bidirectional: false, merge: 'concat', dropout: 0, nonlinearity: 'tanh', resetBefore: false, ...defined(c),
-  };
+  } as Required<RecurrentConfig>;
   if (!(out.cell in GATES)) throw new ConfigError(`cell = '${out.cell}' is invalid: expected 'rnn', 'lstm' or 'gru'`);
   for (const name of ['inputSize', 'hiddenSize', 'numLayers'] as const) {
     const v = out[name];
