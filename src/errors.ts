@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'EMPTY_SEQUENCE'
   | 'SEQUENCE_TOO_LONG'
   | 'CONFIG'
-  | 'WASM_LOAD';
+  | 'WASM_LOAD'
+  | 'WEIGHT_FILE';
 
 export class RnnWasmError extends Error {
   constructor(readonly code: ErrorCode, message: string) {
@@ -56,4 +57,9 @@ export class ConfigError extends RnnWasmError {
 /** The WebAssembly module could not be compiled or instantiated. */
 export class WasmLoadError extends RnnWasmError {
   constructor(message: string) { super('WASM_LOAD', message); }
+}
+
+/** A weight file that is truncated, corrupt, or does not fit the model (names, shapes, dtypes). */
+export class WeightFileError extends RnnWasmError {
+  constructor(message: string) { super('WEIGHT_FILE', message); }
 }

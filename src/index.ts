@@ -14,3 +14,4 @@ export { Rng } from './random.js';
 export * from './errors.js';
 export { Vocabulary } from './data/vocabulary.js';
 export { toyPosCorpus, type TaggedSentence } from './data/toy-pos.js';
+export { readSafetensors, writeSafetensors, halfToFloat, type Tensor, type SafetensorsFile } from './io/safetensors.js';
