@@ -9,7 +9,9 @@ import {
 import { runtime } from './helpers/wasm.js';
 import { expectClose, testRng } from './helpers/arrays.js';
 import { embeddingBackwardRef, embeddingRef, denseBackwardRef, denseRef, softmaxCrossEntropyBackwardRef, softmaxCrossEntropyRef } from './reference/layers.js';
-import { rnnBackwardRef, rnnForwardRef } from './reference/rnn.js';
+import { rnnBackwardRef, rnnForwardRef, type RnnWeights } from './reference/rnn.js';
+import { stackForwardRef } from './reference/stack.js';
+import { numericalGradient } from './reference/gradcheck.js';
 
 const rt = runtime();
 
@@ -65,6 +67,63 @@ describe('RnnModel gradients vs float64 reference composition', () => {
   }
 });
 
+describe('RnnModel with gated, stacked, bidirectional layers: gradients vs finite differences of the float64 reference', () => {
+  const configs: Partial<RnnModelConfig>[] = [
+    { cell: 'lstm', numLayers: 2, bidirectional: true, output: 'last' },
+    { cell: 'gru', numLayers: 1, bidirectional: true, merge: 'sum', output: 'steps' },
+    { cell: 'gru', numLayers: 2, resetBefore: true, output: 'last' },
+    { cell: 'lstm', numLayers: 1, bidirectional: true, merge: 'mean', output: 'steps' },
+  ];
+  for (const extra of configs) {
+    it(JSON.stringify(extra), () => {
+      const V = 7, E = 3, H = 4, C = 3;
+      const model = new RnnModel(rt, { vocabSize: V, embeddingDim: E, hiddenSize: H, numClasses: C, seed: 8, ...extra });
+      const cfg = model.config;
+      const D = cfg.bidirectional ? 2 : 1, L = cfg.numLayers;
+      const rng = testRng(31);
+      const inputs = [4, 1, 3].map((n) => Array.from({ length: n }, () => rng.int(V)));
+      const targets = cfg.output === 'steps' ? inputs.map((s) => s.map(() => rng.int(C))) : inputs.map(() => rng.int(C));
+      const r = model.lossAndGradients({ inputs, targets });
+      // Float64 copies of every parameter; the reference loss reads them, finite differences perturb them.
+      const sd = model.stateDict();
+      const p: Record<string, Float64Array> = Object.fromEntries(Object.entries(sd).map(([n, t]) => [n, Float64Array.from(t.data)]));
+      const B = inputs.length, T = Math.max(...inputs.map((s) => s.length)), lengths = inputs.map((s) => s.length);
+      const ids: number[] = [];
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) ids.push(inputs[b][t] ?? 0);
+      const loss = () => {
+        const weights: RnnWeights[] = [];
+        for (let l = 0; l < L; l++) for (let d = 0; d < D; d++) {
+          const sfx = `_l${l}${d ? '_reverse' : ''}`;
+          weights.push({ wih: p[`rnn.weight_ih${sfx}`], whh: p[`rnn.weight_hh${sfx}`], bih: p[`rnn.bias_ih${sfx}`], bhh: p[`rnn.bias_hh${sfx}`] });
+        }
+        const x = embeddingRef(ids, E, p['embedding.weight']);
+        const st = stackForwardRef({ cell: cfg.cell, T, B, I: E, H, L, D: D as 1 | 2, merge: cfg.merge, resetBefore: cfg.resetBefore }, x, weights, lengths, null, null);
+        const F = D === 2 && cfg.merge === 'concat' ? 2 * H : H;
+        let feat: Float64Array, R: number;
+        const tg: number[] = [];
+        if (cfg.output === 'steps') {
+          feat = st.output; R = T * B;
+          for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) tg.push(t < lengths[b] ? (targets as number[][])[b][t] : -1);
+        } else {
+          feat = new Float64Array(B * F); R = B;
+          for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
+            const v = st.hn[(((L - 1) * D + d) * B + b) * H + j];
+            if (cfg.merge === 'concat' || D === 1) feat[b * F + d * H + j] = v;
+            else feat[b * F + j] += cfg.merge === 'mean' ? v / 2 : v;
+          }
+          tg.push(...(targets as number[]));
+        }
+        const logits = denseRef(R, F, C, feat, p['head.weight'], p['head.bias']);
+        return softmaxCrossEntropyRef(R, C, logits, tg) / tg.filter((v) => v >= 0).length;
+      };
+      expect(Math.abs(r.loss - loss())).toBeLessThanOrEqual(1e-5 * loss());
+      const grads = model.gradientDict();
+      for (const name of Object.keys(p)) expectClose(grads[name].data, numericalGradient(loss, p[name]), 2e-4, 2e-6, name);
+      model.dispose();
+    });
+  }
+});
+
 function toyData() {
   const corpus = toyPosCorpus();
   const vocab = Vocabulary.fromSequences(corpus.map((s) => s.words));
@@ -104,6 +163,17 @@ describe('learning', () => {
     expect(model.evaluate(test).accuracy).toBeGreaterThanOrEqual(0.95);
     model.dispose();
   });
+
+  for (const extra of [{ cell: 'lstm', bidirectional: true }, { cell: 'gru', numLayers: 2, dropout: 0.1 }] as const) {
+    it(`${JSON.stringify(extra)} tags the toy sentences with 100% training accuracy`, () => {
+      const { vocab, tagNames, inputs, targets } = toyData();
+      const model = new RnnModel(rt, { vocabSize: vocab.size, embeddingDim: 16, hiddenSize: 24, numClasses: tagNames.length, seed: 3, ...extra });
+      const opt = optim.adam({ lr: 0.02 });
+      for (let i = 0; i < 120; i++) model.trainStep({ inputs, targets }, opt);
+      expect(model.evaluate({ inputs, targets }).accuracy).toBe(1);
+      model.dispose();
+    });
+  }
 
   it('SGD with momentum also learns the toy tagger', () => {
     const { vocab, tagNames, inputs, targets } = toyData();

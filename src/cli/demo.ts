@@ -1,5 +1,5 @@
-// `npm run demo`: trains the embedded toy part-of-speech tagger (embedding → Elman RNN
-// → dense, one tag per word) and prints its accuracy, throughput and some tagged sentences.
+// `npm run demo`: trains the embedded toy part-of-speech tagger (embedding →
+// bidirectional LSTM → dense, one tag per word) and prints its accuracy, throughput and some tagged sentences.
 import { loadRuntime } from '../runtime/load.js';
 import { RnnModel } from '../model/rnn-model.js';
 import { Vocabulary } from '../data/vocabulary.js';
@@ -15,13 +15,14 @@ const targets = corpus.map((s) => s.tags.map((t) => tagNames.indexOf(t)));
 const rt = await loadRuntime();
 const model = new RnnModel(rt, {
   vocabSize: words.size, embeddingDim: 16, hiddenSize: 32, numClasses: tagNames.length, seed: 42,
+  cell: 'lstm', bidirectional: true,
 });
 const opt = adam({ lr: 0.02 });
 const tokens = inputs.reduce((a, s) => a + s.length, 0);
 console.log(`rnn-wasm demo: tagging ${corpus.length} sentences (${tokens} words, ${words.size - 1} word types, ${tagNames.length} tags)`);
-console.log(`model: embedding(${words.size}, 16) → Elman RNN(16 → 32, tanh) → dense(32 → ${tagNames.length}); Adam lr 0.02\n`);
+console.log(`model: embedding(${words.size}, 16) → bidirectional LSTM(16 → 2×32) → dense(64 → ${tagNames.length}); Adam lr 0.02\n`);
 
-const epochs = 150;
+const epochs = 100;
 let trainTime = 0;
 for (let epoch = 1; epoch <= epochs; epoch++) {
   const t0 = performance.now();

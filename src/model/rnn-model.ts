@@ -1,26 +1,38 @@
-// The minimal model of the foundation slice: embedding → Elman RNN → dense head,
-// for one label per step (tagging) or one label per sequence (classification from
-// the last valid step). Parameters follow PyTorch's names and shapes
-// (nn.Embedding, nn.RNN, nn.Linear) and initialisation.
+// A sequence model: embedding → recurrent stack (Elman RNN, LSTM or GRU; layers,
+// directions, dropout) → dense head, for one label per step (tagging) or one label
+// per sequence (classification from the final states). Parameters follow PyTorch's
+// names, shapes and default initialisation (nn.Embedding, nn.RNN/LSTM/GRU, nn.Linear).
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
+import { Workspace } from '../runtime/workspace.js';
 import { ParameterTable, type ParameterEntry, type StateDict } from './parameter-table.js';
 import { packSequenceLabels, packStepLabels, packTokenSequences, type PackedSequences } from '../data/pack.js';
 import { ConfigError, NonFiniteError } from '../errors.js';
 import { Rng } from '../random.js';
 import { clipGradNorm, gradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import { Recurrent, defined, type CellType } from '../layers/recurrent.js';
 
 export interface RnnModelConfig {
   vocabSize: number;
   embeddingDim: number;
   hiddenSize: number;
   numClasses: number;
-  /** Elman nonlinearity, as nn.RNN's `nonlinearity`. Default 'tanh'. */
+  /** 'rnn' (Elman), 'lstm' or 'gru'. Default 'rnn'. */
+  cell?: CellType;
+  numLayers?: number;
+  bidirectional?: boolean;
+  /** How the two directions combine: 'concat' (default), 'sum' or 'mean'. */
+  merge?: 'concat' | 'sum' | 'mean';
+  /** Dropout between recurrent layers, in training. */
+  dropout?: number;
+  /** Elman nonlinearity. Default 'tanh'. */
   nonlinearity?: 'tanh' | 'relu';
-  /** 'steps': a label per step (tagging); 'last': one label per sequence. Default 'steps'. */
+  /** GRU with the reset gate before the recurrent product (Keras reset_after = False). */
+  resetBefore?: boolean;
+  /** 'steps': a label per step (tagging); 'last': one label per sequence, from the final states. Default 'steps'. */
   output?: 'steps' | 'last';
-  /** Seed for initialisation. Default 0. */
+  /** Seed for initialisation and dropout. Default 0. */
   seed?: number;
   /** Longest sequence accepted. Default 4096. */
   maxLength?: number;
@@ -51,130 +63,113 @@ export interface StepResult {
   gradNorm: number;
 }
 
-const ACT = { tanh: 0, relu: 1 } as const;
-
-/** Byte offsets of one (T, B) workspace, carved from a single region. */
-interface Workspace {
-  T: number; B: number; R: number;
-  ids: number; lengths: number; targets: number;
-  x: number; hs: number; logits: number; probs: number; dlogits: number;
-  dhs: number; dlast: number; dx: number; dz: number; dhCur: number; carry: number; pack: number;
-}
-
 export class RnnModel {
   readonly config: Required<RnnModelConfig>;
   readonly table = new ParameterTable();
   readonly params: Region;
   readonly grads: Region;
-  private readonly p: Record<'emb' | 'wih' | 'whh' | 'bih' | 'bhh' | 'hw' | 'hb', ParameterEntry>;
-  private readonly packed: Record<'wihT' | 'whhT' | 'wihN' | 'whhN' | 'headT' | 'headN', Region>;
+  readonly recurrent: Recurrent;
+  private readonly emb: ParameterEntry;
+  private readonly hw: ParameterEntry;
+  private readonly hb: ParameterEntry;
+  private readonly headT: Region;
+  private readonly headN: Region;
+  private readonly ws: Workspace;
+  private readonly rng: Rng;
   private packedDirty = true;
-  private ws?: Region;
 
   constructor(readonly rt: Runtime, config: RnnModelConfig) {
     this.config = validateConfig(config);
-    const { vocabSize: V, embeddingDim: E, hiddenSize: H, numClasses: C } = this.config;
-    const t = this.table;
-    this.p = {
-      emb: t.add('embedding.weight', [V, E]),
-      wih: t.add('rnn.weight_ih_l0', [H, E]),
-      whh: t.add('rnn.weight_hh_l0', [H, H]),
-      bih: t.add('rnn.bias_ih_l0', [H]),
-      bhh: t.add('rnn.bias_hh_l0', [H]),
-      hw: t.add('head.weight', [C, H]),
-      hb: t.add('head.bias', [C]),
-    };
-    const pl = rt.planner;
-    this.params = pl.alloc(t.total);
-    this.grads = pl.alloc(t.total);
-    const k = rt.kernels;
-    this.packed = {
-      wihT: pl.alloc(k.packedSize(E, H)), whhT: pl.alloc(k.packedSize(H, H)),
-      wihN: pl.alloc(k.packedSize(H, E)), whhN: pl.alloc(k.packedSize(H, H)),
-      headT: pl.alloc(k.packedSize(H, C)), headN: pl.alloc(k.packedSize(C, H)),
-    };
-    this.initialise(new Rng(this.config.seed));
+    const c = this.config;
+    this.emb = this.table.add('embedding.weight', [c.vocabSize, c.embeddingDim]);
+    this.recurrent = new Recurrent(rt, {
+      cell: c.cell, inputSize: c.embeddingDim, hiddenSize: c.hiddenSize, numLayers: c.numLayers,
+      bidirectional: c.bidirectional, merge: c.merge, dropout: c.dropout, nonlinearity: c.nonlinearity, resetBefore: c.resetBefore,
+    }, this.table, 'rnn.');
+    const F = this.recurrent.outputSize;
+    this.hw = this.table.add('head.weight', [c.numClasses, F]);
+    this.hb = this.table.add('head.bias', [c.numClasses]);
+    const pl = rt.planner, k = rt.kernels;
+    this.params = pl.alloc(this.table.total);
+    this.grads = pl.alloc(this.table.total);
+    this.headT = pl.alloc(k.packedSize(F, c.numClasses));
+    this.headN = pl.alloc(k.packedSize(c.numClasses, F));
+    this.ws = new Workspace(pl);
+    this.rng = new Rng(c.seed);
+    this.initialise();
   }
 
-  /** PyTorch's defaults: Embedding N(0, 1); RNN U(±1/√H); Linear U(±1/√in). */
-  private initialise(rng: Rng): void {
+  /** PyTorch's defaults: Embedding N(0, 1); recurrent U(±1/√H); Linear U(±1/√in). */
+  private initialise(): void {
     const buf = this.params.f32();
     const fill = (e: ParameterEntry, f: () => number) => {
       for (let i = 0; i < e.size; i++) buf[e.offset + i] = f();
     };
-    const { hiddenSize: H } = this.config;
-    const r = 1 / Math.sqrt(H);
-    fill(this.p.emb, () => rng.normal());
-    for (const e of [this.p.wih, this.p.whh, this.p.bih, this.p.bhh]) fill(e, () => rng.uniform(-r, r));
-    fill(this.p.hw, () => rng.uniform(-r, r));
-    fill(this.p.hb, () => rng.uniform(-r, r));
+    fill(this.emb, () => this.rng.normal());
+    this.recurrent.initialise(buf, this.rng);
+    const r = 1 / Math.sqrt(this.recurrent.outputSize);
+    fill(this.hw, () => this.rng.uniform(-r, r));
+    fill(this.hb, () => this.rng.uniform(-r, r));
     this.packedDirty = true;
-  }
-
-  private ptr(e: ParameterEntry, region: Region = this.params): number {
-    return region.at(e.offset);
   }
 
   /** Re-derives the GEMM-packed weights after the parameters changed. */
   private refreshPacked(): void {
     if (!this.packedDirty) return;
     const k = this.rt.kernels;
-    const { embeddingDim: E, hiddenSize: H, numClasses: C } = this.config;
-    const P = this.packed;
-    k.packB(this.ptr(this.p.wih), E, E, H, 1, P.wihT.ptr);
-    k.packB(this.ptr(this.p.whh), H, H, H, 1, P.whhT.ptr);
-    k.packB(this.ptr(this.p.wih), E, H, E, 0, P.wihN.ptr);
-    k.packB(this.ptr(this.p.whh), H, H, H, 0, P.whhN.ptr);
-    k.packB(this.ptr(this.p.hw), H, H, C, 1, P.headT.ptr);
-    k.packB(this.ptr(this.p.hw), H, C, H, 0, P.headN.ptr);
+    const F = this.recurrent.outputSize, C = this.config.numClasses;
+    this.recurrent.pack(this.params);
+    k.packB(this.params.at(this.hw.offset), F, F, C, 1, this.headT.ptr);
+    k.packB(this.params.at(this.hw.offset), F, C, F, 0, this.headN.ptr);
     this.packedDirty = false;
   }
 
-  /** Lays out the workspace for (T, B), growing it only when it is too small. */
-  private workspace(T: number, B: number): Workspace {
-    const { embeddingDim: E, hiddenSize: H, numClasses: C, output } = this.config;
-    const k = this.rt.kernels;
-    const TB = T * B, R = output === 'steps' ? TB : B;
-    const sizes = {
-      ids: TB, lengths: B, targets: R, x: TB * E, hs: TB * H, logits: R * C, probs: R * C, dlogits: R * C,
-      dhs: output === 'steps' ? TB * H : 0, dlast: B * H, dx: TB * E, dz: TB * H, dhCur: B * H, carry: B * H,
-      pack: Math.max(k.packedSize(TB, E), k.packedSize(TB, H), k.packedSize(R, H)),
+  private get directions(): number {
+    return this.config.bidirectional ? 2 : 1;
+  }
+
+  private layout(T: number, B: number) {
+    const { embeddingDim: E, hiddenSize: H, numClasses: C, output, numLayers: L } = this.config;
+    const F = this.recurrent.outputSize, TB = T * B, R = output === 'steps' ? TB : B;
+    return {
+      R,
+      ...this.ws.layout({
+        ids: TB, lengths: B, ones: B, targets: R, x: TB * E, last: output === 'last' ? B * F : 0,
+        logits: R * C, probs: R * C, dlogits: R * C, dfeat: R * F, dhn: L * this.directions * B * H,
+        pack: this.rt.kernels.packedSize(R, F),
+      }),
     };
-    let total = 0;
-    const offs: Record<string, number> = {};
-    for (const [name, n] of Object.entries(sizes)) {
-      offs[name] = total;
-      total += Math.ceil(n / 16) * 16;
-    }
-    if (!this.ws || this.ws.length < total) {
-      if (this.ws) this.rt.planner.release(this.ws);
-      this.ws = this.rt.planner.alloc(total);
-    }
-    const base = this.ws.ptr;
-    const w = { T, B, R } as Workspace;
-    for (const name of Object.keys(sizes)) (w as unknown as Record<string, number>)[name] = base + offs[name] * 4;
-    return w;
   }
 
   private i32(ptr: number, n: number): Int32Array {
     return new Int32Array(this.rt.memory.buffer, ptr, n);
   }
 
-  /** Embedding → RNN → head logits for a packed batch. */
-  private forward(seq: PackedSequences): Workspace {
+  /** Embedding → recurrent stack → head logits for a packed batch. */
+  private forward(seq: PackedSequences, training: boolean) {
     this.refreshPacked();
-    const w = this.workspace(seq.T, seq.B);
-    const k = this.rt.kernels;
-    const { embeddingDim: E, hiddenSize: H, numClasses: C, output, nonlinearity } = this.config;
     const { T, B } = seq;
+    const w = this.layout(T, B);
+    const k = this.rt.kernels;
+    const { embeddingDim: E, hiddenSize: H, numClasses: C, output, numLayers: L, merge } = this.config;
+    const F = this.recurrent.outputSize, D = this.directions;
     this.i32(w.ids, T * B).set(seq.ids);
     this.i32(w.lengths, B).set(seq.lengths);
-    k.embeddingForward(w.ids, T * B, E, this.ptr(this.p.emb), w.x);
-    k.rnnForward(T, B, E, H, w.x, this.packed.wihT.ptr, this.packed.whhT.ptr, this.ptr(this.p.bih), this.ptr(this.p.bhh),
-      0, w.lengths, ACT[nonlinearity], w.hs);
-    const headIn = output === 'steps' ? w.hs : w.hs + (T - 1) * B * H * 4; // the carried state at T-1 is each row's last valid step
-    k.denseForward(w.R, H, C, headIn, this.packed.headT.ptr, this.ptr(this.p.hb), w.logits);
-    return w;
+    k.embeddingForward(w.ids, T * B, E, this.params.at(this.emb.offset), w.x);
+    const r = this.recurrent.forward(T, B, w.x, w.lengths, 0, 0, training, this.rng, this.params);
+    let feat = r.output;
+    if (output === 'last') {
+      // The last layer's final states, directions concatenated (or merged), per sequence.
+      this.i32(w.ones, B).fill(1); // lengths of a one-step "sequence": every row valid
+      for (let d = 0; d < D; d++) {
+        const concat = merge === 'concat' || D === 1;
+        k.gatherSteps(r.hn + ((L - 1) * D + d) * B * H * 4, H, concat ? w.last + d * H * 4 : w.last, F, H, 1, B, w.ones, 0,
+          concat || merge === 'sum' ? 1 : 0.5, !concat && d === 1 ? 1 : 0);
+      }
+      feat = w.last;
+    }
+    k.denseForward(w.R, F, C, feat, this.headT.ptr, this.params.at(this.hb.offset), w.logits);
+    return { w, feat };
   }
 
   private packTargets(seq: PackedSequences, targets: unknown): Int32Array {
@@ -182,19 +177,25 @@ export class RnnModel {
     return this.config.output === 'steps' ? packStepLabels(targets, seq, C) : packSequenceLabels(targets, seq.B, C);
   }
 
+  private pack(inputs: unknown): PackedSequences {
+    return packTokenSequences(inputs, this.config.vocabSize, this.config.maxLength);
+  }
+
   /**
    * Loss of a batch and the gradients of every parameter (left in `grads`), without
-   * an update. Throws NonFiniteError when the loss is not finite.
+   * an update. Runs in training mode (dropout on). Throws NonFiniteError when the
+   * loss is not finite.
    */
   lossAndGradients(batch: SequenceBatch, options: StepOptions = {}): StepResult {
-    const seq = packTokenSequences(batch?.inputs, this.config.vocabSize, this.config.maxLength);
+    const seq = this.pack(batch?.inputs);
     const targets = this.packTargets(seq, batch.targets);
-    const w = this.forward(seq);
+    const { w, feat } = this.forward(seq, true);
     const k = this.rt.kernels;
-    const { embeddingDim: E, hiddenSize: H, numClasses: C, output, nonlinearity } = this.config;
+    const { embeddingDim: E, hiddenSize: H, numClasses: C, output, numLayers: L, merge } = this.config;
+    const F = this.recurrent.outputSize, D = this.directions;
     const { T, B } = seq;
     this.i32(w.targets, w.R).set(targets);
-    const count = output === 'steps' ? seq.lengths.reduce((a, b) => a + b, 0) : B;
+    const count = output === 'steps' ? sum(seq.lengths) : B;
     const lossSum = k.softmaxCrossEntropyForward(w.R, C, w.logits, w.targets, w.probs);
     if (!Number.isFinite(lossSum)) {
       throw new NonFiniteError(`the loss is ${lossSum} (non-finite): the parameters were not updated; lower the learning rate or clip gradients`);
@@ -203,16 +204,20 @@ export class RnnModel {
     const g = this.grads;
     g.f32().fill(0);
     k.softmaxCrossEntropyBackward(w.R, C, w.probs, w.targets, mean ? 1 / count : 1, w.dlogits);
-    const steps = output === 'steps';
-    const headIn = steps ? w.hs : w.hs + (T - 1) * B * H * 4;
-    k.denseBackward(w.R, H, C, headIn, this.packed.headN.ptr, w.dlogits, steps ? w.dhs : w.dlast, 0,
-      this.ptr(this.p.hw, g), this.ptr(this.p.hb, g), w.pack);
-    new Float32Array(this.rt.memory.buffer, w.dx, T * B * E).fill(0);
-    k.rnnBackward(T, B, E, H, w.x, this.packed.wihN.ptr, this.packed.whhN.ptr, 0, w.lengths, ACT[nonlinearity], w.hs,
-      steps ? w.dhs : 0, steps ? 0 : w.dlast, w.dx,
-      this.ptr(this.p.wih, g), this.ptr(this.p.whh, g), this.ptr(this.p.bih, g), this.ptr(this.p.bhh, g), 0,
-      w.dz, w.dhCur, w.carry, w.pack);
-    k.embeddingBackward(w.ids, T * B, E, w.dx, this.ptr(this.p.emb, g));
+    k.denseBackward(w.R, F, C, feat, this.headN.ptr, w.dlogits, w.dfeat, 0, g.at(this.hw.offset), g.at(this.hb.offset), w.pack);
+    let dOut = w.dfeat, dhn = 0;
+    if (output === 'last') {
+      new Float32Array(this.rt.memory.buffer, w.dhn, L * D * B * H).fill(0);
+      for (let d = 0; d < D; d++) {
+        const concat = merge === 'concat' || D === 1;
+        k.gatherSteps(concat ? w.dfeat + d * H * 4 : w.dfeat, F, w.dhn + ((L - 1) * D + d) * B * H * 4, H, H, 1, B, w.ones, 0,
+          concat || merge === 'sum' ? 1 : 0.5, 0);
+      }
+      dOut = 0;
+      dhn = w.dhn;
+    }
+    const dx = this.recurrent.backward(dOut, dhn, 0, g, 0, 0);
+    k.embeddingBackward(w.ids, T * B, E, dx, g.at(this.emb.offset));
     return { loss: mean ? lossSum / count : lossSum, count, tokens: sum(seq.lengths), gradNorm: gradNorm(this.rt, g) };
   }
 
@@ -228,17 +233,23 @@ export class RnnModel {
     return r;
   }
 
+  /** Softmax of the logits, in evaluation mode; returns the workspace and probabilities. */
+  private probabilities(seq: PackedSequences, targets?: Int32Array) {
+    const { w } = this.forward(seq, false);
+    const C = this.config.numClasses;
+    // The loss kernel's softmax; with every target ignored when there are none.
+    if (targets) this.i32(w.targets, w.R).set(targets);
+    else this.i32(w.targets, w.R).fill(-1);
+    const lossSum = this.rt.kernels.softmaxCrossEntropyForward(w.R, C, w.logits, w.targets, w.probs);
+    return { lossSum, R: w.R, probs: new Float32Array(this.rt.memory.buffer, w.probs, w.R * C) };
+  }
+
   /** Class probabilities: per valid step ([b][t][c]) or per sequence ([b][c]). */
   predictProbabilities(inputs: number[][]): number[][][] | number[][] {
-    const seq = packTokenSequences(inputs, this.config.vocabSize, this.config.maxLength);
-    const w = this.forward(seq);
-    const k = this.rt.kernels;
+    const seq = this.pack(inputs);
+    const { probs } = this.probabilities(seq);
     const C = this.config.numClasses;
     const { B, lengths } = seq;
-    // The loss kernel's softmax with every target ignored.
-    this.i32(w.targets, w.R).fill(-1);
-    k.softmaxCrossEntropyForward(w.R, C, w.logits, w.targets, w.probs);
-    const probs = new Float32Array(this.rt.memory.buffer, w.probs, w.R * C);
     const row = (r: number) => Array.from(probs.subarray(r * C, r * C + C));
     if (this.config.output === 'last') return Array.from({ length: B }, (_, b) => row(b));
     return Array.from({ length: B }, (_, b) => Array.from({ length: lengths[b] }, (_, t) => row(t * B + b)));
@@ -251,17 +262,14 @@ export class RnnModel {
     return (p as number[][][]).map((s) => s.map(argmax));
   }
 
-  /** Loss and accuracy on a batch, without gradients. */
+  /** Loss (mean) and accuracy on a batch, in evaluation mode, without gradients. */
   evaluate(batch: SequenceBatch): { loss: number; accuracy: number; count: number } {
-    const seq = packTokenSequences(batch?.inputs, this.config.vocabSize, this.config.maxLength);
+    const seq = this.pack(batch?.inputs);
     const targets = this.packTargets(seq, batch.targets);
-    const w = this.forward(seq);
+    const { lossSum, R, probs } = this.probabilities(seq, targets);
     const C = this.config.numClasses;
-    this.i32(w.targets, w.R).set(targets);
-    const lossSum = this.rt.kernels.softmaxCrossEntropyForward(w.R, C, w.logits, w.targets, w.probs);
-    const probs = new Float32Array(this.rt.memory.buffer, w.probs, w.R * C);
     let correct = 0, count = 0;
-    for (let r = 0; r < w.R; r++) {
+    for (let r = 0; r < R; r++) {
       if (targets[r] < 0) continue;
       count++;
       if (argmax(probs.subarray(r * C, r * C + C)) === targets[r]) correct++;
@@ -288,9 +296,9 @@ export class RnnModel {
   /** Frees this model's memory in the runtime. */
   dispose(): void {
     const pl = this.rt.planner;
-    for (const r of [this.params, this.grads, ...Object.values(this.packed)]) pl.release(r);
-    if (this.ws) pl.release(this.ws);
-    this.ws = undefined;
+    for (const r of [this.params, this.grads, this.headT, this.headN]) pl.release(r);
+    this.recurrent.dispose();
+    this.ws.release();
   }
 }
 
@@ -304,8 +312,10 @@ function validateConfig(c: RnnModelConfig): Required<RnnModelConfig> {
   };
   positive('vocabSize'); positive('embeddingDim'); positive('hiddenSize'); positive('numClasses');
   if (c.maxLength !== undefined) positive('maxLength');
-  const out = { nonlinearity: 'tanh', output: 'steps', seed: 0, maxLength: 4096, ...c } as Required<RnnModelConfig>;
-  if (!(out.nonlinearity in ACT)) throw new ConfigError(`nonlinearity = '${out.nonlinearity}' is invalid: expected 'tanh' or 'relu'`);
+  const out = {
+    cell: 'rnn', numLayers: 1, bidirectional: false, merge: 'concat', dropout: 0, nonlinearity: 'tanh', resetBefore: false,
+    output: 'steps', seed: 0, maxLength: 4096, ...defined(c),
+  } as Required<RnnModelConfig>;
   if (out.output !== 'steps' && out.output !== 'last') throw new ConfigError(`output = '${out.output}' is invalid: expected 'steps' or 'last'`);
   if (!Number.isInteger(out.seed)) throw new ConfigError(`seed = ${out.seed} is invalid: expected an integer`);
   return out;
