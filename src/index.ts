@@ -15,3 +15,5 @@ export * from './errors.js';
 export { Vocabulary } from './data/vocabulary.js';
 export { toyPosCorpus, type TaggedSentence } from './data/toy-pos.js';
 export { readSafetensors, writeSafetensors, halfToFloat, type Tensor, type SafetensorsFile } from './io/safetensors.js';
+export { fromKeras, type KerasRecurrentWeights, type KerasImportOptions } from './io/keras.js';
+export { fromOnnx, type OnnxRecurrentWeights, type OnnxImportOptions } from './io/onnx.js';
