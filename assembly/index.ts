@@ -7,6 +7,7 @@ export { rnnForward, rnnBackward } from './rnn';
 export { lstmForward, lstmBackward } from './lstm';
 export { gruForward, gruBackward } from './gru';
 export { gatherSteps, multiplyInPlace } from './sequence';
+export { streamStep } from './stream';
 export { denseForward, denseBackward } from './dense';
 export { embeddingForward, embeddingBackward } from './embedding';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, mseForward, mseBackward } from './loss';

@@ -8,6 +8,7 @@ export { Recurrent, type RecurrentConfig, type RecurrentForward, type CellType }
 export { ParameterTable } from './model/parameter-table.js';
 export { RnnModel, type RnnModelConfig, type SequenceBatch, type StepOptions, type StepResult } from './model/rnn-model.js';
 export type { StateDict, ParameterEntry } from './model/parameter-table.js';
+export { RecurrentStream } from './model/stream.js';
 export { packTokenSequences, packStepLabels, packSequenceLabels, type PackedSequences } from './data/pack.js';
 export * as optim from './optim/index.js';
 export { Rng } from './random.js';

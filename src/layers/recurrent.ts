@@ -124,6 +124,18 @@ export class Recurrent {
     }
   }
 
+  /**
+   * Per layer, the pointers a streaming step needs (packed forward weights and
+   * biases); unidirectional stacks only. Valid while the layer lives.
+   */
+  streamPointers(params: Region): { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number }[] {
+    if (this.config.bidirectional) throw new ConfigError('streaming needs a unidirectional recurrent layer: a bidirectional one must see the whole sequence');
+    return this.dirs.map((d) => ({
+      wihT: d.packed[0].ptr, whhT: d.packed[1].ptr, whhNT: this.config.cell === 'gru' ? d.packed[2].ptr : 0,
+      bih: params.at(d.bih.offset), bhh: params.at(d.bhh.offset),
+    }));
+  }
+
   private get numDirections(): number {
     return this.config.bidirectional ? 2 : 1;
   }

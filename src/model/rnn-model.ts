@@ -12,6 +12,7 @@ import { Rng } from '../random.js';
 import { clipGradNorm, gradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Recurrent, defined, type CellType } from '../layers/recurrent.js';
+import { RecurrentStream } from './stream.js';
 
 export interface RnnModelConfig {
   vocabSize: number;
@@ -275,6 +276,22 @@ export class RnnModel {
       if (argmax(probs.subarray(r * C, r * C + C)) === targets[r]) correct++;
     }
     return { loss: lossSum / count, accuracy: correct / count, count };
+  }
+
+  /**
+   * Stateful step-by-step inference for `numStreams` independent streams (e.g. live
+   * text): each step() takes one token per stream and returns class probabilities,
+   * carrying every layer's state. Unidirectional models only.
+   */
+  stream(numStreams = 1): RecurrentStream {
+    const c = this.config;
+    const layers = this.recurrent.streamPointers(this.params);
+    const cell = c.cell === 'rnn' ? (c.nonlinearity === 'relu' ? 1 : 0) : c.cell === 'lstm' ? 2 : c.resetBefore ? 4 : 3;
+    return new RecurrentStream(this.rt, {
+      cell, L: c.numLayers, H: c.hiddenSize, E: c.embeddingDim, C: c.numClasses, vocabSize: c.vocabSize,
+      embedding: this.params.at(this.emb.offset), headT: this.headT.ptr, headBias: this.params.at(this.hb.offset), layers,
+      refresh: () => this.refreshPacked(),
+    }, numStreams);
   }
 
   /** A copy of every parameter under PyTorch state_dict names. */

@@ -37,6 +37,7 @@ export interface Kernels {
   gatherSteps(src: Ptr, srcStride: number, dst: Ptr, dstStride: number, width: number, T: number, B: number,
               lengths: Ptr, reverse: number, scale: number, accumulate: number): void;
   multiplyInPlace(x: Ptr, m: Ptr, n: number): void;
+  streamStep(descriptor: Ptr): void;
   denseForward(R: number, In: number, Out: number, x: Ptr, wPacked: Ptr, b: Ptr, y: Ptr): void;
   denseBackward(R: number, In: number, Out: number, x: Ptr, wPackedNN: Ptr, dy: Ptr,
                 dx: Ptr, accumulateDx: number, dw: Ptr, db: Ptr, packScratch: Ptr): void;

@@ -1,0 +1,89 @@
+// Streaming inference: a batch of independent streams fed one token each per step,
+// with every layer's state carried between steps. One step is one WASM call
+// (assembly/stream.ts) over a descriptor of pointers laid out here once.
+import type { Runtime } from '../runtime/runtime.js';
+import type { Region } from '../runtime/memory-planner.js';
+import { ShapeError, TokenIdError } from '../errors.js';
+
+export interface StreamSpec {
+  /** 0 rnn tanh, 1 rnn relu, 2 lstm, 3 gru, 4 gru reset-before. */
+  cell: number;
+  L: number; H: number; E: number; C: number; vocabSize: number;
+  embedding: number; headT: number; headBias: number;
+  layers: { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number }[];
+  /** Re-packs the model's weights if they changed since the last step. */
+  refresh(): void;
+}
+
+export class RecurrentStream {
+  private readonly regions: Region[] = [];
+  private readonly desc: Region;
+  private readonly ids: Region;
+  private readonly probs: Region;
+  private readonly states: Region[] = [];
+
+  constructor(private readonly rt: Runtime, private readonly spec: StreamSpec, readonly numStreams: number) {
+    if (!Number.isInteger(numStreams) || numStreams < 1) throw new ShapeError(`numStreams = ${numStreams} is invalid: expected a positive integer`);
+    const { L, H, E, C } = spec, B = numStreams;
+    const alloc = (n: number) => {
+      const r = rt.planner.alloc(n);
+      this.regions.push(r);
+      return r;
+    };
+    this.desc = alloc(17 + 9 * L);
+    this.ids = alloc(B);
+    this.probs = alloc(B * C);
+    const ones = alloc(B), targets = alloc(B);
+    ones.i32().fill(1);
+    targets.i32().fill(-1);
+    const words = [spec.cell, B, L, H, E, C, this.ids.ptr, spec.embedding, alloc(B * E).ptr, spec.headT, spec.headBias,
+      alloc(B * C).ptr, ones.ptr, alloc(B * 4 * H).ptr, alloc(B * 3 * H).ptr, targets.ptr, this.probs.ptr];
+    for (const p of spec.layers) {
+      const h = alloc(B * H), c = alloc(B * H);
+      this.states.push(h, c);
+      words.push(p.wihT, p.whhT, p.whhNT, p.bih, p.bhh, h.ptr, c.ptr, alloc(B * H).ptr, alloc(B * H).ptr);
+    }
+    this.desc.i32().set(words);
+  }
+
+  /**
+   * Feeds one token per stream and returns the class probabilities [stream][class]
+   * (flat, numStreams × numClasses). Pass `out` to reuse an array and avoid allocation.
+   */
+  step(tokens: ArrayLike<number>, out?: Float32Array): Float32Array {
+    const B = this.numStreams, V = this.spec.vocabSize, n = B * this.spec.C;
+    if (!tokens || tokens.length !== B) throw new ShapeError(`step expects ${B} token ids (one per stream), got ${tokens?.length ?? tokens}`);
+    if (out && out.length !== n) throw new ShapeError(`out must have ${n} elements (streams × classes), got ${out.length}`);
+    const ids = this.ids.i32();
+    for (let b = 0; b < B; b++) {
+      const id = tokens[b];
+      if (!Number.isInteger(id) || id < 0 || id >= V) throw new TokenIdError(`tokens[${b}] = ${id} is not a valid token id: expected an integer in [0, ${V})`);
+      ids[b] = id;
+    }
+    this.spec.refresh();
+    this.rt.kernels.streamStep(this.desc.ptr);
+    const probs = this.probs.f32();
+    if (out) {
+      out.set(probs);
+      return out;
+    }
+    return probs.slice();
+  }
+
+  /** Zeroes the state of one stream, or of all. */
+  reset(stream?: number): void {
+    const H = this.spec.H;
+    if (stream !== undefined && !(Number.isInteger(stream) && stream >= 0 && stream < this.numStreams)) {
+      throw new ShapeError(`stream = ${stream} is invalid: expected an integer in [0, ${this.numStreams})`);
+    }
+    for (const s of this.states) {
+      if (stream === undefined) s.f32().fill(0);
+      else s.f32().fill(0, stream * H, (stream + 1) * H);
+    }
+  }
+
+  dispose(): void {
+    for (const r of this.regions) this.rt.planner.release(r);
+    this.regions.length = 0;
+  }
+}
