@@ -7,7 +7,8 @@ import type { Region } from '../runtime/memory-planner.js';
 import { Workspace } from '../runtime/workspace.js';
 import { ParameterTable, type ParameterEntry, type StateDict } from './parameter-table.js';
 import { packSequenceLabels, packStepLabels, packTokenSequences, type PackedSequences } from '../data/pack.js';
-import { ConfigError, NonFiniteError } from '../errors.js';
+import { ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { Rng } from '../random.js';
 import { clipGradNorm, gradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -303,6 +304,36 @@ export class RnnModel {
   loadStateDict(dict: StateDict): void {
     this.table.loadStateDict(this.params.f32(), dict);
     this.packedDirty = true;
+  }
+
+  /**
+   * The weights as a safetensors file (PyTorch state_dict names, F32) with this
+   * model's config in the metadata under 'rnn-wasm.config'.
+   */
+  saveSafetensors(): Uint8Array {
+    return writeSafetensors(this.stateDict(), { 'rnn-wasm.config': JSON.stringify(this.config) });
+  }
+
+  /**
+   * Loads weights from a safetensors file (F32, or F16 / BF16 / F64 converted).
+   * Names, shapes, dtypes and values are all checked before anything is changed;
+   * any mismatch is a WeightFileError that says what does not fit.
+   */
+  loadSafetensors(bytes: Uint8Array): void {
+    const { tensors } = readSafetensors(bytes);
+    const dict: StateDict = {};
+    for (const [name, t] of Object.entries(tensors)) {
+      if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) {
+        throw new WeightFileError(`'${name}' has dtype ${t.dtype}: weights must be F32, F16, BF16 or F64`);
+      }
+      dict[name] = { shape: t.shape, data: t.data };
+    }
+    try {
+      this.loadStateDict(dict);
+    } catch (e) {
+      if (e instanceof RnnWasmError && !(e instanceof WeightFileError)) throw new WeightFileError(`weights do not fit this model: ${e.message}`);
+      throw e;
+    }
   }
 
   /** Gradients from the last lossAndGradients / trainStep, by parameter name. */
