@@ -246,6 +246,15 @@ export class RnnModel {
     return { lossSum, R: w.R, probs: new Float32Array(this.rt.memory.buffer, w.probs, w.R * C) };
   }
 
+  /**
+   * Class probabilities as one flat array in evaluation mode: time-major [T][B][C]
+   * for per-step models (padded steps included), [B][C] otherwise. A view into the
+   * runtime's memory, valid until the next call on this model: copy what you keep.
+   */
+  probabilitiesView(inputs: number[][]): Float32Array {
+    return this.probabilities(this.pack(inputs)).probs;
+  }
+
   /** Class probabilities: per valid step ([b][t][c]) or per sequence ([b][c]). */
   predictProbabilities(inputs: number[][]): number[][][] | number[][] {
     const seq = this.pack(inputs);

@@ -1,0 +1,47 @@
+// Recurrent training and inference on the reference workloads (DESIGN.md §8): batch 32,
+// 64 steps, input (embedding) 64, hidden 128, a dense head to 64 classes at every step,
+// softmax cross-entropy summed over steps, BPTT, one Adam update. Also the forward
+// alone (W2) and one streaming step at batch 1 (W3). FLOPs: a layer's forward is
+// 2·T·B·G·H·(I+H) (G = 4 LSTM, 3 GRU, 1 Elman) plus 2·T·B·H·C for the head; training 3×.
+import b from 'benny';
+import { loadRuntimeSync, RnnModel, optim } from '../dist/index.js';
+
+export async function recurrentBench() {
+  const T = 64, B = 32, V = 1000, E = 64, H = 128, C = 64;
+  const tokens = T * B;
+  let seed = 5;
+  const rnd = (n) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+  const inputs = Array.from({ length: B }, () => Array.from({ length: T }, () => rnd(V)));
+  const batch = { inputs, targets: inputs.map((s) => s.map(() => rnd(C))) };
+  const rt = loadRuntimeSync();
+  const rows = [];
+  for (const [cell, G] of [['lstm', 4], ['gru', 3], ['rnn', 1]]) {
+    const model = new RnnModel(rt, { vocabSize: V, embeddingDim: E, hiddenSize: H, numClasses: C, cell, seed: 1 });
+    const opt = optim.adam({ lr: 1e-3 });
+    const fwdFlop = 2 * T * B * G * H * (E + H) + 2 * T * B * H * C;
+    const stream = model.stream(1);
+    const out = new Float32Array(C);
+    let tok = 0;
+    await b.suite(`${cell.toUpperCase()} T=${T} B=${B} I=${E} H=${H} C=${C}`,
+      b.add(`W1 train step`, () => { model.trainStep(batch, opt); }, { minSamples: 10, maxTime: 2 }),
+      b.add(`W2 inference`, () => { model.probabilitiesView(inputs); }, { minSamples: 10, maxTime: 1.5 }),
+      b.add(`W3 stream step (batch 1)`, () => { stream.step([tok = (tok + 7) % V], out); }, { minSamples: 10, maxTime: 1.5 }),
+      b.cycle(),
+      b.complete((s) => {
+        const [tr, inf, st] = s.results;
+        rows.push({ cell, train: { ms: 1000 / tr.ops, tps: tokens * tr.ops, gf: 3 * fwdFlop * tr.ops / 1e9 },
+          infer: { ms: 1000 / inf.ops, tps: tokens * inf.ops, gf: fwdFlop * inf.ops / 1e9 }, streamUs: 1e6 / st.ops });
+      }),
+    );
+    stream.dispose();
+    model.dispose();
+  }
+  console.log(`\nRecurrent summary (T=${T}, B=${B}, I=${E}, H=${H}, C=${C}, one thread)`);
+  console.log('  cell   W1 train ms/step   tokens/s   GFLOP/s | W2 infer ms   tokens/s   GFLOP/s | W3 µs/step');
+  for (const r of rows) {
+    const f = (v, d = 1) => v.toFixed(d);
+    console.log(`  ${r.cell.padEnd(5)} ${f(r.train.ms, 2).padStart(12)} ${Math.round(r.train.tps).toLocaleString('en').padStart(12)} ${f(r.train.gf).padStart(8)} | ` +
+      `${f(r.infer.ms, 2).padStart(10)} ${Math.round(r.infer.tps).toLocaleString('en').padStart(10)} ${f(r.infer.gf).padStart(8)} | ${f(r.streamUs, 1).padStart(8)}`);
+  }
+  return rows;
+}
