@@ -6,12 +6,12 @@ export { broadcastBias, addColumnSums } from './rows';
 export { rnnForward, rnnBackward } from './rnn';
 export { lstmForward, lstmBackward } from './lstm';
 export { gruForward, gruBackward } from './gru';
-export { gatherSteps, multiplyInPlace } from './sequence';
+export { gatherSteps, multiplyInPlace, multiply, poolForward, poolBackward } from './sequence';
 export { streamStep } from './stream';
 export { denseForward, denseBackward } from './dense';
 export { embeddingForward, embeddingBackward } from './embedding';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, mseForward, mseBackward } from './loss';
-export { sgdStep, adamStep, sumSquares, scaleInPlace, hasNonFinite } from './optim';
+export { sgdStep, adamStep, sumSquares, scaleInPlace, clampInPlace, hasNonFinite } from './optim';
 
 /** First free byte after the module's static data: where the TypeScript planner starts. */
 export function heapBase(): usize {

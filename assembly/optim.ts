@@ -106,6 +106,20 @@ export function scaleInPlace(x: usize, n: i32, s: f32): void {
   }
 }
 
+/** x = min(max(x, lo), hi) (gradient clipping by value). */
+export function clampInPlace(x: usize, n: i32, lo: f32, hi: f32): void {
+  const lv = f32x4.splat(lo), hv = f32x4.splat(hi);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(x + o, f32x4.pmin(f32x4.pmax(v128.load(x + o), lv), hv));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(x + o, min(max(load<f32>(x + o), lo), hi));
+  }
+}
+
 /** 1 when any of x[0..n) is NaN or ±Inf, else 0. */
 export function hasNonFinite(x: usize, n: i32): i32 {
   // x − x is 0 for finite x and NaN for NaN/Inf; NaN != NaN.

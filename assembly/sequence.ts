@@ -51,3 +51,77 @@ export function multiplyInPlace(x: usize, m: usize, n: i32): void {
     store<f32>(x + o, load<f32>(x + o) * load<f32>(m + o));
   }
 }
+
+/** dst = a ⊙ b over n floats (dst may alias a). */
+export function multiply(a: usize, b: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(a + o) * load<f32>(b + o));
+  }
+}
+
+@inline function stepRow(base: usize, t: i32, B: i32, b: i32, rowBytes: usize): usize {
+  return base + <usize>(t * B + b) * rowBytes;
+}
+
+/**
+ * Pooling over each row's valid steps, x [T][B][F] → out [B][F]:
+ * mode 0 = last valid step, 1 = mean, 2 = max (argmax i32 [B][F] saves the step).
+ */
+export function poolForward(mode: i32, T: i32, B: i32, F: i32, x: usize, lengths: usize, out: usize, argmax: usize): void {
+  const rowBytes = <usize>F << 2;
+  for (let b = 0; b < B; b++) {
+    const len = load<i32>(lengths + (<usize>b << 2));
+    const o = out + <usize>b * rowBytes;
+    if (mode == 0) {
+      memory.copy(o, stepRow(x, len - 1, B, b, rowBytes), rowBytes);
+    } else if (mode == 1) {
+      const inv: f32 = 1 / <f32>len;
+      for (let j = 0; j < F; j++) {
+        let s: f32 = 0;
+        for (let t = 0; t < len; t++) s += load<f32>(stepRow(x, t, B, b, rowBytes) + (<usize>j << 2));
+        store<f32>(o + (<usize>j << 2), s * inv);
+      }
+    } else {
+      const am = argmax + <usize>b * rowBytes;
+      for (let j = 0; j < F; j++) {
+        let best = load<f32>(stepRow(x, 0, B, b, rowBytes) + (<usize>j << 2)), bt = 0;
+        for (let t = 1; t < len; t++) {
+          const v = load<f32>(stepRow(x, t, B, b, rowBytes) + (<usize>j << 2));
+          if (v > best) { best = v; bt = t; }
+        }
+        store<f32>(o + (<usize>j << 2), best);
+        store<i32>(am + (<usize>j << 2), bt);
+      }
+    }
+  }
+}
+
+/** Gradient of poolForward: dx [T][B][F] is overwritten (zero outside the pooled steps). */
+export function poolBackward(mode: i32, T: i32, B: i32, F: i32, dout: usize, lengths: usize, argmax: usize, dx: usize): void {
+  const rowBytes = <usize>F << 2;
+  memory.fill(dx, 0, <usize>T * <usize>B * rowBytes);
+  for (let b = 0; b < B; b++) {
+    const len = load<i32>(lengths + (<usize>b << 2));
+    const d = dout + <usize>b * rowBytes;
+    if (mode == 0) {
+      memory.copy(stepRow(dx, len - 1, B, b, rowBytes), d, rowBytes);
+    } else if (mode == 1) {
+      const inv: f32 = 1 / <f32>len;
+      for (let t = 0; t < len; t++) {
+        for (let j = 0; j < F; j++) store<f32>(stepRow(dx, t, B, b, rowBytes) + (<usize>j << 2), load<f32>(d + (<usize>j << 2)) * inv);
+      }
+    } else {
+      const am = argmax + <usize>b * rowBytes;
+      for (let j = 0; j < F; j++) {
+        const t = load<i32>(am + (<usize>j << 2));
+        store<f32>(stepRow(dx, t, B, b, rowBytes) + (<usize>j << 2), load<f32>(d + (<usize>j << 2)));
+      }
+    }
+  }
+}

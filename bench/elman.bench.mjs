@@ -1,8 +1,8 @@
 // Elman training step (embedding 64 → RNN 128 tanh → dense 64 classes at every step,
 // softmax cross-entropy, BPTT, one SGD update), batch 32 × 64 steps, in tokens/s:
-// RnnModel.trainStep beside the naive JS implementation of the same step.
+// Sequential.trainStep beside the naive JS implementation of the same step.
 import b from 'benny';
-import { loadRuntimeSync, RnnModel, optim } from '../dist/index.js';
+import { loadRuntimeSync, Sequential, layers, optim } from '../dist/index.js';
 import { NaiveElman } from './naive/elman.mjs';
 
 export async function elmanBench() {
@@ -13,7 +13,7 @@ export async function elmanBench() {
   const inputs = Array.from({ length: B }, () => Array.from({ length: T }, () => rnd(V)));
   const targets = inputs.map((s) => s.map(() => rnd(C)));
   const rt = loadRuntimeSync();
-  const model = new RnnModel(rt, { vocabSize: V, embeddingDim: E, hiddenSize: H, numClasses: C, seed: 1 });
+  const model = new Sequential(rt, [layers.embedding({ vocabSize: V, dim: E }), layers.rnn({ hiddenSize: H }), layers.dense({ units: C })], { seed: 1 });
   const opt = optim.sgd({ lr: 0.01 });
   const batch = { inputs, targets };
   const naive = new NaiveElman({ V, E, H, C });
@@ -25,7 +25,7 @@ export async function elmanBench() {
   const res = [];
   const flop = 3 * 2 * T * B * H * (E + H) + 3 * 2 * T * B * H * C; // RNN + head, forward + backward
   await b.suite(`Elman training step, T=${T} B=${B} E=${E} H=${H} C=${C}`,
-    b.add('rnn-wasm RnnModel.trainStep', () => { model.trainStep(batch, opt); }, { minSamples: 10, maxTime: 3 }),
+    b.add('rnn-wasm Sequential.trainStep', () => { model.trainStep(batch, opt); }, { minSamples: 10, maxTime: 3 }),
     b.add('naive JS Float32Array', () => { naive.trainStep(ids, tg, T, B, 0.01); }, { minSamples: 3, maxTime: 3 }),
     b.cycle(),
     b.complete((s) => { for (const r of s.results) res.push({ name: r.name, ms: 1000 / r.ops, tokensPerSec: tokens * r.ops, gflops: (flop * r.ops) / 1e9 }); }),

@@ -4,7 +4,7 @@
 // alone (W2) and one streaming step at batch 1 (W3). FLOPs: a layer's forward is
 // 2·T·B·G·H·(I+H) (G = 4 LSTM, 3 GRU, 1 Elman) plus 2·T·B·H·C for the head; training 3×.
 import b from 'benny';
-import { loadRuntimeSync, RnnModel, optim } from '../dist/index.js';
+import { loadRuntimeSync, Sequential, layers, optim } from '../dist/index.js';
 
 export async function recurrentBench() {
   const T = 64, B = 32, V = 1000, E = 64, H = 128, C = 64;
@@ -16,7 +16,7 @@ export async function recurrentBench() {
   const rt = loadRuntimeSync();
   const rows = [];
   for (const [cell, G] of [['lstm', 4], ['gru', 3], ['rnn', 1]]) {
-    const model = new RnnModel(rt, { vocabSize: V, embeddingDim: E, hiddenSize: H, numClasses: C, cell, seed: 1 });
+    const model = new Sequential(rt, [layers.embedding({ vocabSize: V, dim: E }), layers[cell]({ hiddenSize: H }), layers.dense({ units: C })], { seed: 1 });
     const opt = optim.adam({ lr: 1e-3 });
     const fwdFlop = 2 * T * B * G * H * (E + H) + 2 * T * B * H * C;
     const stream = model.stream(1);
@@ -24,7 +24,7 @@ export async function recurrentBench() {
     let tok = 0;
     await b.suite(`${cell.toUpperCase()} T=${T} B=${B} I=${E} H=${H} C=${C}`,
       b.add(`W1 train step`, () => { model.trainStep(batch, opt); }, { minSamples: 10, maxTime: 2 }),
-      b.add(`W2 inference`, () => { model.probabilitiesView(inputs); }, { minSamples: 10, maxTime: 1.5 }),
+      b.add(`W2 inference`, () => { model.outputsView(inputs); }, { minSamples: 10, maxTime: 1.5 }),
       b.add(`W3 stream step (batch 1)`, () => { stream.step([tok = (tok + 7) % V], out); }, { minSamples: 10, maxTime: 1.5 }),
       b.cycle(),
       b.complete((s) => {

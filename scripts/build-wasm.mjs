@@ -4,12 +4,12 @@ import asc from 'assemblyscript/asc';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 
 const root = new URL('../', import.meta.url);
-const { error, stderr } = await asc.main(
+const { error } = await asc.main(
   ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'release'],
   { stdout: process.stdout, stderr: process.stderr },
 );
 if (error) {
-  console.error(stderr.toString());
+  console.error(error.message);
   process.exit(1);
 }
 const bytes = await readFile(new URL('dist/wasm/rnn-simd.wasm', root));

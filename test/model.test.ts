@@ -3,10 +3,11 @@
 // rule, determinism, and every kind of bad input.
 import { describe, expect, it } from 'vitest';
 import {
-  RnnModel, optim, toyPosCorpus, Vocabulary, ConfigError, EmptySequenceError, LabelError, NonFiniteError,
-  SequenceTooLongError, ShapeError, TokenIdError, type RnnModelConfig,
+  optim, toyPosCorpus, Vocabulary, ConfigError, EmptySequenceError, LabelError, NonFiniteError,
+  SequenceTooLongError, ShapeError, TokenIdError, type StateDict,
 } from '../src/index.js';
 import { runtime } from './helpers/wasm.js';
+import { simpleModel, type SimpleModelConfig } from './helpers/models.js';
 import { expectClose, testRng } from './helpers/arrays.js';
 import { embeddingBackwardRef, embeddingRef, denseBackwardRef, denseRef, softmaxCrossEntropyBackwardRef, softmaxCrossEntropyRef } from './reference/layers.js';
 import { rnnBackwardRef, rnnForwardRef, type RnnWeights } from './reference/rnn.js';
@@ -16,7 +17,7 @@ import { numericalGradient } from './reference/gradcheck.js';
 const rt = runtime();
 
 /** Loss and gradients of the same model computed with the float64 references. */
-function referenceLossAndGrads(cfg: Required<RnnModelConfig>, sd: ReturnType<RnnModel['stateDict']>, inputs: number[][], targets: number[][] | number[]) {
+function referenceLossAndGrads(cfg: Required<Pick<SimpleModelConfig, 'embeddingDim' | 'hiddenSize' | 'numClasses' | 'vocabSize' | 'nonlinearity' | 'output'>>, sd: StateDict, inputs: number[][], targets: number[][] | number[]) {
   const { embeddingDim: E, hiddenSize: H, numClasses: C, vocabSize: V } = cfg;
   const B = inputs.length, T = Math.max(...inputs.map((s) => s.length));
   const lengths = inputs.map((s) => s.length);
@@ -48,16 +49,16 @@ function referenceLossAndGrads(cfg: Required<RnnModelConfig>, sd: ReturnType<Rnn
   };
 }
 
-describe('RnnModel gradients vs float64 reference composition', () => {
+describe('embedding → Elman RNN → dense: gradients vs float64 reference composition', () => {
   for (const output of ['steps', 'last'] as const) {
     for (const nonlinearity of ['tanh', 'relu'] as const) {
       it(`output=${output} nonlinearity=${nonlinearity}, variable lengths`, () => {
-        const model = new RnnModel(rt, { vocabSize: 11, embeddingDim: 6, hiddenSize: 9, numClasses: 5, output, nonlinearity, seed: 3 });
+        const model = simpleModel(rt, { vocabSize: 11, embeddingDim: 6, hiddenSize: 9, numClasses: 5, output, nonlinearity, seed: 3 });
         const rng = testRng(17);
         const inputs = [5, 2, 7, 1].map((n) => Array.from({ length: n }, () => rng.int(11)));
         const targets = output === 'steps' ? inputs.map((s) => s.map(() => rng.int(5))) : inputs.map(() => rng.int(5));
         const r = model.lossAndGradients({ inputs, targets });
-        const ref = referenceLossAndGrads(model.config, model.stateDict(), inputs, targets);
+        const ref = referenceLossAndGrads({ vocabSize: 11, embeddingDim: 6, hiddenSize: 9, numClasses: 5, output, nonlinearity }, model.stateDict(), inputs, targets);
         expect(Math.abs(r.loss - ref.loss)).toBeLessThanOrEqual(1e-5 * ref.loss);
         const grads = model.gradientDict();
         for (const [name, g] of Object.entries(ref.grads)) expectClose(grads[name].data, g, 1e-4, 1e-6, name);
@@ -67,8 +68,8 @@ describe('RnnModel gradients vs float64 reference composition', () => {
   }
 });
 
-describe('RnnModel with gated, stacked, bidirectional layers: gradients vs finite differences of the float64 reference', () => {
-  const configs: Partial<RnnModelConfig>[] = [
+describe('models with gated, stacked, bidirectional layers: gradients vs finite differences of the float64 reference', () => {
+  const configs: Partial<SimpleModelConfig>[] = [
     { cell: 'lstm', numLayers: 2, bidirectional: true, output: 'last' },
     { cell: 'gru', numLayers: 1, bidirectional: true, merge: 'sum', output: 'steps' },
     { cell: 'gru', numLayers: 2, resetBefore: true, output: 'last' },
@@ -77,8 +78,8 @@ describe('RnnModel with gated, stacked, bidirectional layers: gradients vs finit
   for (const extra of configs) {
     it(JSON.stringify(extra), () => {
       const V = 7, E = 3, H = 4, C = 3;
-      const model = new RnnModel(rt, { vocabSize: V, embeddingDim: E, hiddenSize: H, numClasses: C, seed: 8, ...extra });
-      const cfg = model.config;
+      const model = simpleModel(rt, { vocabSize: V, embeddingDim: E, hiddenSize: H, numClasses: C, seed: 8, ...extra });
+      const cfg = { cell: 'rnn' as const, numLayers: 1, bidirectional: false, merge: 'concat' as const, resetBefore: false, output: 'steps', ...extra };
       const D = cfg.bidirectional ? 2 : 1, L = cfg.numLayers;
       const rng = testRng(31);
       const inputs = [4, 1, 3].map((n) => Array.from({ length: n }, () => rng.int(V)));
@@ -138,7 +139,7 @@ function toyData() {
 describe('learning', () => {
   it('tags the toy sentences ("I like cake" → PRON VERB NOUN) with 100% training accuracy', () => {
     const { vocab, tagNames, inputs, targets } = toyData();
-    const model = new RnnModel(rt, { vocabSize: vocab.size, embeddingDim: 16, hiddenSize: 32, numClasses: tagNames.length, seed: 1 });
+    const model = simpleModel(rt, { vocabSize: vocab.size, embeddingDim: 16, hiddenSize: 32, numClasses: tagNames.length, seed: 1 });
     const opt = optim.adam({ lr: 0.02 });
     for (let i = 0; i < 150; i++) model.trainStep({ inputs, targets }, opt);
     expect(model.evaluate({ inputs, targets }).accuracy).toBe(1);
@@ -154,7 +155,7 @@ describe('learning', () => {
       return { inputs, targets: inputs.map((s) => (s.includes(1) ? 1 : 0)) };
     };
     const train = make(200), test = make(100);
-    const model = new RnnModel(rt, { vocabSize: 6, embeddingDim: 8, hiddenSize: 16, numClasses: 2, output: 'last', seed: 4 });
+    const model = simpleModel(rt, { vocabSize: 6, embeddingDim: 8, hiddenSize: 16, numClasses: 2, output: 'last', seed: 4 });
     const opt = optim.adam({ lr: 0.01 });
     for (let epoch = 0; epoch < 30; epoch++) {
       for (let i = 0; i < 200; i += 20) model.trainStep({ inputs: train.inputs.slice(i, i + 20), targets: train.targets.slice(i, i + 20) }, opt);
@@ -167,7 +168,7 @@ describe('learning', () => {
   for (const extra of [{ cell: 'lstm', bidirectional: true }, { cell: 'gru', numLayers: 2, dropout: 0.1 }] as const) {
     it(`${JSON.stringify(extra)} tags the toy sentences with 100% training accuracy`, () => {
       const { vocab, tagNames, inputs, targets } = toyData();
-      const model = new RnnModel(rt, { vocabSize: vocab.size, embeddingDim: 16, hiddenSize: 24, numClasses: tagNames.length, seed: 3, ...extra });
+      const model = simpleModel(rt, { vocabSize: vocab.size, embeddingDim: 16, hiddenSize: 24, numClasses: tagNames.length, seed: 3, ...extra });
       const opt = optim.adam({ lr: 0.02 });
       for (let i = 0; i < 120; i++) model.trainStep({ inputs, targets }, opt);
       expect(model.evaluate({ inputs, targets }).accuracy).toBe(1);
@@ -177,7 +178,7 @@ describe('learning', () => {
 
   it('SGD with momentum also learns the toy tagger', () => {
     const { vocab, tagNames, inputs, targets } = toyData();
-    const model = new RnnModel(rt, { vocabSize: vocab.size, embeddingDim: 16, hiddenSize: 32, numClasses: tagNames.length, seed: 2 });
+    const model = simpleModel(rt, { vocabSize: vocab.size, embeddingDim: 16, hiddenSize: 32, numClasses: tagNames.length, seed: 2 });
     const opt = optim.sgd({ lr: 0.3, momentum: 0.9 });
     const first = model.evaluate({ inputs, targets }).loss;
     for (let i = 0; i < 200; i++) model.trainStep({ inputs, targets }, opt, { clipNorm: 5 });
@@ -192,7 +193,7 @@ describe('determinism', () => {
   it('same seed and data give bitwise identical weights', () => {
     const { vocab, tagNames, inputs, targets } = toyData();
     const run = () => {
-      const m = new RnnModel(rt, { vocabSize: vocab.size, embeddingDim: 8, hiddenSize: 12, numClasses: tagNames.length, seed: 99 });
+      const m = simpleModel(rt, { vocabSize: vocab.size, embeddingDim: 8, hiddenSize: 12, numClasses: tagNames.length, seed: 99 });
       const opt = optim.adam({ lr: 0.01 });
       for (let i = 0; i < 10; i++) m.trainStep({ inputs, targets }, opt);
       const sd = m.stateDict();
@@ -205,7 +206,7 @@ describe('determinism', () => {
 
   it('different seeds give different initial weights; PyTorch-style init ranges hold', () => {
     const cfg = { vocabSize: 10, embeddingDim: 4, hiddenSize: 25, numClasses: 3 };
-    const a = new RnnModel(rt, { ...cfg, seed: 1 }).stateDict(), b = new RnnModel(rt, { ...cfg, seed: 2 }).stateDict();
+    const a = simpleModel(rt, { ...cfg, seed: 1 }).stateDict(), b = simpleModel(rt, { ...cfg, seed: 2 }).stateDict();
     expect(Array.from(a['rnn.weight_hh_l0'].data)).not.toEqual(Array.from(b['rnn.weight_hh_l0'].data));
     for (const name of ['rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'head.weight']) {
       expect(Math.max(...a[name].data.map(Math.abs))).toBeLessThanOrEqual(1 / 5);
@@ -217,8 +218,8 @@ describe('determinism', () => {
 });
 
 describe('bad input gives a typed error naming the problem', () => {
-  const model = new RnnModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 6, numClasses: 3, maxLength: 8 });
-  const cls = new RnnModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 6, numClasses: 3, output: 'last' });
+  const model = simpleModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 6, numClasses: 3, maxLength: 8 });
+  const cls = simpleModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 6, numClasses: 3, output: 'last' });
   const opt = optim.sgd({ lr: 0.1 });
 
   it('token ids', () => {
@@ -250,10 +251,10 @@ describe('bad input gives a typed error naming the problem', () => {
   });
 
   it('configs', () => {
-    expect(() => new RnnModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 0, numClasses: 3 })).toThrow(ConfigError);
-    expect(() => new RnnModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 0, numClasses: 3 })).toThrow('hiddenSize = 0 is invalid: expected a positive integer');
-    expect(() => new RnnModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 2, numClasses: 3, nonlinearity: 'gelu' as 'tanh' })).toThrow(/nonlinearity/);
-    expect(() => new RnnModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 2, numClasses: 3, maxLength: 0 })).toThrow(/maxLength/);
+    expect(() => simpleModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 0, numClasses: 3 })).toThrow(ConfigError);
+    expect(() => simpleModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 0, numClasses: 3 })).toThrow('hiddenSize = 0 is invalid: expected a positive integer');
+    expect(() => simpleModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 2, numClasses: 3, nonlinearity: 'gelu' as 'tanh' })).toThrow(/nonlinearity/);
+    expect(() => simpleModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 2, numClasses: 3, maxLength: 0 })).toThrow(/maxLength/);
   });
 
   it('state dicts: wrong names, shapes and NaN weights are rejected and nothing is changed', () => {
@@ -273,7 +274,7 @@ describe('bad input gives a typed error naming the problem', () => {
   });
 
   it('a non-finite loss stops the step before the update', () => {
-    const m = new RnnModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 6, numClasses: 3 });
+    const m = simpleModel(rt, { vocabSize: 5, embeddingDim: 4, hiddenSize: 6, numClasses: 3 });
     const sd = m.stateDict();
     sd['head.weight'].data.fill(3e38); // logits overflow to ±Inf
     sd['head.weight'].data[1] = -3e38;
@@ -285,8 +286,8 @@ describe('bad input gives a typed error naming the problem', () => {
   });
 
   it('an optimizer bound to one model refuses another', () => {
-    const a = new RnnModel(rt, { vocabSize: 5, embeddingDim: 2, hiddenSize: 2, numClasses: 2 });
-    const b = new RnnModel(rt, { vocabSize: 5, embeddingDim: 2, hiddenSize: 2, numClasses: 2 });
+    const a = simpleModel(rt, { vocabSize: 5, embeddingDim: 2, hiddenSize: 2, numClasses: 2 });
+    const b = simpleModel(rt, { vocabSize: 5, embeddingDim: 2, hiddenSize: 2, numClasses: 2 });
     const o = optim.adam();
     a.trainStep({ inputs: [[1]], targets: [[0]] }, o);
     expect(() => b.trainStep({ inputs: [[1]], targets: [[0]] }, o)).toThrow(/one optimizer per model/);

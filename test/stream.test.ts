@@ -2,24 +2,25 @@
 // whole-sequence forward, for every cell, stacked; streams are independent; reset
 // works; bad input is rejected.
 import { describe, expect, it } from 'vitest';
-import { RnnModel, ConfigError, ShapeError, TokenIdError, type RnnModelConfig } from '../src/index.js';
+import { ConfigError, ShapeError, TokenIdError,  } from '../src/index.js';
 import { expectClose, testRng } from './helpers/arrays.js';
 import { runtime } from './helpers/wasm.js';
+import { simpleModel, type SimpleModelConfig } from './helpers/models.js';
 
 const rt = runtime();
 const V = 11, C = 5;
 
 describe('RecurrentStream', () => {
-  const configs: Partial<RnnModelConfig>[] = [
+  const configs: Partial<SimpleModelConfig>[] = [
     { cell: 'rnn' }, { cell: 'rnn', nonlinearity: 'relu', numLayers: 2 }, { cell: 'lstm', numLayers: 3 },
     { cell: 'gru', numLayers: 2 }, { cell: 'gru', resetBefore: true },
   ];
   for (const extra of configs) {
     it(`${JSON.stringify(extra)}: step-by-step equals the whole-sequence forward`, () => {
-      const model = new RnnModel(rt, { vocabSize: V, embeddingDim: 6, hiddenSize: 13, numClasses: C, seed: 4, ...extra });
+      const model = simpleModel(rt, { vocabSize: V, embeddingDim: 6, hiddenSize: 13, numClasses: C, seed: 4, ...extra });
       const rng = testRng(9);
       const seqs = [7, 7, 7].map((n) => Array.from({ length: n }, () => rng.int(V)));
-      const whole = model.predictProbabilities(seqs) as number[][][];
+      const whole = model.predictOutputs(seqs) as number[][][];
       const s = model.stream(3);
       for (let t = 0; t < 7; t++) {
         const p = s.step(seqs.map((q) => q[t]));
@@ -31,7 +32,7 @@ describe('RecurrentStream', () => {
   }
 
   it('streams are independent, and reset restarts one of them', () => {
-    const model = new RnnModel(rt, { vocabSize: V, embeddingDim: 4, hiddenSize: 8, numClasses: C, cell: 'lstm' });
+    const model = simpleModel(rt, { vocabSize: V, embeddingDim: 4, hiddenSize: 8, numClasses: C, cell: 'lstm' });
     const s = model.stream(2);
     const a = [3, 1, 4, 1, 5];
     const out: Float32Array[] = [];
@@ -48,7 +49,7 @@ describe('RecurrentStream', () => {
   });
 
   it('sees weight updates made after it was created', () => {
-    const model = new RnnModel(rt, { vocabSize: V, embeddingDim: 4, hiddenSize: 8, numClasses: C, cell: 'gru' });
+    const model = simpleModel(rt, { vocabSize: V, embeddingDim: 4, hiddenSize: 8, numClasses: C, cell: 'gru' });
     const s = model.stream(1);
     const before = s.step([2]);
     const sd = model.stateDict();
@@ -57,18 +58,18 @@ describe('RecurrentStream', () => {
     s.reset();
     const after = s.step([2]);
     expect(after[0]).toBeGreaterThan(before[0]);
-    expectClose(after, (model.predictProbabilities([[2]]) as number[][][])[0][0], 1e-6, 1e-7, 'after update');
+    expectClose(after, (model.predictOutputs([[2]]) as number[][][])[0][0], 1e-6, 1e-7, 'after update');
   });
 
   it('rejects bad input and bidirectional models', () => {
-    const model = new RnnModel(rt, { vocabSize: V, embeddingDim: 4, hiddenSize: 8, numClasses: C });
+    const model = simpleModel(rt, { vocabSize: V, embeddingDim: 4, hiddenSize: 8, numClasses: C });
     const s = model.stream(2);
     expect(() => s.step([1])).toThrow(ShapeError);
     expect(() => s.step([1, V])).toThrow(TokenIdError);
     expect(() => s.step([1, 2], new Float32Array(3))).toThrow(/out must have 10 elements/);
     expect(() => s.reset(2)).toThrow(ShapeError);
     expect(() => model.stream(0)).toThrow(ShapeError);
-    const bi = new RnnModel(rt, { vocabSize: V, embeddingDim: 4, hiddenSize: 8, numClasses: C, bidirectional: true });
+    const bi = simpleModel(rt, { vocabSize: V, embeddingDim: 4, hiddenSize: 8, numClasses: C, bidirectional: true });
     expect(() => bi.stream(1)).toThrow(ConfigError);
   });
 });

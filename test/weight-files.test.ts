@@ -3,8 +3,9 @@
 // truncated, oversized header) are rejected with a WeightFileError, leaving the
 // model unchanged.
 import { describe, expect, it } from 'vitest';
-import { RnnModel, WeightFileError, readSafetensors, writeSafetensors } from '../src/index.js';
+import { WeightFileError, readSafetensors, writeSafetensors } from '../src/index.js';
 import { runtime } from './helpers/wasm.js';
+import { simpleModel, type SimpleModelConfig } from './helpers/models.js';
 
 const rt = runtime();
 const cfg = { vocabSize: 9, embeddingDim: 4, hiddenSize: 6, numClasses: 3, cell: 'lstm' as const, numLayers: 2, bidirectional: true };
@@ -12,16 +13,16 @@ const probe = [[1, 2, 3, 4], [5, 6]];
 
 describe('model weight files', () => {
   it('save → load into a differently seeded model gives identical predictions', () => {
-    const a = new RnnModel(rt, { ...cfg, seed: 1 }), b = new RnnModel(rt, { ...cfg, seed: 2 });
-    expect(b.predictProbabilities(probe)).not.toEqual(a.predictProbabilities(probe));
+    const a = simpleModel(rt, { ...cfg, seed: 1 }), b = simpleModel(rt, { ...cfg, seed: 2 });
+    expect(b.predictOutputs(probe)).not.toEqual(a.predictOutputs(probe));
     const bytes = a.saveSafetensors();
-    expect(JSON.parse(readSafetensors(bytes).metadata['rnn-wasm.config']).cell).toBe('lstm');
+    expect(JSON.parse(readSafetensors(bytes).metadata['rnn-wasm.config']).layers[1].cell).toBe('lstm');
     b.loadSafetensors(bytes);
-    expect(b.predictProbabilities(probe)).toEqual(a.predictProbabilities(probe));
+    expect(b.predictOutputs(probe)).toEqual(a.predictOutputs(probe));
   });
 
   it('loads F16 weights converted to float32', () => {
-    const a = new RnnModel(rt, { ...cfg, seed: 1 });
+    const a = simpleModel(rt, { ...cfg, seed: 1 });
     // Rewrite one tensor as F16 by hand: 1.0 everywhere (0x3C00).
     const { tensors } = readSafetensors(a.saveSafetensors());
     const name = 'head.bias';
@@ -45,7 +46,7 @@ describe('model weight files', () => {
     expect(Array.from(a.stateDict()[name].data)).toEqual([1, 1, 1]);
   });
 
-  const base = () => new RnnModel(rt, { ...cfg, seed: 1 });
+  const base = () => simpleModel(rt, { ...cfg, seed: 1 });
   const withDict = (edit: (d: Record<string, { shape: number[]; data: Float32Array }>) => void) => {
     const d = base().stateDict();
     edit(d);

@@ -1,6 +1,6 @@
 // Naive JavaScript baseline of one Elman training step (embedding → tanh RNN →
 // dense → softmax cross-entropy summed over steps → BPTT → SGD), Float32Arrays,
-// time-major, all sequences full length. Same math as RnnModel.trainStep.
+// time-major, all sequences full length. Same math as Sequential.trainStep on embedding → rnn → dense.
 import { naiveGemm } from './gemm.mjs';
 
 export class NaiveElman {

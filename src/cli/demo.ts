@@ -1,7 +1,8 @@
 // `npm run demo`: trains the embedded toy part-of-speech tagger (embedding →
 // bidirectional LSTM → dense, one tag per word) and prints its accuracy, throughput and some tagged sentences.
 import { loadRuntime } from '../runtime/load.js';
-import { RnnModel } from '../model/rnn-model.js';
+import { Sequential } from '../model/sequential.js';
+import * as layers from '../layers/index.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { toyPosCorpus } from '../data/toy-pos.js';
 import { adam } from '../optim/index.js';
@@ -13,10 +14,11 @@ const inputs = corpus.map((s) => words.encode(s.words.map((w) => w.toLowerCase()
 const targets = corpus.map((s) => s.tags.map((t) => tagNames.indexOf(t)));
 
 const rt = await loadRuntime();
-const model = new RnnModel(rt, {
-  vocabSize: words.size, embeddingDim: 16, hiddenSize: 32, numClasses: tagNames.length, seed: 42,
-  cell: 'lstm', bidirectional: true,
-});
+const model = new Sequential(rt, [
+  layers.embedding({ vocabSize: words.size, dim: 16 }),
+  layers.lstm({ hiddenSize: 32, bidirectional: true }),
+  layers.dense({ units: tagNames.length }),
+], { seed: 42 });
 const opt = adam({ lr: 0.02 });
 const tokens = inputs.reduce((a, s) => a + s.length, 0);
 console.log(`rnn-wasm demo: tagging ${corpus.length} sentences (${tokens} words, ${words.size - 1} word types, ${tagNames.length} tags)`);
@@ -29,11 +31,11 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   const { loss } = model.trainStep({ inputs, targets }, opt, { clipNorm: 5 });
   trainTime += performance.now() - t0;
   if (epoch === 1 || epoch % 25 === 0) {
-    const { accuracy } = model.evaluate({ inputs, targets });
+    const accuracy = model.evaluate({ inputs, targets }).accuracy ?? 0;
     console.log(`epoch ${String(epoch).padStart(3)}  loss ${loss.toFixed(4)}  accuracy ${(100 * accuracy).toFixed(1)}%`);
   }
 }
-const { accuracy } = model.evaluate({ inputs, targets });
+const accuracy = model.evaluate({ inputs, targets }).accuracy ?? 0;
 console.log(`\ntraining accuracy: ${(100 * accuracy).toFixed(1)}% over ${tokens} words`);
 console.log(`throughput: ${Math.round((epochs * tokens) / (trainTime / 1000)).toLocaleString('en')} tokens/s (training steps, one batch of the whole corpus)\n`);
 

@@ -1,6 +1,6 @@
 // Turns batch-major arrays of variable-length sequences into the time-major,
 // padded layout the kernels use ([T][B], row t·B + b), validating as it goes.
-import { EmptySequenceError, LabelError, SequenceTooLongError, ShapeError, TokenIdError } from '../errors.js';
+import { EmptySequenceError, LabelError, NonFiniteError, SequenceTooLongError, ShapeError, TokenIdError } from '../errors.js';
 
 export interface PackedSequences {
   /** Padded length (the longest sequence). */
@@ -84,4 +84,66 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
   return v === null ? 'null' : typeof v;
+}
+
+export interface PackedFeatures extends Omit<PackedSequences, 'ids'> {
+  /** Feature vectors, time-major [T][B][F]; padded steps are 0. */
+  values: Float32Array;
+}
+
+/** Checks a batch of feature sequences ([b][t][f], any lengths ≥ 1) and packs it time-major. */
+export function packFeatureSequences(inputs: unknown, F: number, maxLength: number, what = 'inputs'): PackedFeatures {
+  if (!Array.isArray(inputs)) throw new ShapeError(`${what} must be an array of sequences of ${F}-feature vectors, got ${describe(inputs)}`);
+  const B = inputs.length;
+  if (B === 0) throw new EmptySequenceError(`${what} is an empty batch: expected at least one sequence`);
+  let T = 0;
+  for (let b = 0; b < B; b++) {
+    const s = inputs[b];
+    if (!Array.isArray(s)) throw new ShapeError(`${what}[${b}] must be an array of ${F}-feature vectors, got ${describe(s)}`);
+    if (s.length === 0) throw new EmptySequenceError(`${what}[${b}] is an empty sequence: every sequence needs at least one step`);
+    if (s.length > maxLength) throw new SequenceTooLongError(`${what}[${b}] has ${s.length} steps, more than the model's maxLength of ${maxLength}`);
+    T = Math.max(T, s.length);
+  }
+  const lengths = new Int32Array(B);
+  const values = new Float32Array(T * B * F);
+  for (let b = 0; b < B; b++) {
+    const s = inputs[b] as unknown[];
+    lengths[b] = s.length;
+    for (let t = 0; t < s.length; t++) writeVector(s[t], F, values, (t * B + b) * F, `${what}[${b}][${t}]`);
+  }
+  return { T, B, lengths, values };
+}
+
+/** Per-step target vectors ([b][t][C]) aligned with the inputs: values time-major and a row mask (1 valid, 0 padded). */
+export function packStepVectors(targets: unknown, packed: { T: number; B: number; lengths: Int32Array }, C: number) {
+  const { T, B, lengths } = packed;
+  if (!Array.isArray(targets) || targets.length !== B) throw new ShapeError(`targets must be an array of ${B} sequences of ${C}-value vectors, got ${describe(targets)}`);
+  const values = new Float32Array(T * B * C), mask = new Float32Array(T * B);
+  for (let b = 0; b < B; b++) {
+    const s = targets[b];
+    if (!Array.isArray(s) || s.length !== lengths[b]) throw new ShapeError(`targets[${b}] must have one ${C}-value vector per input step (${lengths[b]}), got ${describe(s)}`);
+    for (let t = 0; t < s.length; t++) {
+      writeVector(s[t], C, values, (t * B + b) * C, `targets[${b}][${t}]`);
+      mask[t * B + b] = 1;
+    }
+  }
+  return { values, mask };
+}
+
+/** One target vector per sequence ([b][C]). */
+export function packVectors(targets: unknown, B: number, C: number): Float32Array {
+  if (!Array.isArray(targets) || targets.length !== B) throw new ShapeError(`targets must be an array of ${B} ${C}-value vectors (one per input sequence), got ${describe(targets)}`);
+  const values = new Float32Array(B * C);
+  for (let b = 0; b < B; b++) writeVector(targets[b], C, values, b * C, `targets[${b}]`);
+  return values;
+}
+
+function writeVector(v: unknown, F: number, out: Float32Array, at: number, where: string): void {
+  if (typeof v === 'number' && F === 1) v = [v];
+  if (!isSequence(v) || v.length !== F) throw new ShapeError(`${where} must be a vector of ${F} numbers, got ${describe(v)}`);
+  for (let f = 0; f < F; f++) {
+    const x = v[f];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new NonFiniteError(`${where}[${f}] = ${String(x)}: values must be finite numbers`);
+    out[at + f] = x;
+  }
 }

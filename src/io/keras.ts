@@ -21,7 +21,7 @@ export interface KerasImportOptions {
   bidirectional?: boolean;
   /** GRU only; Keras' default (TF2) is true. false imports as a reset-before GRU. */
   resetAfter?: boolean;
-  /** Prefix for the state_dict names (e.g. 'rnn.' for RnnModel). */
+  /** Prefix for the state_dict names (e.g. 'lstm.' for a Sequential's recurrent layer named lstm). */
   prefix?: string;
 }
 

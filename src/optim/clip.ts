@@ -17,3 +17,8 @@ export function clipGradNorm(rt: Runtime, grads: Region, maxNorm: number): numbe
   if (coef < 1) rt.kernels.scaleInPlace(grads.ptr, grads.length, coef);
   return norm;
 }
+
+/** Clamps every gradient element to [−clipValue, clipValue] (torch.nn.utils.clip_grad_value_). */
+export function clipGradValue(rt: Runtime, grads: Region, clipValue: number): void {
+  rt.kernels.clampInPlace(grads.ptr, grads.length, -clipValue, clipValue);
+}

@@ -4,7 +4,7 @@ import { Adam, type AdamOptions } from './adam.js';
 export { Optimizer } from './optimizer.js';
 export { Sgd, Adam };
 export type { SgdOptions, AdamOptions };
-export { gradNorm, clipGradNorm } from './clip.js';
+export { gradNorm, clipGradNorm, clipGradValue } from './clip.js';
 
 export const sgd = (o: SgdOptions): Sgd => new Sgd(o);
 export const adam = (o?: AdamOptions): Adam => new Adam(o);

@@ -38,6 +38,9 @@ export interface Kernels {
               lengths: Ptr, reverse: number, scale: number, accumulate: number): void;
   multiplyInPlace(x: Ptr, m: Ptr, n: number): void;
   streamStep(descriptor: Ptr): void;
+  multiply(a: Ptr, b: Ptr, dst: Ptr, n: number): void;
+  poolForward(mode: number, T: number, B: number, F: number, x: Ptr, lengths: Ptr, out: Ptr, argmax: Ptr): void;
+  poolBackward(mode: number, T: number, B: number, F: number, dout: Ptr, lengths: Ptr, argmax: Ptr, dx: Ptr): void;
   denseForward(R: number, In: number, Out: number, x: Ptr, wPacked: Ptr, b: Ptr, y: Ptr): void;
   denseBackward(R: number, In: number, Out: number, x: Ptr, wPackedNN: Ptr, dy: Ptr,
                 dx: Ptr, accumulateDx: number, dw: Ptr, db: Ptr, packScratch: Ptr): void;
@@ -53,5 +56,6 @@ export interface Kernels {
            eps: number, weightDecay: number, decoupled: number, bc1: number, bc2Sqrt: number): void;
   sumSquares(x: Ptr, n: number): number;
   scaleInPlace(x: Ptr, n: number, s: number): void;
+  clampInPlace(x: Ptr, n: number, lo: number, hi: number): void;
   hasNonFinite(x: Ptr, n: number): number;
 }

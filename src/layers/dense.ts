@@ -1,0 +1,86 @@
+import { Layer, type Activation, type Context, type LayerSpec, type ShapeInfo } from './layer.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Region } from '../runtime/memory-planner.js';
+import type { ParameterEntry, ParameterTable } from '../model/parameter-table.js';
+import { Workspace } from '../runtime/workspace.js';
+import type { Rng } from '../random.js';
+import { ConfigError } from '../errors.js';
+import { positiveInt } from './validate.js';
+
+export interface DenseOptions { units: number; name?: string }
+
+/** nn.Linear over the last dimension: every step of a sequence, or every row. */
+export class Dense extends Layer {
+  private rt!: Runtime;
+  private w!: ParameterEntry;
+  private b!: ParameterEntry;
+  private inFeatures = 0;
+  private packedT!: Region;
+  private packedN!: Region;
+  private ws!: Workspace;
+  private x: Activation = { ptr: 0, seq: false, features: 0 };
+
+  constructor(readonly options: DenseOptions) {
+    super();
+    positiveInt('dense', 'units', options.units);
+  }
+
+  spec(): LayerSpec {
+    return { type: 'dense', ...this.options };
+  }
+
+  build(rt: Runtime, input: ShapeInfo, table: ParameterTable): ShapeInfo {
+    if (input.tokens) throw new ConfigError(`layer '${this.name}': a dense layer cannot take token ids; put an embedding first`);
+    this.rt = rt;
+    const { units } = this.options, I = (this.inFeatures = input.features);
+    this.w = table.add(`${this.name}.weight`, [units, I]);
+    this.b = table.add(`${this.name}.bias`, [units]);
+    this.packedT = rt.planner.alloc(rt.kernels.packedSize(I, units));
+    this.packedN = rt.planner.alloc(rt.kernels.packedSize(units, I));
+    this.ws = new Workspace(rt.planner);
+    return { seq: input.seq, features: units, tokens: false };
+  }
+
+  /** nn.Linear's default: U(±1/√in) for weight and bias. */
+  initialise(params: Float32Array, rng: Rng): void {
+    const r = 1 / Math.sqrt(this.inFeatures);
+    for (const e of [this.w, this.b]) for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.uniform(-r, r);
+  }
+
+  pack(params: Region): void {
+    const k = this.rt.kernels, I = this.inFeatures, U = this.options.units;
+    k.packB(params.at(this.w.offset), I, I, U, 1, this.packedT.ptr);
+    k.packB(params.at(this.w.offset), I, U, I, 0, this.packedN.ptr);
+  }
+
+  /** Packed (transposed) weight and bias pointers, for the streaming step. */
+  streamPointers(params: Region): { weightT: number; bias: number } {
+    return { weightT: this.packedT.ptr, bias: params.at(this.b.offset) };
+  }
+
+  private rows(ctx: Context, seq: boolean): number {
+    return seq ? ctx.T * ctx.B : ctx.B;
+  }
+
+  forward(ctx: Context, x: Activation): Activation {
+    const R = this.rows(ctx, x.seq), U = this.options.units;
+    this.x = x;
+    const ws = this.ws.layout({ y: R * U, dx: R * this.inFeatures, pack: this.rt.kernels.packedSize(R, this.inFeatures) });
+    this.rt.kernels.denseForward(R, this.inFeatures, U, x.ptr, this.packedT.ptr, ctx.params.at(this.b.offset), ws.y);
+    return { ptr: ws.y, seq: x.seq, features: U };
+  }
+
+  backward(ctx: Context, dy: number): number {
+    const R = this.rows(ctx, this.x.seq);
+    const ws = this.ws.layout({ y: R * this.options.units, dx: R * this.inFeatures, pack: this.rt.kernels.packedSize(R, this.inFeatures) });
+    this.rt.kernels.denseBackward(R, this.inFeatures, this.options.units, this.x.ptr, this.packedN.ptr, dy, ws.dx, 0,
+      ctx.grads.at(this.w.offset), ctx.grads.at(this.b.offset), ws.pack);
+    return ws.dx;
+  }
+
+  dispose(): void {
+    this.rt.planner.release(this.packedT);
+    this.rt.planner.release(this.packedN);
+    this.ws.release();
+  }
+}

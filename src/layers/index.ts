@@ -1,0 +1,36 @@
+// Layer factories (the `layers` namespace) and the JSON → layer mapping.
+import { Embedding, type EmbeddingOptions } from './embedding.js';
+import { RecurrentLayer, type RecurrentOptions } from './recurrent-layer.js';
+import { Dense, type DenseOptions } from './dense.js';
+import { Dropout, type DropoutOptions } from './dropout.js';
+import { Pooling, type PoolingOptions } from './pooling.js';
+import type { Layer, LayerSpec } from './layer.js';
+import { ConfigError } from '../errors.js';
+
+export { Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from './layer.js';
+export { Embedding, RecurrentLayer, Dense, Dropout, Pooling };
+export type { EmbeddingOptions, RecurrentOptions, DenseOptions, DropoutOptions, PoolingOptions };
+
+type CellOptions = Omit<RecurrentOptions, 'cell'>;
+
+export const embedding = (o: EmbeddingOptions): Embedding => new Embedding(o);
+export const rnn = (o: CellOptions): RecurrentLayer => new RecurrentLayer({ ...o, cell: 'rnn' });
+export const lstm = (o: CellOptions): RecurrentLayer => new RecurrentLayer({ ...o, cell: 'lstm' });
+export const gru = (o: CellOptions): RecurrentLayer => new RecurrentLayer({ ...o, cell: 'gru' });
+export const dense = (o: DenseOptions): Dense => new Dense(o);
+export const dropout = (o: DropoutOptions): Dropout => new Dropout(o);
+export const pooling = (o: PoolingOptions): Pooling => new Pooling(o);
+
+/** Re-creates a layer from its spec() JSON. */
+export function layerFromSpec(spec: LayerSpec): Layer {
+  if (!spec || typeof spec !== 'object') throw new ConfigError('a layer spec must be an object with a type');
+  const { type, ...o } = spec;
+  switch (type) {
+    case 'embedding': return new Embedding(o as unknown as EmbeddingOptions);
+    case 'rnn': case 'lstm': case 'gru': return new RecurrentLayer({ ...(o as unknown as CellOptions), cell: type });
+    case 'dense': return new Dense(o as unknown as DenseOptions);
+    case 'dropout': return new Dropout(o as unknown as DropoutOptions);
+    case 'pooling': return new Pooling(o as unknown as PoolingOptions);
+    default: throw new ConfigError(`unknown layer type '${String(type)}': expected embedding, rnn, lstm, gru, dense, dropout or pooling`);
+  }
+}

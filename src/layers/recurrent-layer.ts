@@ -1,0 +1,96 @@
+import { Layer, type Activation, type Context, type LayerSpec, type ShapeInfo } from './layer.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Region } from '../runtime/memory-planner.js';
+import type { ParameterTable } from '../model/parameter-table.js';
+import { Workspace } from '../runtime/workspace.js';
+import type { Rng } from '../random.js';
+import { ConfigError } from '../errors.js';
+import { Recurrent, type RecurrentConfig } from './recurrent.js';
+
+export type RecurrentOptions = Omit<RecurrentConfig, 'inputSize'> & {
+  /** true (default): every step's output; false: the last layer's final states (directions merged), one row per sequence. */
+  returnSequences?: boolean;
+  name?: string;
+};
+
+/** nn.RNN / nn.LSTM / nn.GRU as a Sequential layer. */
+export class RecurrentLayer extends Layer {
+  core!: Recurrent;
+  private rt!: Runtime;
+  private ws!: Workspace;
+
+  constructor(readonly options: RecurrentOptions) {
+    super();
+    if (!options || typeof options !== 'object') throw new ConfigError('recurrent layer options must be an object');
+  }
+
+  get returnSequences(): boolean {
+    return this.options.returnSequences ?? true;
+  }
+
+  spec(): LayerSpec {
+    return { type: this.options.cell, ...this.options };
+  }
+
+  build(rt: Runtime, input: ShapeInfo, table: ParameterTable): ShapeInfo {
+    if (input.tokens) throw new ConfigError(`layer '${this.name}': a recurrent layer cannot take token ids; put an embedding first`);
+    if (!input.seq) throw new ConfigError(`layer '${this.name}': a recurrent layer needs a sequence as input`);
+    this.rt = rt;
+    const { returnSequences: _r, name: _n, ...cfg } = this.options;
+    this.core = new Recurrent(rt, { ...cfg, inputSize: input.features }, table, `${this.name}.`);
+    this.ws = new Workspace(rt.planner);
+    return { seq: this.returnSequences, features: this.core.outputSize, tokens: false };
+  }
+
+  initialise(params: Float32Array, rng: Rng): void {
+    this.core.initialise(params, rng);
+  }
+
+  pack(params: Region): void {
+    this.core.pack(params);
+  }
+
+  private slots(ctx: Context) {
+    const c = this.core.config, D = c.bidirectional ? 2 : 1;
+    return this.ws.layout({ last: ctx.B * this.core.outputSize, dhn: c.numLayers * D * ctx.B * c.hiddenSize, ones: ctx.B });
+  }
+
+  /** Moves the last layer's final states to/from [B][outputSize] rows (directions concatenated or merged). */
+  private finalStates(ctx: Context, hn: number, rows: number, toRows: boolean): void {
+    const k = this.rt.kernels;
+    const { hiddenSize: H, numLayers: L, merge } = this.core.config;
+    const D = this.core.config.bidirectional ? 2 : 1, F = this.core.outputSize;
+    const ws = this.slots(ctx);
+    new Int32Array(this.rt.memory.buffer, ws.ones, ctx.B).fill(1); // a one-step "sequence": every row valid
+    for (let d = 0; d < D; d++) {
+      const concat = merge === 'concat' || D === 1;
+      const state = hn + ((L - 1) * D + d) * ctx.B * H * 4;
+      const col = concat ? rows + d * H * 4 : rows;
+      const scale = concat || merge === 'sum' ? 1 : 0.5;
+      if (toRows) k.gatherSteps(state, H, col, F, H, 1, ctx.B, ws.ones, 0, scale, !concat && d === 1 ? 1 : 0);
+      else k.gatherSteps(col, F, state, H, H, 1, ctx.B, ws.ones, 0, scale, 0);
+    }
+  }
+
+  forward(ctx: Context, x: Activation): Activation {
+    const r = this.core.forward(ctx.T, ctx.B, x.ptr, ctx.lengths, 0, 0, ctx.training, ctx.rng, ctx.params);
+    if (this.returnSequences) return { ptr: r.output, seq: true, features: this.core.outputSize };
+    const ws = this.slots(ctx);
+    this.finalStates(ctx, r.hn, ws.last, true);
+    return { ptr: ws.last, seq: false, features: this.core.outputSize };
+  }
+
+  backward(ctx: Context, dy: number): number {
+    if (this.returnSequences) return this.core.backward(dy, 0, 0, ctx.grads, 0, 0);
+    const ws = this.slots(ctx);
+    const c = this.core.config, D = c.bidirectional ? 2 : 1;
+    new Float32Array(this.rt.memory.buffer, ws.dhn, c.numLayers * D * ctx.B * c.hiddenSize).fill(0);
+    this.finalStates(ctx, ws.dhn, dy, false);
+    return this.core.backward(0, ws.dhn, 0, ctx.grads, 0, 0);
+  }
+
+  dispose(): void {
+    this.core?.dispose();
+    this.ws?.release();
+  }
+}

@@ -1,0 +1,356 @@
+// A model as a sequence of layers (Keras' Sequential, PyTorch's nn.Sequential with
+// named children): token ids or feature vectors in, one output per step or per
+// sequence, softmax cross-entropy or MSE loss. Parameters live in one flat buffer
+// under `${layerName}.${param}` names; the config serialises to JSON.
+import type { Runtime } from '../runtime/runtime.js';
+import type { Region } from '../runtime/memory-planner.js';
+import { Workspace } from '../runtime/workspace.js';
+import { ParameterTable, type StateDict } from './parameter-table.js';
+import {
+  packFeatureSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
+} from '../data/pack.js';
+import { ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { Rng } from '../random.js';
+import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { Embedding, Dense, Dropout, RecurrentLayer, layerFromSpec, type Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from '../layers/index.js';
+import { RecurrentStream } from './stream.js';
+
+export type LossName = 'crossEntropy' | 'mse';
+
+export interface SequentialOptions {
+  /** Default 'crossEntropy' (targets are class ids); 'mse' (targets are vectors). */
+  loss?: LossName;
+  /** Features per step when the first layer is not an embedding. */
+  inputFeatures?: number;
+  /** Seed for initialisation and dropout. Default 0. */
+  seed?: number;
+  /** Longest sequence accepted. Default 4096. */
+  maxLength?: number;
+}
+
+export interface Batch {
+  /** Token-id sequences (number[][]) or feature sequences ([b][t][f]). */
+  inputs: unknown[];
+  /** Class ids or vectors, per step or per sequence, matching the model's output and loss. */
+  targets: unknown[];
+}
+
+export interface StepOptions {
+  /** 'mean' (PyTorch's default: over labelled steps, or over elements for MSE) or 'sum'. */
+  reduction?: 'mean' | 'sum';
+  /** Clip gradients to this global L2 norm before the update. */
+  clipNorm?: number;
+  /** Clip every gradient element to [−clipValue, clipValue] before the update. */
+  clipValue?: number;
+}
+
+export interface StepResult {
+  loss: number;
+  /** Labelled steps or sequences (cross-entropy), target elements (MSE). */
+  count: number;
+  /** Valid input steps processed. */
+  tokens: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+export interface ModelJSON {
+  format: 'rnn-wasm/sequential';
+  version: 1;
+  layers: LayerSpec[];
+  options: Required<SequentialOptions>;
+}
+
+interface Prepared {
+  ctx: Context;
+  out: Activation;
+  lengths: Int32Array;
+  tokens: number;
+}
+
+export class Sequential {
+  readonly layers: Layer[];
+  readonly options: Required<SequentialOptions>;
+  readonly table = new ParameterTable();
+  readonly params: Region;
+  readonly grads: Region;
+  readonly input: ShapeInfo;
+  readonly output: ShapeInfo;
+  /** The RNG behind dropout (its state goes into checkpoints). */
+  readonly rng: Rng;
+  private readonly ws: Workspace;
+  private packedDirty = true;
+
+  constructor(readonly rt: Runtime, layers: Layer[], options: SequentialOptions = {}) {
+    if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError('a Sequential model needs at least one layer');
+    this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...definedOnly(options) };
+    const o = this.options;
+    if (o.loss !== 'crossEntropy' && o.loss !== 'mse') throw new ConfigError(`loss = '${o.loss}' is invalid: expected 'crossEntropy' or 'mse'`);
+    if (!Number.isInteger(o.seed)) throw new ConfigError(`seed = ${o.seed} is invalid: expected an integer`);
+    if (!Number.isInteger(o.maxLength) || o.maxLength < 1) throw new ConfigError(`maxLength = ${o.maxLength} is invalid: expected a positive integer`);
+    this.layers = layers;
+    const tokens = layers[0] instanceof Embedding;
+    if (!tokens && !(Number.isInteger(o.inputFeatures) && o.inputFeatures > 0)) {
+      throw new ConfigError('inputFeatures must be a positive integer when the first layer is not an embedding');
+    }
+    this.input = { seq: true, features: tokens ? 1 : o.inputFeatures, tokens };
+    const used = new Map<string, number>();
+    let shape = this.input;
+    for (const layer of layers) {
+      if (!layer || typeof layer.build !== 'function') throw new ConfigError(`not a layer: ${String(layer)}`);
+      const spec = layer.spec();
+      const base = (spec.name as string | undefined) ?? spec.type;
+      const n = used.get(base) ?? 0;
+      used.set(base, n + 1);
+      layer.name = n === 0 ? base : `${base}_${n}`;
+      shape = layer.build(rt, shape, this.table);
+    }
+    this.output = shape;
+    if (shape.tokens) throw new ConfigError('the model ends in token ids: add an embedding and a head');
+    if (o.loss === 'crossEntropy' && shape.features < 2) throw new ConfigError(`cross-entropy needs at least 2 output classes, the last layer has ${shape.features} output`);
+    this.params = rt.planner.alloc(this.table.total);
+    this.grads = rt.planner.alloc(this.table.total);
+    this.ws = new Workspace(rt.planner);
+    this.rng = new Rng(o.seed);
+    for (const l of layers) l.initialise(this.params.f32(), this.rng);
+  }
+
+  /** The config as JSON (layers and options); Sequential.fromJSON rebuilds the model. */
+  toJSON(): ModelJSON {
+    return { format: 'rnn-wasm/sequential', version: 1, layers: this.layers.map((l) => ({ ...l.spec(), name: l.name })), options: { ...this.options } };
+  }
+
+  static fromJSON(rt: Runtime, json: unknown): Sequential {
+    const j = json as ModelJSON;
+    if (!j || j.format !== 'rnn-wasm/sequential' || j.version !== 1 || !Array.isArray(j.layers)) {
+      throw new ConfigError("not an rnn-wasm model config: expected { format: 'rnn-wasm/sequential', version: 1, layers: [...] }");
+    }
+    return new Sequential(rt, j.layers.map(layerFromSpec), j.options);
+  }
+
+  /** Number of classes (cross-entropy) or values (MSE) per output row. */
+  get outputSize(): number {
+    return this.output.features;
+  }
+
+  private refreshPacked(): void {
+    if (!this.packedDirty) return;
+    for (const l of this.layers) l.pack(this.params);
+    this.packedDirty = false;
+  }
+
+  /** Marks the parameters as changed (re-pack before the next forward). */
+  parametersChanged(): void {
+    this.packedDirty = true;
+  }
+
+  private vocabSize(): number {
+    return (this.layers[0] as Embedding).options.vocabSize;
+  }
+
+  /** Validates and packs the inputs, runs every layer. */
+  private run(inputs: unknown, training: boolean, extra: Record<string, number> = {}): Prepared & { slots: Record<string, number> } {
+    this.refreshPacked();
+    const { maxLength, inputFeatures } = this.options;
+    const packed = this.input.tokens
+      ? packTokenSequences(inputs, this.vocabSize(), maxLength)
+      : packFeatureSequences(inputs, inputFeatures, maxLength);
+    const { T, B, lengths } = packed;
+    const R = this.output.seq ? T * B : B, C = this.output.features;
+    const slots = this.ws.layout({ x: T * B * this.input.features, lengths: B, targets: R * C, mask: R, probs: R * C, dy: R * C, ...extra });
+    const mem = this.rt.memory.buffer;
+    if ('ids' in packed) new Int32Array(mem, slots.x, T * B).set(packed.ids);
+    else new Float32Array(mem, slots.x, T * B * inputFeatures).set(packed.values);
+    new Int32Array(mem, slots.lengths, B).set(lengths);
+    const ctx: Context = { T, B, lengths: slots.lengths, training, rng: this.rng, params: this.params, grads: this.grads };
+    let act: Activation = { ptr: slots.x, seq: true, features: this.input.features };
+    for (const l of this.layers) act = l.forward(ctx, act);
+    let tokens = 0;
+    for (const v of lengths) tokens += v;
+    return { ctx, out: act, lengths, tokens, slots };
+  }
+
+  /** Packs targets into the slots and returns the loss sum and its element count. */
+  private loss(p: Prepared & { slots: Record<string, number> }, targets: unknown): { sum: number; count: number; rows: number; classTargets?: Int32Array } {
+    const { T, B } = p.ctx;
+    const k = this.rt.kernels, mem = this.rt.memory.buffer;
+    const C = this.output.features, R = this.output.seq ? T * B : B;
+    const seq = { T, B, lengths: p.lengths };
+    if (this.options.loss === 'crossEntropy') {
+      const t = this.output.seq ? packStepLabels(targets, { ...seq, ids: new Int32Array(0) }, C) : packSequenceLabels(targets, B, C);
+      new Int32Array(mem, p.slots.targets, R).set(t);
+      let count = 0;
+      for (const v of t) if (v >= 0) count++;
+      return { sum: k.softmaxCrossEntropyForward(R, C, p.out.ptr, p.slots.targets, p.slots.probs), count, rows: R, classTargets: t };
+    }
+    const mask = new Float32Array(mem, p.slots.mask, R);
+    if (this.output.seq) {
+      const v = packStepVectors(targets, seq, C);
+      new Float32Array(mem, p.slots.targets, R * C).set(v.values);
+      mask.set(v.mask);
+    } else {
+      new Float32Array(mem, p.slots.targets, R * C).set(packVectors(targets, B, C));
+      mask.fill(1);
+    }
+    let rows = 0;
+    for (const m of mask) rows += m;
+    return { sum: k.mseForward(R, C, p.out.ptr, p.slots.targets, p.slots.mask), count: rows * C, rows: R };
+  }
+
+  /** Loss and the gradients of every parameter (in `grads`), without an update. Training mode. */
+  lossAndGradients(batch: Batch, options: StepOptions = {}): StepResult {
+    if (!batch || typeof batch !== 'object') throw new ConfigError('a batch must be an object { inputs, targets }');
+    const p = this.run(batch.inputs, true);
+    const l = this.loss(p, batch.targets);
+    if (!Number.isFinite(l.sum)) {
+      throw new NonFiniteError(`the loss is ${l.sum} (non-finite): the parameters were not updated; lower the learning rate or clip gradients`);
+    }
+    const mean = (options.reduction ?? 'mean') === 'mean';
+    const scale = mean ? 1 / Math.max(1, l.count) : 1;
+    const k = this.rt.kernels, s = p.slots, C = this.output.features;
+    this.grads.f32().fill(0);
+    if (this.options.loss === 'crossEntropy') k.softmaxCrossEntropyBackward(l.rows, C, s.probs, s.targets, scale, s.dy);
+    else k.mseBackward(l.rows, C, p.out.ptr, s.targets, s.mask, scale, s.dy);
+    let d = s.dy;
+    for (let i = this.layers.length - 1; i >= 0 && d; i--) d = this.layers[i].backward(p.ctx, d);
+    return { loss: l.sum * scale, count: l.count, tokens: p.tokens, gradNorm: gradNorm(this.rt, this.grads) };
+  }
+
+  /** One training step: forward, backward through time, clipping, optimizer update. */
+  trainStep(batch: Batch, optimizer: Optimizer, options: StepOptions = {}): StepResult {
+    const r = this.lossAndGradients(batch, options);
+    if (!Number.isFinite(r.gradNorm)) throw new NonFiniteError(`the gradient norm is ${r.gradNorm}: the parameters were not updated`);
+    if (options.clipValue !== undefined) clipGradValue(this.rt, this.grads, options.clipValue);
+    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm);
+    optimizer.step(this.rt, this.params, this.grads);
+    this.packedDirty = true;
+    return r;
+  }
+
+  /**
+   * The outputs as one flat array in evaluation mode: class probabilities
+   * (cross-entropy) or values (MSE), time-major [T][B][C] for per-step models (padded
+   * steps included) or [B][C]. A view valid until the next call: copy what you keep.
+   */
+  outputsView(inputs: unknown[]): Float32Array {
+    const p = this.run(inputs, false);
+    return this.outputsOf(p);
+  }
+
+  private outputsOf(p: Prepared & { slots: Record<string, number> }): Float32Array {
+    const { T, B } = p.ctx;
+    const R = this.output.seq ? T * B : B, C = this.output.features;
+    if (this.options.loss === 'mse') return new Float32Array(this.rt.memory.buffer, p.out.ptr, R * C);
+    new Int32Array(this.rt.memory.buffer, p.slots.targets, R).fill(-1); // the loss kernel's softmax, every target ignored
+    this.rt.kernels.softmaxCrossEntropyForward(R, C, p.out.ptr, p.slots.targets, p.slots.probs);
+    return new Float32Array(this.rt.memory.buffer, p.slots.probs, R * C);
+  }
+
+  /** Probabilities or values per valid step ([b][t][c]) or per sequence ([b][c]). */
+  predictOutputs(inputs: unknown[]): number[][][] | number[][] {
+    const p = this.run(inputs, false);
+    const out = this.outputsOf(p);
+    const C = this.output.features, { B } = p.ctx;
+    const row = (r: number) => Array.from(out.subarray(r * C, r * C + C));
+    if (!this.output.seq) return Array.from({ length: B }, (_, b) => row(b));
+    return Array.from({ length: B }, (_, b) => Array.from({ length: p.lengths[b] }, (_, t) => row(t * B + b)));
+  }
+
+  /** Most likely class per valid step ([b][t]) or per sequence ([b]); for MSE models, the values. */
+  predict(inputs: unknown[]): number[][] | number[] | number[][][] {
+    const o = this.predictOutputs(inputs);
+    if (this.options.loss === 'mse') return o;
+    if (!this.output.seq) return (o as number[][]).map(argmax);
+    return (o as number[][][]).map((s) => s.map(argmax));
+  }
+
+  /** Mean loss, and accuracy for classifiers, in evaluation mode. */
+  evaluate(batch: Batch): { loss: number; accuracy?: number; count: number } {
+    const p = this.run(batch?.inputs, false);
+    const l = this.loss(p, batch.targets);
+    const r: { loss: number; accuracy?: number; count: number } = { loss: l.sum / Math.max(1, l.count), count: l.count };
+    if (l.classTargets) {
+      const probs = new Float32Array(this.rt.memory.buffer, p.slots.probs, l.rows * this.output.features);
+      const C = this.output.features;
+      let correct = 0;
+      l.classTargets.forEach((t, i) => { if (t >= 0 && argmax(probs.subarray(i * C, i * C + C)) === t) correct++; });
+      r.accuracy = correct / Math.max(1, l.count);
+    }
+    return r;
+  }
+
+  stateDict(): StateDict {
+    return this.table.toStateDict(this.params.f32());
+  }
+
+  loadStateDict(dict: StateDict): void {
+    this.table.loadStateDict(this.params.f32(), dict);
+    this.packedDirty = true;
+  }
+
+  gradientDict(): StateDict {
+    return this.table.toStateDict(this.grads.f32());
+  }
+
+  /** The weights as safetensors (F32, state_dict names) with the config under 'rnn-wasm.config'. */
+  saveSafetensors(): Uint8Array {
+    return writeSafetensors(this.stateDict(), { 'rnn-wasm.config': JSON.stringify(this.toJSON()) });
+  }
+
+  /** Loads weights (F32 / F16 / BF16 / F64); names, shapes, dtypes and values checked before anything changes. */
+  loadSafetensors(bytes: Uint8Array): void {
+    const { tensors } = readSafetensors(bytes);
+    const dict: StateDict = {};
+    for (const [name, t] of Object.entries(tensors)) {
+      if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) throw new WeightFileError(`'${name}' has dtype ${t.dtype}: weights must be F32, F16, BF16 or F64`);
+      dict[name] = { shape: t.shape, data: t.data };
+    }
+    try {
+      this.loadStateDict(dict);
+    } catch (e) {
+      if (e instanceof RnnWasmError && !(e instanceof WeightFileError)) throw new WeightFileError(`weights do not fit this model: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /**
+   * Stateful step-by-step inference for `numStreams` independent streams; for models
+   * shaped embedding → one unidirectional recurrent layer (per-step outputs) →
+   * dense, with any dropout layers (inactive at inference).
+   */
+  stream(numStreams = 1): RecurrentStream {
+    const core = this.layers.filter((l) => !(l instanceof Dropout));
+    const [emb, rec, head] = core;
+    if (core.length !== 3 || !(emb instanceof Embedding) || !(rec instanceof RecurrentLayer) || !(head instanceof Dense) || !rec.returnSequences) {
+      throw new ConfigError('streaming needs a model shaped embedding → recurrent layer (returnSequences) → dense');
+    }
+    if (this.options.loss !== 'crossEntropy') throw new ConfigError('streaming returns class probabilities: it needs a cross-entropy model');
+    const c = rec.core.config;
+    const cell = c.cell === 'rnn' ? (c.nonlinearity === 'relu' ? 1 : 0) : c.cell === 'lstm' ? 2 : c.resetBefore ? 4 : 3;
+    const headPtrs = head.streamPointers(this.params);
+    return new RecurrentStream(this.rt, {
+      cell, L: c.numLayers, H: c.hiddenSize, E: emb.options.dim, C: head.options.units, vocabSize: emb.options.vocabSize,
+      embedding: this.params.at(this.table.get(`${emb.name}.weight`).offset), headT: headPtrs.weightT, headBias: headPtrs.bias,
+      layers: rec.core.streamPointers(this.params), refresh: () => this.refreshPacked(),
+    }, numStreams);
+  }
+
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+    this.rt.planner.release(this.params);
+    this.rt.planner.release(this.grads);
+    this.ws.release();
+  }
+}
+
+function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

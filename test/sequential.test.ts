@@ -1,0 +1,136 @@
+// Sequential composition: pooling, dense stacks, feature inputs and the MSE loss,
+// checked against finite differences of a float64 reference composition; dropout;
+// the JSON config round trip; and configuration errors.
+import { describe, expect, it } from 'vitest';
+import { Sequential, layers, ConfigError, NonFiniteError, ShapeError, type StateDict } from '../src/index.js';
+import { stackForwardRef } from './reference/stack.js';
+import { denseRef, mseRef, softmaxCrossEntropyRef } from './reference/layers.js';
+import { numericalGradient } from './reference/gradcheck.js';
+import { expectClose, testRng } from './helpers/arrays.js';
+import { runtime } from './helpers/wasm.js';
+
+const rt = runtime();
+
+function pool(mode: 'last' | 'mean' | 'max', x: Float64Array, T: number, B: number, F: number, lengths: number[]): Float64Array {
+  const out = new Float64Array(B * F);
+  for (let b = 0; b < B; b++) for (let f = 0; f < F; f++) {
+    const vals = Array.from({ length: lengths[b] }, (_, t) => x[(t * B + b) * F + f]);
+    out[b * F + f] = mode === 'last' ? vals[vals.length - 1] : mode === 'mean' ? vals.reduce((a, v) => a + v, 0) / vals.length : Math.max(...vals);
+  }
+  return out;
+}
+
+describe('Sequential gradients vs finite differences of a float64 reference', () => {
+  const cases = [
+    { cell: 'lstm' as const, mode: 'mean' as const, loss: 'mse' as const, bidirectional: true },
+    { cell: 'gru' as const, mode: 'max' as const, loss: 'crossEntropy' as const, bidirectional: false },
+    { cell: 'rnn' as const, mode: 'last' as const, loss: 'crossEntropy' as const, bidirectional: true },
+  ];
+  for (const c of cases) {
+    it(`features → ${c.cell}${c.bidirectional ? ' (bi)' : ''} → ${c.mode} pooling → dense → dense, ${c.loss}`, () => {
+      const F = 3, H = 4, U = 5, C = c.loss === 'mse' ? 2 : 3;
+      const model = new Sequential(rt, [
+        layers[c.cell]({ hiddenSize: H, bidirectional: c.bidirectional }),
+        layers.pooling({ mode: c.mode }),
+        layers.dense({ units: U }),
+        layers.dense({ units: C }),
+      ], { inputFeatures: F, loss: c.loss, seed: 3 });
+      const rng = testRng(5);
+      const lengths = [3, 1, 4];
+      const B = lengths.length, T = 4;
+      const inputs = lengths.map((n) => Array.from({ length: n }, () => Array.from(rng.array(F))));
+      const targets = c.loss === 'mse' ? lengths.map(() => Array.from(rng.array(C))) : lengths.map(() => rng.int(C));
+      const r = model.lossAndGradients({ inputs, targets });
+      const p: Record<string, Float64Array> = Object.fromEntries(Object.entries(model.stateDict()).map(([n, t]) => [n, Float64Array.from(t.data)]));
+      const D = c.bidirectional ? 2 : 1, Fo = D * H;
+      const loss = () => {
+        const x = new Float64Array(T * B * F);
+        inputs.forEach((s, b) => s.forEach((v, t) => v.forEach((f, j) => { x[(t * B + b) * F + j] = f; })));
+        const w = [];
+        for (let d = 0; d < D; d++) {
+          const sfx = `_l0${d ? '_reverse' : ''}`, n = c.cell;
+          w.push({ wih: p[`${n}.weight_ih${sfx}`], whh: p[`${n}.weight_hh${sfx}`], bih: p[`${n}.bias_ih${sfx}`], bhh: p[`${n}.bias_hh${sfx}`] });
+        }
+        const st = stackForwardRef({ cell: c.cell, T, B, I: F, H, L: 1, D: D as 1 | 2, merge: 'concat' }, x, w, lengths, null, null);
+        const pooled = pool(c.mode, st.output, T, B, Fo, lengths);
+        const h1 = denseRef(B, Fo, U, pooled, p['dense.weight'], p['dense.bias']);
+        const y = denseRef(B, U, C, h1, p['dense_1.weight'], p['dense_1.bias']);
+        if (c.loss === 'mse') return mseRef(B, C, y, (targets as number[][]).flat(), null) / (B * C);
+        return softmaxCrossEntropyRef(B, C, y, targets as number[]) / B;
+      };
+      expect(Math.abs(r.loss - loss())).toBeLessThanOrEqual(1e-5 * loss());
+      const g = model.gradientDict();
+      for (const name of Object.keys(p)) expectClose(g[name].data, numericalGradient(loss, p[name]), 2e-4, 2e-6, name);
+      model.dispose();
+    });
+  }
+});
+
+describe('Dropout layer', () => {
+  it('scales kept values by 1/(1−p), zeroes the rest, passes gradients through the same mask, and is off in evaluation', () => {
+    const model = new Sequential(rt, [layers.dropout({ rate: 0.5 }), layers.dense({ units: 2 })], { inputFeatures: 8, loss: 'mse', seed: 1 });
+    const sd = model.stateDict();
+    sd['dense.weight'].data.fill(0);
+    sd['dense.weight'].data.set([1, 1, 1, 1, 1, 1, 1, 1]); // output 0 = sum of the (dropped) inputs
+    sd['dense.bias'].data.fill(0);
+    model.loadStateDict(sd);
+    const x = [[Array(8).fill(1)]];
+    expect(model.predict(x)).toEqual([[[8, 0]]]);
+    const r = model.lossAndGradients({ inputs: x, targets: [[[0, 0]]] }, { reduction: 'sum' });
+    // loss = y0²; y0 = 2·(number kept); gradient of dense.weight row 0 = 2·y0·x_dropped.
+    const y0 = Math.sqrt(r.loss);
+    const kept = y0 / 2;
+    expect(Number.isInteger(kept)).toBe(true);
+    const gw = model.gradientDict()['dense.weight'].data.subarray(0, 8);
+    expect(Array.from(gw).filter((v) => v !== 0).length).toBe(kept);
+    for (const v of gw) expect([0, 2 * y0 * 2]).toContain(v);
+  });
+});
+
+describe('config JSON', () => {
+  it('round-trips: the rebuilt model with the saved weights gives the same outputs', () => {
+    const a = new Sequential(rt, [
+      layers.embedding({ vocabSize: 10, dim: 4 }), layers.gru({ hiddenSize: 5, numLayers: 2, dropout: 0.2 }),
+      layers.dropout({ rate: 0.1 }), layers.lstm({ hiddenSize: 3, bidirectional: true, merge: 'sum', returnSequences: false }),
+      layers.dense({ units: 4, name: 'classifier' }),
+    ], { seed: 9, maxLength: 50 });
+    const json = JSON.parse(JSON.stringify(a.toJSON()));
+    const b = Sequential.fromJSON(rt, json);
+    expect(b.toJSON()).toEqual(a.toJSON());
+    expect(Object.keys(b.stateDict())).toEqual(Object.keys(a.stateDict()));
+    b.loadSafetensors(a.saveSafetensors());
+    const probe = [[1, 2, 3], [4, 5]];
+    expect(b.predictOutputs(probe)).toEqual(a.predictOutputs(probe));
+  });
+
+  it('rejects bad configs with clear errors', () => {
+    expect(() => Sequential.fromJSON(rt, { format: 'rnn-wasm/sequential', version: 1, layers: [{ type: 'transformer' }], options: {} })).toThrow(/unknown layer type 'transformer'/);
+    expect(() => Sequential.fromJSON(rt, { layers: [] })).toThrow(ConfigError);
+    expect(() => new Sequential(rt, [layers.lstm({ hiddenSize: 3 }), layers.embedding({ vocabSize: 3, dim: 2 })], { inputFeatures: 2 })).toThrow(/must be the first layer/);
+    expect(() => new Sequential(rt, [layers.lstm({ hiddenSize: 3 }), layers.dense({ units: 2 })])).toThrow(/inputFeatures/);
+    expect(() => new Sequential(rt, [layers.embedding({ vocabSize: 3, dim: 2 }), layers.dense({ units: 1 })])).toThrow(/at least 2 output classes/);
+    expect(() => layers.lstm({ hiddenSize: 0 })).not.toThrow(); // checked at build time, with the input size known
+    expect(() => new Sequential(rt, [layers.embedding({ vocabSize: 3, dim: 2 }), layers.lstm({ hiddenSize: 0 })])).toThrow('hiddenSize = 0 is invalid: expected a positive integer');
+    expect(() => layers.dense({ units: 1.5 })).toThrow(/units = 1.5/);
+    expect(() => layers.dropout({ rate: 1 })).toThrow(/rate = 1/);
+    expect(() => layers.pooling({ mode: 'median' as 'max' })).toThrow(/mode = 'median'/);
+    expect(() => new Sequential(rt, [layers.pooling({ mode: 'max' }), layers.pooling({ mode: 'max' })], { inputFeatures: 2, loss: 'mse' })).toThrow(/needs a sequence/);
+    expect(() => new Sequential(rt, [layers.dense({ units: 2 })], { inputFeatures: 2, loss: 'hinge' as 'mse' })).toThrow(/loss = 'hinge'/);
+  });
+
+  it('rejects bad feature inputs and targets', () => {
+    const m = new Sequential(rt, [layers.gru({ hiddenSize: 3 }), layers.dense({ units: 2 })], { inputFeatures: 2, loss: 'mse' });
+    expect(() => m.predict([[[1, 2], [3]]])).toThrow('inputs[0][1] must be a vector of 2 numbers, got an array of length 1');
+    expect(() => m.predict([[[1, NaN]]])).toThrow(NonFiniteError);
+    expect(() => m.trainStep({ inputs: [[[1, 2]]], targets: [[[1, Infinity]]] }, { step() {} } as never)).toThrow(/targets\[0\]\[0\]\[1\] = Infinity/);
+    expect(() => m.trainStep({ inputs: [[[1, 2]]], targets: [[[1, 2], [3, 4]]] }, { step() {} } as never)).toThrow(ShapeError);
+  });
+
+  it('state dict names follow the layer names', () => {
+    const m = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3, name: 'rnn' }), layers.lstm({ hiddenSize: 3 }), layers.dense({ units: 2, name: 'head' })]);
+    expect(Object.keys(m.stateDict() as StateDict)).toEqual([
+      'embedding.weight', 'rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0',
+      'lstm.weight_ih_l0', 'lstm.weight_hh_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'head.weight', 'head.bias',
+    ]);
+  });
+});
