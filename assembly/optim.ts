@@ -74,6 +74,82 @@ export function adamStep(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32
   }
 }
 
+/**
+ * RMSprop as torch.optim.RMSprop: g += wd·p; v = α·v + (1 − α)·g²; centered: m = α·m + (1 − α)·g
+ * and avg = √(v − m²) + eps, else avg = √v + eps; with momentum buf = μ·buf + g/avg and
+ * p −= lr·buf, else p −= lr·g/avg. m and buf may be 0 when unused.
+ */
+export function rmspropStep(p: usize, g: usize, v: usize, m: usize, buf: usize, n: i32, lr: f32, alpha: f32,
+                            eps: f32, weightDecay: f32, momentum: f32): void {
+  const aV = f32x4.splat(alpha), cV = f32x4.splat(1 - alpha), eV = f32x4.splat(eps), wdV = f32x4.splat(weightDecay);
+  const lrV = f32x4.splat(lr), muV = f32x4.splat(momentum);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const pv = v128.load(p + o);
+    const gv = f32x4.add(v128.load(g + o), f32x4.mul(wdV, pv));
+    const vv = f32x4.add(f32x4.mul(aV, v128.load(v + o)), f32x4.mul(cV, f32x4.mul(gv, gv)));
+    v128.store(v + o, vv);
+    let avg: v128;
+    if (m) {
+      const mv = f32x4.add(f32x4.mul(aV, v128.load(m + o)), f32x4.mul(cV, gv));
+      v128.store(m + o, mv);
+      avg = f32x4.add(f32x4.sqrt(f32x4.sub(vv, f32x4.mul(mv, mv))), eV);
+    } else {
+      avg = f32x4.add(f32x4.sqrt(vv), eV);
+    }
+    let step = f32x4.div(gv, avg);
+    if (buf) {
+      step = f32x4.add(f32x4.mul(muV, v128.load(buf + o)), step);
+      v128.store(buf + o, step);
+    }
+    v128.store(p + o, f32x4.sub(pv, f32x4.mul(lrV, step)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const pv = load<f32>(p + o);
+    const gv = load<f32>(g + o) + weightDecay * pv;
+    const vv = alpha * load<f32>(v + o) + (1 - alpha) * gv * gv;
+    store<f32>(v + o, vv);
+    let avg: f32;
+    if (m) {
+      const mv = alpha * load<f32>(m + o) + (1 - alpha) * gv;
+      store<f32>(m + o, mv);
+      avg = Mathf.sqrt(vv - mv * mv) + eps;
+    } else {
+      avg = Mathf.sqrt(vv) + eps;
+    }
+    let step = gv / avg;
+    if (buf) {
+      step = momentum * load<f32>(buf + o) + step;
+      store<f32>(buf + o, step);
+    }
+    store<f32>(p + o, pv - lr * step);
+  }
+}
+
+/** Adagrad as torch.optim.Adagrad: g += wd·p; sum += g²; p −= clr·g / (√sum + eps), clr the decayed rate. */
+export function adagradStep(p: usize, g: usize, sum: usize, n: i32, clr: f32, eps: f32, weightDecay: f32): void {
+  const lrV = f32x4.splat(clr), eV = f32x4.splat(eps), wdV = f32x4.splat(weightDecay);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const pv = v128.load(p + o);
+    const gv = f32x4.add(v128.load(g + o), f32x4.mul(wdV, pv));
+    const sv = f32x4.add(v128.load(sum + o), f32x4.mul(gv, gv));
+    v128.store(sum + o, sv);
+    v128.store(p + o, f32x4.sub(pv, f32x4.mul(lrV, f32x4.div(gv, f32x4.add(f32x4.sqrt(sv), eV)))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const pv = load<f32>(p + o);
+    const gv = load<f32>(g + o) + weightDecay * pv;
+    const sv = load<f32>(sum + o) + gv * gv;
+    store<f32>(sum + o, sv);
+    store<f32>(p + o, pv - clr * gv / (Mathf.sqrt(sv) + eps));
+  }
+}
+
 /** Sum of squares accumulated in f64 (the global gradient norm is its square root). */
 export function sumSquares(x: usize, n: i32): f64 {
   let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);

@@ -6,8 +6,14 @@ import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
 import { positiveInt } from './validate.js';
+import { xavierUniform } from '../init.js';
 
-export interface DenseOptions { units: number; name?: string }
+export interface DenseOptions {
+  units: number;
+  /** 'default' (nn.Linear: U(±1/√in)) or 'xavier' (Glorot uniform weight, zero bias). */
+  init?: 'default' | 'xavier';
+  name?: string;
+}
 
 /** nn.Linear over the last dimension: every step of a sequence, or every row. */
 export class Dense extends Layer {
@@ -23,6 +29,9 @@ export class Dense extends Layer {
   constructor(readonly options: DenseOptions) {
     super();
     positiveInt('dense', 'units', options.units);
+    if (options.init !== undefined && options.init !== 'default' && options.init !== 'xavier') {
+      throw new ConfigError(`dense: init = '${options.init}' is invalid: expected 'default' or 'xavier'`);
+    }
   }
 
   spec(): LayerSpec {
@@ -41,8 +50,13 @@ export class Dense extends Layer {
     return { seq: input.seq, features: units, tokens: false };
   }
 
-  /** nn.Linear's default: U(±1/√in) for weight and bias. */
+  /** nn.Linear's default, U(±1/√in) for weight and bias; or Glorot uniform weight and zero bias. */
   initialise(params: Float32Array, rng: Rng): void {
+    if (this.options.init === 'xavier') {
+      xavierUniform(params, this.w.offset, this.inFeatures, this.options.units, rng);
+      params.fill(0, this.b.offset, this.b.offset + this.b.size);
+      return;
+    }
     const r = 1 / Math.sqrt(this.inFeatures);
     for (const e of [this.w, this.b]) for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.uniform(-r, r);
   }

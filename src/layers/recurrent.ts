@@ -10,6 +10,7 @@ import { Workspace } from '../runtime/workspace.js';
 import type { ParameterEntry, ParameterTable } from '../model/parameter-table.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
+import { orthogonal, xavierUniform } from '../init.js';
 
 export type CellType = 'rnn' | 'lstm' | 'gru';
 
@@ -27,6 +28,12 @@ export interface RecurrentConfig {
   nonlinearity?: 'tanh' | 'relu';
   /** GRU only: reset gate before the recurrent product (ONNX linear_before_reset = 0, Keras reset_after = False). */
   resetBefore?: boolean;
+  /** Input weights: PyTorch's U(±1/√H) ('default') or Glorot uniform over the whole [G·H][I] matrix ('xavier'). */
+  weightInit?: 'default' | 'xavier';
+  /** Recurrent weights: 'default', or 'orthogonal' (each gate's H × H block orthogonal). */
+  recurrentInit?: 'default' | 'orthogonal';
+  /** LSTM only: the forget gate's total bias (bias_ih = value, bias_hh = 0); e.g. 1 (Jozefowicz et al., 2015). */
+  forgetBias?: number | null;
 }
 
 const GATES: Record<CellType, number> = { rnn: 1, lstm: 4, gru: 3 };
@@ -93,11 +100,18 @@ export class Recurrent {
     this.ws = new Workspace(rt.planner);
   }
 
-  /** PyTorch's default: every weight and bias U(−1/√H, 1/√H). */
+  /** PyTorch's default, every weight and bias U(−1/√H, 1/√H), then the configured initialisers. */
   initialise(params: Float32Array, rng: Rng): void {
-    const r = 1 / Math.sqrt(this.config.hiddenSize);
+    const { hiddenSize: H, cell, weightInit, recurrentInit, forgetBias } = this.config;
+    const G = GATES[cell], r = 1 / Math.sqrt(H);
     for (const d of this.dirs) {
       for (const e of [d.wih, d.whh, d.bih, d.bhh]) for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.uniform(-r, r);
+      if (weightInit === 'xavier') xavierUniform(params, d.wih.offset, d.inputSize, G * H, rng);
+      if (recurrentInit === 'orthogonal') for (let g = 0; g < G; g++) orthogonal(params, d.whh.offset + g * H * H, H, rng);
+      if (forgetBias !== null && cell === 'lstm') {
+        params.fill(forgetBias, d.bih.offset + H, d.bih.offset + 2 * H);
+        params.fill(0, d.bhh.offset + H, d.bhh.offset + 2 * H);
+      }
     }
   }
 
@@ -284,7 +298,8 @@ export class Recurrent {
 function validate(c: RecurrentConfig): Required<RecurrentConfig> {
   if (!c || typeof c !== 'object') throw new ConfigError('the recurrent layer config must be an object');
   const out = {
-    numLayers: 1, bidirectional: false, merge: 'concat', dropout: 0, nonlinearity: 'tanh', resetBefore: false, ...defined(c),
+    numLayers: 1, bidirectional: false, merge: 'concat', dropout: 0, nonlinearity: 'tanh', resetBefore: false,
+    weightInit: 'default', recurrentInit: 'default', forgetBias: null, ...defined(c),
   } as Required<RecurrentConfig>;
   if (!(out.cell in GATES)) throw new ConfigError(`cell = '${out.cell}' is invalid: expected 'rnn', 'lstm' or 'gru'`);
   for (const name of ['inputSize', 'hiddenSize', 'numLayers'] as const) {
@@ -295,6 +310,9 @@ function validate(c: RecurrentConfig): Required<RecurrentConfig> {
   if (typeof out.dropout !== 'number' || !(out.dropout >= 0 && out.dropout < 1)) throw new ConfigError(`dropout = ${String(out.dropout)} is invalid: expected a number in [0, 1)`);
   if (out.nonlinearity !== 'tanh' && out.nonlinearity !== 'relu') throw new ConfigError(`nonlinearity = '${out.nonlinearity}' is invalid: expected 'tanh' or 'relu'`);
   if (out.resetBefore && out.cell !== 'gru') throw new ConfigError('resetBefore applies to the GRU cell only');
+  if (out.weightInit !== 'default' && out.weightInit !== 'xavier') throw new ConfigError(`weightInit = '${out.weightInit}' is invalid: expected 'default' or 'xavier'`);
+  if (out.recurrentInit !== 'default' && out.recurrentInit !== 'orthogonal') throw new ConfigError(`recurrentInit = '${out.recurrentInit}' is invalid: expected 'default' or 'orthogonal'`);
+  if (out.forgetBias !== null && (out.cell !== 'lstm' || !Number.isFinite(out.forgetBias))) throw new ConfigError('forgetBias must be a finite number and applies to the LSTM cell only');
   return out;
 }
 

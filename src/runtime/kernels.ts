@@ -54,6 +54,9 @@ export interface Kernels {
           weightDecay: number, nesterov: number, first: number): void;
   adamStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number,
            eps: number, weightDecay: number, decoupled: number, bc1: number, bc2Sqrt: number): void;
+  rmspropStep(p: Ptr, g: Ptr, v: Ptr, m: Ptr, buf: Ptr, n: number, lr: number, alpha: number, eps: number,
+              weightDecay: number, momentum: number): void;
+  adagradStep(p: Ptr, g: Ptr, sum: Ptr, n: number, clr: number, eps: number, weightDecay: number): void;
   sumSquares(x: Ptr, n: number): number;
   scaleInPlace(x: Ptr, n: number, s: number): void;
   clampInPlace(x: Ptr, n: number, lo: number, hi: number): void;

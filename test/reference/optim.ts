@@ -46,3 +46,52 @@ export class AdamRef {
     }
   }
 }
+
+export interface RmspropRefOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean }
+
+/** torch.optim.RMSprop's documented algorithm. */
+export class RmspropRef {
+  private v: Float64Array | null = null;
+  private gAvg: Float64Array | null = null;
+  private buf: Float64Array | null = null;
+  constructor(private o: RmspropRefOptions) {}
+  step(p: Float64Array, g: ArrayLike<number>): void {
+    const { lr, alpha, eps, weightDecay, momentum, centered } = this.o;
+    this.v ??= new Float64Array(p.length);
+    this.gAvg ??= new Float64Array(p.length);
+    this.buf ??= new Float64Array(p.length);
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i] + weightDecay * p[i];
+      this.v[i] = alpha * this.v[i] + (1 - alpha) * gi * gi;
+      let avg: number;
+      if (centered) {
+        this.gAvg[i] = alpha * this.gAvg[i] + (1 - alpha) * gi;
+        avg = Math.sqrt(this.v[i] - this.gAvg[i] ** 2) + eps;
+      } else avg = Math.sqrt(this.v[i]) + eps;
+      if (momentum > 0) {
+        this.buf[i] = momentum * this.buf[i] + gi / avg;
+        p[i] -= lr * this.buf[i];
+      } else p[i] -= (lr * gi) / avg;
+    }
+  }
+}
+
+export interface AdagradRefOptions { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number }
+
+/** torch.optim.Adagrad's documented algorithm. */
+export class AdagradRef {
+  private sum: Float64Array | null = null;
+  private t = 0;
+  constructor(private o: AdagradRefOptions) {}
+  step(p: Float64Array, g: ArrayLike<number>): void {
+    const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps } = this.o;
+    this.sum ??= new Float64Array(p.length).fill(initialAccumulatorValue);
+    this.t++;
+    const clr = lr / (1 + (this.t - 1) * lrDecay);
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i] + weightDecay * p[i];
+      this.sum[i] += gi * gi;
+      p[i] -= (clr * gi) / (Math.sqrt(this.sum[i]) + eps);
+    }
+  }
+}
