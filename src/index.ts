@@ -15,7 +15,9 @@ export { packTokenSequences, packStepLabels, packSequenceLabels, type PackedSequ
 export * as optim from './optim/index.js';
 export { Rng } from './random.js';
 export * from './errors.js';
-export { Vocabulary } from './data/vocabulary.js';
+export { Vocabulary, type VocabularyOptions } from './data/vocabulary.js';
+export * as tokenize from './data/tokenize.js';
+export { batches, trainValidationSplit, bpttBatches, shuffled, type Example, type BatchOf, type BatchOptions } from './data/batching.js';
 export { toyPosCorpus, type TaggedSentence } from './data/toy-pos.js';
 export { readSafetensors, writeSafetensors, halfToFloat, type Tensor, type SafetensorsFile } from './io/safetensors.js';
 export { fromKeras, type KerasRecurrentWeights, type KerasImportOptions } from './io/keras.js';

@@ -127,7 +127,7 @@ describe('models with gated, stacked, bidirectional layers: gradients vs finite 
 
 function toyData() {
   const corpus = toyPosCorpus();
-  const vocab = Vocabulary.fromSequences(corpus.map((s) => s.words));
+  const vocab = Vocabulary.build(corpus.map((s) => s.words));
   const tagNames = [...new Set(corpus.flatMap((s) => s.tags))];
   return {
     vocab, tagNames,

@@ -8,7 +8,7 @@ import { toyPosCorpus } from '../data/toy-pos.js';
 import { adam } from '../optim/index.js';
 
 const corpus = toyPosCorpus();
-const words = Vocabulary.fromSequences(corpus.map((s) => s.words.map((w) => w.toLowerCase())));
+const words = Vocabulary.build(corpus.map((s) => s.words.map((w) => w.toLowerCase())));
 const tagNames = [...new Set(corpus.flatMap((s) => s.tags))];
 const inputs = corpus.map((s) => words.encode(s.words.map((w) => w.toLowerCase())));
 const targets = corpus.map((s) => s.tags.map((t) => tagNames.indexOf(t)));
@@ -21,7 +21,7 @@ const model = new Sequential(rt, [
 ], { seed: 42 });
 const opt = adam({ lr: 0.02 });
 const tokens = inputs.reduce((a, s) => a + s.length, 0);
-console.log(`rnn-wasm demo: tagging ${corpus.length} sentences (${tokens} words, ${words.size - 1} word types, ${tagNames.length} tags)`);
+console.log(`rnn-wasm demo: tagging ${corpus.length} sentences (${tokens} words, ${words.size - 2} word types, ${tagNames.length} tags)`);
 console.log(`model: embedding(${words.size}, 16) → bidirectional LSTM(16 → 2×32) → dense(64 → ${tagNames.length}); Adam lr 0.02\n`);
 
 const epochs = 100;

@@ -10,6 +10,12 @@ import { Recurrent, type RecurrentConfig } from './recurrent.js';
 export type RecurrentOptions = Omit<RecurrentConfig, 'inputSize'> & {
   /** true (default): every step's output; false: the last layer's final states (directions merged), one row per sequence. */
   returnSequences?: boolean;
+  /**
+   * Keras' stateful: each batch starts from the previous batch's final states
+   * (row b continues row b), for truncated BPTT over long streams; gradients stop at
+   * batch borders. Sequential.resetStates() starts afresh.
+   */
+  stateful?: boolean;
   name?: string;
 };
 
@@ -18,6 +24,8 @@ export class RecurrentLayer extends Layer {
   core!: Recurrent;
   private rt!: Runtime;
   private ws!: Workspace;
+  /** Carried states of a stateful layer: h then (LSTM) c, each [L·D][B][H]. */
+  private state?: { B: number; h: Region; c: Region };
 
   constructor(readonly options: RecurrentOptions) {
     super();
@@ -36,7 +44,7 @@ export class RecurrentLayer extends Layer {
     if (input.tokens) throw new ConfigError(`layer '${this.name}': a recurrent layer cannot take token ids; put an embedding first`);
     if (!input.seq) throw new ConfigError(`layer '${this.name}': a recurrent layer needs a sequence as input`);
     this.rt = rt;
-    const { returnSequences: _r, name: _n, ...cfg } = this.options;
+    const { returnSequences: _r, name: _n, stateful: _s, ...cfg } = this.options;
     this.core = new Recurrent(rt, { ...cfg, inputSize: input.features }, table, `${this.name}.`);
     this.ws = new Workspace(rt.planner);
     return { seq: this.returnSequences, features: this.core.outputSize, tokens: false };
@@ -51,8 +59,16 @@ export class RecurrentLayer extends Layer {
   }
 
   private slots(ctx: Context) {
-    const c = this.core.config, D = c.bidirectional ? 2 : 1;
-    return this.ws.layout({ last: ctx.B * this.core.outputSize, dhn: c.numLayers * D * ctx.B * c.hiddenSize, ones: ctx.B });
+    const c = this.core.config, D = c.bidirectional ? 2 : 1, n = c.numLayers * D * ctx.B * c.hiddenSize;
+    return this.ws.layout({ last: ctx.B * this.core.outputSize, dhn: n, ones: ctx.B, h0: n, c0: n });
+  }
+
+  /** Forgets the carried states (stateful layers). */
+  resetStates(): void {
+    if (!this.state) return;
+    this.rt.planner.release(this.state.h);
+    this.rt.planner.release(this.state.c);
+    this.state = undefined;
   }
 
   /** Moves the last layer's final states to/from [B][outputSize] rows (directions concatenated or merged). */
@@ -73,7 +89,26 @@ export class RecurrentLayer extends Layer {
   }
 
   forward(ctx: Context, x: Activation): Activation {
-    const r = this.core.forward(ctx.T, ctx.B, x.ptr, ctx.lengths, 0, 0, ctx.training, ctx.rng, ctx.params);
+    let h0 = 0, c0 = 0;
+    const c = this.core.config, n = c.numLayers * (c.bidirectional ? 2 : 1) * ctx.B * c.hiddenSize;
+    if (this.options.stateful && this.state) {
+      if (this.state.B !== ctx.B) {
+        throw new ConfigError(`layer '${this.name}' is stateful with ${this.state.B} streams but got a batch of ${ctx.B}: keep the batch size, or call resetStates()`);
+      }
+      // Copy the carried states in: the backward needs them after this forward overwrites the carry.
+      const ws = this.slots(ctx), mem = this.rt.memory.buffer;
+      new Float32Array(mem, ws.h0, n).set(this.state.h.f32());
+      new Float32Array(mem, ws.c0, n).set(this.state.c.f32());
+      h0 = ws.h0;
+      c0 = ws.c0;
+    }
+    const r = this.core.forward(ctx.T, ctx.B, x.ptr, ctx.lengths, h0, c0, ctx.training, ctx.rng, ctx.params);
+    if (this.options.stateful) {
+      this.state ??= { B: ctx.B, h: this.rt.planner.alloc(n), c: this.rt.planner.alloc(n) };
+      const mem = this.rt.memory.buffer;
+      this.state.h.f32().set(new Float32Array(mem, r.hn, n));
+      if (r.cn) this.state.c.f32().set(new Float32Array(mem, r.cn, n));
+    }
     if (this.returnSequences) return { ptr: r.output, seq: true, features: this.core.outputSize };
     const ws = this.slots(ctx);
     this.finalStates(ctx, r.hn, ws.last, true);
@@ -90,6 +125,7 @@ export class RecurrentLayer extends Layer {
   }
 
   dispose(): void {
+    this.resetStates();
     this.core?.dispose();
     this.ws?.release();
   }

@@ -141,6 +141,11 @@ export class Sequential {
     this.packedDirty = false;
   }
 
+  /** Forgets the carried states of stateful recurrent layers (start of a new stream or epoch). */
+  resetStates(): void {
+    for (const l of this.layers) if (l instanceof RecurrentLayer) l.resetStates();
+  }
+
   /** Marks the parameters as changed (re-pack before the next forward). */
   parametersChanged(): void {
     this.packedDirty = true;
