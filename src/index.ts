@@ -22,3 +22,5 @@ export { toyPosCorpus, type TaggedSentence } from './data/toy-pos.js';
 export { readSafetensors, writeSafetensors, halfToFloat, type Tensor, type SafetensorsFile } from './io/safetensors.js';
 export { fromKeras, type KerasRecurrentWeights, type KerasImportOptions } from './io/keras.js';
 export { fromOnnx, type OnnxRecurrentWeights, type OnnxImportOptions } from './io/onnx.js';
+export { fit, fitEvents, evaluateDataset, type FitOptions, type FitEvent, type History, type Metrics, type EarlyStopping } from './train/fit.js';
+export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, type Checkpoint, type TrainingState } from './io/model-file.js';

@@ -30,6 +30,10 @@ export class Adagrad extends Optimizer {
     requireFinite('eps', this.eps, 0);
   }
 
+  spec() {
+    return { type: 'adagrad', lr: this.lr, lrDecay: this.lrDecay, weightDecay: this.weightDecay, initialAccumulatorValue: this.initialAccumulatorValue, eps: this.eps };
+  }
+
   protected initialState(): number {
     return this.initialAccumulatorValue;
   }

@@ -31,6 +31,10 @@ export class Adam extends Optimizer {
     requireFinite('weightDecay', this.weightDecay, 0);
   }
 
+  spec() {
+    return { type: this.decoupled ? 'adamw' : 'adam', lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay };
+  }
+
   protected update(rt: Runtime, params: Region, grads: Region, [m, v]: Region[]): void {
     const t = this.stepCount;
     rt.kernels.adamStep(params.ptr, grads.ptr, m.ptr, v.ptr, params.length, this.lr, this.beta1, this.beta2,

@@ -14,6 +14,9 @@ export abstract class Optimizer {
     requireFinite('lr', lr, 0);
   }
 
+  /** The optimizer's type and options as JSON (optim.fromSpec rebuilds it). */
+  abstract spec(): { type: string; [option: string]: unknown };
+
   /** Moments per parameter (SGD with momentum: 1, Adam: 2). */
   protected abstract readonly stateSlots: number;
 

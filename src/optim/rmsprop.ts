@@ -35,6 +35,10 @@ export class Rmsprop extends Optimizer {
     this.stateSlots = 1 + (this.centered ? 1 : 0) + (this.momentum > 0 ? 1 : 0);
   }
 
+  spec() {
+    return { type: 'rmsprop', lr: this.lr, alpha: this.alpha, eps: this.eps, weightDecay: this.weightDecay, momentum: this.momentum, centered: this.centered };
+  }
+
   protected update(rt: Runtime, params: Region, grads: Region, state: Region[]): void {
     const m = this.centered ? state[1].ptr : 0;
     const buf = this.momentum > 0 ? state[this.centered ? 2 : 1].ptr : 0;

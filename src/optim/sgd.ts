@@ -34,6 +34,10 @@ export class Sgd extends Optimizer {
     this.stateSlots = this.momentum > 0 ? 1 : 0;
   }
 
+  spec() {
+    return { type: 'sgd', lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  }
+
   protected update(rt: Runtime, params: Region, grads: Region, state: Region[]): void {
     rt.kernels.sgdStep(params.ptr, grads.ptr, state[0]?.ptr ?? 0, params.length, this.lr, this.momentum,
       this.dampening, this.weightDecay, this.nesterov ? 1 : 0, this.stepCount === 1 ? 1 : 0);

@@ -1,0 +1,84 @@
+// Model files and checkpoints as single safetensors files (web-standard: bytes in,
+// bytes out; src/node/files.ts writes them atomically to disk).
+//   model file:  the weights under state_dict names + metadata 'rnn-wasm.config' (the model JSON)
+//   checkpoint:  a model file + 'optimizer.<i>' tensors (the optimizer's state buffers,
+//                flat, laid out like the parameters) + metadata 'rnn-wasm.training'
+//                (optimizer spec and step count, the model's RNG state, progress).
+// Loading for inference reads only the first part.
+import type { Runtime } from '../runtime/runtime.js';
+import { Sequential } from '../model/sequential.js';
+import { readSafetensors, writeSafetensors, type Tensor } from './safetensors.js';
+import { fromSpec } from '../optim/index.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { RnnWasmError, WeightFileError } from '../errors.js';
+
+export interface TrainingState {
+  /** Completed epochs, and optimizer steps taken within the next one. */
+  epoch: number;
+  stepInEpoch: number;
+  globalStep: number;
+  /** Per-epoch summaries so far. */
+  history: Record<string, number>[];
+  /** Best monitored value and epochs since it improved (early stopping). */
+  best?: number;
+  badEpochs?: number;
+  /** The optimizer's learning rate when training began (what a schedule scales). */
+  baseLr?: number;
+}
+
+export interface Checkpoint {
+  model: Sequential;
+  optimizer: Optimizer;
+  state: TrainingState;
+}
+
+export function saveModel(model: Sequential): Uint8Array {
+  return model.saveSafetensors();
+}
+
+/** Rebuilds a model from a model file or a checkpoint (config + weights; optimizer state ignored). */
+export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
+  const { tensors, metadata } = readSafetensors(bytes);
+  const cfg = metadata['rnn-wasm.config'];
+  if (!cfg) throw new WeightFileError("not an rnn-wasm model file: the metadata has no 'rnn-wasm.config'");
+  let model: Sequential;
+  try {
+    model = Sequential.fromJSON(rt, JSON.parse(cfg));
+  } catch (e) {
+    throw new WeightFileError(`the model config in the file is invalid: ${(e as Error).message}`);
+  }
+  const weights: Record<string, Tensor> = {};
+  for (const [n, t] of Object.entries(tensors)) if (!n.startsWith('optimizer.')) weights[n] = t;
+  try {
+    model.loadStateDict(weights);
+  } catch (e) {
+    model.dispose();
+    if (e instanceof RnnWasmError && !(e instanceof WeightFileError)) throw new WeightFileError(`weights do not fit the model in the file: ${e.message}`);
+    throw e;
+  }
+  return model;
+}
+
+export function saveCheckpoint(model: Sequential, optimizer: Optimizer, state: TrainingState): Uint8Array {
+  const tensors: Record<string, Tensor> = { ...model.stateDict() };
+  const o = optimizer.getState();
+  o.buffers.forEach((b, i) => { tensors[`optimizer.${i}`] = { shape: [b.length], data: b }; });
+  const training = { optimizer: optimizer.spec(), optimizerStep: o.stepCount, lr: o.lr, rng: model.rng.getState(), ...state };
+  return writeSafetensors(tensors, { 'rnn-wasm.config': JSON.stringify(model.toJSON()), 'rnn-wasm.training': JSON.stringify(training) });
+}
+
+export function loadCheckpoint(rt: Runtime, bytes: Uint8Array): Checkpoint {
+  const { tensors, metadata } = readSafetensors(bytes);
+  const raw = metadata['rnn-wasm.training'];
+  if (!raw) throw new WeightFileError("not an rnn-wasm checkpoint: the metadata has no 'rnn-wasm.training' (a model file? use loadModel)");
+  const t = JSON.parse(raw);
+  const model = loadModel(rt, bytes);
+  const optimizer = fromSpec(t.optimizer);
+  const buffers: Float32Array[] = [];
+  for (let i = 0; `optimizer.${i}` in tensors; i++) buffers.push(tensors[`optimizer.${i}`].data);
+  if (buffers.length) optimizer.setState(rt, model.params, { stepCount: t.optimizerStep, lr: t.lr, buffers });
+  else { optimizer.stepCount = t.optimizerStep; optimizer.lr = t.lr; }
+  model.rng.setState(t.rng);
+  const { epoch, stepInEpoch, globalStep, history, best, badEpochs, baseLr } = t;
+  return { model, optimizer, state: { epoch, stepInEpoch, globalStep, history, best, badEpochs, baseLr } };
+}

@@ -1,0 +1,178 @@
+// The training loop: epochs of seeded (optionally bucketed) batches, optimizer steps
+// with clipping and a learning-rate schedule, validation metrics, early stopping,
+// ReduceLROnPlateau, checkpoints at epoch ends, resumption, interruption. Progress is
+// an async iterator of events (fitEvents) that a progress bar or a plot can consume;
+// fit() drives it and returns the history.
+import type { Sequential, Batch, StepOptions } from '../model/sequential.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
+import { batches, type Example } from '../data/batching.js';
+import { saveCheckpoint, type TrainingState } from '../io/model-file.js';
+import { ConfigError, NonFiniteError } from '../errors.js';
+import type { StateDict } from '../model/parameter-table.js';
+
+export interface Metrics {
+  /** Mean loss per labelled step / sequence (cross-entropy) or per element (MSE). */
+  loss: number;
+  /** Classifiers: fraction of labelled steps (or sequences) predicted right. */
+  accuracy?: number;
+  /** Cross-entropy models: exp(loss), and loss in bits (bits per character for character models). */
+  perplexity?: number;
+  bitsPerToken?: number;
+  /** MSE models: the loss, named. */
+  mse?: number;
+  count: number;
+}
+
+export interface EarlyStopping {
+  patience: number;
+  /** 'loss' (default; validation loss, or training loss without validation data) or 'accuracy'. */
+  monitor?: 'loss' | 'accuracy';
+  minDelta?: number;
+  /** Restore the best epoch's weights at the end. Default true. */
+  restoreBest?: boolean;
+}
+
+export interface FitOptions<I = unknown, T = unknown> extends StepOptions {
+  optimizer: Optimizer;
+  epochs: number;
+  batchSize?: number;
+  /** Default true; pass false for stateful (truncated BPTT) training. */
+  shuffle?: boolean;
+  seed?: number;
+  bucket?: number;
+  validationData?: Example<I, T>[];
+  /** Learning rate per optimizer step: schedule(globalStep, baseLr). */
+  schedule?: Schedule;
+  plateau?: ReduceLROnPlateau;
+  earlyStopping?: EarlyStopping;
+  /** Receives a checkpoint (bytes and state) after every epoch and on interruption. */
+  checkpoint?: (bytes: Uint8Array, state: TrainingState) => void | Promise<void>;
+  /** Continue from a checkpoint's training state (same data, seed and options). */
+  resume?: TrainingState;
+  /** Abort to stop after the current step; a checkpoint is written first. */
+  signal?: AbortSignal;
+}
+
+export type FitEvent =
+  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; loss: number; tokens: number; tokensPerSecond: number; lr: number; etaSeconds: number }
+  | { type: 'epoch'; epoch: number; loss: number; seconds: number; tokensPerSecond: number; lr: number; validation?: Metrics }
+  | { type: 'end'; reason: 'completed' | 'early-stopping' | 'interrupted'; epochs: number };
+
+export interface History {
+  epochs: Record<string, number>[];
+  reason: 'completed' | 'early-stopping' | 'interrupted';
+}
+
+/** Loss and metrics over a whole data set, in evaluation mode. */
+export function evaluateDataset<I, T>(model: Sequential, data: Example<I, T>[], options: { batchSize?: number } = {}): Metrics {
+  let lossSum = 0, correct = 0, count = 0;
+  for (const b of batches(data, { batchSize: options.batchSize ?? 64 })) {
+    const r = model.evaluate(b as Batch);
+    lossSum += r.loss * r.count;
+    if (r.accuracy !== undefined) correct += r.accuracy * r.count;
+    count += r.count;
+  }
+  const loss = lossSum / Math.max(1, count);
+  if (model.options.loss === 'mse') return { loss, mse: loss, count };
+  return { loss, accuracy: correct / Math.max(1, count), perplexity: Math.exp(loss), bitsPerToken: loss / Math.LN2, count };
+}
+
+export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[], o: FitOptions<I, T>): AsyncGenerator<FitEvent, History> {
+  if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new ConfigError(`epochs = ${o.epochs} is invalid: expected a positive integer`);
+  if (!o.optimizer) throw new ConfigError('fit needs an optimizer');
+  const state: TrainingState = o.resume
+    ? { ...o.resume, history: [...o.resume.history] }
+    : { epoch: 0, stepInEpoch: 0, globalStep: 0, history: [], baseLr: o.optimizer.lr };
+  // The rate the schedule scales: the optimizer's rate when training began (a resumed optimizer holds the last scheduled one).
+  const baseLr = (state.baseLr ??= o.optimizer.lr);
+  const es = o.earlyStopping;
+  const monitorMax = es?.monitor === 'accuracy';
+  let bestWeights: StateDict | undefined;
+  let reason: History['reason'] = 'completed';
+  let lastYield = performance.now();
+  for (let epoch = state.epoch; epoch < o.epochs; epoch++) {
+    const bs = batches(train, { batchSize: o.batchSize ?? 32, shuffle: o.shuffle ?? true, seed: (o.seed ?? 0) + epoch, bucket: o.bucket });
+    model.resetStates();
+    const t0 = performance.now();
+    let lossSum = 0, countSum = 0, tokens = 0;
+    for (let s = state.stepInEpoch; s < bs.length; s++) {
+      if (o.signal?.aborted) {
+        reason = 'interrupted';
+        state.epoch = epoch;
+        state.stepInEpoch = s;
+        if (o.checkpoint) await o.checkpoint(saveCheckpoint(model, o.optimizer, state), { ...state });
+        yield { type: 'end', reason, epochs: epoch };
+        return { epochs: state.history, reason };
+      }
+      if (o.schedule) o.optimizer.lr = o.schedule(state.globalStep, baseLr);
+      const r = model.trainStep(bs[s] as Batch, o.optimizer, o); // throws NonFiniteError before any update
+      state.globalStep++;
+      lossSum += r.loss * r.count;
+      countSum += r.count;
+      tokens += r.tokens;
+      const elapsed = (performance.now() - t0) / 1000;
+      const done = s + 1 - state.stepInEpoch;
+      const left = bs.length - s - 1 + (o.epochs - epoch - 1) * bs.length;
+      yield {
+        type: 'step', epoch, step: s, stepsPerEpoch: bs.length, globalStep: state.globalStep, loss: r.loss, tokens: r.tokens,
+        tokensPerSecond: tokens / Math.max(elapsed, 1e-9), lr: o.optimizer.lr, etaSeconds: (elapsed / done) * left,
+      };
+      // Let timers and signals (Ctrl-C) through about once a second.
+      if (performance.now() - lastYield > 1000) {
+        await new Promise((r2) => setTimeout(r2, 0));
+        lastYield = performance.now();
+      }
+    }
+    state.stepInEpoch = 0;
+    const seconds = (performance.now() - t0) / 1000;
+    const summary: Record<string, number> = { epoch: epoch + 1, loss: lossSum / Math.max(1, countSum), seconds, lr: o.optimizer.lr };
+    let validation: Metrics | undefined;
+    if (o.validationData?.length) {
+      model.resetStates();
+      validation = evaluateDataset(model, o.validationData, { batchSize: o.batchSize });
+      for (const [k, v] of Object.entries(validation)) if (k !== 'count') summary[`val_${k}`] = v;
+    }
+    state.history.push(summary);
+    state.epoch = epoch + 1;
+    const monitored = es?.monitor === 'accuracy' ? validation?.accuracy ?? NaN : validation?.loss ?? summary.loss;
+    if (o.plateau) o.plateau.step(monitored);
+    let stop = false;
+    if (es) {
+      const delta = es.minDelta ?? 0;
+      const improved = state.best === undefined || (monitorMax ? monitored > state.best + delta : monitored < state.best - delta);
+      if (improved) {
+        state.best = monitored;
+        state.badEpochs = 0;
+        if (es.restoreBest ?? true) bestWeights = model.stateDict();
+      } else if ((state.badEpochs = (state.badEpochs ?? 0) + 1) > es.patience) {
+        stop = true;
+      }
+    }
+    if (o.checkpoint) await o.checkpoint(saveCheckpoint(model, o.optimizer, state), { ...state, history: [...state.history] });
+    yield { type: 'epoch', epoch, loss: summary.loss, seconds, tokensPerSecond: tokens / Math.max(seconds, 1e-9), lr: o.optimizer.lr, validation };
+    if (stop) {
+      reason = 'early-stopping';
+      break;
+    }
+  }
+  if (bestWeights && reason === 'early-stopping') model.loadStateDict(bestWeights);
+  yield { type: 'end', reason, epochs: state.epoch };
+  return { epochs: state.history, reason };
+}
+
+/** Trains; onEvent sees every event. Rejects with NonFiniteError on a non-finite loss (the last checkpoint stays as it was). */
+export async function fit<I, T>(model: Sequential, train: Example<I, T>[], o: FitOptions<I, T> & { onEvent?: (e: FitEvent) => void }): Promise<History> {
+  const it = fitEvents(model, train, o);
+  for (;;) {
+    let r: IteratorResult<FitEvent, History>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      if (e instanceof NonFiniteError) throw new NonFiniteError(`training stopped: ${e.message}`);
+      throw e;
+    }
+    if (r.done) return r.value;
+    o.onEvent?.(r.value);
+  }
+}
