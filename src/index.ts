@@ -25,3 +25,4 @@ export { fromOnnx, type OnnxRecurrentWeights, type OnnxImportOptions } from './i
 export { fit, fitEvents, evaluateDataset, type FitOptions, type FitEvent, type History, type Metrics, type EarlyStopping } from './train/fit.js';
 export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, type Checkpoint, type TrainingState } from './io/model-file.js';
 export { generate, sampleToken, type GenerateOptions, type SamplingOptions } from './model/generate.js';
+export { forecast } from './model/forecast.js';
