@@ -26,3 +26,4 @@ export { fit, fitEvents, evaluateDataset, type FitOptions, type FitEvent, type H
 export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, type Checkpoint, type TrainingState } from './io/model-file.js';
 export { generate, sampleToken, type GenerateOptions, type SamplingOptions } from './model/generate.js';
 export { forecast } from './model/forecast.js';
+export { Seq2Seq, type Seq2SeqConfig, type BeamOptions } from './model/seq2seq.js';

@@ -26,6 +26,13 @@ export class RecurrentLayer extends Layer {
   private ws!: Workspace;
   /** Carried states of a stateful layer: h then (LSTM) c, each [L·D][B][H]. */
   private state?: { B: number; h: Region; c: Region };
+  /**
+   * Initial states for the next forward ([L·D][B][H] pointers; c only for LSTM), e.g.
+   * an encoder's final states; after backward, dh0 / dc0 hold their gradients.
+   */
+  initialStates?: { h: number; c: number };
+  /** Final states of the last forward ([L·D][B][H] pointers; cn is 0 unless LSTM). */
+  finalStates = { hn: 0, cn: 0 };
 
   constructor(readonly options: RecurrentOptions) {
     super();
@@ -60,7 +67,7 @@ export class RecurrentLayer extends Layer {
 
   private slots(ctx: Context) {
     const c = this.core.config, D = c.bidirectional ? 2 : 1, n = c.numLayers * D * ctx.B * c.hiddenSize;
-    return this.ws.layout({ last: ctx.B * this.core.outputSize, dhn: n, ones: ctx.B, h0: n, c0: n });
+    return this.ws.layout({ last: ctx.B * this.core.outputSize, dhn: n, ones: ctx.B, h0: n, c0: n, dh0: n, dc0: n });
   }
 
   /** Forgets the carried states (stateful layers). */
@@ -72,7 +79,7 @@ export class RecurrentLayer extends Layer {
   }
 
   /** Moves the last layer's final states to/from [B][outputSize] rows (directions concatenated or merged). */
-  private finalStates(ctx: Context, hn: number, rows: number, toRows: boolean): void {
+  private statesRows(ctx: Context, hn: number, rows: number, toRows: boolean): void {
     const k = this.rt.kernels;
     const { hiddenSize: H, numLayers: L, merge } = this.core.config;
     const D = this.core.config.bidirectional ? 2 : 1, F = this.core.outputSize;
@@ -102,7 +109,12 @@ export class RecurrentLayer extends Layer {
       h0 = ws.h0;
       c0 = ws.c0;
     }
+    if (this.initialStates) {
+      h0 = this.initialStates.h;
+      c0 = this.initialStates.c;
+    }
     const r = this.core.forward(ctx.T, ctx.B, x.ptr, ctx.lengths, h0, c0, ctx.training, ctx.rng, ctx.params);
+    this.finalStates = { hn: r.hn, cn: r.cn };
     if (this.options.stateful) {
       this.state ??= { B: ctx.B, h: this.rt.planner.alloc(n), c: this.rt.planner.alloc(n) };
       const mem = this.rt.memory.buffer;
@@ -111,17 +123,37 @@ export class RecurrentLayer extends Layer {
     }
     if (this.returnSequences) return { ptr: r.output, seq: true, features: this.core.outputSize };
     const ws = this.slots(ctx);
-    this.finalStates(ctx, r.hn, ws.last, true);
+    this.statesRows(ctx, r.hn, ws.last, true);
     return { ptr: ws.last, seq: false, features: this.core.outputSize };
   }
 
+  /** Gradients w.r.t. the initial states after a backward ([L·D][B][H] pointers), when initialStates were given. */
+  initialStateGrads(ctx: Context): { dh0: number; dc0: number } {
+    const ws = this.slots(ctx);
+    return { dh0: ws.dh0, dc0: ws.dc0 };
+  }
+
+  /** Backward from gradients w.r.t. the final states only (an encoder whose outputs are unused). */
+  backwardFromStates(ctx: Context, dhn: number, dcn: number): number {
+    return this.core.backward(0, dhn, dcn, ctx.grads, 0, 0);
+  }
+
   backward(ctx: Context, dy: number): number {
+    if (this.initialStates) {
+      const g = this.initialStateGrads(ctx);
+      return this.core.backward(this.returnSequences ? dy : 0, this.returnSequences ? 0 : this.rowsToStates(ctx, dy), 0, ctx.grads, g.dh0, this.core.config.cell === 'lstm' ? g.dc0 : 0);
+    }
     if (this.returnSequences) return this.core.backward(dy, 0, 0, ctx.grads, 0, 0);
+    return this.core.backward(0, this.rowsToStates(ctx, dy), 0, ctx.grads, 0, 0);
+  }
+
+  /** The gradient w.r.t. the [B][F] final-state rows as a gradient w.r.t. h_n ([L·D][B][H], zero below the last layer). */
+  private rowsToStates(ctx: Context, dy: number): number {
     const ws = this.slots(ctx);
     const c = this.core.config, D = c.bidirectional ? 2 : 1;
     new Float32Array(this.rt.memory.buffer, ws.dhn, c.numLayers * D * ctx.B * c.hiddenSize).fill(0);
-    this.finalStates(ctx, ws.dhn, dy, false);
-    return this.core.backward(0, ws.dhn, 0, ctx.grads, 0, 0);
+    this.statesRows(ctx, ws.dhn, dy, false);
+    return ws.dhn;
   }
 
   dispose(): void {

@@ -1,0 +1,245 @@
+// Encoder–decoder (sequence to sequence): the encoder reads the source; its final
+// states (every layer's h, and c for LSTM) initialise the decoder, which is trained
+// with teacher forcing (input: BOS + target, labels: target + EOS) and decodes
+// greedily or by beam search. Parameter names: encoder_embedding.*, encoder.*,
+// decoder_embedding.*, decoder.*, head.*.
+import type { Runtime } from '../runtime/runtime.js';
+import type { Region } from '../runtime/memory-planner.js';
+import { Workspace } from '../runtime/workspace.js';
+import { ParameterTable, type StateDict } from './parameter-table.js';
+import { Embedding, Dense, RecurrentLayer, type Context } from '../layers/index.js';
+import type { CellType } from '../layers/recurrent.js';
+import { packTokenSequences, packStepLabels } from '../data/pack.js';
+import { Rng } from '../random.js';
+import { ConfigError, NonFiniteError, ShapeError, TokenIdError } from '../errors.js';
+import { clipGradNorm, gradNorm } from '../optim/clip.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { StepResult } from './sequential.js';
+
+export interface Seq2SeqConfig {
+  sourceVocabSize: number;
+  targetVocabSize: number;
+  embeddingDim: number;
+  hiddenSize: number;
+  cell?: CellType;
+  numLayers?: number;
+  /** Dropout between recurrent layers, in training. */
+  dropout?: number;
+  /** Target-vocabulary ids of the start and end tokens. */
+  bos: number;
+  eos: number;
+  seed?: number;
+  maxLength?: number;
+}
+
+export interface BeamOptions {
+  beamSize?: number;
+  maxLength?: number;
+  /** Scores are log p / length^lengthPenalty (0: plain log-probability; GNMT uses 0.6). */
+  lengthPenalty?: number;
+}
+
+export class Seq2Seq {
+  readonly config: Required<Seq2SeqConfig>;
+  readonly table = new ParameterTable();
+  readonly params: Region;
+  readonly grads: Region;
+  private readonly rng: Rng;
+  private readonly encEmb: Embedding;
+  private readonly encoder: RecurrentLayer;
+  private readonly decEmb: Embedding;
+  private readonly decoder: RecurrentLayer;
+  private readonly head: Dense;
+  private readonly ws: Workspace;
+  private packedDirty = true;
+
+  constructor(readonly rt: Runtime, config: Seq2SeqConfig) {
+    const c = (this.config = { cell: 'lstm', numLayers: 1, dropout: 0, seed: 0, maxLength: 4096, ...config } as Required<Seq2SeqConfig>);
+    for (const k of ['bos', 'eos'] as const) {
+      if (!Number.isInteger(c[k]) || c[k] < 0 || c[k] >= c.targetVocabSize) throw new ConfigError(`${k} = ${c[k]} is invalid: expected a target token id in [0, ${c.targetVocabSize})`);
+    }
+    const rec = { cell: c.cell, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout };
+    this.encEmb = Object.assign(new Embedding({ vocabSize: c.sourceVocabSize, dim: c.embeddingDim }), { name: 'encoder_embedding' });
+    this.encoder = Object.assign(new RecurrentLayer(rec), { name: 'encoder' });
+    this.decEmb = Object.assign(new Embedding({ vocabSize: c.targetVocabSize, dim: c.embeddingDim }), { name: 'decoder_embedding' });
+    this.decoder = Object.assign(new RecurrentLayer(rec), { name: 'decoder' });
+    this.head = Object.assign(new Dense({ units: c.targetVocabSize }), { name: 'head' });
+    const tokens = { seq: true, features: 1, tokens: true };
+    this.encoder.build(rt, this.encEmb.build(rt, tokens, this.table), this.table);
+    this.head.build(rt, this.decoder.build(rt, this.decEmb.build(rt, tokens, this.table), this.table), this.table);
+    this.params = rt.planner.alloc(this.table.total);
+    this.grads = rt.planner.alloc(this.table.total);
+    this.ws = new Workspace(rt.planner);
+    this.rng = new Rng(c.seed);
+    for (const l of this.layers) l.initialise(this.params.f32(), this.rng);
+  }
+
+  private get layers() {
+    return [this.encEmb, this.encoder, this.decEmb, this.decoder, this.head];
+  }
+
+  private refresh(): void {
+    if (!this.packedDirty) return;
+    for (const l of this.layers) l.pack(this.params);
+    this.packedDirty = false;
+  }
+
+  private ctx(T: number, B: number, lengths: number, training: boolean): Context {
+    return { T, B, lengths, training, rng: this.rng, params: this.params, grads: this.grads };
+  }
+
+  /** Runs the encoder; returns its context and the final-state pointers. */
+  private encode(sources: unknown, training: boolean, slot: { ids: number; lengths: number }) {
+    const seq = packTokenSequences(sources, this.config.sourceVocabSize, this.config.maxLength, 'sources');
+    const mem = this.rt.memory.buffer;
+    new Int32Array(mem, slot.ids, seq.T * seq.B).set(seq.ids);
+    new Int32Array(mem, slot.lengths, seq.B).set(seq.lengths);
+    const ctx = this.ctx(seq.T, seq.B, slot.lengths, training);
+    this.encoder.forward(ctx, this.encEmb.forward(ctx, { ptr: slot.ids, seq: true, features: 1 }));
+    return { ctx, states: { h: this.encoder.finalStates.hn, c: this.encoder.finalStates.cn }, B: seq.B };
+  }
+
+  private stateSize(B: number): number {
+    return this.config.numLayers * B * this.config.hiddenSize;
+  }
+
+  /** Teacher-forced loss (mean over target tokens + EOS) and gradients of every parameter. */
+  lossAndGradients(batch: { inputs: number[][]; targets: number[][] }): StepResult {
+    this.refresh();
+    const { targetVocabSize: V, bos, eos, maxLength } = this.config;
+    if (!batch || !Array.isArray(batch.targets) || !Array.isArray(batch.inputs) || batch.targets.length !== batch.inputs.length) {
+      throw new ShapeError('a seq2seq batch is { inputs: source sequences, targets: target sequences } of equal counts');
+    }
+    batch.targets.forEach((t, b) => {
+      if (!Array.isArray(t)) throw new ShapeError(`targets[${b}] must be an array of target token ids`);
+      t.forEach((id, j) => {
+        if (!Number.isInteger(id) || id < 0 || id >= V) throw new TokenIdError(`targets[${b}][${j}] = ${id} is not a valid target token id: expected an integer in [0, ${V})`);
+      });
+    });
+    const decIn = batch.targets.map((t) => [bos, ...(Array.isArray(t) ? t : [])]);
+    const decOut = batch.targets.map((t) => [...(Array.isArray(t) ? t : []), eos]);
+    const dec = packTokenSequences(decIn, V, maxLength + 1, 'targets');
+    const labels = packStepLabels(decOut, { ...dec }, V);
+    const B = dec.B, R = dec.T * B;
+    const s = this.ws.layout({ srcIds: this.config.maxLength * B, srcLengths: B, ids: R, lengths: B, targets: R, probs: R * V, dlogits: R * V, h0: this.stateSize(B), c0: this.stateSize(B) });
+    const enc = this.encode(batch.inputs, true, { ids: s.srcIds, lengths: s.srcLengths });
+    const mem = this.rt.memory.buffer;
+    new Int32Array(mem, s.ids, R).set(dec.ids);
+    new Int32Array(mem, s.lengths, B).set(dec.lengths);
+    new Int32Array(mem, s.targets, R).set(labels);
+    // Copy the encoder's final states: the decoder's backward reads them after the encoder's workspace is reused.
+    const n = this.stateSize(B);
+    new Float32Array(mem, s.h0, n).set(new Float32Array(mem, enc.states.h, n));
+    if (enc.states.c) new Float32Array(mem, s.c0, n).set(new Float32Array(mem, enc.states.c, n));
+    const dctx = this.ctx(dec.T, B, s.lengths, true);
+    this.decoder.initialStates = { h: s.h0, c: enc.states.c ? s.c0 : 0 };
+    const logits = this.head.forward(dctx, this.decoder.forward(dctx, this.decEmb.forward(dctx, { ptr: s.ids, seq: true, features: 1 })));
+    const k = this.rt.kernels;
+    const lossSum = k.softmaxCrossEntropyForward(R, V, logits.ptr, s.targets, s.probs);
+    let count = 0;
+    for (const l of dec.lengths) count += l;
+    if (!Number.isFinite(lossSum)) throw new NonFiniteError(`the loss is ${lossSum} (non-finite): the parameters were not updated`);
+    this.grads.f32().fill(0);
+    k.softmaxCrossEntropyBackward(R, V, s.probs, s.targets, 1 / count, s.dlogits);
+    this.decEmb.backward(dctx, this.decoder.backward(dctx, this.head.backward(dctx, s.dlogits)));
+    const g = this.decoder.initialStateGrads(dctx);
+    this.decoder.initialStates = undefined;
+    this.encEmb.backward(enc.ctx, this.encoder.backwardFromStates(enc.ctx, g.dh0, enc.states.c ? g.dc0 : 0));
+    return { loss: lossSum / count, count, tokens: count, gradNorm: gradNorm(this.rt, this.grads) };
+  }
+
+  trainStep(batch: { inputs: number[][]; targets: number[][] }, optimizer: Optimizer, options: { clipNorm?: number } = {}): StepResult {
+    const r = this.lossAndGradients(batch);
+    if (!Number.isFinite(r.gradNorm)) throw new NonFiniteError(`the gradient norm is ${r.gradNorm}: the parameters were not updated`);
+    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm);
+    optimizer.step(this.rt, this.params, this.grads);
+    this.packedDirty = true;
+    return r;
+  }
+
+  /** One decoder step for `beams` rows from states (h, c pointers); returns log-probabilities [beams][V] and the new state pointers. */
+  private step(tokens: number[], h: number, c: number, s: Record<string, number>) {
+    const V = this.config.targetVocabSize, B = tokens.length, mem = this.rt.memory.buffer;
+    new Int32Array(mem, s.ids, B).set(tokens);
+    new Int32Array(mem, s.lengths, B).fill(1);
+    new Int32Array(mem, s.targets, B).fill(-1);
+    const ctx = this.ctx(1, B, s.lengths, false);
+    this.decoder.initialStates = { h, c };
+    const logits = this.head.forward(ctx, this.decoder.forward(ctx, this.decEmb.forward(ctx, { ptr: s.ids, seq: true, features: 1 })));
+    this.decoder.initialStates = undefined;
+    this.rt.kernels.softmaxCrossEntropyForward(B, V, logits.ptr, s.targets, s.probs);
+    const p = new Float32Array(mem, s.probs, B * V);
+    return { logp: Array.from({ length: B }, (_, b) => Array.from(p.subarray(b * V, (b + 1) * V), (v) => Math.log(Math.max(v, 1e-45)))), ...this.decoder.finalStates };
+  }
+
+  /** Beam search (beamSize 1 = greedy) for each source; returns target token ids without BOS/EOS. */
+  translate(sources: number[][], options: BeamOptions = {}): number[][] {
+    this.refresh();
+    const K = options.beamSize ?? 1, maxLen = options.maxLength ?? 2 * Math.max(1, ...sources.map((s) => s?.length ?? 0)) + 5, alpha = options.lengthPenalty ?? 0;
+    if (!Number.isInteger(K) || K < 1) throw new ConfigError(`beamSize = ${K} is invalid: expected a positive integer`);
+    const { targetVocabSize: V, bos, eos, numLayers: L, hiddenSize: H } = this.config;
+    return sources.map((src, i) => {
+      const s = this.ws.layout({ srcIds: this.config.maxLength, srcLengths: 1, ids: K, lengths: K, targets: K, probs: K * V, h: L * K * H, c: L * K * H });
+      let enc;
+      try {
+        enc = this.encode([src], false, { ids: s.srcIds, lengths: s.srcLengths });
+      } catch (e) {
+        if (e instanceof TokenIdError || e instanceof ShapeError) throw new (e.constructor as typeof ShapeError)(e.message.replace('sources[0]', `sources[${i}]`));
+        throw e;
+      }
+      const mem = this.rt.memory.buffer;
+      const copyStates = (dst: number, src2: number, parents: number[], from: number) => {
+        if (!src2) return;
+        const a = new Float32Array(mem, src2, L * from * H), d = new Float32Array(mem, dst, L * K * H);
+        const tmp = new Float32Array(L * parents.length * H);
+        for (let l = 0; l < L; l++) parents.forEach((p, j) => tmp.set(a.subarray((l * from + p) * H, (l * from + p + 1) * H), (l * parents.length + j) * H));
+        d.set(tmp);
+      };
+      copyStates(s.h, enc.states.h, [0], 1);
+      copyStates(s.c, enc.states.c, [0], 1);
+      let beams = [{ tokens: [] as number[], score: 0, last: bos }];
+      const done: { tokens: number[]; score: number }[] = [];
+      const norm = (b: { tokens: number[]; score: number }) => b.score / Math.max(1, b.tokens.length + 1) ** alpha;
+      for (let t = 0; t < maxLen && beams.length; t++) {
+        const r = this.step(beams.map((b) => b.last), s.h, enc.states.c ? s.c : 0, s);
+        const cands: { parent: number; token: number; score: number }[] = [];
+        beams.forEach((b, j) => r.logp[j].forEach((lp, v) => cands.push({ parent: j, token: v, score: b.score + lp })));
+        cands.sort((a, b) => b.score - a.score);
+        // The K best extensions; those ending in EOS leave the beam as finished hypotheses.
+        const next: typeof beams = [], parents: number[] = [];
+        for (const c of cands.slice(0, K)) {
+          const tokens = [...beams[c.parent].tokens, c.token];
+          if (c.token === eos) done.push({ tokens: tokens.slice(0, -1), score: c.score });
+          else { next.push({ tokens, score: c.score, last: c.token }); parents.push(c.parent); }
+        }
+        if (!next.length) { beams = []; break; }
+        copyStates(s.h, r.hn, parents, beams.length);
+        copyStates(s.c, r.cn, parents, beams.length);
+        beams = next;
+      }
+      const all = [...done, ...beams];
+      all.sort((a, b) => norm(b) - norm(a));
+      return all[0].tokens;
+    });
+  }
+
+  stateDict(): StateDict {
+    return this.table.toStateDict(this.params.f32());
+  }
+
+  loadStateDict(dict: StateDict): void {
+    this.table.loadStateDict(this.params.f32(), dict);
+    this.packedDirty = true;
+  }
+
+  gradientDict(): StateDict {
+    return this.table.toStateDict(this.grads.f32());
+  }
+
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+    this.rt.planner.release(this.params);
+    this.rt.planner.release(this.grads);
+    this.ws.release();
+  }
+}
