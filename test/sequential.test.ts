@@ -66,6 +66,34 @@ describe('Sequential gradients vs finite differences of a float64 reference', ()
   }
 });
 
+describe('multi-field embedding', () => {
+  it('concatenates one vector per field; gradients of both tables vs finite differences', () => {
+    const fields = [{ vocabSize: 5, dim: 2 }, { vocabSize: 3, dim: 3 }], H = 4, C = 3;
+    const model = new Sequential(rt, [layers.embedding({ fields }), layers.rnn({ hiddenSize: H }), layers.dense({ units: C })], { seed: 6 });
+    const inputs = [[[1, 2], [4, 0], [0, 1]], [[3, 2]]], targets = [[0, 2, 1], [1]];
+    const r = model.lossAndGradients({ inputs, targets });
+    const p: Record<string, Float64Array> = Object.fromEntries(Object.entries(model.stateDict()).map(([n, t]) => [n, Float64Array.from(t.data)]));
+    const T = 3, B = 2, lengths = [3, 1], E = 5;
+    const loss = () => {
+      const x = new Float64Array(T * B * E);
+      inputs.forEach((seq, b) => seq.forEach(([w, f], t) => {
+        for (let j = 0; j < 2; j++) x[(t * B + b) * E + j] = p['embedding.weight_0'][w * 2 + j];
+        for (let j = 0; j < 3; j++) x[(t * B + b) * E + 2 + j] = p['embedding.weight_1'][f * 3 + j];
+      }));
+      const w = [{ wih: p['rnn.weight_ih_l0'], whh: p['rnn.weight_hh_l0'], bih: p['rnn.bias_ih_l0'], bhh: p['rnn.bias_hh_l0'] }];
+      const st = stackForwardRef({ cell: 'rnn', T, B, I: E, H, L: 1, D: 1, merge: 'concat' }, x, w, lengths, null, null);
+      const y = denseRef(T * B, H, C, st.output, p['dense.weight'], p['dense.bias']);
+      const tg = [0, 1, 2, -1, 1, -1];
+      return softmaxCrossEntropyRef(T * B, C, y, tg) / 4;
+    };
+    expect(Math.abs(r.loss - loss())).toBeLessThanOrEqual(1e-5 * loss());
+    const g = model.gradientDict();
+    for (const name of Object.keys(p)) expectClose(g[name].data, numericalGradient(loss, p[name]), 2e-4, 2e-6, name);
+    expect(() => model.predict([[[1, 3]]])).toThrow('inputs[0][0][1] = 3 is not a valid id for field 1: expected an integer in [0, 3)');
+    expect(() => model.predict([[[1]]])).toThrow(/must hold 2 ids/);
+  });
+});
+
 describe('Dropout layer', () => {
   it('scales kept values by 1/(1−p), zeroes the rest, passes gradients through the same mask, and is off in evaluation', () => {
     const model = new Sequential(rt, [layers.dropout({ rate: 0.5 }), layers.dense({ units: 2 })], { inputFeatures: 8, loss: 'mse', seed: 1 });

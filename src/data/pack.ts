@@ -147,3 +147,39 @@ function writeVector(v: unknown, F: number, out: Float32Array, at: number, where
     out[at + f] = x;
   }
 }
+
+/**
+ * Checks sequences whose steps each carry one id per field ([b][t][field]) and packs
+ * the ids field-major [field][T][B] (what a multi-field embedding reads).
+ */
+export function packTokenFieldSequences(inputs: unknown, vocabSizes: number[], maxLength: number, what = 'inputs'): PackedSequences {
+  const F = vocabSizes.length;
+  if (!Array.isArray(inputs)) throw new ShapeError(`${what} must be an array of sequences of ${F}-id steps, got ${describe(inputs)}`);
+  const B = inputs.length;
+  if (B === 0) throw new EmptySequenceError(`${what} is an empty batch: expected at least one sequence`);
+  let T = 0;
+  for (let b = 0; b < B; b++) {
+    const s = inputs[b];
+    if (!Array.isArray(s)) throw new ShapeError(`${what}[${b}] must be an array of ${F}-id steps, got ${describe(s)}`);
+    if (s.length === 0) throw new EmptySequenceError(`${what}[${b}] is an empty sequence: every sequence needs at least one step`);
+    if (s.length > maxLength) throw new SequenceTooLongError(`${what}[${b}] has ${s.length} steps, more than the model's maxLength of ${maxLength}`);
+    T = Math.max(T, s.length);
+  }
+  const lengths = new Int32Array(B), ids = new Int32Array(F * T * B);
+  for (let b = 0; b < B; b++) {
+    const s = inputs[b] as unknown[];
+    lengths[b] = s.length;
+    for (let t = 0; t < s.length; t++) {
+      const step = s[t];
+      if (!isSequence(step) || step.length !== F) throw new ShapeError(`${what}[${b}][${t}] must hold ${F} ids (one per embedding field), got ${describe(step)}`);
+      for (let f = 0; f < F; f++) {
+        const id = step[f];
+        if (!Number.isInteger(id) || id < 0 || id >= vocabSizes[f]) {
+          throw new TokenIdError(`${what}[${b}][${t}][${f}] = ${String(id)} is not a valid id for field ${f}: expected an integer in [0, ${vocabSizes[f]})`);
+        }
+        ids[(f * T + t) * B + b] = id;
+      }
+    }
+  }
+  return { T, B, lengths, ids };
+}

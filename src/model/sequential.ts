@@ -7,7 +7,7 @@ import type { Region } from '../runtime/memory-planner.js';
 import { Workspace } from '../runtime/workspace.js';
 import { ParameterTable, type StateDict } from './parameter-table.js';
 import {
-  packFeatureSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
+  packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
 import { ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
@@ -151,22 +151,24 @@ export class Sequential {
     this.packedDirty = true;
   }
 
-  private vocabSize(): number {
-    return (this.layers[0] as Embedding).options.vocabSize;
+  private packInputs(inputs: unknown) {
+    const { maxLength, inputFeatures } = this.options;
+    if (!this.input.tokens) return packFeatureSequences(inputs, inputFeatures, maxLength);
+    const sizes = (this.layers[0] as Embedding).vocabSizes;
+    return sizes.length === 1 ? packTokenSequences(inputs, sizes[0], maxLength) : packTokenFieldSequences(inputs, sizes, maxLength);
   }
 
   /** Validates and packs the inputs, runs every layer. */
   private run(inputs: unknown, training: boolean, extra: Record<string, number> = {}): Prepared & { slots: Record<string, number> } {
     this.refreshPacked();
-    const { maxLength, inputFeatures } = this.options;
-    const packed = this.input.tokens
-      ? packTokenSequences(inputs, this.vocabSize(), maxLength)
-      : packFeatureSequences(inputs, inputFeatures, maxLength);
+    const { inputFeatures } = this.options;
+    const packed = this.packInputs(inputs);
     const { T, B, lengths } = packed;
     const R = this.output.seq ? T * B : B, C = this.output.features;
-    const slots = this.ws.layout({ x: T * B * this.input.features, lengths: B, targets: R * C, mask: R, probs: R * C, dy: R * C, ...extra });
+    const fields = this.input.tokens ? (this.layers[0] as Embedding).fields.length : this.input.features;
+    const slots = this.ws.layout({ x: T * B * fields, lengths: B, targets: R * C, mask: R, probs: R * C, dy: R * C, ...extra });
     const mem = this.rt.memory.buffer;
-    if ('ids' in packed) new Int32Array(mem, slots.x, T * B).set(packed.ids);
+    if ('ids' in packed) new Int32Array(mem, slots.x, packed.ids.length).set(packed.ids);
     else new Float32Array(mem, slots.x, T * B * inputFeatures).set(packed.values);
     new Int32Array(mem, slots.lengths, B).set(lengths);
     const ctx: Context = { T, B, lengths: slots.lengths, training, rng: this.rng, params: this.params, grads: this.grads };
@@ -328,15 +330,15 @@ export class Sequential {
   stream(numStreams = 1): RecurrentStream {
     const core = this.layers.filter((l) => !(l instanceof Dropout));
     const [emb, rec, head] = core;
-    if (core.length !== 3 || !(emb instanceof Embedding) || !(rec instanceof RecurrentLayer) || !(head instanceof Dense) || !rec.returnSequences) {
-      throw new ConfigError('streaming needs a model shaped embedding → recurrent layer (returnSequences) → dense');
+    if (core.length !== 3 || !(emb instanceof Embedding) || emb.fields.length !== 1 || !(rec instanceof RecurrentLayer) || !(head instanceof Dense) || !rec.returnSequences) {
+      throw new ConfigError('streaming needs a model shaped embedding (one field) → recurrent layer (returnSequences) → dense');
     }
     if (this.options.loss !== 'crossEntropy') throw new ConfigError('streaming returns class probabilities: it needs a cross-entropy model');
     const c = rec.core.config;
     const cell = c.cell === 'rnn' ? (c.nonlinearity === 'relu' ? 1 : 0) : c.cell === 'lstm' ? 2 : c.resetBefore ? 4 : 3;
     const headPtrs = head.streamPointers(this.params);
     return new RecurrentStream(this.rt, {
-      cell, L: c.numLayers, H: c.hiddenSize, E: emb.options.dim, C: head.options.units, vocabSize: emb.options.vocabSize,
+      cell, L: c.numLayers, H: c.hiddenSize, E: emb.dim, C: head.options.units, vocabSize: emb.fields[0].vocabSize,
       embedding: this.params.at(this.table.get(`${emb.name}.weight`).offset), headT: headPtrs.weightT, headBias: headPtrs.bias,
       layers: rec.core.streamPointers(this.params), refresh: () => this.refreshPacked(),
     }, numStreams);
