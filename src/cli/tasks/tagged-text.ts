@@ -1,0 +1,51 @@
+// Reading tagged text: Brown-style `word/tag` tokens (one sentence per line) and
+// CoNLL-U (word in column 2, universal tag in column 4). Malformed lines are
+// reported with their file and line number.
+import { ShapeError } from '../../errors.js';
+
+export interface TaggedSentence {
+  words: string[];
+  tags: string[];
+}
+
+export class DataFileError extends ShapeError {}
+
+/** One sentence per non-empty line of whitespace-separated word/TAG tokens (the tag after the last '/'). */
+export function parseSlashTagged(text: string, file: string): TaggedSentence[] {
+  const out: TaggedSentence[] = [];
+  text.split('\n').forEach((line, i) => {
+    const tokens = line.trim().split(/\s+/).filter(Boolean);
+    if (!tokens.length) return;
+    const s: TaggedSentence = { words: [], tags: [] };
+    for (const tok of tokens) {
+      const cut = tok.lastIndexOf('/');
+      if (cut <= 0 || cut === tok.length - 1) throw new DataFileError(`${file}:${i + 1}: '${tok}' is not a word/TAG token`);
+      s.words.push(tok.slice(0, cut));
+      s.tags.push(tok.slice(cut + 1));
+    }
+    out.push(s);
+  });
+  return out;
+}
+
+/** CoNLL-U: sentences separated by blank lines; comments and multi-word / empty-node lines skipped. */
+export function parseConllu(text: string, file: string): TaggedSentence[] {
+  const out: TaggedSentence[] = [];
+  let cur: TaggedSentence = { words: [], tags: [] };
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trimEnd();
+    if (!line) {
+      if (cur.words.length) out.push(cur);
+      cur = { words: [], tags: [] };
+      return;
+    }
+    if (line.startsWith('#')) return;
+    const cols = line.split('\t');
+    if (cols.length < 4) throw new DataFileError(`${file}:${i + 1}: expected 10 tab-separated CoNLL-U columns, found ${cols.length}`);
+    if (!/^\d+$/.test(cols[0])) return; // 1-2 multi-word tokens, 1.1 empty nodes
+    cur.words.push(cols[1]);
+    cur.tags.push(cols[3]);
+  });
+  if (cur.words.length) out.push(cur);
+  return out;
+}
