@@ -9,8 +9,14 @@ import { writeFileAtomic } from '../node/files.js';
 import type { FitEvent } from '../train/fit.js';
 import { POS_BROWN_DEFAULTS, type PosBrownOptions } from './tasks/pos-brown.js';
 import { trainPosBrown, saveTagger, loadTagger, evaluateFile, type TrainRun } from './tasks/pos-brown-run.js';
+import type { Task, TaskOptions } from './tasks/task.js';
+import { namesGender } from './tasks/names-gender.js';
+import { charlmMoby } from './tasks/charlm-moby.js';
+import { birthsForecast } from './tasks/births-forecast.js';
+import { plotHistory, terminalChart } from './plot.js';
 
-const TASKS = ['pos-brown'];
+const GENERIC: Record<string, Task> = { 'names-gender': namesGender, 'charlm-moby': charlmMoby, 'births-forecast': birthsForecast };
+const TASKS = ['pos-brown', ...Object.keys(GENERIC)];
 
 const int = (v: string) => {
   const n = Number(v);
@@ -29,9 +35,12 @@ function reporter(log?: string) {
   const file: WriteStream | undefined = log ? createWriteStream(log) : undefined;
   const tty = process.stderr.isTTY;
   let bar: cliProgress.SingleBar | undefined;
+  const losses: number[] = [];
   return {
     event(e: FitEvent) {
       file?.write(JSON.stringify(e) + '\n');
+      if (e.type === 'step') losses.push(e.loss);
+      if (e.type === 'end' && tty) process.stderr.write(`training loss per step:\n${terminalChart(losses)}\n`);
       if (!tty) {
         if (e.type !== 'step' || e.step % 100 === 0) process.stdout.write(JSON.stringify(e) + '\n');
         return;
@@ -63,11 +72,45 @@ function summary(r: TrainRun): void {
   console.log(`training throughput: ${Math.round(r.tokensPerSecond).toLocaleString('en')} tokens/s`);
 }
 
-async function train(task: string, o: Record<string, unknown>, demo = false): Promise<TrainRun> {
-  if (!TASKS.includes(task)) throw new RnnWasmError('CONFIG', `unknown task '${task}': expected one of ${TASKS.join(', ')}`);
+function options<T>(defaults: T, o: Record<string, unknown>): T {
   const fileConfig = o.config ? JSON.parse(readFileSync(String(o.config), 'utf8')) : {};
-  const opts: PosBrownOptions = { ...POS_BROWN_DEFAULTS, ...fileConfig, ...Object.fromEntries(
+  return { ...defaults, ...fileConfig, ...Object.fromEntries(
     ['epochs', 'batchSize', 'hiddenSize', 'wordDim', 'lr', 'seed', 'limit'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) };
+}
+
+/** Trains one of the generic tasks and prints its metric beside the baselines. */
+async function trainTask(task: Task, o: Record<string, unknown>): Promise<void> {
+  const opts = options<TaskOptions>(task.defaults, o);
+  const rt = await loadRuntime();
+  const ctrl = new AbortController();
+  const onSigint = () => { process.stderr.write('\ninterrupted: evaluating the model as trained so far…\n'); ctrl.abort(); };
+  process.once('SIGINT', onSigint);
+  const rep = reporter(o.log as string | undefined);
+  try {
+    const r = await task.run(rt, opts, { onEvent: rep.event, signal: ctrl.signal, onData: (s) => process.stderr.write(s + '\n') });
+    rep.close();
+    const out = String(o.out ?? `${task.name}.safetensors`);
+    await writeFileAtomic(out, r.modelFile);
+    const f = r.metric.format;
+    console.log(`\n${task.name} test ${r.metric.name}: ${f(r.metric.value)}`);
+    for (const b of r.baselines) console.log(`  baseline, ${b.name}: ${f(b.value)}`);
+    console.log(`training throughput: ${Math.round(r.tokensPerSecond).toLocaleString('en')} steps/s`);
+    for (const n of r.notes) console.log(n);
+    if (o.plot) await writeFileAtomic(String(o.plot), new TextEncoder().encode(await plotHistory(task.name, r.history)));
+    console.log(`model written to ${out}${o.plot ? `, loss curves to ${o.plot}` : ''}`);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    rep.close();
+  }
+}
+
+async function train(task: string, o: Record<string, unknown>, demo = false): Promise<TrainRun | undefined> {
+  if (!TASKS.includes(task)) throw new RnnWasmError('CONFIG', `unknown task '${task}': expected one of ${TASKS.join(', ')}`);
+  if (GENERIC[task]) {
+    await trainTask(GENERIC[task], o);
+    return undefined;
+  }
+  const opts = options<PosBrownOptions>(POS_BROWN_DEFAULTS, o);
   const rt = await loadRuntime();
   const out = String(o.out ?? 'pos-brown.safetensors');
   const checkpointPath = String(o.checkpoint ?? out.replace(/\.safetensors$/, '') + '.checkpoint.safetensors');
@@ -91,6 +134,7 @@ async function train(task: string, o: Record<string, unknown>, demo = false): Pr
     }
     await writeFileAtomic(out, saveTagger(r.tagger));
     summary(r);
+    if (o.plot) await writeFileAtomic(String(o.plot), new TextEncoder().encode(await plotHistory('pos-brown', r.history.epochs)));
     console.log(`model written to ${out}${demo ? '' : `; try: rnn-wasm predict --model ${out} "I like cake"`}`);
     return r;
   } finally {
@@ -101,18 +145,19 @@ async function train(task: string, o: Record<string, unknown>, demo = false): Pr
 
 function addTrainOptions(c: Command): Command {
   return c
-    .option('--epochs <n>', `training epochs (default ${POS_BROWN_DEFAULTS.epochs})`, int)
-    .option('--batch-size <n>', `sentences per batch (default ${POS_BROWN_DEFAULTS.batchSize})`, int)
-    .option('--hidden-size <n>', `LSTM units per direction (default ${POS_BROWN_DEFAULTS.hiddenSize})`, int)
-    .option('--word-dim <n>', `word embedding size (default ${POS_BROWN_DEFAULTS.wordDim})`, int)
-    .option('--lr <x>', `Adam learning rate (default ${POS_BROWN_DEFAULTS.lr})`, num)
-    .option('--seed <n>', `seed for initialisation and shuffling (default ${POS_BROWN_DEFAULTS.seed})`, int)
-    .option('--limit <n>', 'use only the first n sentences of the corpus (quick runs)', int)
+    .option('--epochs <n>', 'training epochs (default: the task\'s)', int)
+    .option('--batch-size <n>', 'examples per batch (default: the task\'s)', int)
+    .option('--hidden-size <n>', 'recurrent units (per direction) (default: the task\'s)', int)
+    .option('--word-dim <n>', `pos-brown: word embedding size (default ${POS_BROWN_DEFAULTS.wordDim})`, int)
+    .option('--lr <x>', 'Adam learning rate (default: the task\'s)', num)
+    .option('--seed <n>', 'seed for initialisation and shuffling (default 1)', int)
+    .option('--limit <n>', 'use only the first n items of the data (quick runs)', int)
     .option('--config <file>', 'options as a JSON file (flags override it)')
-    .option('--out <file>', 'where to write the trained model', 'pos-brown.safetensors')
-    .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors)')
-    .option('--resume <file>', 'continue training from a checkpoint')
-    .option('--log <file>', 'write every progress event as JSON lines');
+    .option('--out <file>', 'where to write the trained model (default <task>.safetensors)')
+    .option('--checkpoint <file>', 'pos-brown: checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors)')
+    .option('--resume <file>', 'pos-brown: continue training from a checkpoint')
+    .option('--log <file>', 'write every progress event as JSON lines')
+    .option('--plot <file>', 'write the loss and metric curves as an SVG chart');
 }
 
 const program = new Command()
@@ -156,7 +201,7 @@ program.command('predict').description('tag sentences given as arguments, or one
 addTrainOptions(program.command('demo').description('the main job: train pos-brown with its defaults, report accuracy against the baseline, tag some sentences'))
   .action(async (o) => {
     const r = await train('pos-brown', o, true);
-    if (r.history.reason === 'interrupted') return;
+    if (!r || r.history.reason === 'interrupted') return;
     console.log();
     for (const s of ['I like cake', 'We can fish', 'The old man the boat', 'She saw the saw on the table', 'Time flies like an arrow']) {
       const ws = s.split(' ');

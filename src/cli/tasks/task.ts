@@ -1,0 +1,58 @@
+// What a built-in task reports after training: its metric on the held-out test split
+// beside the baselines computed in the same run, and a model file to keep.
+import type { Runtime } from '../../runtime/runtime.js';
+import type { FitEvent } from '../../train/fit.js';
+
+export interface TaskOptions {
+  epochs: number;
+  batchSize: number;
+  hiddenSize: number;
+  lr: number;
+  seed: number;
+  limit?: number;
+}
+
+export interface TaskReport {
+  /** e.g. { name: 'accuracy', value: 0.9, higherIsBetter: true }. */
+  metric: { name: string; value: number; higherIsBetter: boolean; format: (v: number) => string };
+  baselines: { name: string; value: number }[];
+  tokensPerSecond: number;
+  /** Extra lines for the summary (samples, forecasts). */
+  notes: string[];
+  modelFile: Uint8Array;
+  /** Per-epoch summaries (for plots). */
+  history: Record<string, number>[];
+}
+
+export interface TaskIO {
+  onEvent?: (e: FitEvent) => void;
+  onData?: (info: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface Task {
+  name: string;
+  description: string;
+  defaults: TaskOptions;
+  run(rt: Runtime, o: TaskOptions, io: TaskIO): Promise<TaskReport>;
+}
+
+/** Deterministic split by item index: i mod 10 = 8 validation, 9 test, the rest train. */
+export function splitByIndex<T>(items: T[]): { train: T[]; validation: T[]; test: T[] } {
+  const r = { train: [] as T[], validation: [] as T[], test: [] as T[] };
+  items.forEach((s, i) => (i % 10 === 9 ? r.test : i % 10 === 8 ? r.validation : r.train).push(s));
+  return r;
+}
+
+/** Drives fitEvents, forwarding events; returns the history and the mean training throughput. */
+export async function runFit(it: AsyncGenerator<FitEvent, { epochs: Record<string, number>[] }>, io: TaskIO) {
+  let tokens = 0, seconds = 0;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return { history: r.value.epochs, tokensPerSecond: seconds ? tokens / seconds : 0 };
+    if (r.value.type === 'epoch') { tokens += r.value.tokensPerSecond * r.value.seconds; seconds += r.value.seconds; }
+    io.onEvent?.(r.value);
+  }
+}
+
+export const pct = (v: number) => `${(100 * v).toFixed(2)}%`;

@@ -1,0 +1,44 @@
+// The built-in tasks on small slices: the data loads, the pipeline runs end to end,
+// and the model beats a trivial baseline. (Full runs: README, "Built-in tasks".)
+import { describe, expect, it } from 'vitest';
+import { namesGender, loadNames } from '../src/cli/tasks/names-gender.js';
+import { charlmMoby, loadMoby, ngramBitsPerChar } from '../src/cli/tasks/charlm-moby.js';
+import { birthsForecast, loadBirths } from '../src/cli/tasks/births-forecast.js';
+import { runtime } from './helpers/wasm.js';
+
+const rt = runtime();
+
+describe('built-in tasks (small slices)', () => {
+  it('names-gender: ambiguous names dropped; beats the majority class', async () => {
+    const names = loadNames();
+    expect(names.length).toBeGreaterThan(7000);
+    expect(new Set(names.map((n) => n.name)).size).toBe(names.length);
+    const r = await namesGender.run(rt, { ...namesGender.defaults, limit: 3000, epochs: 4 }, {});
+    const majority = r.baselines.find((b) => b.name === 'majority class')!.value;
+    expect(r.metric.value).toBeGreaterThan(majority + 0.05);
+  });
+
+  it('charlm-moby: chapters load; the n-gram baselines are sane; the LSTM beats the unigram model', async () => {
+    const chapters = loadMoby();
+    expect(chapters.length).toBeGreaterThan(130);
+    expect(chapters[0]).toMatch(/Call me Ishmael/);
+    // A text that repeats itself: the 5-gram needs far fewer bits than the unigram.
+    const ids = Array.from('abcabcabdabcabcabd'.repeat(20), (c) => c.charCodeAt(0) - 97);
+    expect(ngramBitsPerChar(ids, ids, 4, 5)).toBeLessThan(ngramBitsPerChar(ids, ids, 4, 1) / 3);
+    const r = await charlmMoby.run(rt, { ...charlmMoby.defaults, limit: 20, hiddenSize: 48, batchSize: 16 }, {});
+    expect(r.metric.value).toBeLessThan(r.baselines[0].value);
+    expect(r.notes[0]).toMatch(/^sample/);
+  });
+
+  it('births-forecast: the CSV loads; the model beats predicting the training mean', async () => {
+    const days = loadBirths();
+    expect(days.length).toBe(7305);
+    expect(days[0]).toEqual({ births: 8486, weekday: 2, dayOfYear: 0 });
+    const limit = 2000;
+    const r = await birthsForecast.run(rt, { ...birthsForecast.defaults, limit, epochs: 3 }, {});
+    const slice = days.slice(0, limit), mean = slice.slice(0, 1600).reduce((s, d) => s + d.births, 0) / 1600;
+    const meanMae = slice.slice(1800).reduce((s, d) => s + Math.abs(d.births - mean), 0) / 200;
+    expect(Number.isFinite(r.metric.value)).toBe(true);
+    expect(r.metric.value).toBeLessThan(meanMae);
+  });
+});
