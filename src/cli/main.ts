@@ -13,7 +13,10 @@ import type { Task, TaskOptions } from './tasks/task.js';
 import { namesGender } from './tasks/names-gender.js';
 import { charlmMoby } from './tasks/charlm-moby.js';
 import { birthsForecast } from './tasks/births-forecast.js';
-import { plotHistory, terminalChart } from './plot.js';
+import { plotHistory, plotStudy, terminalChart } from './plot.js';
+import { runVanishingStudy, STUDY_DEFAULTS } from './study-vanishing.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 const GENERIC: Record<string, Task> = { 'names-gender': namesGender, 'charlm-moby': charlmMoby, 'births-forecast': birthsForecast };
 const TASKS = ['pos-brown', ...Object.keys(GENERIC)];
@@ -207,6 +210,32 @@ addTrainOptions(program.command('demo').description('the main job: train pos-bro
       const ws = s.split(' ');
       console.log(r.tagger.tag(ws).map((tag, i) => `${ws[i]}/${tag}`).join(' '));
     }
+  });
+
+program.command('study').argument('<name>', 'vanishing').description('the vanishing-gradient study: gradient norms against distance and accuracy against length for Elman, LSTM and GRU')
+  .option('--out-dir <dir>', 'where the SVG figures go', 'study-vanishing')
+  .option('--steps <n>', `training steps per model (default ${STUDY_DEFAULTS.steps})`, int)
+  .option('--hidden-size <n>', `hidden units (default ${STUDY_DEFAULTS.hidden})`, int)
+  .option('--seed <n>', 'seed (default 1)', int)
+  .action(async (name: string, o) => {
+    if (name !== 'vanishing') throw new RnnWasmError('CONFIG', `unknown study '${name}': expected vanishing`);
+    const rt = await loadRuntime();
+    const opts = { ...STUDY_DEFAULTS, ...(o.steps ? { steps: o.steps } : {}), ...(o.hiddenSize ? { hidden: o.hiddenSize } : {}), ...(o.seed ? { seed: o.seed } : {}) };
+    const r = runVanishingStudy(rt, opts, (s) => process.stderr.write(s + '\n'));
+    const figs = await plotStudy(r);
+    mkdirSync(o.outDir, { recursive: true });
+    await writeFileAtomic(join(o.outDir, 'gradient-norms.svg'), new TextEncoder().encode(figs.gradients));
+    await writeFileAtomic(join(o.outDir, 'accuracy-vs-length.svg'), new TextEncoder().encode(figs.accuracy));
+    const at = (cell: string, phase: string, d: number) => r.gradients.find((g) => g.cell === cell && g.phase === phase && g.distance === d)?.norm ?? NaN;
+    const cells = [...new Set(r.gradients.map((g) => g.cell))];
+    const ds = [1, 5, 10, 20, 40, opts.gradientLength - 1];
+    console.log(`| cell | phase | ${ds.map((d) => `‖∂L/∂h‖ at distance ${d}`).join(' | ')} |`);
+    console.log(`|---|---|${ds.map(() => '---').join('|')}|`);
+    for (const c of cells) for (const p of ['initialisation', 'trained']) console.log(`| ${c} | ${p} | ${ds.map((d) => at(c, p, d).toExponential(2)).join(' | ')} |`);
+    console.log(`\n| cell | ${opts.lengths.map((T) => `T = ${T}`).join(' | ')} |`);
+    console.log(`|---|${opts.lengths.map(() => '---').join('|')}|`);
+    for (const c of cells) console.log(`| ${c} | ${opts.lengths.map((T) => pct(r.accuracy.find((a) => a.cell === c && a.T === T)!.accuracy)).join(' | ')} |`);
+    console.log(`\nfigures: ${join(o.outDir, 'gradient-norms.svg')}, ${join(o.outDir, 'accuracy-vs-length.svg')}`);
   });
 
 program.parseAsync().catch((e: unknown) => {

@@ -46,3 +46,39 @@ export function terminalChart(values: number[], height = 10): string {
   }
   return asciichart.plot(pts, { height, format: (x: number) => x.toFixed(3).padStart(8) });
 }
+
+/** The study's figures: gradient norm against distance (log scale), and accuracy against T. */
+export async function plotStudy(r: { gradients: { cell: string; phase: string; distance: number; norm: number }[]; accuracy: { cell: string; T: number; accuracy: number }[] }): Promise<{ gradients: string; accuracy: string }> {
+  const render = async (spec: TopLevelSpec) => {
+    const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+    const svg = await view.toSVG();
+    view.finalize();
+    return svg;
+  };
+  const gradients = await render({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: '‖∂L/∂h_t‖ against the distance T − 1 − t to the output',
+    data: { values: r.gradients.map((g) => ({ ...g, norm: Math.max(g.norm, 1e-30) })) },
+    facet: { column: { field: 'phase', type: 'nominal', title: null, sort: ['initialisation', 'trained'] } },
+    spec: {
+      width: 320, height: 260, mark: { type: 'line' },
+      encoding: {
+        x: { field: 'distance', type: 'quantitative', title: 'distance T − 1 − t (steps)' },
+        y: { field: 'norm', type: 'quantitative', scale: { type: 'log' }, title: 'mean ‖∂L/∂h_t‖ (log scale)' },
+        color: { field: 'cell', type: 'nominal', title: 'cell' },
+      },
+    },
+  } as TopLevelSpec);
+  const accuracy = await render({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'accuracy on "repeat the first input" against the sequence length T',
+    width: 420, height: 260, data: { values: r.accuracy },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'T', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'T (steps between the input and the output)' },
+      y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0.4, 1] }, title: 'held-out accuracy' },
+      color: { field: 'cell', type: 'nominal', title: 'cell' },
+    },
+  });
+  return { gradients, accuracy };
+}
