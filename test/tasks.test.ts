@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { namesGender, loadNames } from '../src/cli/tasks/names-gender.js';
 import { charlmMoby, loadMoby, ngramBitsPerChar } from '../src/cli/tasks/charlm-moby.js';
 import { birthsForecast, loadBirths } from '../src/cli/tasks/births-forecast.js';
+import { g2pCmudict, loadCmudict, editDistance } from '../src/cli/tasks/g2p-cmudict.js';
 import { runtime } from './helpers/wasm.js';
 
 const rt = runtime();
@@ -40,5 +41,15 @@ describe('built-in tasks (small slices)', () => {
     const meanMae = slice.slice(1800).reduce((s, d) => s + Math.abs(d.births - mean), 0) / 200;
     expect(Number.isFinite(r.metric.value)).toBe(true);
     expect(r.metric.value).toBeLessThan(meanMae);
+  });
+
+  it('g2p-cmudict: the dictionary loads (39 phonemes, no stress); the model beats letter-by-letter', async () => {
+    const d = loadCmudict();
+    expect(d.length).toBeGreaterThan(120_000);
+    expect(new Set(d.flatMap((e) => e.phones)).size).toBe(39);
+    expect(d.find((e) => e.word === 'aardvark')!.phones).toEqual(['AA', 'R', 'D', 'V', 'AA', 'R', 'K']);
+    expect(editDistance(['a', 'b', 'c'], ['a', 'c', 'd', 'e'])).toBe(3);
+    const r = await g2pCmudict.run(runtime(), { ...g2pCmudict.defaults, limit: 8000, epochs: 2 }, {});
+    expect(r.metric.value).toBeLessThan(r.baselines[0].value);
   });
 });

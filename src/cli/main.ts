@@ -13,12 +13,13 @@ import type { Task, TaskOptions } from './tasks/task.js';
 import { namesGender } from './tasks/names-gender.js';
 import { charlmMoby } from './tasks/charlm-moby.js';
 import { birthsForecast } from './tasks/births-forecast.js';
+import { g2pCmudict } from './tasks/g2p-cmudict.js';
 import { plotHistory, plotStudy, terminalChart } from './plot.js';
 import { runVanishingStudy, STUDY_DEFAULTS } from './study-vanishing.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const GENERIC: Record<string, Task> = { 'names-gender': namesGender, 'charlm-moby': charlmMoby, 'births-forecast': birthsForecast };
+const GENERIC: Record<string, Task> = { 'names-gender': namesGender, 'charlm-moby': charlmMoby, 'births-forecast': birthsForecast, 'g2p-cmudict': g2pCmudict };
 const TASKS = ['pos-brown', ...Object.keys(GENERIC)];
 
 const int = (v: string) => {
@@ -97,7 +98,7 @@ async function trainTask(task: Task, o: Record<string, unknown>): Promise<void> 
     const f = r.metric.format;
     console.log(`\n${task.name} test ${r.metric.name}: ${f(r.metric.value)}`);
     for (const b of r.baselines) console.log(`  baseline, ${b.name}: ${f(b.value)}`);
-    console.log(`training throughput: ${Math.round(r.tokensPerSecond).toLocaleString('en')} steps/s`);
+    console.log(`training throughput: ${Math.round(r.tokensPerSecond).toLocaleString('en')} ${task.name === 'g2p-cmudict' ? 'target phonemes' : 'steps'}/s`);
     for (const n of r.notes) console.log(n);
     if (o.plot) await writeFileAtomic(String(o.plot), new TextEncoder().encode(await plotHistory(task.name, r.history)));
     console.log(`model written to ${out}${o.plot ? `, loss curves to ${o.plot}` : ''}`);

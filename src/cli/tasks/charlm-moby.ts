@@ -53,7 +53,7 @@ export function ngramBitsPerChar(train: number[], test: number[], V: number, n: 
 export const charlmMoby: Task = {
   name: 'charlm-moby',
   description: 'character language model of Moby-Dick, bits per character',
-  defaults: { epochs: 1, batchSize: 64, hiddenSize: 192, lr: 4e-3, seed: 1 },
+  defaults: { epochs: 3, batchSize: 64, hiddenSize: 256, lr: 8e-3, seed: 1 },
   async run(rt, o, io) {
     let chapters = loadMoby();
     if (o.limit) chapters = chapters.slice(0, o.limit);

