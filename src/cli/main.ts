@@ -213,6 +213,39 @@ addTrainOptions(program.command('demo').description('the main job: train pos-bro
     }
   });
 
+program.command('generate').description('sample text from a character language model trained by `train charlm-moby`')
+  .requiredOption('--model <file>', 'a charlm-moby model file')
+  .option('--prompt <text>', 'the text to continue', 'Call me Ishmael.')
+  .option('--length <n>', 'characters to generate (default 300)', int)
+  .option('--temperature <x>', 'sampling temperature; 0 = greedy (default 0.8)', (v) => { const n = Number(v); if (!(n >= 0)) throw new InvalidArgumentError('expected a number ≥ 0'); return n; })
+  .option('--top-k <n>', 'sample among the k most likely characters', int)
+  .option('--top-p <x>', 'nucleus sampling: the smallest set with probability ≥ p', num)
+  .option('--seed <n>', 'sampling seed (default 1)', int)
+  .action(async (o) => {
+    const rt = await loadRuntime();
+    const bytes = new Uint8Array(readFileSync(o.model));
+    const { readSafetensors } = await import('../io/safetensors.js');
+    const meta = readSafetensors(bytes).metadata['rnn-wasm.task'];
+    const task = meta ? JSON.parse(meta) : undefined;
+    if (task?.task !== 'charlm-moby') throw new RnnWasmError('WEIGHT_FILE', `${o.model} is not a charlm-moby model file`);
+    const { loadModel } = await import('../io/model-file.js');
+    const { Vocabulary } = await import('../data/vocabulary.js');
+    const { generate } = await import('../model/generate.js');
+    const { characters } = await import('../data/tokenize.js');
+    const vocab = Vocabulary.fromJSON(task.vocabulary);
+    const model = loadModel(rt, bytes);
+    const ids = generate(model, vocab.encode(characters(o.prompt)), { maxTokens: o.length ?? 300, temperature: o.temperature ?? 0.8, topK: o.topK, topP: o.topP, seed: o.seed ?? 1 });
+    console.log(o.prompt + vocab.decode(ids).join(''));
+  });
+
+program.command('bench').description('training and inference speed of the LSTM, GRU and Elman cells on this machine (full suites with peers: npm run bench)')
+  .option('--seconds <x>', 'time per measurement (default 2)', num)
+  .action(async (o) => {
+    const rt = await loadRuntime();
+    const { runQuickBench } = await import('./bench.js');
+    for (const line of runQuickBench(rt, o.seconds ?? 2)) console.log(line);
+  });
+
 program.command('study').argument('<name>', 'vanishing').description('the vanishing-gradient study: gradient norms against distance and accuracy against length for Elman, LSTM and GRU')
   .option('--out-dir <dir>', 'where the SVG figures go', 'study-vanishing')
   .option('--steps <n>', `training steps per model (default ${STUDY_DEFAULTS.steps})`, int)

@@ -10,7 +10,7 @@ import { Sequential } from '../../model/sequential.js';
 import * as layers from '../../layers/index.js';
 import { adam } from '../../optim/index.js';
 import { fitEvents } from '../../train/fit.js';
-import { saveModel } from '../../io/model-file.js';
+import { writeSafetensors } from '../../io/safetensors.js';
 import { generate } from '../../model/generate.js';
 import { bpttBatches } from '../../data/batching.js';
 import { Vocabulary } from '../../data/vocabulary.js';
@@ -97,7 +97,9 @@ export const charlmMoby: Task = {
       ],
       tokensPerSecond, history,
       notes: [`sample (temperature 0.7): ${JSON.stringify(prompt + sample)}`],
-      modelFile: saveModel(model),
+      modelFile: writeSafetensors(model.stateDict(), {
+        'rnn-wasm.config': JSON.stringify(model.toJSON()), 'rnn-wasm.task': JSON.stringify({ task: 'charlm-moby', vocabulary: vocab.toJSON() }),
+      }),
     };
   },
 };
