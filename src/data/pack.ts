@@ -15,21 +15,11 @@ export interface PackedSequences {
 
 /** Checks a batch of token-id sequences and packs it time-major. */
 export function packTokenSequences(inputs: unknown, vocabSize: number, maxLength: number, what = 'inputs'): PackedSequences {
-  if (!Array.isArray(inputs)) throw new ShapeError(`${what} must be an array of sequences (arrays of token ids), got ${describe(inputs)}`);
-  const B = inputs.length;
-  if (B === 0) throw new EmptySequenceError(`${what} is an empty batch: expected at least one sequence`);
-  let T = 0;
-  for (let b = 0; b < B; b++) {
-    const s = inputs[b];
-    if (!isSequence(s)) throw new ShapeError(`${what}[${b}] must be an array of token ids, got ${describe(s)}`);
-    if (s.length === 0) throw new EmptySequenceError(`${what}[${b}] is an empty sequence: every sequence needs at least one step`);
-    if (s.length > maxLength) throw new SequenceTooLongError(`${what}[${b}] has ${s.length} steps, more than the model's maxLength of ${maxLength}`);
-    T = Math.max(T, s.length);
-  }
+  const { B, T } = checkBatch(inputs, maxLength, what, 'token ids');
   const lengths = new Int32Array(B);
   const ids = new Int32Array(T * B);
   for (let b = 0; b < B; b++) {
-    const s = inputs[b] as ArrayLike<number>;
+    const s = (inputs as ArrayLike<number>[])[b];
     lengths[b] = s.length;
     for (let t = 0; t < s.length; t++) {
       const id = s[t];
@@ -40,6 +30,22 @@ export function packTokenSequences(inputs: unknown, vocabSize: number, maxLength
     }
   }
   return { T, B, lengths, ids };
+}
+
+/** Checks a batch is a non-empty array of non-empty arrays no longer than maxLength; returns B and the padded length T. */
+function checkBatch(inputs: unknown, maxLength: number, what: string, steps: string): { B: number; T: number } {
+  if (!Array.isArray(inputs)) throw new ShapeError(`${what} must be an array of sequences (arrays of ${steps}), got ${describe(inputs)}`);
+  const B = inputs.length;
+  if (B === 0) throw new EmptySequenceError(`${what} is an empty batch: expected at least one sequence`);
+  let T = 0;
+  for (let b = 0; b < B; b++) {
+    const s = inputs[b];
+    if (!isSequence(s)) throw new ShapeError(`${what}[${b}] must be an array of ${steps}, got ${describe(s)}`);
+    if (s.length === 0) throw new EmptySequenceError(`${what}[${b}] is an empty sequence: every sequence needs at least one step`);
+    if (s.length > maxLength) throw new SequenceTooLongError(`${what}[${b}] has ${s.length} steps, more than the model's maxLength of ${maxLength}`);
+    T = Math.max(T, s.length);
+  }
+  return { B, T };
 }
 
 /** Per-step labels aligned with the inputs, time-major; padded steps get -1 (ignored by the loss). */
@@ -93,21 +99,11 @@ export interface PackedFeatures extends Omit<PackedSequences, 'ids'> {
 
 /** Checks a batch of feature sequences ([b][t][f], any lengths ≥ 1) and packs it time-major. */
 export function packFeatureSequences(inputs: unknown, F: number, maxLength: number, what = 'inputs'): PackedFeatures {
-  if (!Array.isArray(inputs)) throw new ShapeError(`${what} must be an array of sequences of ${F}-feature vectors, got ${describe(inputs)}`);
-  const B = inputs.length;
-  if (B === 0) throw new EmptySequenceError(`${what} is an empty batch: expected at least one sequence`);
-  let T = 0;
-  for (let b = 0; b < B; b++) {
-    const s = inputs[b];
-    if (!Array.isArray(s)) throw new ShapeError(`${what}[${b}] must be an array of ${F}-feature vectors, got ${describe(s)}`);
-    if (s.length === 0) throw new EmptySequenceError(`${what}[${b}] is an empty sequence: every sequence needs at least one step`);
-    if (s.length > maxLength) throw new SequenceTooLongError(`${what}[${b}] has ${s.length} steps, more than the model's maxLength of ${maxLength}`);
-    T = Math.max(T, s.length);
-  }
+  const { B, T } = checkBatch(inputs, maxLength, what, `${F}-feature vectors`);
   const lengths = new Int32Array(B);
   const values = new Float32Array(T * B * F);
   for (let b = 0; b < B; b++) {
-    const s = inputs[b] as unknown[];
+    const s = (inputs as unknown[][])[b];
     lengths[b] = s.length;
     for (let t = 0; t < s.length; t++) writeVector(s[t], F, values, (t * B + b) * F, `${what}[${b}][${t}]`);
   }
@@ -154,20 +150,10 @@ function writeVector(v: unknown, F: number, out: Float32Array, at: number, where
  */
 export function packTokenFieldSequences(inputs: unknown, vocabSizes: number[], maxLength: number, what = 'inputs'): PackedSequences {
   const F = vocabSizes.length;
-  if (!Array.isArray(inputs)) throw new ShapeError(`${what} must be an array of sequences of ${F}-id steps, got ${describe(inputs)}`);
-  const B = inputs.length;
-  if (B === 0) throw new EmptySequenceError(`${what} is an empty batch: expected at least one sequence`);
-  let T = 0;
-  for (let b = 0; b < B; b++) {
-    const s = inputs[b];
-    if (!Array.isArray(s)) throw new ShapeError(`${what}[${b}] must be an array of ${F}-id steps, got ${describe(s)}`);
-    if (s.length === 0) throw new EmptySequenceError(`${what}[${b}] is an empty sequence: every sequence needs at least one step`);
-    if (s.length > maxLength) throw new SequenceTooLongError(`${what}[${b}] has ${s.length} steps, more than the model's maxLength of ${maxLength}`);
-    T = Math.max(T, s.length);
-  }
+  const { B, T } = checkBatch(inputs, maxLength, what, `${F}-id steps`);
   const lengths = new Int32Array(B), ids = new Int32Array(F * T * B);
   for (let b = 0; b < B; b++) {
-    const s = inputs[b] as unknown[];
+    const s = (inputs as unknown[][])[b];
     lengths[b] = s.length;
     for (let t = 0; t < s.length; t++) {
       const step = s[t];

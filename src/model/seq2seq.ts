@@ -4,9 +4,8 @@
 // greedily or by beam search. Parameter names: encoder_embedding.*, encoder.*,
 // decoder_embedding.*, decoder.*, head.*.
 import type { Runtime } from '../runtime/runtime.js';
-import type { Region } from '../runtime/memory-planner.js';
 import { Workspace } from '../runtime/workspace.js';
-import { ParameterTable, type StateDict } from './parameter-table.js';
+import { ParameterizedModel } from './parameterized.js';
 import { Embedding, Dense, RecurrentLayer, type Context } from '../layers/index.js';
 import type { CellType } from '../layers/recurrent.js';
 import { packTokenSequences, packStepLabels } from '../data/pack.js';
@@ -39,11 +38,8 @@ export interface BeamOptions {
   lengthPenalty?: number;
 }
 
-export class Seq2Seq {
+export class Seq2Seq extends ParameterizedModel {
   readonly config: Required<Seq2SeqConfig>;
-  readonly table = new ParameterTable();
-  readonly params: Region;
-  readonly grads: Region;
   private readonly rng: Rng;
   private readonly encEmb: Embedding;
   private readonly encoder: RecurrentLayer;
@@ -51,9 +47,9 @@ export class Seq2Seq {
   private readonly decoder: RecurrentLayer;
   private readonly head: Dense;
   private readonly ws: Workspace;
-  private packedDirty = true;
 
-  constructor(readonly rt: Runtime, config: Seq2SeqConfig) {
+  constructor(rt: Runtime, config: Seq2SeqConfig) {
+    super(rt);
     const c = (this.config = { cell: 'lstm', numLayers: 1, dropout: 0, seed: 0, maxLength: 4096, ...config } as Required<Seq2SeqConfig>);
     for (const k of ['bos', 'eos'] as const) {
       if (!Number.isInteger(c[k]) || c[k] < 0 || c[k] >= c.targetVocabSize) throw new ConfigError(`${k} = ${c[k]} is invalid: expected a target token id in [0, ${c.targetVocabSize})`);
@@ -67,8 +63,7 @@ export class Seq2Seq {
     const tokens = { seq: true, features: 1, tokens: true };
     this.encoder.build(rt, this.encEmb.build(rt, tokens, this.table), this.table);
     this.head.build(rt, this.decoder.build(rt, this.decEmb.build(rt, tokens, this.table), this.table), this.table);
-    this.params = rt.planner.alloc(this.table.total);
-    this.grads = rt.planner.alloc(this.table.total);
+    this.allocateParameters();
     this.ws = new Workspace(rt.planner);
     this.rng = new Rng(c.seed);
     for (const l of this.layers) l.initialise(this.params.f32(), this.rng);
@@ -223,23 +218,9 @@ export class Seq2Seq {
     });
   }
 
-  stateDict(): StateDict {
-    return this.table.toStateDict(this.params.f32());
-  }
-
-  loadStateDict(dict: StateDict): void {
-    this.table.loadStateDict(this.params.f32(), dict);
-    this.packedDirty = true;
-  }
-
-  gradientDict(): StateDict {
-    return this.table.toStateDict(this.grads.f32());
-  }
-
   dispose(): void {
     for (const l of this.layers) l.dispose();
-    this.rt.planner.release(this.params);
-    this.rt.planner.release(this.grads);
+    this.releaseParameters();
     this.ws.release();
   }
 }

@@ -3,9 +3,9 @@
 // sequence, softmax cross-entropy or MSE loss. Parameters live in one flat buffer
 // under `${layerName}.${param}` names; the config serialises to JSON.
 import type { Runtime } from '../runtime/runtime.js';
-import type { Region } from '../runtime/memory-planner.js';
 import { Workspace } from '../runtime/workspace.js';
-import { ParameterTable, type StateDict } from './parameter-table.js';
+import type { StateDict } from './parameter-table.js';
+import { ParameterizedModel } from './parameterized.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
@@ -70,20 +70,17 @@ interface Prepared {
   tokens: number;
 }
 
-export class Sequential {
+export class Sequential extends ParameterizedModel {
   readonly layers: Layer[];
   readonly options: Required<SequentialOptions>;
-  readonly table = new ParameterTable();
-  readonly params: Region;
-  readonly grads: Region;
   readonly input: ShapeInfo;
   readonly output: ShapeInfo;
   /** The RNG behind dropout (its state goes into checkpoints). */
   readonly rng: Rng;
   private readonly ws: Workspace;
-  private packedDirty = true;
 
-  constructor(readonly rt: Runtime, layers: Layer[], options: SequentialOptions = {}) {
+  constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}) {
+    super(rt);
     if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError('a Sequential model needs at least one layer');
     this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...definedOnly(options) };
     const o = this.options;
@@ -110,8 +107,7 @@ export class Sequential {
     this.output = shape;
     if (shape.tokens) throw new ConfigError('the model ends in token ids: add an embedding and a head');
     if (o.loss === 'crossEntropy' && shape.features < 2) throw new ConfigError(`cross-entropy needs at least 2 output classes, the last layer has ${shape.features} output`);
-    this.params = rt.planner.alloc(this.table.total);
-    this.grads = rt.planner.alloc(this.table.total);
+    this.allocateParameters();
     this.ws = new Workspace(rt.planner);
     this.rng = new Rng(o.seed);
     for (const l of layers) l.initialise(this.params.f32(), this.rng);
@@ -288,19 +284,6 @@ export class Sequential {
     return r;
   }
 
-  stateDict(): StateDict {
-    return this.table.toStateDict(this.params.f32());
-  }
-
-  loadStateDict(dict: StateDict): void {
-    this.table.loadStateDict(this.params.f32(), dict);
-    this.packedDirty = true;
-  }
-
-  gradientDict(): StateDict {
-    return this.table.toStateDict(this.grads.f32());
-  }
-
   /** The weights as safetensors (F32, state_dict names) with the config under 'rnn-wasm.config'. */
   saveSafetensors(): Uint8Array {
     return writeSafetensors(this.stateDict(), { 'rnn-wasm.config': JSON.stringify(this.toJSON()) });
@@ -346,8 +329,7 @@ export class Sequential {
 
   dispose(): void {
     for (const l of this.layers) l.dispose();
-    this.rt.planner.release(this.params);
-    this.rt.planner.release(this.grads);
+    this.releaseParameters();
     this.ws.release();
   }
 }

@@ -1,0 +1,42 @@
+// What every model shares: the parameter table, the flat parameter and gradient
+// buffers, state-dict access, and the flag that says packed weights are stale.
+import type { Runtime } from '../runtime/runtime.js';
+import type { Region } from '../runtime/memory-planner.js';
+import { ParameterTable, type StateDict } from './parameter-table.js';
+
+export abstract class ParameterizedModel {
+  readonly table = new ParameterTable();
+  params!: Region;
+  grads!: Region;
+  /** True when the parameters changed since the weights were last packed. */
+  protected packedDirty = true;
+
+  constructor(readonly rt: Runtime) {}
+
+  /** Call once every layer has added its parameters to the table. */
+  protected allocateParameters(): void {
+    this.params = this.rt.planner.alloc(this.table.total);
+    this.grads = this.rt.planner.alloc(this.table.total);
+  }
+
+  /** A copy of every parameter under its state_dict name. */
+  stateDict(): StateDict {
+    return this.table.toStateDict(this.params.f32());
+  }
+
+  /** Replaces every parameter; names, shapes and finiteness are checked first. */
+  loadStateDict(dict: StateDict): void {
+    this.table.loadStateDict(this.params.f32(), dict);
+    this.packedDirty = true;
+  }
+
+  /** Gradients from the last backward pass, by parameter name. */
+  gradientDict(): StateDict {
+    return this.table.toStateDict(this.grads.f32());
+  }
+
+  protected releaseParameters(): void {
+    this.rt.planner.release(this.params);
+    this.rt.planner.release(this.grads);
+  }
+}
