@@ -4,9 +4,10 @@
 //   c_t = f ⊙ c_{t-1} + i ⊙ g      h_t = o ⊙ tanh(c_t)
 // Layout: x [T][B][I]; gates [T][B][4H] (activated i, f, g, o, saved for the backward);
 // cs, hs [T][B][H]. Rows past their length carry (h, c). Weights packed as in rnn.ts.
-import { gemm, gemmPacked } from './gemm';
+import { gemmPacked } from './gemm';
 import { sigmoidV, tanhV } from './simd-math';
-import { broadcastBias, addColumnSums, addInto } from './rows';
+import { broadcastBias, addInto } from './rows';
+import { accumulateWeightGradients } from './weight-grads';
 import { ld, st } from './partial';
 
 @inline function valid(lengths: usize, b: i32, t: i32): bool {
@@ -118,10 +119,5 @@ export function lstmBackward(T: i32, B: i32, I: i32, H: i32,
   }
   if (dh0) memory.copy(dh0, carryH, hStep);
   if (dc0) memory.copy(dc0, carryC, hStep);
-  gemm(1, 0, G, I, T * B, dz, G, x, I, dwih, I, 1, packScratch);
-  if (T > 1) gemm(1, 0, G, H, (T - 1) * B, dz + gStep, G, hs, H, dwhh, H, 1, packScratch);
-  if (h0) gemm(1, 0, G, H, B, dz, G, h0, H, dwhh, H, 1, packScratch);
-  addColumnSums(dz, T * B, G, dbih);
-  addColumnSums(dz, T * B, G, dbhh);
-  if (dx) gemmPacked(T * B, I, G, dz, G, 1, wihPackedNN, dx, I, 1);
+  accumulateWeightGradients(T, B, I, H, G, dz, x, hs, h0, wihPackedNN, dx, dwih, dwhh, dbih, dbhh, packScratch);
 }

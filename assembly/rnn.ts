@@ -5,9 +5,10 @@
 // gradient. Weights arrive packed by packB: for the forward, W_ih and W_hh as
 // transposed B operands (x · W_ihᵀ, h · W_hhᵀ); for the backward, untransposed
 // (dz · W_ih, dz · W_hh). act: 0 = tanh, 1 = relu.
-import { gemm, gemmPacked } from './gemm';
+import { gemmPacked } from './gemm';
 import { tanhV, tanhS } from './simd-math';
-import { broadcastBias, addColumnSums, addInto } from './rows';
+import { broadcastBias, addInto } from './rows';
+import { accumulateWeightGradients } from './weight-grads';
 
 @inline function activateRow(z: usize, n: i32, relu: bool): void {
   let j = 0;
@@ -129,11 +130,5 @@ export function rnnBackward(T: i32, B: i32, I: i32, H: i32,
     }
   }
   if (dh0) memory.copy(dh0, carry, stepBytes);
-  // Weight gradients as big GEMMs over all T·B rows.
-  gemm(1, 0, H, I, T * B, dz, H, x, I, dwih, I, 1, packScratch);
-  if (T > 1) gemm(1, 0, H, H, (T - 1) * B, dz + stepBytes, H, hs, H, dwhh, H, 1, packScratch);
-  if (h0) gemm(1, 0, H, H, B, dz, H, h0, H, dwhh, H, 1, packScratch);
-  addColumnSums(dz, T * B, H, dbih);
-  addColumnSums(dz, T * B, H, dbhh);
-  if (dx) gemmPacked(T * B, I, H, dz, H, 1, wihPackedNN, dx, I, 1);
+  accumulateWeightGradients(T, B, I, H, H, dz, x, hs, h0, wihPackedNN, dx, dwih, dwhh, dbih, dbhh, packScratch);
 }
