@@ -154,7 +154,8 @@ export class Seq2Seq extends ParameterizedModel {
 
   /** One decoder step for `beams` rows from states (h, c pointers); returns log-probabilities [beams][V] and the new state pointers. */
   private step(tokens: number[], h: number, c: number, s: Record<string, number>) {
-    const V = this.config.targetVocabSize, B = tokens.length, mem = this.rt.memory.buffer;
+    const V = this.config.targetVocabSize, B = tokens.length;
+    const mem = this.rt.memory.buffer;
     new Int32Array(mem, s.ids, B).set(tokens);
     new Int32Array(mem, s.lengths, B).fill(1);
     new Int32Array(mem, s.targets, B).fill(-1);
@@ -163,7 +164,7 @@ export class Seq2Seq extends ParameterizedModel {
     const logits = this.head.forward(ctx, this.decoder.forward(ctx, this.decEmb.forward(ctx, { ptr: s.ids, seq: true, features: 1 })));
     this.decoder.initialStates = undefined;
     this.rt.kernels.softmaxCrossEntropyForward(B, V, logits.ptr, s.targets, s.probs);
-    const p = new Float32Array(mem, s.probs, B * V);
+    const p = new Float32Array(this.rt.memory.buffer, s.probs, B * V); // forward may have grown memory: a fresh view
     return { logp: Array.from({ length: B }, (_, b) => Array.from(p.subarray(b * V, (b + 1) * V), (v) => Math.log(Math.max(v, 1e-45)))), ...this.decoder.finalStates };
   }
 
@@ -182,9 +183,9 @@ export class Seq2Seq extends ParameterizedModel {
         if (e instanceof TokenIdError || e instanceof ShapeError) throw new (e.constructor as typeof ShapeError)(e.message.replace('sources[0]', `sources[${i}]`));
         throw e;
       }
-      const mem = this.rt.memory.buffer;
       const copyStates = (dst: number, src2: number, parents: number[], from: number) => {
         if (!src2) return;
+        const mem = this.rt.memory.buffer; // fresh: a decoder step may have grown memory
         const a = new Float32Array(mem, src2, L * from * H), d = new Float32Array(mem, dst, L * K * H);
         const tmp = new Float32Array(L * parents.length * H);
         for (let l = 0; l < L; l++) parents.forEach((p, j) => tmp.set(a.subarray((l * from + p) * H, (l * from + p + 1) * H), (l * parents.length + j) * H));
