@@ -2,7 +2,7 @@
 // finite differences of a float64 reference; learning to reverse sequences, decoded
 // greedily and by beam search; bad input.
 import { describe, expect, it } from 'vitest';
-import { Seq2Seq, optim, ConfigError, TokenIdError } from '../src/index.js';
+import { Seq2Seq, optim, loadRuntimeSync, ConfigError, TokenIdError } from '../src/index.js';
 import { stackForwardRef } from './reference/stack.js';
 import { embeddingRef, denseRef, softmaxCrossEntropyRef } from './reference/layers.js';
 import { numericalGradient } from './reference/gradcheck.js';
@@ -61,6 +61,17 @@ describe('Seq2Seq', () => {
     const beam = exact(m.translate(test, { beamSize: 4 }));
     expect(greedy).toBeGreaterThanOrEqual(0.9);
     expect(beam).toBeGreaterThanOrEqual(greedy - 0.02);
+  });
+
+  it('decodes on a fresh runtime whose memory grows during decoding', () => {
+    const fresh = loadRuntimeSync();
+    const m = new Seq2Seq(fresh, { sourceVocabSize: 50, targetVocabSize: 300, embeddingDim: 8, hiddenSize: 96, numLayers: 2, bos: 0, eos: 1, seed: 2 });
+    // Fill memory to the brim so that decoding's first workspace allocation must grow it.
+    fresh.planner.alloc(Math.floor((fresh.memory.buffer.byteLength - fresh.planner.highWater) / 4) - 16);
+    const before = fresh.memory.buffer.byteLength;
+    const out = m.translate([[2, 3, 4, 5, 6, 7, 8, 9]], { beamSize: 12, maxLength: 6 });
+    expect(fresh.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(out[0].length).toBeLessThanOrEqual(6);
   });
 
   it('rejects bad configs and input', () => {
