@@ -106,6 +106,41 @@ describe('fit', () => {
     expect(evaluateDataset(m, val).loss).toBeCloseTo(best, 5);
   });
 
+  it('early stopping still restores the best weights after resuming from a checkpoint', async () => {
+    const rng = testRng(9);
+    const val = task(30, 6).map((e) => ({ ...e, target: rng.int(2) }));
+    const cks: Uint8Array[] = [];
+    const opts = { epochs: 60, batchSize: 10, validationData: val, earlyStopping: { patience: 2 } };
+    const h = await fit(build(), task(30, 6), { ...opts, optimizer: optim.adam({ lr: 0.05 }), checkpoint: (b) => { cks.push(b); } });
+    const losses = h.epochs.map((e) => e.val_loss), best = Math.min(...losses);
+    // Resume from the checkpoint one epoch after the best one: the best weights must come back from the file.
+    const r = loadCheckpoint(rt, cks[losses.indexOf(best) + 1]);
+    expect(r.state.bestWeights).toBeDefined();
+    const h2 = await fit(r.model, task(30, 6), { ...opts, optimizer: r.optimizer, resume: r.state });
+    expect(h2.reason).toBe('early-stopping');
+    expect(evaluateDataset(r.model, val).loss).toBeCloseTo(best, 5);
+  });
+
+  it('validates a stateful model on a validation set of another batch size', async () => {
+    const m = new Sequential(rt, [layers.embedding({ vocabSize: 8, dim: 4 }), layers.lstm({ hiddenSize: 6, stateful: true }), layers.dense({ units: 2 })], { seed: 1 });
+    const data = task(8, 3).map((e) => ({ input: e.input, target: e.input.map((t) => t % 2) }));
+    const h = await fit(m, data, { optimizer: optim.adam(), epochs: 1, batchSize: 4, shuffle: false, validationData: data.slice(0, 6) });
+    expect(h.epochs[0].val_loss).toBeGreaterThan(0);
+  });
+
+  it('rejects clipping thresholds that are not positive, before any update', () => {
+    const m = build();
+    const before = bits(m);
+    expect(() => m.trainStep({ inputs: [[1, 2]], targets: [1] }, optim.sgd({ lr: 0.1 }), { clipNorm: -1 })).toThrow(/clipNorm = -1/);
+    expect(() => m.trainStep({ inputs: [[1, 2]], targets: [1] }, optim.sgd({ lr: 0.1 }), { clipValue: 0 })).toThrow(/clipValue = 0/);
+    expect(bits(m).equals(before)).toBe(true);
+    m.dispose();
+    m.dispose();
+    expect(() => m.predict([[1]])).toThrow(/disposed/);
+    const a = build(), b = build();
+    expect(a.params.ptr).not.toBe(b.params.ptr);
+  });
+
   it('a non-finite loss stops training with a NonFiniteError and the last checkpoint intact', async () => {
     const m = new Sequential(rt, [layers.gru({ hiddenSize: 4 }), layers.dense({ units: 1 })], { inputFeatures: 1, loss: 'mse', seed: 1 });
     const good = Array.from({ length: 8 }, (_, i) => ({ input: [[i / 8], [1 - i / 8]], target: [[0.5], [0.25]] }));

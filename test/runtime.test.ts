@@ -72,6 +72,14 @@ describe('MemoryPlanner', () => {
     expect(memory.buffer.byteLength).toBe(size);
   });
 
+  it('refuses to release a region twice', () => {
+    const { planner } = fresh();
+    const a = planner.alloc(10);
+    planner.alloc(10);
+    planner.release(a);
+    expect(() => planner.release(a)).toThrow(/released twice/);
+  });
+
   it('zeroes reused space', () => {
     const { planner } = fresh();
     const a = planner.alloc(32);

@@ -63,15 +63,17 @@ describe('Seq2Seq', () => {
     expect(beam).toBeGreaterThanOrEqual(greedy - 0.02);
   });
 
-  it('decodes on a fresh runtime whose memory grows during decoding', () => {
-    const fresh = loadRuntimeSync();
-    const m = new Seq2Seq(fresh, { sourceVocabSize: 50, targetVocabSize: 300, embeddingDim: 8, hiddenSize: 96, numLayers: 2, bos: 0, eos: 1, seed: 2 });
-    // Fill memory to the brim so that decoding's first workspace allocation must grow it.
-    fresh.planner.alloc(Math.floor((fresh.memory.buffer.byteLength - fresh.planner.highWater) / 4) - 16);
-    const before = fresh.memory.buffer.byteLength;
-    const out = m.translate([[2, 3, 4, 5, 6, 7, 8, 9]], { beamSize: 12, maxLength: 6 });
-    expect(fresh.memory.buffer.byteLength).toBeGreaterThan(before);
-    expect(out[0].length).toBeLessThanOrEqual(6);
+  it('decodes while decoder steps grow memory (a large target vocabulary, many beams)', () => {
+    // Each decoder step's softmax over 20 000 classes for 25 beams needs a bigger workspace than the
+    // first step: memory grows inside step(), so views taken before it would be detached.
+    const m = new Seq2Seq(loadRuntimeSync(), { sourceVocabSize: 10, targetVocabSize: 20000, embeddingDim: 4, hiddenSize: 8, bos: 0, eos: 1, seed: 3 });
+    const out = m.translate([[2, 3, 4]], { beamSize: 25, maxLength: 3 });
+    expect(out[0].length).toBeLessThanOrEqual(3);
+    expect(() => m.translate([[2]], { maxLength: Infinity })).toThrow(/maxLength = Infinity/);
+    expect(() => m.translate([[2]], { lengthPenalty: NaN })).toThrow(/lengthPenalty/);
+    m.dispose();
+    m.dispose(); // idempotent
+    expect(() => m.translate([[2]])).toThrow(/disposed/);
   });
 
   it('rejects bad configs and input', () => {

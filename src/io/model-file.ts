@@ -2,8 +2,11 @@
 // bytes out; src/node/files.ts writes them atomically to disk).
 //   model file:  the weights under state_dict names + metadata 'rnn-wasm.config' (the model JSON)
 //   checkpoint:  a model file + 'optimizer.<i>' tensors (the optimizer's state buffers,
-//                flat, laid out like the parameters) + metadata 'rnn-wasm.training'
-//                (optimizer spec and step count, the model's RNG state, progress).
+//                flat, laid out like the parameters) + early stopping's best weights
+//                ('best.<name>') + metadata 'rnn-wasm.training' (optimizer spec and
+//                step count, the model's RNG state, progress). The carried states of
+//                stateful layers are not saved: a stateful run resumes exactly only
+//                from an epoch boundary (fit starts every epoch from zero states).
 // Loading for inference reads only the first part.
 import type { Runtime } from '../runtime/runtime.js';
 import { Sequential } from '../model/sequential.js';
@@ -11,6 +14,7 @@ import { readSafetensors, writeSafetensors, type Tensor } from './safetensors.js
 import { fromSpec } from '../optim/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { RnnWasmError, WeightFileError } from '../errors.js';
+import type { StateDict } from '../model/parameter-table.js';
 
 export interface TrainingState {
   /** Completed epochs, and optimizer steps taken within the next one. */
@@ -24,6 +28,8 @@ export interface TrainingState {
   badEpochs?: number;
   /** The optimizer's learning rate when training began (what a schedule scales). */
   baseLr?: number;
+  /** Early stopping's best weights so far (stored as 'best.<name>' tensors). */
+  bestWeights?: StateDict;
 }
 
 export interface Checkpoint {
@@ -48,7 +54,7 @@ export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
     throw new WeightFileError(`the model config in the file is invalid: ${(e as Error).message}`);
   }
   const weights: Record<string, Tensor> = {};
-  for (const [n, t] of Object.entries(tensors)) if (!n.startsWith('optimizer.')) weights[n] = t;
+  for (const [n, t] of Object.entries(tensors)) if (!n.startsWith('optimizer.') && !n.startsWith('best.')) weights[n] = t;
   try {
     model.loadStateDict(weights);
   } catch (e) {
@@ -63,7 +69,9 @@ export function saveCheckpoint(model: Sequential, optimizer: Optimizer, state: T
   const tensors: Record<string, Tensor> = { ...model.stateDict() };
   const o = optimizer.getState();
   o.buffers.forEach((b, i) => { tensors[`optimizer.${i}`] = { shape: [b.length], data: b }; });
-  const training = { optimizer: optimizer.spec(), optimizerStep: o.stepCount, lr: o.lr, rng: model.rng.getState(), ...state };
+  const { bestWeights, ...rest } = state;
+  for (const [n, t] of Object.entries(bestWeights ?? {})) tensors[`best.${n}`] = t;
+  const training = { optimizer: optimizer.spec(), optimizerStep: o.stepCount, lr: o.lr, rng: model.rng.getState(), ...rest };
   return writeSafetensors(tensors, { 'rnn-wasm.config': JSON.stringify(model.toJSON()), 'rnn-wasm.training': JSON.stringify(training) });
 }
 
@@ -80,5 +88,7 @@ export function loadCheckpoint(rt: Runtime, bytes: Uint8Array): Checkpoint {
   else { optimizer.stepCount = t.optimizerStep; optimizer.lr = t.lr; }
   model.rng.setState(t.rng);
   const { epoch, stepInEpoch, globalStep, history, best, badEpochs, baseLr } = t;
-  return { model, optimizer, state: { epoch, stepInEpoch, globalStep, history, best, badEpochs, baseLr } };
+  let bestWeights: StateDict | undefined;
+  for (const [n, tensor] of Object.entries(tensors)) if (n.startsWith('best.')) (bestWeights ??= {})[n.slice(5)] = tensor;
+  return { model, optimizer, state: { epoch, stepInEpoch, globalStep, history, best, badEpochs, baseLr, bestWeights } };
 }

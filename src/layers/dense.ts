@@ -93,8 +93,10 @@ export class Dense extends Layer {
   }
 
   dispose(): void {
+    if (!this.rt) return;
     this.rt.planner.release(this.packedT);
     this.rt.planner.release(this.packedN);
     this.ws.release();
+    this.rt = undefined as unknown as Runtime;
   }
 }

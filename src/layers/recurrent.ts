@@ -291,6 +291,7 @@ export class Recurrent {
 
   dispose(): void {
     for (const d of this.dirs) for (const r of d.packed) this.rt.planner.release(r);
+    for (const d of this.dirs) d.packed = [];
     this.ws.release();
   }
 }

@@ -3,6 +3,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { ParameterTable, type StateDict } from './parameter-table.js';
+import { ConfigError } from '../errors.js';
 
 export abstract class ParameterizedModel {
   readonly table = new ParameterTable();
@@ -10,6 +11,8 @@ export abstract class ParameterizedModel {
   grads!: Region;
   /** True when the parameters changed since the weights were last packed. */
   protected packedDirty = true;
+  /** Set by dispose(): the memory is gone, every further use is an error. */
+  protected disposed = false;
 
   constructor(readonly rt: Runtime) {}
 
@@ -35,8 +38,16 @@ export abstract class ParameterizedModel {
     return this.table.toStateDict(this.grads.f32());
   }
 
-  protected releaseParameters(): void {
+  /** Releases the parameter buffers once; returns false when the model was already disposed. */
+  protected releaseParameters(): boolean {
+    if (this.disposed) return false;
+    this.disposed = true;
     this.rt.planner.release(this.params);
     this.rt.planner.release(this.grads);
+    return true;
+  }
+
+  protected checkAlive(): void {
+    if (this.disposed) throw new ConfigError('this model was disposed: its memory has been released');
   }
 }

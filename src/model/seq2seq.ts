@@ -74,6 +74,7 @@ export class Seq2Seq extends ParameterizedModel {
   }
 
   private refresh(): void {
+    this.checkAlive();
     if (!this.packedDirty) return;
     for (const l of this.layers) l.pack(this.params);
     this.packedDirty = false;
@@ -173,6 +174,8 @@ export class Seq2Seq extends ParameterizedModel {
     this.refresh();
     const K = options.beamSize ?? 1, maxLen = options.maxLength ?? 2 * Math.max(1, ...sources.map((s) => s?.length ?? 0)) + 5, alpha = options.lengthPenalty ?? 0;
     if (!Number.isInteger(K) || K < 1) throw new ConfigError(`beamSize = ${K} is invalid: expected a positive integer`);
+    if (!Number.isInteger(maxLen) || maxLen < 1) throw new ConfigError(`maxLength = ${maxLen} is invalid: expected a positive integer`);
+    if (!Number.isFinite(alpha) || alpha < 0) throw new ConfigError(`lengthPenalty = ${alpha} is invalid: expected a finite number ≥ 0`);
     const { targetVocabSize: V, bos, eos, numLayers: L, hiddenSize: H } = this.config;
     return sources.map((src, i) => {
       const s = this.ws.layout({ srcIds: this.config.maxLength, srcLengths: 1, ids: K, lengths: K, targets: K, probs: K * V, h: L * K * H, c: L * K * H });
@@ -219,9 +222,10 @@ export class Seq2Seq extends ParameterizedModel {
     });
   }
 
+  /** Frees the model's memory in the runtime; using the model afterwards throws. Idempotent. */
   dispose(): void {
+    if (!this.releaseParameters()) return;
     for (const l of this.layers) l.dispose();
-    this.releaseParameters();
     this.ws.release();
   }
 }

@@ -156,6 +156,7 @@ export class Sequential extends ParameterizedModel {
 
   /** Validates and packs the inputs, runs every layer. */
   private run(inputs: unknown, training: boolean, extra: Record<string, number> = {}): Prepared & { slots: Record<string, number> } {
+    this.checkAlive();
     this.refreshPacked();
     const { inputFeatures } = this.options;
     const packed = this.packInputs(inputs);
@@ -311,6 +312,7 @@ export class Sequential extends ParameterizedModel {
    * dense, with any dropout layers (inactive at inference).
    */
   stream(numStreams = 1): RecurrentStream {
+    this.checkAlive();
     const core = this.layers.filter((l) => !(l instanceof Dropout));
     const [emb, rec, head] = core;
     if (core.length !== 3 || !(emb instanceof Embedding) || emb.fields.length !== 1 || !(rec instanceof RecurrentLayer) || !(head instanceof Dense) || !rec.returnSequences) {
@@ -323,13 +325,14 @@ export class Sequential extends ParameterizedModel {
     return new RecurrentStream(this.rt, {
       cell, L: c.numLayers, H: c.hiddenSize, E: emb.dim, C: head.options.units, vocabSize: emb.fields[0].vocabSize,
       embedding: this.params.at(this.table.get(`${emb.name}.weight`).offset), headT: headPtrs.weightT, headBias: headPtrs.bias,
-      layers: rec.core.streamPointers(this.params), refresh: () => this.refreshPacked(),
+      layers: rec.core.streamPointers(this.params), refresh: () => { this.checkAlive(); this.refreshPacked(); },
     }, numStreams);
   }
 
+  /** Frees the model's memory in the runtime; using the model afterwards throws. Idempotent. */
   dispose(): void {
+    if (!this.releaseParameters()) return;
     for (const l of this.layers) l.dispose();
-    this.releaseParameters();
     this.ws.release();
   }
 }

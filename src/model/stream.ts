@@ -51,6 +51,7 @@ export class RecurrentStream {
    * (flat, numStreams × numClasses). Pass `out` to reuse an array and avoid allocation.
    */
   step(tokens: ArrayLike<number>, out?: Float32Array): Float32Array {
+    if (!this.regions.length) throw new ShapeError('this stream was disposed');
     const B = this.numStreams, V = this.spec.vocabSize, n = B * this.spec.C;
     if (!tokens || tokens.length !== B) throw new ShapeError(`step expects ${B} token ids (one per stream), got ${tokens?.length ?? tokens}`);
     if (out && out.length !== n) throw new ShapeError(`out must have ${n} elements (streams × classes), got ${out.length}`);
@@ -72,6 +73,7 @@ export class RecurrentStream {
 
   /** Zeroes the state of one stream, or of all. */
   reset(stream?: number): void {
+    if (!this.regions.length) throw new ShapeError('this stream was disposed');
     const H = this.spec.H;
     if (stream !== undefined && !(Number.isInteger(stream) && stream >= 0 && stream < this.numStreams)) {
       throw new ShapeError(`stream = ${stream} is invalid: expected an integer in [0, ${this.numStreams})`);

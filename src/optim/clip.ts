@@ -1,3 +1,4 @@
+import { requireFinite } from './optimizer.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
 
@@ -12,6 +13,7 @@ export function gradNorm(rt: Runtime, grads: Region): number {
  * Returns the norm before clipping.
  */
 export function clipGradNorm(rt: Runtime, grads: Region, maxNorm: number): number {
+  requireFinite('clipNorm', maxNorm, 0, Infinity, true);
   const norm = gradNorm(rt, grads);
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) rt.kernels.scaleInPlace(grads.ptr, grads.length, coef);
@@ -20,5 +22,6 @@ export function clipGradNorm(rt: Runtime, grads: Region, maxNorm: number): numbe
 
 /** Clamps every gradient element to [−clipValue, clipValue] (torch.nn.utils.clip_grad_value_). */
 export function clipGradValue(rt: Runtime, grads: Region, clipValue: number): void {
+  requireFinite('clipValue', clipValue, 0, Infinity, true);
   rt.kernels.clampInPlace(grads.ptr, grads.length, -clipValue, clipValue);
 }

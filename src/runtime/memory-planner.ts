@@ -85,6 +85,10 @@ export class MemoryPlanner {
   /** Returns a region's space for reuse; the region must not be used afterwards. */
   release(region: Region): void {
     const bytes = alignUp(Math.max(region.byteLength, ALIGN));
+    const end = region.ptr + bytes;
+    if (end > this.top || this.free.some((b) => region.ptr < b.ptr + b.bytes && b.ptr < end)) {
+      throw new RangeError(`release: the region at ${region.ptr} (${bytes} bytes) is not allocated (released twice?)`);
+    }
     this.free.push({ ptr: region.ptr, bytes });
     this.free.sort((a, b) => a.ptr - b.ptr);
     // Coalesce neighbours, then give a trailing block back to the top.

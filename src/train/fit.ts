@@ -9,7 +9,6 @@ import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
 import { batches, type Example } from '../data/batching.js';
 import { saveCheckpoint, type TrainingState } from '../io/model-file.js';
 import { ConfigError, NonFiniteError } from '../errors.js';
-import type { StateDict } from '../model/parameter-table.js';
 
 export interface Metrics {
   /** Mean loss per labelled step / sequence (cross-entropy) or per element (MSE). */
@@ -66,8 +65,11 @@ export interface History {
 
 /** Loss and metrics over a whole data set, in evaluation mode. */
 export function evaluateDataset<I, T>(model: Sequential, data: Example<I, T>[], options: { batchSize?: number } = {}): Metrics {
-  let lossSum = 0, correct = 0, count = 0;
+  let lossSum = 0, correct = 0, count = 0, previous = -1;
   for (const b of batches(data, { batchSize: options.batchSize ?? 64 })) {
+    // Stateful layers carry state from batch to batch of the same size; a differently sized batch starts afresh.
+    if (b.inputs.length !== previous) model.resetStates();
+    previous = b.inputs.length;
     const r = model.evaluate(b as Batch);
     lossSum += r.loss * r.count;
     if (r.accuracy !== undefined) correct += r.accuracy * r.count;
@@ -88,7 +90,6 @@ export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[]
   const baseLr = (state.baseLr ??= o.optimizer.lr);
   const es = o.earlyStopping;
   const monitorMax = es?.monitor === 'accuracy';
-  let bestWeights: StateDict | undefined;
   let reason: History['reason'] = 'completed';
   let lastYield = performance.now();
   for (let epoch = state.epoch; epoch < o.epochs; epoch++) {
@@ -144,7 +145,7 @@ export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[]
       if (improved) {
         state.best = monitored;
         state.badEpochs = 0;
-        if (es.restoreBest ?? true) bestWeights = model.stateDict();
+        if (es.restoreBest ?? true) state.bestWeights = model.stateDict();
       } else if ((state.badEpochs = (state.badEpochs ?? 0) + 1) > es.patience) {
         stop = true;
       }
@@ -156,7 +157,7 @@ export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[]
       break;
     }
   }
-  if (bestWeights && reason === 'early-stopping') model.loadStateDict(bestWeights);
+  if (state.bestWeights && reason === 'early-stopping') model.loadStateDict(state.bestWeights);
   yield { type: 'end', reason, epochs: state.epoch };
   return { epochs: state.history, reason };
 }
