@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Sequential, layers, ConfigError, NonFiniteError, ShapeError, type StateDict } from '../src/index.js';
 import { stackForwardRef } from './reference/stack.js';
-import { denseRef, mseRef, softmaxCrossEntropyRef } from './reference/layers.js';
+import { denseRef, embeddingRef, mseRef, softmaxCrossEntropyRef } from './reference/layers.js';
 import { numericalGradient } from './reference/gradcheck.js';
 import { expectClose, testRng } from './helpers/arrays.js';
 import { runtime } from './helpers/wasm.js';
@@ -91,6 +91,42 @@ describe('multi-field embedding', () => {
     for (const name of Object.keys(p)) expectClose(g[name].data, numericalGradient(loss, p[name]), 2e-4, 2e-6, name);
     expect(() => model.predict([[[1, 3]]])).toThrow('inputs[0][0][1] = 3 is not a valid id for field 1: expected an integer in [0, 3)');
     expect(() => model.predict([[[1]]])).toThrow(/must hold 2 ids/);
+  });
+});
+
+describe('character-level word representation', () => {
+  it('a character BiLSTM per word, appended to the word vector: gradients vs finite differences', () => {
+    const H = 3, C = 2, hc = 2, dc = 3, maxChars = 4;
+    const model = new Sequential(rt, [
+      layers.embedding({ fields: [{ vocabSize: 5, dim: 2 }], chars: { vocabSize: 6, dim: dc, hiddenSize: hc, maxChars } }),
+      layers.gru({ hiddenSize: H }), layers.dense({ units: C }),
+    ], { seed: 2 });
+    // Steps: [word id, c1, c2, c3, c4] with 0-padded characters.
+    const inputs = [[[1, 2, 3, 0, 0], [4, 5, 1, 2, 3]], [[2, 1, 0, 0, 0]]], targets = [[0, 1], [1]];
+    const r = model.lossAndGradients({ inputs, targets });
+    const p: Record<string, Float64Array> = Object.fromEntries(Object.entries(model.stateDict()).map(([n, t]) => [n, Float64Array.from(t.data)]));
+    const T = 2, B = 2, lengths = [2, 1], R = T * B, E = 2 + 2 * hc;
+    const loss = () => {
+      // Words time-major (row t·B + b); characters time-major over the R words.
+      const words = Array.from({ length: R }, (_, row) => inputs[row % B][Math.floor(row / B)] ?? [0, 0, 0, 0, 0]);
+      const charIds: number[] = [];
+      for (let c = 0; c < maxChars; c++) for (const w of words) charIds.push(w[1 + c]);
+      const charLens = words.map((w) => w.slice(1).filter((v) => v !== 0).length);
+      const cw = [0, 1].map((d) => ({ wih: p[`embedding.char_lstm.weight_ih_l0${d ? '_reverse' : ''}`], whh: p[`embedding.char_lstm.weight_hh_l0${d ? '_reverse' : ''}`], bih: p[`embedding.char_lstm.bias_ih_l0${d ? '_reverse' : ''}`], bhh: p[`embedding.char_lstm.bias_hh_l0${d ? '_reverse' : ''}`] }));
+      const chars = stackForwardRef({ cell: 'lstm', T: maxChars, B: R, I: dc, H: hc, L: 1, D: 2, merge: 'concat' }, embeddingRef(charIds, dc, p['embedding.char_weight']), cw, charLens, null, null);
+      const x = new Float64Array(R * E);
+      words.forEach((w, row) => {
+        for (let j = 0; j < 2; j++) x[row * E + j] = p['embedding.weight'][w[0] * 2 + j];
+        for (let d = 0; d < 2; d++) for (let j = 0; j < hc; j++) x[row * E + 2 + d * hc + j] = chars.hn[(d * R + row) * hc + j];
+      });
+      const w = [{ wih: p['gru.weight_ih_l0'], whh: p['gru.weight_hh_l0'], bih: p['gru.bias_ih_l0'], bhh: p['gru.bias_hh_l0'] }];
+      const st = stackForwardRef({ cell: 'gru', T, B, I: E, H, L: 1, D: 1, merge: 'concat' }, x, w, lengths, null, null);
+      const y = denseRef(R, H, C, st.output, p['dense.weight'], p['dense.bias']);
+      return softmaxCrossEntropyRef(R, C, y, [0, 1, 1, -1]) / 3;
+    };
+    expect(Math.abs(r.loss - loss())).toBeLessThanOrEqual(1e-5 * loss());
+    const g = model.gradientDict();
+    for (const name of Object.keys(p)) expectClose(g[name].data, numericalGradient(loss, p[name]), 2e-4, 2e-6, name);
   });
 });
 

@@ -5,8 +5,17 @@ import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
 import { positiveInt } from './validate.js';
+import { Recurrent } from './recurrent.js';
+import type { Region } from '../runtime/memory-planner.js';
 
 export interface EmbeddingField { vocabSize: number; dim: number }
+
+/**
+ * A character-level representation of each step's word: the last `maxChars` ids of
+ * every step are the word's characters (0 = padding, at the end), read by a
+ * bidirectional LSTM whose final states (2 × hiddenSize) are appended to the vector.
+ */
+export interface CharacterEncoder { vocabSize: number; dim: number; hiddenSize: number; maxChars: number }
 
 export interface EmbeddingOptions {
   vocabSize?: number;
@@ -16,6 +25,8 @@ export interface EmbeddingOptions {
    * with its own table; the vectors are concatenated. Inputs are then [b][t][field].
    */
   fields?: EmbeddingField[];
+  /** Character BiLSTM over each word (ids after the fields' ids). */
+  chars?: CharacterEncoder;
   name?: string;
 }
 
@@ -41,12 +52,20 @@ export class Embedding extends Layer {
       positiveInt(where, 'vocabSize', f?.vocabSize);
       positiveInt(where, 'dim', f?.dim);
     });
-    this.dim = this.fields.reduce((a, f) => a + f.dim, 0);
+    const ch = options.chars;
+    if (ch) for (const k of ['vocabSize', 'dim', 'hiddenSize', 'maxChars'] as const) positiveInt('embedding chars', k, ch[k]);
+    this.wordDim = this.fields.reduce((a, f) => a + f.dim, 0);
+    this.dim = this.wordDim + (ch ? 2 * ch.hiddenSize : 0);
   }
+
+  private readonly wordDim: number;
+  private charTable?: ParameterEntry;
+  private charRnn?: Recurrent;
 
   /** Vocabulary size of each field (what input validation checks ids against). */
   get vocabSizes(): number[] {
-    return this.fields.map((f) => f.vocabSize);
+    const ch = this.options.chars;
+    return [...this.fields.map((f) => f.vocabSize), ...(ch ? Array(ch.maxChars).fill(ch.vocabSize) : [])];
   }
 
   spec(): LayerSpec {
@@ -58,24 +77,38 @@ export class Embedding extends Layer {
     this.rt = rt;
     const one = this.fields.length === 1;
     this.tables = this.fields.map((f, i) => table.add(`${this.name}.weight${one ? '' : `_${i}`}`, [f.vocabSize, f.dim]));
+    const ch = this.options.chars;
+    if (ch) {
+      this.charTable = table.add(`${this.name}.char_weight`, [ch.vocabSize, ch.dim]);
+      this.charRnn = new Recurrent(rt, { cell: 'lstm', inputSize: ch.dim, hiddenSize: ch.hiddenSize, bidirectional: true }, table, `${this.name}.char_lstm.`);
+    }
     this.ws = new Workspace(rt.planner);
     return { seq: true, features: this.dim, tokens: false };
   }
 
   initialise(params: Float32Array, rng: Rng): void {
-    for (const w of this.tables) for (let i = 0; i < w.size; i++) params[w.offset + i] = rng.normal();
+    for (const w of [...this.tables, ...(this.charTable ? [this.charTable] : [])]) for (let i = 0; i < w.size; i++) params[w.offset + i] = rng.normal();
+    this.charRnn?.initialise(params, rng);
+  }
+
+  pack(params: Region): void {
+    this.charRnn?.pack(params);
   }
 
   private slots(ctx: Context) {
-    const R = ctx.T * ctx.B;
-    return this.ws.layout({ out: R * this.dim, part: this.fields.length > 1 ? R * Math.max(...this.fields.map((f) => f.dim)) : 0, ones: this.fields.length > 1 ? R : 0 });
+    const R = ctx.T * ctx.B, ch = this.options.chars;
+    const multi = this.fields.length > 1 || !!ch;
+    return this.ws.layout({
+      out: R * this.dim, part: multi ? R * Math.max(...this.fields.map((f) => f.dim)) : 0, ones: multi ? R : 0,
+      charLengths: ch ? R : 0, charX: ch ? R * ch.maxChars * ch.dim : 0, dhn: ch ? 2 * R * ch.hiddenSize : 0,
+    });
   }
 
   /** Ids arrive field-major: [field][T][B]. */
   forward(ctx: Context, x: Activation): Activation {
     const ws = this.slots(ctx), k = this.rt.kernels, R = ctx.T * ctx.B;
     this.ids = x.ptr;
-    if (this.fields.length === 1) {
+    if (this.fields.length === 1 && !this.options.chars) {
       k.embeddingForward(x.ptr, R, this.dim, ctx.params.at(this.tables[0].offset), ws.out);
     } else {
       new Int32Array(this.rt.memory.buffer, ws.ones, R).fill(1);
@@ -86,15 +119,38 @@ export class Embedding extends Layer {
         k.gatherSteps(ws.part, f.dim, ws.out + col * 4, this.dim, f.dim, 1, R, ws.ones, 0, 1, 0);
         col += f.dim;
       });
+      if (this.options.chars) this.charsForward(ctx, x.ptr + this.fields.length * R * 4, ws);
     }
     return { ptr: ws.out, seq: true, features: this.dim };
   }
 
+  /** Character ids arrive as maxChars more fields: [char][T·B], i.e. time-major for a batch of T·B words. */
+  private charsForward(ctx: Context, charIds: number, ws: Record<string, number>): void {
+    const ch = this.options.chars!, k = this.rt.kernels, R = ctx.T * ctx.B, H = ch.hiddenSize;
+    const ids = new Int32Array(this.rt.memory.buffer, charIds, ch.maxChars * R);
+    const lengths = new Int32Array(this.rt.memory.buffer, ws.charLengths, R);
+    for (let r = 0; r < R; r++) {
+      let n = 0;
+      while (n < ch.maxChars && ids[n * R + r] !== 0) n++;
+      lengths[r] = n; // a padded step has no characters: its representation stays zero
+    }
+    k.embeddingForward(charIds, ch.maxChars * R, ch.dim, ctx.params.at(this.charTable!.offset), ws.charX);
+    const f = this.charRnn!.forward(ch.maxChars, R, ws.charX, ws.charLengths, 0, 0, ctx.training, ctx.rng, ctx.params);
+    for (let d = 0; d < 2; d++) k.gatherSteps(f.hn + d * R * H * 4, H, ws.out + (this.wordDim + d * H) * 4, this.dim, H, 1, R, ws.ones, 0, 1, 0);
+  }
+
   backward(ctx: Context, dy: number): number {
     const ws = this.slots(ctx), k = this.rt.kernels, R = ctx.T * ctx.B;
-    if (this.fields.length === 1) {
+    if (this.fields.length === 1 && !this.options.chars) {
       k.embeddingBackward(this.ids, R, this.dim, dy, ctx.grads.at(this.tables[0].offset));
       return 0;
+    }
+    const ch = this.options.chars;
+    if (ch) {
+      const H = ch.hiddenSize;
+      for (let d = 0; d < 2; d++) k.gatherSteps(dy + (this.wordDim + d * H) * 4, this.dim, ws.dhn + d * R * H * 4, H, H, 1, R, ws.ones, 0, 1, 0);
+      const dCharX = this.charRnn!.backward(0, ws.dhn, 0, ctx.grads, 0, 0);
+      k.embeddingBackward(this.ids + this.fields.length * R * 4, ch.maxChars * R, ch.dim, dCharX, ctx.grads.at(this.charTable!.offset));
     }
     let col = 0;
     this.fields.forEach((f, i) => {
@@ -106,6 +162,7 @@ export class Embedding extends Layer {
   }
 
   dispose(): void {
+    this.charRnn?.dispose();
     this.ws?.release();
   }
 }

@@ -162,7 +162,7 @@ export class Sequential extends ParameterizedModel {
     const packed = this.packInputs(inputs);
     const { T, B, lengths } = packed;
     const R = this.output.seq ? T * B : B, C = this.output.features;
-    const fields = this.input.tokens ? (this.layers[0] as Embedding).fields.length : this.input.features;
+    const fields = this.input.tokens ? (this.layers[0] as Embedding).vocabSizes.length : this.input.features;
     const slots = this.ws.layout({ x: T * B * fields, lengths: B, targets: R * C, mask: R, probs: R * C, dy: R * C, ...extra });
     const mem = this.rt.memory.buffer;
     if ('ids' in packed) new Int32Array(mem, slots.x, packed.ids.length).set(packed.ids);
@@ -315,7 +315,7 @@ export class Sequential extends ParameterizedModel {
     this.checkAlive();
     const core = this.layers.filter((l) => !(l instanceof Dropout));
     const [emb, rec, head] = core;
-    if (core.length !== 3 || !(emb instanceof Embedding) || emb.fields.length !== 1 || !(rec instanceof RecurrentLayer) || !(head instanceof Dense) || !rec.returnSequences) {
+    if (core.length !== 3 || !(emb instanceof Embedding) || emb.vocabSizes.length !== 1 || !(rec instanceof RecurrentLayer) || !(head instanceof Dense) || !rec.returnSequences) {
       throw new ConfigError('streaming needs a model shaped embedding (one field) → recurrent layer (returnSequences) → dense');
     }
     if (this.options.loss !== 'crossEntropy') throw new ConfigError('streaming returns class probabilities: it needs a cross-entropy model');
