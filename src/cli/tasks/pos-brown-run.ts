@@ -10,7 +10,7 @@ import { readSafetensors, writeSafetensors } from '../../io/safetensors.js';
 import { writeFileAtomic } from '../../node/files.js';
 import { Vocabulary } from '../../data/vocabulary.js';
 import { WeightFileError } from '../../errors.js';
-import { UNIVERSAL_TAGS, preparePosBrown, mostFrequentTagBaseline, tokenAccuracy, fromVocabularies, type PosBrownOptions, type Featurizer } from './pos-brown.js';
+import { UNIVERSAL_TAGS, MAX_CHARS, preparePosBrown, mostFrequentTagBaseline, tokenAccuracy, fromVocabularies, type PosBrownOptions, type Featurizer } from './pos-brown.js';
 import { parseConllu, parseSlashTagged, type TaggedSentence } from './tagged-text.js';
 
 export interface Tagger {
@@ -22,9 +22,10 @@ export interface Tagger {
 function buildModel(rt: Runtime, f: Featurizer, o: PosBrownOptions): Sequential {
   const v = f.vocabs;
   return new Sequential(rt, [
-    layers.embedding({ fields: [
-      { vocabSize: v.word.size, dim: o.wordDim }, { vocabSize: v.suf3.size, dim: 24 }, { vocabSize: v.suf2.size, dim: 12 }, { vocabSize: v.shape.size, dim: 4 },
-    ] }),
+    layers.embedding({
+      fields: [{ vocabSize: v.word.size, dim: o.wordDim }, { vocabSize: v.suf3.size, dim: 24 }, { vocabSize: v.suf2.size, dim: 12 }, { vocabSize: v.shape.size, dim: 4 }],
+      chars: { vocabSize: v.char.size, dim: 12, hiddenSize: 16, maxChars: MAX_CHARS },
+    }),
     layers.lstm({ hiddenSize: o.hiddenSize, bidirectional: true }),
     layers.dense({ units: UNIVERSAL_TAGS.length }),
   ], { seed: o.seed });

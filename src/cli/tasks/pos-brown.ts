@@ -61,10 +61,11 @@ export function splitBrown<T>(sentences: T[]): { train: T[]; validation: T[]; te
   return r;
 }
 
-// Sub-word features: the tagger sees each word as four ids — the lower-cased word
-// (rare words → <unk>), its last three and last two letters, and its shape — so an
-// unknown word still carries the character evidence (suffixes like -ly, -ed, -ing,
-// capitals, digits, hyphens) that decides most of its tag.
+// Word features: the lower-cased word (rare words → <unk>), its last three and last
+// two letters, its shape, and its last MAX_CHARS characters for the character-level
+// BiLSTM — so an unknown word still carries the character evidence (suffixes like
+// -ly, -ed, -ing, capitals, digits, hyphens) that decides most of its tag.
+export const MAX_CHARS = 10;
 export function shape(w: string): string {
   if (/^\p{P}+$/u.test(w)) return 'punct';
   if (/\d/.test(w)) return /^[\d.,:/-]+$/.test(w) ? 'number' : 'has-digit';
@@ -75,7 +76,7 @@ export function shape(w: string): string {
 }
 
 export interface Featurizer {
-  vocabs: { word: Vocabulary; suf3: Vocabulary; suf2: Vocabulary; shape: Vocabulary };
+  vocabs: { word: Vocabulary; suf3: Vocabulary; suf2: Vocabulary; shape: Vocabulary; char: Vocabulary };
   encode(words: string[]): number[][];
 }
 
@@ -86,6 +87,7 @@ export function buildFeaturizer(train: TaggedSentence[], minFrequency = 2): Feat
     suf3: Vocabulary.build(lower.map((s) => s.map((w) => w.slice(-3))), { minFrequency }),
     suf2: Vocabulary.build(lower.map((s) => s.map((w) => w.slice(-2))), { minFrequency }),
     shape: Vocabulary.build(train.map((s) => s.words.map(shape))),
+    char: Vocabulary.build(train.map((s) => s.words.flatMap((w) => Array.from(w)))), // <pad> = 0
   };
   return fromVocabularies(vocabs);
 }
@@ -95,7 +97,9 @@ export function fromVocabularies(vocabs: Featurizer['vocabs']): Featurizer {
     vocabs,
     encode: (words) => words.map((w) => {
       const l = w.toLowerCase();
-      return [vocabs.word.id(l), vocabs.suf3.id(l.slice(-3)), vocabs.suf2.id(l.slice(-2)), vocabs.shape.id(shape(w))];
+      const chars = Array.from(w).slice(-MAX_CHARS).map((c) => vocabs.char.id(c));
+      while (chars.length < MAX_CHARS) chars.push(0);
+      return [vocabs.word.id(l), vocabs.suf3.id(l.slice(-3)), vocabs.suf2.id(l.slice(-2)), vocabs.shape.id(shape(w)), ...chars];
     }),
   };
 }
