@@ -6,6 +6,9 @@ import { charlmMoby, loadMoby, ngramBitsPerChar } from '../src/cli/tasks/charlm-
 import { birthsForecast, loadBirths } from '../src/cli/tasks/births-forecast.js';
 import { g2pCmudict, loadCmudict, editDistance } from '../src/cli/tasks/g2p-cmudict.js';
 import { runtime } from './helpers/wasm.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const rt = runtime();
 
@@ -14,9 +17,21 @@ describe('built-in tasks (small slices)', () => {
     const names = loadNames();
     expect(names.length).toBeGreaterThan(7000);
     expect(new Set(names.map((n) => n.name)).size).toBe(names.length);
-    const r = await namesGender.run(rt, { ...namesGender.defaults, limit: 3000, epochs: 4 }, {});
+    const r = (await namesGender.run(rt, { ...namesGender.defaults, limit: 3000, epochs: 4 }, {}))!;
     const majority = r.baselines.find((b) => b.name === 'majority class')!.value;
     expect(r.metric.value).toBeGreaterThan(majority + 0.05);
+  });
+
+  it('an interrupted task writes a checkpoint and resumes from it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-task-'));
+    const checkpointPath = join(dir, 'ck.safetensors');
+    const ctrl = new AbortController();
+    const o = { ...namesGender.defaults, limit: 1500, epochs: 2 };
+    const stopped = await namesGender.run(rt, o, { checkpointPath, signal: ctrl.signal, onEvent: (e) => { if (e.type === 'step' && e.globalStep === 3) ctrl.abort(); } });
+    expect(stopped).toBeNull();
+    const resumed = await namesGender.run(rt, o, { checkpointPath, resumeFrom: checkpointPath });
+    expect(resumed!.history.length).toBe(2);
+    expect(resumed!.metric.value).toBeGreaterThan(0.5);
   });
 
   it('charlm-moby: chapters load; the n-gram baselines are sane; the LSTM beats the unigram model', async () => {
@@ -26,7 +41,7 @@ describe('built-in tasks (small slices)', () => {
     // A text that repeats itself: the 5-gram needs far fewer bits than the unigram.
     const ids = Array.from('abcabcabdabcabcabd'.repeat(20), (c) => c.charCodeAt(0) - 97);
     expect(ngramBitsPerChar(ids, ids, 4, 5)).toBeLessThan(ngramBitsPerChar(ids, ids, 4, 1) / 3);
-    const r = await charlmMoby.run(rt, { ...charlmMoby.defaults, limit: 20, hiddenSize: 48, batchSize: 16 }, {});
+    const r = (await charlmMoby.run(rt, { ...charlmMoby.defaults, limit: 20, hiddenSize: 48, batchSize: 16, epochs: 1 }, {}))!;
     expect(r.metric.value).toBeLessThan(r.baselines[0].value);
     expect(r.notes[0]).toMatch(/^sample/);
   });
@@ -36,7 +51,7 @@ describe('built-in tasks (small slices)', () => {
     expect(days.length).toBe(7305);
     expect(days[0]).toEqual({ births: 8486, weekday: 2, dayOfYear: 0 });
     const limit = 2000;
-    const r = await birthsForecast.run(rt, { ...birthsForecast.defaults, limit, epochs: 3 }, {});
+    const r = (await birthsForecast.run(rt, { ...birthsForecast.defaults, limit, epochs: 3 }, {}))!;
     const slice = days.slice(0, limit), mean = slice.slice(0, 1600).reduce((s, d) => s + d.births, 0) / 1600;
     const meanMae = slice.slice(1800).reduce((s, d) => s + Math.abs(d.births - mean), 0) / 200;
     expect(Number.isFinite(r.metric.value)).toBe(true);
@@ -49,7 +64,7 @@ describe('built-in tasks (small slices)', () => {
     expect(new Set(d.flatMap((e) => e.phones)).size).toBe(39);
     expect(d.find((e) => e.word === 'aardvark')!.phones).toEqual(['AA', 'R', 'D', 'V', 'AA', 'R', 'K']);
     expect(editDistance(['a', 'b', 'c'], ['a', 'c', 'd', 'e'])).toBe(3);
-    const r = await g2pCmudict.run(runtime(), { ...g2pCmudict.defaults, limit: 8000, epochs: 2 }, {});
+    const r = (await g2pCmudict.run(runtime(), { ...g2pCmudict.defaults, limit: 8000, epochs: 2 }, {}))!;
     expect(r.metric.value).toBeLessThan(r.baselines[0].value);
   });
 });

@@ -87,13 +87,23 @@ async function trainTask(task: Task, o: Record<string, unknown>): Promise<void> 
   const opts = options<TaskOptions>(task.defaults, o);
   const rt = await loadRuntime();
   const ctrl = new AbortController();
-  const onSigint = () => { process.stderr.write('\ninterrupted: evaluating the model as trained so far…\n'); ctrl.abort(); };
+  const onSigint = () => { process.stderr.write('\ninterrupted: stopping after this step…\n'); ctrl.abort(); };
   process.once('SIGINT', onSigint);
   const rep = reporter(o.log as string | undefined);
+  const out = String(o.out ?? `${task.name}.safetensors`);
+  const checkpointPath = String(o.checkpoint ?? out.replace(/\.safetensors$/, '') + '.checkpoint.safetensors');
   try {
-    const r = await task.run(rt, opts, { onEvent: rep.event, signal: ctrl.signal, onData: (s) => process.stderr.write(s + '\n') });
+    const r = await task.run(rt, opts, {
+      onEvent: rep.event, signal: ctrl.signal, onData: (s) => process.stderr.write(s + '\n'),
+      checkpointPath: task.name === 'g2p-cmudict' ? undefined : checkpointPath, resumeFrom: o.resume as string | undefined,
+    });
     rep.close();
-    const out = String(o.out ?? `${task.name}.safetensors`);
+    if (!r) {
+      process.stderr.write(task.name === 'g2p-cmudict' ? 'interrupted (this task writes no checkpoints)\n'
+        : `checkpoint written to ${checkpointPath}; continue with --resume ${checkpointPath}\n`);
+      process.exitCode = 130;
+      return;
+    }
     await writeFileAtomic(out, r.modelFile);
     const f = r.metric.format;
     console.log(`\n${task.name} test ${r.metric.name}: ${f(r.metric.value)}`);
@@ -158,8 +168,8 @@ function addTrainOptions(c: Command): Command {
     .option('--limit <n>', 'use only the first n items of the data (quick runs)', int)
     .option('--config <file>', 'options as a JSON file (flags override it)')
     .option('--out <file>', 'where to write the trained model (default <task>.safetensors)')
-    .option('--checkpoint <file>', 'pos-brown: checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors)')
-    .option('--resume <file>', 'pos-brown: continue training from a checkpoint')
+    .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors; not g2p-cmudict)')
+    .option('--resume <file>', 'continue training from a checkpoint (same task and options)')
     .option('--log <file>', 'write every progress event as JSON lines')
     .option('--plot <file>', 'write the loss and metric curves as an SVG chart');
 }

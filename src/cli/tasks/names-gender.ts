@@ -12,7 +12,7 @@ import { fitEvents, evaluateDataset } from '../../train/fit.js';
 import { saveModel } from '../../io/model-file.js';
 import { Vocabulary } from '../../data/vocabulary.js';
 import { characters } from '../../data/tokenize.js';
-import { splitByIndex, runFit, pct, type Task } from './task.js';
+import { splitByIndex, runFit, pct, startOrResume, checkpointTo, type Task } from './task.js';
 
 const require = createRequire(import.meta.url);
 const readNames = (pkg: string) => readFileSync(require.resolve(`${pkg}/data/names.txt`), 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
@@ -36,15 +36,19 @@ export const namesGender: Task = {
     io.onData?.(`names-gender: ${split.train.length} / ${split.validation.length} / ${split.test.length} names (train / validation / test), ambiguous names dropped`);
     const vocab = Vocabulary.build(split.train.map((n) => characters(n.name.toLowerCase())));
     const ex = (xs: typeof all) => xs.map((n) => ({ input: vocab.encode(characters(n.name.toLowerCase())), target: n.label }));
-    const model = new Sequential(rt, [
-      layers.embedding({ vocabSize: vocab.size, dim: 16 }),
-      layers.gru({ hiddenSize: o.hiddenSize, bidirectional: true, returnSequences: false }),
-      layers.dense({ units: 2 }),
-    ], { seed: o.seed });
-    const { history, tokensPerSecond } = await runFit(fitEvents(model, ex(split.train), {
-      optimizer: adam({ lr: o.lr }), epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, validationData: ex(split.validation),
-      earlyStopping: { patience: 3, monitor: 'accuracy' }, signal: io.signal,
+    const { model, optimizer, resume } = startOrResume(rt, io, () => ({
+      model: new Sequential(rt, [
+        layers.embedding({ vocabSize: vocab.size, dim: 16 }),
+        layers.gru({ hiddenSize: o.hiddenSize, bidirectional: true, returnSequences: false }),
+        layers.dense({ units: 2 }),
+      ], { seed: o.seed }),
+      optimizer: adam({ lr: o.lr }),
+    }));
+    const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, ex(split.train), {
+      optimizer, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, validationData: ex(split.validation),
+      earlyStopping: { patience: 3, monitor: 'accuracy' }, signal: io.signal, resume, checkpoint: checkpointTo(io),
     }), io);
+    if (interrupted) return null;
     const majority = split.train.filter((n) => n.label === 1).length * 2 >= split.train.length ? 1 : 0;
     const byLast = new Map<string, number[]>();
     for (const n of split.train) {

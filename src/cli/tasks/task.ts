@@ -2,6 +2,11 @@
 // beside the baselines computed in the same run, and a model file to keep.
 import type { Runtime } from '../../runtime/runtime.js';
 import type { FitEvent } from '../../train/fit.js';
+import { readFileSync } from 'node:fs';
+import type { Sequential } from '../../model/sequential.js';
+import type { Optimizer } from '../../optim/optimizer.js';
+import { loadCheckpoint } from '../../io/model-file.js';
+import { writeFileAtomic } from '../../node/files.js';
 
 export interface TaskOptions {
   epochs: number;
@@ -28,13 +33,30 @@ export interface TaskIO {
   onEvent?: (e: FitEvent) => void;
   onData?: (info: string) => void;
   signal?: AbortSignal;
+  /** Where fit-based tasks write a checkpoint after every epoch and on interruption. */
+  checkpointPath?: string;
+  /** A checkpoint to continue from (same task, data and options). */
+  resumeFrom?: string;
+}
+
+/** The model and optimizer to train: fresh ones, or those of the checkpoint to resume. */
+export function startOrResume(rt: Runtime, io: TaskIO, fresh: () => { model: Sequential; optimizer: Optimizer }) {
+  if (!io.resumeFrom) return { ...fresh(), resume: undefined };
+  const ck = loadCheckpoint(rt, new Uint8Array(readFileSync(io.resumeFrom)));
+  return { model: ck.model, optimizer: ck.optimizer, resume: ck.state };
+}
+
+/** fitEvents' checkpoint option for a task run. */
+export function checkpointTo(io: TaskIO) {
+  return io.checkpointPath ? (bytes: Uint8Array) => writeFileAtomic(io.checkpointPath!, bytes) : undefined;
 }
 
 export interface Task {
   name: string;
   description: string;
   defaults: TaskOptions;
-  run(rt: Runtime, o: TaskOptions, io: TaskIO): Promise<TaskReport>;
+  /** null when training was interrupted (a checkpoint was written when asked for). */
+  run(rt: Runtime, o: TaskOptions, io: TaskIO): Promise<TaskReport | null>;
 }
 
 /** Deterministic split by item index: i mod 10 = 8 validation, 9 test, the rest train. */
@@ -44,12 +66,12 @@ export function splitByIndex<T>(items: T[]): { train: T[]; validation: T[]; test
   return r;
 }
 
-/** Drives fitEvents, forwarding events; returns the history and the mean training throughput. */
-export async function runFit(it: AsyncGenerator<FitEvent, { epochs: Record<string, number>[] }>, io: TaskIO) {
+/** Drives fitEvents, forwarding events; returns the history, the mean training throughput and whether it was interrupted. */
+export async function runFit(it: AsyncGenerator<FitEvent, { epochs: Record<string, number>[]; reason: string }>, io: TaskIO) {
   let tokens = 0, seconds = 0;
   for (;;) {
     const r = await it.next();
-    if (r.done) return { history: r.value.epochs, tokensPerSecond: seconds ? tokens / seconds : 0 };
+    if (r.done) return { history: r.value.epochs, tokensPerSecond: seconds ? tokens / seconds : 0, interrupted: r.value.reason === 'interrupted' };
     if (r.value.type === 'epoch') { tokens += r.value.tokensPerSecond * r.value.seconds; seconds += r.value.seconds; }
     io.onEvent?.(r.value);
   }
