@@ -39,20 +39,7 @@ export function gatherSteps(src: usize, srcStride: i32, dst: usize, dstStride: i
   }
 }
 
-/** x ⊙= m over n floats (dropout forward with a pre-scaled keep mask, and its backward). */
-export function multiplyInPlace(x: usize, m: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(x + o, f32x4.mul(v128.load(x + o), v128.load(m + o)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(x + o, load<f32>(x + o) * load<f32>(m + o));
-  }
-}
-
-/** dst = a ⊙ b over n floats (dst may alias a). */
+/** dst = a ⊙ b over n floats (dst may alias a): dropout's forward with a pre-scaled keep mask, and its backward. */
 export function multiply(a: usize, b: usize, dst: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {

@@ -3,6 +3,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { ConfigError } from '../errors.js';
 import { rate } from './validate.js';
+import { fillDropoutMask } from './dropout-mask.js';
 
 export interface DropoutOptions { rate: number; name?: string }
 
@@ -38,9 +39,7 @@ export class Dropout extends Layer {
     if (!this.active) return x;
     const n = (this.n = (x.seq ? ctx.T * ctx.B : ctx.B) * x.features);
     const ws = this.slots(n);
-    const mask = new Float32Array(this.rt.memory.buffer, ws.mask, n);
-    const keep = 1 - this.options.rate, scale = 1 / keep;
-    for (let i = 0; i < n; i++) mask[i] = ctx.rng.next() < keep ? scale : 0;
+    fillDropoutMask(new Float32Array(this.rt.memory.buffer, ws.mask, n), this.options.rate, ctx.rng);
     this.rt.kernels.multiply(x.ptr, ws.mask, ws.y, n);
     return { ...x, ptr: ws.y };
   }

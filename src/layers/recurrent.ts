@@ -11,6 +11,7 @@ import type { ParameterEntry, ParameterTable } from '../model/parameter-table.js
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
 import { orthogonal, xavierUniform } from '../init.js';
+import { fillDropoutMask } from './dropout-mask.js';
 
 export type CellType = 'rnn' | 'lstm' | 'gru';
 
@@ -217,10 +218,8 @@ export class Recurrent {
       }
       if (training && dropout > 0 && l < L - 1) {
         const m = ws[`mask${l}`], n = T * B * this.outputSize;
-        const view = new Float32Array(this.rt.memory.buffer, m, n);
-        const keep = 1 - dropout, scale = 1 / keep;
-        for (let i = 0; i < n; i++) view[i] = rng.next() < keep ? scale : 0;
-        k.multiplyInPlace(out, m, n);
+        fillDropoutMask(new Float32Array(this.rt.memory.buffer, m, n), dropout, rng);
+        k.multiply(out, m, out, n);
         masks[l] = m;
       }
       input = out;
@@ -283,7 +282,7 @@ export class Recurrent {
         }
         if (dir.reverse) k.gatherSteps(dx, I, dIn, I, I, T, B, lengths, 1, 1, 1);
       }
-      if (l > 0 && masks[l - 1]) k.multiplyInPlace(dIn, masks[l - 1], T * B * I);
+      if (l > 0 && masks[l - 1]) k.multiply(dIn, masks[l - 1], dIn, T * B * I);
       dOut = dIn;
     }
     return dIn;

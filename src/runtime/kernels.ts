@@ -36,7 +36,6 @@ export interface Kernels {
               dxg: Ptr, dhg: Ptr, dhCur: Ptr, carry: Ptr, drh: Ptr, packScratch: Ptr): void;
   gatherSteps(src: Ptr, srcStride: number, dst: Ptr, dstStride: number, width: number, T: number, B: number,
               lengths: Ptr, reverse: number, scale: number, accumulate: number): void;
-  multiplyInPlace(x: Ptr, m: Ptr, n: number): void;
   streamStep(descriptor: Ptr): void;
   multiply(a: Ptr, b: Ptr, dst: Ptr, n: number): void;
   poolForward(mode: number, T: number, B: number, F: number, x: Ptr, lengths: Ptr, out: Ptr, argmax: Ptr): void;
