@@ -147,7 +147,7 @@ export class Seq2Seq extends ParameterizedModel {
   trainStep(batch: { inputs: number[][]; targets: number[][] }, optimizer: Optimizer, options: { clipNorm?: number } = {}): StepResult {
     const r = this.lossAndGradients(batch);
     if (!Number.isFinite(r.gradNorm)) throw new NonFiniteError(`the gradient norm is ${r.gradNorm}: the parameters were not updated`);
-    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm);
+    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, r.gradNorm);
     optimizer.step(this.rt, this.params, this.grads);
     this.packedDirty = true;
     return r;

@@ -227,7 +227,8 @@ export class Sequential extends ParameterizedModel {
     const r = this.lossAndGradients(batch, options);
     if (!Number.isFinite(r.gradNorm)) throw new NonFiniteError(`the gradient norm is ${r.gradNorm}: the parameters were not updated`);
     if (options.clipValue !== undefined) clipGradValue(this.rt, this.grads, options.clipValue);
-    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm);
+    // The norm lossAndGradients measured still holds unless clipping by value changed the gradients.
+    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, options.clipValue === undefined ? r.gradNorm : undefined);
     optimizer.step(this.rt, this.params, this.grads);
     this.packedDirty = true;
     return r;

@@ -10,11 +10,10 @@ export function gradNorm(rt: Runtime, grads: Region): number {
 /**
  * Scales grads so their global norm is at most maxNorm, as
  * torch.nn.utils.clip_grad_norm_ does (coefficient maxNorm / (norm + 1e-6)).
- * Returns the norm before clipping.
+ * Returns the norm before clipping; pass `norm` when it is already known.
  */
-export function clipGradNorm(rt: Runtime, grads: Region, maxNorm: number): number {
+export function clipGradNorm(rt: Runtime, grads: Region, maxNorm: number, norm = gradNorm(rt, grads)): number {
   requireFinite('clipNorm', maxNorm, 0, Infinity, true);
-  const norm = gradNorm(rt, grads);
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) rt.kernels.scaleInPlace(grads.ptr, grads.length, coef);
   return norm;
