@@ -4,14 +4,11 @@
 import b from 'benny';
 import { loadRuntimeSync, Sequential, layers, optim } from '../dist/index.js';
 import { NaiveElman } from './naive/elman.mjs';
+import { referenceWorkload } from '../dist/cli/bench.js';
 
 export async function elmanBench() {
-  const T = 64, B = 32, V = 1000, E = 64, H = 128, C = 64;
+  const { T, B, V, E, H, C, batch: { inputs, targets } } = referenceWorkload();
   const tokens = T * B;
-  let seed = 5;
-  const rnd = (n) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
-  const inputs = Array.from({ length: B }, () => Array.from({ length: T }, () => rnd(V)));
-  const targets = inputs.map((s) => s.map(() => rnd(C)));
   const rt = loadRuntimeSync();
   const model = new Sequential(rt, [layers.embedding({ vocabSize: V, dim: E }), layers.rnn({ hiddenSize: H }), layers.dense({ units: C })], { seed: 1 });
   const opt = optim.sgd({ lr: 0.01 });

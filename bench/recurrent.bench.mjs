@@ -5,14 +5,11 @@
 // 2·T·B·G·H·(I+H) (G = 4 LSTM, 3 GRU, 1 Elman) plus 2·T·B·H·C for the head; training 3×.
 import b from 'benny';
 import { loadRuntimeSync, Sequential, layers, optim } from '../dist/index.js';
+import { referenceWorkload } from '../dist/cli/bench.js';
 
 export async function recurrentBench() {
-  const T = 64, B = 32, V = 1000, E = 64, H = 128, C = 64;
-  const tokens = T * B;
-  let seed = 5;
-  const rnd = (n) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
-  const inputs = Array.from({ length: B }, () => Array.from({ length: T }, () => rnd(V)));
-  const batch = { inputs, targets: inputs.map((s) => s.map(() => rnd(C))) };
+  const { T, B, V, E, H, C, batch } = referenceWorkload();
+  const tokens = T * B, inputs = batch.inputs;
   const rt = loadRuntimeSync();
   const rows = [];
   for (const [cell, G] of [['lstm', 4], ['gru', 3], ['rnn', 1]]) {

@@ -21,10 +21,19 @@ function median(f: () => void, seconds: number): number {
   return times[times.length >> 1];
 }
 
-export function runQuickBench(rt: Runtime, seconds: number): string[] {
+/**
+ * The reference workload of DESIGN.md §8 / issue 6 (W1–W3): shapes and one seeded
+ * batch of token ids with a class per step. Shared by this command and bench/.
+ */
+export function referenceWorkload() {
   const T = 64, B = 32, V = 1000, E = 64, H = 128, C = 64, rng = new Rng(5);
   const inputs = Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(V)));
-  const batch = { inputs, targets: inputs.map((s) => s.map(() => rng.int(C))) };
+  return { T, B, V, E, H, C, batch: { inputs, targets: inputs.map((s) => s.map(() => rng.int(C))) } };
+}
+
+export function runQuickBench(rt: Runtime, seconds: number): string[] {
+  const { T, B, V, E, H, C, batch } = referenceWorkload();
+  const inputs = batch.inputs;
   const out = [`cell   train step (ms)   tokens/s   forward (ms)   tokens/s   stream step (µs)   [T=${T} B=${B} I=${E} H=${H} C=${C}, one thread]`];
   for (const cell of ['lstm', 'gru', 'rnn'] as const) {
     const m = new Sequential(rt, [layers.embedding({ vocabSize: V, dim: E }), layers[cell]({ hiddenSize: H }), layers.dense({ units: C })], { seed: 1 });
