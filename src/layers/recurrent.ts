@@ -12,6 +12,7 @@ import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
 import { orthogonal, xavierUniform } from '../init.js';
 import { fillDropoutMask } from './dropout-mask.js';
+import { defined } from '../options.js';
 
 export type CellType = 'rnn' | 'lstm' | 'gru';
 
@@ -314,9 +315,4 @@ function validate(c: RecurrentConfig): Required<RecurrentConfig> {
   if (out.recurrentInit !== 'default' && out.recurrentInit !== 'orthogonal') throw new ConfigError(`recurrentInit = '${out.recurrentInit}' is invalid: expected 'default' or 'orthogonal'`);
   if (out.forgetBias !== null && (out.cell !== 'lstm' || !Number.isFinite(out.forgetBias))) throw new ConfigError('forgetBias must be a finite number and applies to the LSTM cell only');
   return out;
-}
-
-/** The keys of an options object that are not undefined (so `{ x: undefined }` keeps x's default). */
-export function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

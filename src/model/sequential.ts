@@ -16,6 +16,7 @@ import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Embedding, Dense, Dropout, RecurrentLayer, layerFromSpec, type Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from '../layers/index.js';
 import { RecurrentStream } from './stream.js';
+import { defined } from '../options.js';
 
 export type LossName = 'crossEntropy' | 'mse';
 
@@ -82,7 +83,7 @@ export class Sequential extends ParameterizedModel {
   constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}) {
     super(rt);
     if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError('a Sequential model needs at least one layer');
-    this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...definedOnly(options) };
+    this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...defined(options) };
     const o = this.options;
     if (o.loss !== 'crossEntropy' && o.loss !== 'mse') throw new ConfigError(`loss = '${o.loss}' is invalid: expected 'crossEntropy' or 'mse'`);
     if (!Number.isInteger(o.seed)) throw new ConfigError(`seed = ${o.seed} is invalid: expected an integer`);
@@ -342,8 +343,4 @@ function argmax(v: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
   return best;
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
