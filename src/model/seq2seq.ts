@@ -6,6 +6,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { ParameterizedModel } from './parameterized.js';
+import { defined } from '../options.js';
 import { Embedding, Dense, RecurrentLayer, type Context } from '../layers/index.js';
 import type { CellType } from '../layers/recurrent.js';
 import { packTokenSequences, packStepLabels } from '../data/pack.js';
@@ -50,7 +51,7 @@ export class Seq2Seq extends ParameterizedModel {
 
   constructor(rt: Runtime, config: Seq2SeqConfig) {
     super(rt);
-    const c = (this.config = { cell: 'lstm', numLayers: 1, dropout: 0, seed: 0, maxLength: 4096, ...config } as Required<Seq2SeqConfig>);
+    const c = (this.config = { cell: 'lstm', numLayers: 1, dropout: 0, seed: 0, maxLength: 4096, ...defined(config) } as Required<Seq2SeqConfig>);
     for (const k of ['bos', 'eos'] as const) {
       if (!Number.isInteger(c[k]) || c[k] < 0 || c[k] >= c.targetVocabSize) throw new ConfigError(`${k} = ${c[k]} is invalid: expected a target token id in [0, ${c.targetVocabSize})`);
     }
