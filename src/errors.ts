@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'SEQUENCE_TOO_LONG'
   | 'CONFIG'
   | 'WASM_LOAD'
-  | 'WEIGHT_FILE';
+  | 'WEIGHT_FILE'
+  | 'MODEL_SOURCE';
 
 export class RnnWasmError extends Error {
   constructor(readonly code: ErrorCode, message: string) {
@@ -62,4 +63,9 @@ export class WasmLoadError extends RnnWasmError {
 /** A weight file that is truncated, corrupt, or does not fit the model (names, shapes, dtypes). */
 export class WeightFileError extends RnnWasmError {
   constructor(message: string) { super('WEIGHT_FILE', message); }
+}
+
+/** A model could not be obtained: an unsupported source, or a fetch that failed or answered with an error status. */
+export class ModelSourceError extends RnnWasmError {
+  constructor(message: string) { super('MODEL_SOURCE', message); }
 }

@@ -2,8 +2,9 @@
 // little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets}},
 // then the raw little-endian tensor bytes. Reading converts F32, F16, BF16 and F64
 // to Float32Array (integer dtypes to Float32Array too, exactly up to 2^24); writing
-// emits F32. Every structural problem is a WeightFileError, never a trap or a hang.
+// emits F32, or F16 to halve the size of a model sent over the network. Every structural problem is a WeightFileError, never a trap or a hang.
 import { WeightFileError } from '../errors.js';
+import { halfToFloat, floatToHalf } from './half.js';
 
 export interface Tensor {
   shape: number[];
@@ -96,26 +97,24 @@ function readValue(dv: DataView, dtype: string, p: number): number {
   }
 }
 
-/** IEEE 754 binary16 → number (subnormals, infinities and NaN included). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+export interface WriteOptions {
+  /** Storage type of the tensors: F32 (exact, default) or F16 (half the bytes, ≈ 3 significant digits). */
+  dtype?: 'F32' | 'F16';
 }
 
-/** Serialises F32 tensors (in the given order) and string metadata. */
-export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+/** Serialises tensors (in the given order) and string metadata. */
+export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, options: WriteOptions = {}): Uint8Array {
+  const dtype = options.dtype ?? 'F32';
+  if (dtype !== 'F32' && dtype !== 'F16') throw new WeightFileError(`safetensors: cannot write dtype '${dtype}': expected 'F32' or 'F16'`);
+  const width = dtype === 'F16' ? 2 : 4;
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new WeightFileError(`safetensors: '${name}' has shape [${t.shape}] (${count} values) but ${t.data.length} values`);
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
-    offset += 4 * count;
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + width * count] };
+    offset += width * count;
   }
   let json = new TextEncoder().encode(JSON.stringify(header));
   // Pad the header with spaces so the data starts 8-byte aligned (as the reference writer does).
@@ -131,9 +130,10 @@ export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Reco
   let p = 8 + json.length;
   const dv = new DataView(out.buffer);
   for (const t of Object.values(tensors)) {
-    if (littleEndian) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
+    if (dtype === 'F16') for (let i = 0; i < t.data.length; i++) dv.setUint16(p + 2 * i, floatToHalf(t.data[i]), true);
+    else if (littleEndian) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
     else for (let i = 0; i < t.data.length; i++) dv.setFloat32(p + 4 * i, t.data[i], true);
-    p += t.data.byteLength;
+    p += width * t.data.length;
   }
   return out;
 }

@@ -10,7 +10,7 @@ import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
 import { ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { readSafetensors, writeSafetensors, type WriteOptions } from '../io/safetensors.js';
 import { Rng } from '../random.js';
 import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -287,9 +287,9 @@ export class Sequential extends ParameterizedModel {
     return r;
   }
 
-  /** The weights as safetensors (F32, state_dict names) with the config under 'rnn-wasm.config'. */
-  saveSafetensors(): Uint8Array {
-    return writeSafetensors(this.stateDict(), { 'rnn-wasm.config': JSON.stringify(this.toJSON()) });
+  /** The weights as safetensors (state_dict names; F32, or F16 with `{ dtype: "F16" }`) with the config under 'rnn-wasm.config'. */
+  saveSafetensors(options: WriteOptions = {}): Uint8Array {
+    return writeSafetensors(this.stateDict(), { 'rnn-wasm.config': JSON.stringify(this.toJSON()) }, options);
   }
 
   /** Loads weights (F32 / F16 / BF16 / F64); names, shapes, dtypes and values checked before anything changes. */

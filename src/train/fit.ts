@@ -7,7 +7,7 @@ import type { Sequential, Batch, StepOptions } from '../model/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
 import { batches, type Example } from '../data/batching.js';
-import { saveCheckpoint, type TrainingState } from '../io/model-file.js';
+import { saveCheckpoint, type TrainingState } from '../io/checkpoint.js';
 import { ConfigError, NonFiniteError } from '../errors.js';
 
 export interface Metrics {

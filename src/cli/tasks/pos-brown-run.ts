@@ -5,7 +5,7 @@ import { Sequential } from '../../model/sequential.js';
 import * as layers from '../../layers/index.js';
 import { adam, type Optimizer } from '../../optim/index.js';
 import { fitEvents, evaluateDataset, type FitEvent, type History } from '../../train/fit.js';
-import { loadCheckpoint, type TrainingState } from '../../io/model-file.js';
+import { loadCheckpoint, type TrainingState } from '../../io/checkpoint.js';
 import { readSafetensors, writeSafetensors } from '../../io/safetensors.js';
 import { writeFileAtomic } from '../../node/files.js';
 import { Vocabulary } from '../../data/vocabulary.js';

@@ -5,7 +5,7 @@ import type { FitEvent } from '../../train/fit.js';
 import { readFileSync } from 'node:fs';
 import type { Sequential } from '../../model/sequential.js';
 import type { Optimizer } from '../../optim/optimizer.js';
-import { loadCheckpoint } from '../../io/model-file.js';
+import { loadCheckpoint } from '../../io/checkpoint.js';
 import { writeFileAtomic } from '../../node/files.js';
 
 export interface TaskOptions {

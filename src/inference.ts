@@ -1,0 +1,18 @@
+// rnn-wasm/inference: the lean entry for browsers, Web Workers, edge and serverless
+// runtimes — load the kernels and a model, predict, stream, generate. Web-standard APIs
+// only (no Node built-ins, no file system); no optimizers or training loop beyond what
+// a model object carries. Everything here is also exported by the full entry.
+export { loadRuntime, loadRuntimeSync, embeddedWasmBytes, type LoadOptions } from './runtime/load.js';
+export { Runtime } from './runtime/runtime.js';
+export { Sequential, type SequentialOptions, type Batch, type ModelJSON, type LossName } from './model/sequential.js';
+export { Seq2Seq, type Seq2SeqConfig, type BeamOptions } from './model/seq2seq.js';
+export { RecurrentStream } from './model/stream.js';
+export { generate, sampleToken, type GenerateOptions, type SamplingOptions } from './model/generate.js';
+export { forecast } from './model/forecast.js';
+export { loadModel } from './io/model-file.js';
+export { loadModelFrom, readModelSource, type ModelSource } from './io/model-source.js';
+export { readSafetensors, type Tensor, type SafetensorsFile } from './io/safetensors.js';
+export { Vocabulary, type VocabularyOptions } from './data/vocabulary.js';
+export * as tokenize from './data/tokenize.js';
+export type { StateDict } from './model/parameter-table.js';
+export * from './errors.js';
