@@ -43,7 +43,12 @@ function checkSimd(): void {
 
 function wrap(e: unknown): never {
   if (e instanceof WasmLoadError) throw e;
-  throw new WasmLoadError(`could not instantiate the rnn-wasm kernel module: ${(e as Error).message}`);
+  const message = (e as Error).message;
+  // Cloudflare Workers (and pages with a strict CSP) forbid compiling wasm from bytes.
+  const hint = /disallowed|CompileError: WebAssembly\.(compile|Module)\(\)|Content Security Policy/i.test(`${e}`)
+    ? " — this runtime forbids compiling from bytes: pass the precompiled module, e.g. import wasm from 'rnn-wasm/wasm/rnn-simd.wasm' and loadRuntime({ module: wasm })"
+    : '';
+  throw new WasmLoadError(`could not instantiate the rnn-wasm kernel module: ${message}${hint}`);
 }
 
 /** Loads the kernels asynchronously (works in browsers, workers, Node, Deno, Bun). */

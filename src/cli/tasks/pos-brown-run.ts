@@ -1,61 +1,13 @@
 // Training, evaluation and prediction for pos-brown, shared by the CLI commands and the demo.
 import { readFileSync } from 'node:fs';
 import type { Runtime } from '../../runtime/runtime.js';
-import { Sequential } from '../../model/sequential.js';
-import * as layers from '../../layers/index.js';
 import { adam, type Optimizer } from '../../optim/index.js';
 import { fitEvents, evaluateDataset, type FitEvent, type History } from '../../train/fit.js';
 import { loadCheckpoint, type TrainingState } from '../../io/checkpoint.js';
-import { readSafetensors, writeSafetensors } from '../../io/safetensors.js';
 import { writeFileAtomic } from '../../node/files.js';
-import { Vocabulary } from '../../data/vocabulary.js';
-import { WeightFileError } from '../../errors.js';
-import { UNIVERSAL_TAGS, MAX_CHARS, preparePosBrown, mostFrequentTagBaseline, tokenAccuracy, fromVocabularies, type PosBrownOptions, type Featurizer } from './pos-brown.js';
+import { preparePosBrown, mostFrequentTagBaseline, tokenAccuracy, type PosBrownOptions } from './pos-brown.js';
+import { buildTaggerModel, tagger, type Tagger } from './pos-tagger.js';
 import { parseConllu, parseSlashTagged, type TaggedSentence } from './tagged-text.js';
-
-export interface Tagger {
-  model: Sequential;
-  featurizer: Featurizer;
-  tag(words: string[]): string[];
-}
-
-function buildModel(rt: Runtime, f: Featurizer, o: PosBrownOptions): Sequential {
-  const v = f.vocabs;
-  return new Sequential(rt, [
-    layers.embedding({
-      fields: [{ vocabSize: v.word.size, dim: o.wordDim }, { vocabSize: v.suf3.size, dim: 24 }, { vocabSize: v.suf2.size, dim: 12 }, { vocabSize: v.shape.size, dim: 4 }],
-      chars: { vocabSize: v.char.size, dim: 12, hiddenSize: 16, maxChars: MAX_CHARS },
-    }),
-    layers.lstm({ hiddenSize: o.hiddenSize, bidirectional: true }),
-    layers.dense({ units: UNIVERSAL_TAGS.length }),
-  ], { seed: o.seed });
-}
-
-function tagger(model: Sequential, featurizer: Featurizer): Tagger {
-  return {
-    model, featurizer,
-    tag: (words) => (model.predict([featurizer.encode(words)]) as number[][])[0].map((i) => UNIVERSAL_TAGS[i]),
-  };
-}
-
-/** A model file for the task: weights, model config, and the feature vocabularies. */
-export function saveTagger(t: Tagger): Uint8Array {
-  const vocabs = Object.fromEntries(Object.entries(t.featurizer.vocabs).map(([k, v]) => [k, v.toJSON()]));
-  return writeSafetensors(t.model.stateDict(), {
-    'rnn-wasm.config': JSON.stringify(t.model.toJSON()),
-    'rnn-wasm.task': JSON.stringify({ task: 'pos-brown', tags: UNIVERSAL_TAGS, vocabs }),
-  });
-}
-
-export function loadTagger(rt: Runtime, bytes: Uint8Array): Tagger {
-  const meta = readSafetensors(bytes).metadata['rnn-wasm.task'];
-  if (!meta) throw new WeightFileError("not a pos-brown model file: its metadata has no 'rnn-wasm.task'");
-  const task = JSON.parse(meta);
-  const vocabs = Object.fromEntries(Object.entries(task.vocabs).map(([k, v]) => [k, Vocabulary.fromJSON(v as { tokens: string[]; unk: string })])) as Featurizer['vocabs'];
-  const model = Sequential.fromJSON(rt, JSON.parse(readSafetensors(bytes).metadata['rnn-wasm.config']));
-  model.loadSafetensors(bytes);
-  return tagger(model, fromVocabularies(vocabs));
-}
 
 export interface TrainRun {
   tagger: Tagger;
@@ -75,7 +27,7 @@ export async function trainPosBrown(rt: Runtime, o: PosBrownOptions, io: {
   const p = preparePosBrown(o.limit);
   const n = (s: TaggedSentence[]) => s.reduce((a, x) => a + x.words.length, 0);
   io.onData?.(`pos-brown: ${p.split.train.length} / ${p.split.validation.length} / ${p.split.test.length} sentences (train / validation / test), ${n(p.split.train)} training tokens`);
-  let model = buildModel(rt, p.featurizer, o);
+  let model = buildTaggerModel(rt, p.featurizer, o);
   let optimizer: Optimizer = adam({ lr: o.lr });
   let resume: TrainingState | undefined;
   if (io.resumeFrom) {

@@ -5,13 +5,12 @@
 // map as below (possessive determiners pp$ → DET, post-determiners ap → ADJ,
 // indefinite pronouns pn → NOUN, the negator * → PRT, as the universal tagset's
 // Brown mapping treats them). Split by sentence index: i mod 10 = 8 validation, 9 test, else train.
+// The tagger itself (features, model file) is web-safe, in pos-tagger.ts.
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseSlashTagged, type TaggedSentence } from './tagged-text.js';
-import { Vocabulary } from '../../data/vocabulary.js';
-
-export const UNIVERSAL_TAGS = ['NOUN', 'VERB', 'ADJ', 'ADV', 'PRON', 'DET', 'ADP', 'NUM', 'CONJ', 'PRT', '.', 'X'] as const;
+import { UNIVERSAL_TAGS, buildFeaturizer, type Featurizer } from './pos-tagger.js';
 
 const BASE: Record<string, string> = {};
 const group = (tag: string, brown: string) => brown.split(' ').forEach((b) => { BASE[b] = tag; });
@@ -59,49 +58,6 @@ export function splitBrown<T>(sentences: T[]): { train: T[]; validation: T[]; te
   const r = { train: [] as T[], validation: [] as T[], test: [] as T[] };
   sentences.forEach((s, i) => (i % 10 === 9 ? r.test : i % 10 === 8 ? r.validation : r.train).push(s));
   return r;
-}
-
-// Word features: the lower-cased word (rare words → <unk>), its last three and last
-// two letters, its shape, and its last MAX_CHARS characters for the character-level
-// BiLSTM — so an unknown word still carries the character evidence (suffixes like
-// -ly, -ed, -ing, capitals, digits, hyphens) that decides most of its tag.
-export const MAX_CHARS = 10;
-export function shape(w: string): string {
-  if (/^\p{P}+$/u.test(w)) return 'punct';
-  if (/\d/.test(w)) return /^[\d.,:/-]+$/.test(w) ? 'number' : 'has-digit';
-  if (w.includes('-')) return 'hyphen';
-  if (w === w.toUpperCase() && /\p{L}/u.test(w)) return w.length > 1 ? 'caps' : 'cap1';
-  if (/^\p{Lu}/u.test(w)) return 'capitalised';
-  return 'lower';
-}
-
-export interface Featurizer {
-  vocabs: { word: Vocabulary; suf3: Vocabulary; suf2: Vocabulary; shape: Vocabulary; char: Vocabulary };
-  encode(words: string[]): number[][];
-}
-
-export function buildFeaturizer(train: TaggedSentence[], minFrequency = 2): Featurizer {
-  const lower = train.map((s) => s.words.map((w) => w.toLowerCase()));
-  const vocabs = {
-    word: Vocabulary.build(lower, { minFrequency }),
-    suf3: Vocabulary.build(lower.map((s) => s.map((w) => w.slice(-3))), { minFrequency }),
-    suf2: Vocabulary.build(lower.map((s) => s.map((w) => w.slice(-2))), { minFrequency }),
-    shape: Vocabulary.build(train.map((s) => s.words.map(shape))),
-    char: Vocabulary.build(train.map((s) => s.words.flatMap((w) => Array.from(w)))), // <pad> = 0
-  };
-  return fromVocabularies(vocabs);
-}
-
-export function fromVocabularies(vocabs: Featurizer['vocabs']): Featurizer {
-  return {
-    vocabs,
-    encode: (words) => words.map((w) => {
-      const l = w.toLowerCase();
-      const chars = Array.from(w).slice(-MAX_CHARS).map((c) => vocabs.char.id(c));
-      while (chars.length < MAX_CHARS) chars.push(0);
-      return [vocabs.word.id(l), vocabs.suf3.id(l.slice(-3)), vocabs.suf2.id(l.slice(-2)), vocabs.shape.id(shape(w)), ...chars];
-    }),
-  };
 }
 
 /** The most-frequent-tag baseline: each known word's commonest training tag; unknown words get the commonest tag overall. */

@@ -1,0 +1,20 @@
+// A Cloudflare Worker serving the inference scenario. Workers refuse to compile wasm
+// from bytes, so the precompiled module is imported (the bundler leaves *.wasm and the
+// model file to the Workers runtime: CompiledWasm and Data modules).
+import * as lib from '../../../src/inference.ts';
+import { inference } from '../scenario.js';
+import wasm from './rnn-simd.wasm';
+import model from './model.safetensors';
+
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    try {
+      // /embedded: what happens without the precompiled module (Workers forbid it).
+      const options = url.pathname === '/embedded' ? {} : { module: wasm };
+      return Response.json(await inference(lib, model, options));
+    } catch (e) {
+      return Response.json({ error: `${e.name}: ${e.message}` }, { status: 500 });
+    }
+  },
+};
