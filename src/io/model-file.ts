@@ -24,7 +24,7 @@ export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
   if (!cfg) throw new WeightFileError("not an rnn-wasm model file: the metadata has no 'rnn-wasm.config'");
   let model: Sequential;
   try {
-    model = Sequential.fromJSON(rt, JSON.parse(cfg));
+    model = Sequential.fromJSON(rt, JSON.parse(cfg), false); // every weight comes from the file
   } catch (e) {
     throw new WeightFileError(`the model config in the file is invalid: ${(e as Error).message}`);
   }

@@ -79,7 +79,9 @@ function readTensor(name: string, entry: unknown, data: Uint8Array, dv: DataView
   }
   const out = new Float32Array(count);
   const at = base + begin;
-  for (let i = 0; i < count; i++) out[i] = readValue(dv, dtype, at + i * size);
+  // F32 on a little-endian machine is a byte copy (the common case, and cold-start time).
+  if (dtype === 'F32' && littleEndian) new Uint8Array(out.buffer).set(data.subarray(begin, end));
+  else for (let i = 0; i < count; i++) out[i] = readValue(dv, dtype, at + i * size);
   return { dtype, shape: shape as number[], data: out };
 }
 

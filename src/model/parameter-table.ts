@@ -40,8 +40,11 @@ export class ParameterTable {
     return out;
   }
 
-  /** Validates a whole state dict (names, shapes, finiteness) and then copies it into buf. */
-  loadStateDict(buf: Float32Array, dict: StateDict): void {
+  /**
+   * Validates a whole state dict (names, shapes) and copies it into `stage` (laid out as
+   * the parameters); a model checks finiteness there (one SIMD pass) before adopting it.
+   */
+  loadStateDict(stage: Float32Array, dict: StateDict): void {
     const expected = this.entries.map((e) => e.name);
     const missing = expected.filter((n) => !(n in dict));
     const unexpected = Object.keys(dict).filter((n) => !this.byName.has(n));
@@ -54,10 +57,18 @@ export class ParameterTable {
         throw new ShapeError(`'${e.name}' has shape [${shape}], expected [${e.shape}]`);
       }
       if (!data || data.length !== e.size) throw new ShapeError(`'${e.name}' holds ${data?.length} values, expected ${e.size}`);
-      for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i])) throw new NonFiniteError(`'${e.name}'[${i}] = ${data[i]}: weights must be finite`);
+    }
+    for (const e of this.entries) stage.set(dict[e.name].data, e.offset);
+  }
+
+  /** The error for a staged buffer that holds a NaN or ±Inf, naming the first such weight. */
+  nonFiniteError(stage: Float32Array): NonFiniteError {
+    for (const e of this.entries) {
+      for (let i = 0; i < e.size; i++) {
+        const v = stage[e.offset + i];
+        if (!Number.isFinite(v)) return new NonFiniteError(`'${e.name}'[${i}] = ${v}: weights must be finite`);
       }
     }
-    for (const e of this.entries) buf.set(dict[e.name].data, e.offset);
+    return new NonFiniteError('weights must be finite');
   }
 }

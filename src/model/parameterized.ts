@@ -29,7 +29,16 @@ export abstract class ParameterizedModel {
 
   /** Replaces every parameter; names, shapes and finiteness are checked first. */
   loadStateDict(dict: StateDict): void {
-    this.table.loadStateDict(this.params.f32(), dict);
+    this.checkAlive();
+    // Staged in wasm memory so one SIMD pass checks finiteness before anything changes.
+    const stage = this.rt.planner.alloc(this.table.total);
+    try {
+      this.table.loadStateDict(stage.f32(), dict);
+      if (this.rt.kernels.hasNonFinite(stage.ptr, this.table.total)) throw this.table.nonFiniteError(stage.f32());
+      this.params.f32().set(stage.f32());
+    } finally {
+      this.rt.planner.release(stage);
+    }
     this.packedDirty = true;
   }
 

@@ -80,7 +80,8 @@ export class Sequential extends ParameterizedModel {
   readonly rng: Rng;
   private readonly ws: Workspace;
 
-  constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}) {
+  /** `initialise: false` skips drawing initial weights (a loader about to overwrite them all). */
+  constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}, initialise = true) {
     super(rt);
     if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError('a Sequential model needs at least one layer');
     this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...defined(options) };
@@ -111,7 +112,7 @@ export class Sequential extends ParameterizedModel {
     this.allocateParameters();
     this.ws = new Workspace(rt.planner);
     this.rng = new Rng(o.seed);
-    for (const l of layers) l.initialise(this.params.f32(), this.rng);
+    if (initialise) for (const l of layers) l.initialise(this.params.f32(), this.rng);
   }
 
   /** The config as JSON (layers and options); Sequential.fromJSON rebuilds the model. */
@@ -119,12 +120,13 @@ export class Sequential extends ParameterizedModel {
     return { format: 'rnn-wasm/sequential', version: 1, layers: this.layers.map((l) => ({ ...l.spec(), name: l.name })), options: { ...this.options } };
   }
 
-  static fromJSON(rt: Runtime, json: unknown): Sequential {
+  /** `initialise: false` leaves the weights zero, for a caller that loads all of them next. */
+  static fromJSON(rt: Runtime, json: unknown, initialise = true): Sequential {
     const j = json as ModelJSON;
     if (!j || j.format !== 'rnn-wasm/sequential' || j.version !== 1 || !Array.isArray(j.layers)) {
       throw new ConfigError("not an rnn-wasm model config: expected { format: 'rnn-wasm/sequential', version: 1, layers: [...] }");
     }
-    return new Sequential(rt, j.layers.map(layerFromSpec), j.options);
+    return new Sequential(rt, j.layers.map(layerFromSpec), j.options, initialise);
   }
 
   /** Number of classes (cross-entropy) or values (MSE) per output row. */

@@ -95,7 +95,7 @@ export function loadTagger(rt: Runtime, bytes: Uint8Array): Tagger {
   const task = JSON.parse(meta);
   if (task.task !== 'pos-brown') throw new WeightFileError(`a model file of task '${task.task}', not a pos-brown tagger`);
   const vocabs = Object.fromEntries(Object.entries(task.vocabs).map(([k, v]) => [k, Vocabulary.fromJSON(v as { tokens: string[]; unk: string })])) as Featurizer['vocabs'];
-  const model = Sequential.fromJSON(rt, JSON.parse(readSafetensors(bytes).metadata['rnn-wasm.config']));
+  const model = Sequential.fromJSON(rt, JSON.parse(readSafetensors(bytes).metadata['rnn-wasm.config']), false);
   model.loadSafetensors(bytes);
   return tagger(model, fromVocabularies(vocabs));
 }
