@@ -4,7 +4,7 @@
 // to Float32Array (integer dtypes to Float32Array too, exactly up to 2^24); writing
 // emits F32, or F16 to halve the size of a model sent over the network. Every structural problem is a WeightFileError, never a trap or a hang.
 import { WeightFileError } from '../errors.js';
-import { halfToFloat, floatToHalf } from './half.js';
+import { halfToFloat, floatToHalf, halfTable } from './half.js';
 
 export interface Tensor {
   shape: number[];
@@ -81,7 +81,10 @@ function readTensor(name: string, entry: unknown, data: Uint8Array, dv: DataView
   const at = base + begin;
   // F32 on a little-endian machine is a byte copy (the common case, and cold-start time).
   if (dtype === 'F32' && littleEndian) new Uint8Array(out.buffer).set(data.subarray(begin, end));
-  else for (let i = 0; i < count; i++) out[i] = readValue(dv, dtype, at + i * size);
+  else if (dtype === 'F16' && littleEndian) {
+    const table = halfTable(), bits = new Uint16Array(data.slice(begin, end).buffer);
+    for (let i = 0; i < count; i++) out[i] = table[bits[i]];
+  } else for (let i = 0; i < count; i++) out[i] = readValue(dv, dtype, at + i * size);
   return { dtype, shape: shape as number[], data: out };
 }
 
