@@ -15,6 +15,6 @@ export function denseForward(R: i32, In: i32, Out: i32, x: usize, wPacked: usize
 export function denseBackward(R: i32, In: i32, Out: i32, x: usize, wPackedNN: usize, dy: usize,
                               dx: usize, accumulateDx: i32, dw: usize, db: usize, packScratch: usize): void {
   gemm(1, 0, Out, In, R, dy, Out, x, In, dw, In, 1, packScratch);
-  if (db) addColumnSums(dy, R, Out, db);
+  if (db) addColumnSums(dy, R, Out, db, 0);
   if (dx) gemmPacked(R, In, Out, dy, Out, 1, wPackedNN, dx, In, accumulateDx);
 }

@@ -177,7 +177,7 @@ export function gruBackward(T: i32, B: i32, I: i32, H: i32,
   if (T > 1) gemm(1, 0, Mh, H, (T - 1) * B, dhg + gStep, G, hs, H, dwhh, H, 1, packScratch);
   if (h0) gemm(1, 0, Mh, H, B, dhg, G, h0, H, dwhh, H, 1, packScratch);
   if (resetBefore) gemm(1, 0, H, H, T * B, dhg + nOff, G, saved, H, dwhh + (<usize>(2 * H * H) << 2), H, 1, packScratch);
-  addColumnSums(dxg, T * B, G, dbih);
-  addColumnSums(dhg, T * B, G, dbhh);
+  addColumnSums(dxg, T * B, G, dbih, 0);
+  addColumnSums(dhg, T * B, G, dbhh, 0);
   if (dx) gemmPacked(T * B, I, G, dxg, G, 1, wihPackedNN, dx, I, 1);
 }

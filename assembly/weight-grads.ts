@@ -13,7 +13,6 @@ import { addColumnSums } from './rows';
   gemm(1, 0, G, I, T * B, dz, G, x, I, dwih, I, 1, packScratch);
   if (T > 1) gemm(1, 0, G, H, (T - 1) * B, dz + (<usize>(B * G) << 2), G, hs, H, dwhh, H, 1, packScratch);
   if (h0) gemm(1, 0, G, H, B, dz, G, h0, H, dwhh, H, 1, packScratch);
-  addColumnSums(dz, T * B, G, dbih);
-  addColumnSums(dz, T * B, G, dbhh);
+  addColumnSums(dz, T * B, G, dbih, dbhh);
   if (dx) gemmPacked(T * B, I, G, dz, G, 1, wihPackedNN, dx, I, 1);
 }

@@ -26,6 +26,25 @@ describe('embedding kernels', () => {
   }
 });
 
+describe('column sums (bias gradients)', () => {
+  // 32-column register blocks, 4-column vectors and a scalar tail, into one or two destinations.
+  for (const [rows, cols] of [[1, 1], [5, 3], [9, 32], [17, 43], [33, 70], [2048 / 16, 512]]) {
+    it(`rows=${rows} cols=${cols}`, () => {
+      const rng = testRng(rows * 1000 + cols);
+      const src = rng.array(rows * cols), d1 = rng.array(cols), d2 = rng.array(cols);
+      const sums = new Float64Array(cols);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) sums[j] += src[r * cols + j];
+      const S = putF32(rt, src), D1 = putF32(rt, d1), D2 = putF32(rt, d2);
+      k.addColumnSums(S.ptr, rows, cols, D1.ptr, 0);
+      expectClose(read(D1), d1.map((v, j) => v + sums[j]), 1e-5, 1e-5, 'dst');
+      expect(Array.from(read(D2))).toEqual(Array.from(d2).map(Math.fround));
+      k.addColumnSums(S.ptr, rows, cols, D1.ptr, D2.ptr);
+      expectClose(read(D1), d1.map((v, j) => v + 2 * sums[j]), 1e-5, 1e-5, 'dst (twice)');
+      expectClose(read(D2), d2.map((v, j) => v + sums[j]), 1e-5, 1e-5, 'dst2');
+    });
+  }
+});
+
 describe('dense kernels', () => {
   for (const [R, In, Out, bias] of [[4, 8, 16, 1], [7, 13, 5, 1], [1, 3, 33, 0], [64, 40, 12, 1]]) {
     it(`R=${R} In=${In} Out=${Out}${bias ? '' : ' no bias'}`, () => {

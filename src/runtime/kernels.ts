@@ -15,7 +15,7 @@ export interface Kernels {
   sigmoidArray(x: Ptr, y: Ptr, n: number): void;
   expArray(x: Ptr, y: Ptr, n: number): void;
   broadcastBias(dst: Ptr, rows: number, cols: number, b1: Ptr, b2: Ptr): void;
-  addColumnSums(src: Ptr, rows: number, cols: number, dst: Ptr): void;
+  addColumnSums(src: Ptr, rows: number, cols: number, dst: Ptr, dst2: Ptr): void;
   rnnForward(T: number, B: number, I: number, H: number, x: Ptr, wihPacked: Ptr, whhPacked: Ptr,
              bih: Ptr, bhh: Ptr, h0: Ptr, lengths: Ptr, act: number, hs: Ptr): void;
   rnnBackward(T: number, B: number, I: number, H: number, x: Ptr, wihPackedNN: Ptr, whhPackedNN: Ptr,
