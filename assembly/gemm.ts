@@ -10,6 +10,12 @@
 const KC: i32 = 256;
 // Staging area for partial panels (the last panel when N % 16 != 0).
 const EDGE: usize = memory.data(128, 16);
+// A transposed operand (Aᵀ, e.g. dzᵀ·X for weight gradients) is read down its columns
+// with a stride of lda floats; at power-of-two lda (4H = 512 …) every k lands in the
+// same two L1 sets and each load misses. Blocks of 16 rows are first copied here as
+// [pair][k][2] (each source cache line read once, whole), then streamed contiguously.
+const AT_ROWS: i32 = 16;
+const AT_PACK: usize = memory.data(AT_ROWS * KC * 4, 64);
 
 /** Floats needed to pack a K x N operand. */
 export function packedSize(K: i32, N: i32): i32 {
@@ -133,6 +139,10 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32,
     }
     return;
   }
+  if (sai == 1 && sak >= 128 && M > 1) { // strides under 512 bytes spread over enough L1 sets
+    gemmPackedTransA(M, N, K, a, sak, bp, c, ldc, accumulate);
+    return;
+  }
   const panels = (N + 15) >> 4;
   const saiB = <usize>sai << 2;
   const sakB = <usize>sak << 2;
@@ -152,6 +162,51 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32,
         kernel2x16(kc, ai, ai + saiB, sakB, bpp, ci, ci + ldcB, nvalid, acc);
       }
       if (i < M) kernel1x16(kc, aK + <usize>i * saiB, sakB, bpp, cp + <usize>i * ldcB, nvalid, acc);
+    }
+  }
+}
+
+/** Copies rows [0, rows) × k [0, kc) of Aᵀ (element (i, k) at a + 4·(k·lda + i)) into AT_PACK as [pair][k][2]. */
+function packTransA(a: usize, lda: i32, rows: i32, kc: i32): void {
+  const ldaB = <usize>lda << 2, pairBytes = <usize>kc << 3;
+  if (rows == AT_ROWS) {
+    for (let k = 0; k < kc; k++) {
+      const s = a + <usize>k * ldaB, d = AT_PACK + (<usize>k << 3);
+      const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
+      v128.store64_lane(d, v0, 0); v128.store64_lane(d + pairBytes, v0, 1);
+      v128.store64_lane(d + 2 * pairBytes, v1, 0); v128.store64_lane(d + 3 * pairBytes, v1, 1);
+      v128.store64_lane(d + 4 * pairBytes, v2, 0); v128.store64_lane(d + 5 * pairBytes, v2, 1);
+      v128.store64_lane(d + 6 * pairBytes, v3, 0); v128.store64_lane(d + 7 * pairBytes, v3, 1);
+    }
+    return;
+  }
+  for (let k = 0; k < kc; k++) {
+    const s = a + <usize>k * ldaB, d = AT_PACK + (<usize>k << 3);
+    for (let r = 0; r < rows; r++) store<f32>(d + <usize>(r >> 1) * pairBytes + (<usize>(r & 1) << 2), load<f32>(s + (<usize>r << 2)));
+  }
+}
+
+function gemmPackedTransA(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, c: usize, ldc: i32, accumulate: i32): void {
+  const panels = (N + 15) >> 4;
+  const ldcB = <usize>ldc << 2;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const acc = accumulate != 0 || k0 > 0;
+    const pairBytes = <usize>kc << 3;
+    for (let i0 = 0; i0 < M; i0 += AT_ROWS) {
+      const rows = min(AT_ROWS, M - i0);
+      packTransA(a + ((<usize>k0 * <usize>lda + <usize>i0) << 2), lda, rows, kc);
+      for (let p = 0; p < panels; p++) {
+        const bpp = bp + ((<usize>p * <usize>K + <usize>k0) << 6);
+        const nvalid = min(16, N - (p << 4));
+        const cp = c + (<usize>p << 6) + <usize>i0 * ldcB;
+        let r = 0;
+        for (; r + 1 < rows; r += 2) {
+          const ap = AT_PACK + <usize>(r >> 1) * pairBytes;
+          kernel2x16(kc, ap, ap + 4, 8, bpp, cp + <usize>r * ldcB, cp + <usize>(r + 1) * ldcB, nvalid, acc);
+        }
+        if (r < rows) kernel1x16(kc, AT_PACK + <usize>(r >> 1) * pairBytes, 8, bpp, cp + <usize>r * ldcB, nvalid, acc);
+      }
     }
   }
 }

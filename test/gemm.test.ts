@@ -1,5 +1,6 @@
 // SGEMM against the float64 triple loop, every transpose combination, odd sizes
-// (not multiples of 4 or 16), accumulation, and K spanning several KC blocks.
+// (not multiples of 4 or 16), accumulation, K spanning several KC blocks, and the
+// packed path for transposed A with large strides.
 import { describe, expect, it } from 'vitest';
 import { matmul } from './reference/gemm.js';
 import { expectClose, testRng } from './helpers/arrays.js';
@@ -14,6 +15,9 @@ const tol = (K: number) => [1e-5, 2e-7 * Math.sqrt(K) * 8] as const;
 describe('gemm vs naive triple loop', () => {
   const shapes = [
     [1, 1, 1], [2, 16, 4], [3, 5, 7], [5, 17, 33], [8, 32, 16], [13, 31, 1], [7, 50, 257], [32, 64, 600], [33, 19, 513],
+    // Aᵀ with a stride ≥ 128 floats takes the packed-Aᵀ path: full 16-row blocks, an even
+    // and an odd remainder block, K across KC blocks.
+    [130, 40, 257], [141, 17, 520], [256, 16, 64],
   ];
   for (const [M, N, K] of shapes) {
     for (const [tA, tB] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
