@@ -1,5 +1,6 @@
 // Child process of memory.bench.mjs: W1 LSTM training steps in a fresh process, so its
 // RSS is ours alone. argv: total steps, warm-up steps. Prints one JSON line.
+import { readFileSync } from 'node:fs';
 import { loadRuntimeSync, Sequential, layers, optim } from '../dist/index.js';
 import { referenceWorkload } from '../dist/cli/bench.js';
 
@@ -18,4 +19,8 @@ for (let s = 1; s <= steps; s++) {
   if (s === warm || (s > warm && (s - warm) % every === 0) || s === steps) samples.push(snap(s));
 }
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ steps, warm, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, samples }));
+// Peak RSS from /proc (VmHWM, reset at exec): getrusage's maxrss keeps the parent's
+// peak across fork + exec on Linux, so it would report the bench process's high-water mark.
+let peakRssMB = process.resourceUsage().maxRSS / 1024;
+try { peakRssMB = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024; } catch { /* not Linux: maxrss */ }
+console.log(JSON.stringify({ steps, warm, seconds, peakRssMB, samples }));

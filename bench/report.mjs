@@ -143,7 +143,7 @@ export function renderReport(res) {
   if (mem) {
     L.push(`A fresh Node process (bench/memory-child.mjs, \`--expose-gc\`, a full GC before each reading) runs ${mem.steps.toLocaleString('en')} W1 LSTM training steps ` +
       `(${mem.steps >= 10000 ? 'the `--soak` run' : 'the default short run; `npm run bench -- --soak` runs 10,000'}) in ${f(mem.seconds, 0)} s. ` +
-      `Peak RSS (getrusage maxrss): **${f(mem.peakRssMB, 0)} MB**.`, '');
+      `Peak RSS (VmHWM of the child process): **${f(mem.peakRssMB, 0)} MB**.`, '');
     L.push('| after step | RSS (MB) | JS heap (MB) | wasm memory (MB) |', '|---|---|---|---|');
     for (const s of mem.samples) L.push(`| ${s.step}${s.step === mem.warm ? ' (warm-up done)' : ''} | ${f(s.rssMB)} | ${f(s.heapMB)} | ${f(s.wasmMB)} |`);
     L.push('', `Growth from the end of the warm-up to the last step: RSS ${f(mem.growth.rssMB, 2)} MB, JS heap ${f(mem.growth.heapMB, 2)} MB, wasm memory ${f(mem.growth.wasmMB, 2)} MB.`, '');
