@@ -5,6 +5,7 @@ import b from 'benny';
 import { loadRuntimeSync, Sequential, layers, optim } from '../dist/index.js';
 import { NaiveElman } from './naive/elman.mjs';
 import { referenceWorkload } from '../dist/cli/bench.js';
+import { fromBenny } from './timing.mjs';
 
 export async function elmanBench() {
   const { T, B, V, E, H, C, batch: { inputs, targets } } = referenceWorkload();
@@ -25,7 +26,7 @@ export async function elmanBench() {
     b.add('rnn-wasm Sequential.trainStep', () => { model.trainStep(batch, opt); }, { minSamples: 10, maxTime: 3 }),
     b.add('naive JS Float32Array', () => { naive.trainStep(ids, tg, T, B, 0.01); }, { minSamples: 3, maxTime: 3 }),
     b.cycle(),
-    b.complete((s) => { for (const r of s.results) res.push({ name: r.name, ms: 1000 / r.ops, tokensPerSec: tokens * r.ops, gflops: (flop * r.ops) / 1e9 }); }),
+    b.complete((s) => { for (const r of s.results) res.push({ name: r.name, ms: 1000 / r.ops, tokensPerSec: tokens * r.ops, gflops: (flop * r.ops) / 1e9, stats: fromBenny(r) }); }),
   );
   console.log('\nElman training step summary');
   for (const r of res) {

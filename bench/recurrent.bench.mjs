@@ -1,11 +1,13 @@
 // Recurrent training and inference on the reference workloads (DESIGN.md §8): batch 32,
 // 64 steps, input (embedding) 64, hidden 128, a dense head to 64 classes at every step,
 // softmax cross-entropy summed over steps, BPTT, one Adam update. Also the forward
-// alone (W2) and one streaming step at batch 1 (W3). FLOPs: a layer's forward is
+// alone (W2) and one streaming step at batch 1 (W3). Loss reduction 'sum', as every
+// peer. Returns per cell { ms, tps, gf } figures and { median, min, max, n } stats. FLOPs: a layer's forward is
 // 2·T·B·G·H·(I+H) (G = 4 LSTM, 3 GRU, 1 Elman) plus 2·T·B·H·C for the head; training 3×.
 import b from 'benny';
 import { loadRuntimeSync, Sequential, layers, optim } from '../dist/index.js';
 import { referenceWorkload } from '../dist/cli/bench.js';
+import { fromBenny } from './timing.mjs';
 
 export async function recurrentBench() {
   const { T, B, V, E, H, C, batch } = referenceWorkload();
@@ -20,14 +22,16 @@ export async function recurrentBench() {
     const out = new Float32Array(C);
     let tok = 0;
     await b.suite(`${cell.toUpperCase()} T=${T} B=${B} I=${E} H=${H} C=${C}`,
-      b.add(`W1 train step`, () => { model.trainStep(batch, opt); }, { minSamples: 10, maxTime: 2 }),
+      b.add(`W1 train step`, () => { model.trainStep(batch, opt, { reduction: 'sum' }); }, { minSamples: 10, maxTime: 2 }),
       b.add(`W2 inference`, () => { model.outputsView(inputs); }, { minSamples: 10, maxTime: 1.5 }),
       b.add(`W3 stream step (batch 1)`, () => { stream.step([tok = (tok + 7) % V], out); }, { minSamples: 10, maxTime: 1.5 }),
       b.cycle(),
       b.complete((s) => {
         const [tr, inf, st] = s.results;
+        // Medians of benny's samples (the ms / tokens / GFLOP figures are benny's means).
         rows.push({ cell, train: { ms: 1000 / tr.ops, tps: tokens * tr.ops, gf: 3 * fwdFlop * tr.ops / 1e9 },
-          infer: { ms: 1000 / inf.ops, tps: tokens * inf.ops, gf: fwdFlop * inf.ops / 1e9 }, streamUs: 1e6 / st.ops });
+          infer: { ms: 1000 / inf.ops, tps: tokens * inf.ops, gf: fwdFlop * inf.ops / 1e9 }, streamUs: 1e6 / st.ops,
+          w1: fromBenny(tr), w2: fromBenny(inf), w3: fromBenny(st, 1e6), fwdFlop });
       }),
     );
     stream.dispose();

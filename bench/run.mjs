@@ -1,22 +1,96 @@
-// `npm run bench`: every suite, one after another in one process.
+// `npm run bench`: every suite and every peer, one after another in one run, then
+// docs/BENCHMARKS.md (bench/report.mjs). Ratios measured side by side in one run are
+// what count: the machine is shared and its speed drifts.
+//   npm run bench                 the whole suite (≈ 8–10 min on 2 shared cores)
+//   npm run bench -- --soak       the memory check over 10,000 W1 steps (≈ 6+ min more)
+//   npm run bench -- --no-tfjs-cpu  skip the slowest peer (≈ 30 s per tfjs-cpu W1 step)
+//   npm run bench -- --no-write   print only, leave docs/BENCHMARKS.md alone
 import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { gemmBench } from './gemm.bench.mjs';
+import { muladdCeiling } from './ceiling.bench.mjs';
 import { elmanBench } from './elman.bench.mjs';
 import { recurrentBench } from './recurrent.bench.mjs';
+import { bigBench } from './big.bench.mjs';
+import { naiveLstmBench } from './naive.bench.mjs';
+import { memoryBench } from './memory.bench.mjs';
 import { pytorchPeer } from './peers/pytorch.mjs';
+import { onnxruntimePeer } from './peers/onnxruntime.mjs';
+import { brainjsPeer } from './peers/brainjs.mjs';
+import { tfjsPeer } from './peers/tfjs.mjs';
+import { writeReport } from './report.mjs';
+import { referenceWorkload } from '../dist/cli/bench.js';
 
-console.log(`rnn-wasm benchmarks — ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, single thread\n`);
-await gemmBench();
-console.log();
-await elmanBench();
-console.log();
-const ours = await recurrentBench();
-console.log('\nPyTorch CPU (one thread), same workloads, in the same run:');
-const torch = pytorchPeer();
-if (torch) {
-  console.log('  cell   W1 train: PyTorch ms  ratio (PyTorch / rnn-wasm) | W2 infer: PyTorch ms  ratio | W3 stream: PyTorch µs  ratio');
-  for (const t of torch) {
-    const o = ours.find((r) => r.cell === t.cell);
-    console.log(`  ${t.cell.padEnd(5)} ${t.trainMs.toFixed(2).padStart(20)} ${(t.trainMs / o.train.ms).toFixed(2).padStart(8)}× | ${t.inferMs.toFixed(2).padStart(20)} ${(t.inferMs / o.infer.ms).toFixed(2).padStart(5)}× | ${t.streamUs.toFixed(1).padStart(21)} ${(t.streamUs / o.streamUs).toFixed(1).padStart(5)}×`);
+const args = new Set(process.argv.slice(2));
+const soak = args.has('--soak');
+const started = new Date();
+const t0 = performance.now();
+const section = (title) => console.log(`\n=== ${title} (${((performance.now() - t0) / 1000).toFixed(0)} s) ===`);
+const require = createRequire(import.meta.url);
+const version = (p) => { try { return require(`${p}/package.json`).version; } catch { return null; } };
+
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown CPU', cores: os.cpus().length, node: process.version, v8: process.versions.v8,
+  os: `${os.type()} ${os.release()}`, memGB: os.totalmem() / 2 ** 30, loadavg: os.loadavg(),
+  rnnWasm: JSON.parse(readFileSync(new URL('../package.json', import.meta.url))).version,
+};
+console.log(`rnn-wasm benchmarks — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, single thread; load average ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')}`);
+const wl = referenceWorkload();
+const results = { started, machine, args: [...args], versions: {} };
+
+section('GEMM and the 128-bit SIMD mul+add ceiling');
+const c1 = await muladdCeiling();
+results.gemm = await gemmBench();
+const c2 = await muladdCeiling();
+results.muladd = { best: Math.max(c1.best, c2.best), runs: [c1.best, c2.best] };
+const target = results.gemm.filter((r) => r.impl.startsWith('wasm simd (pre-packed'));
+console.log(`GEMM (pre-packed, M=32) as a share of the mul+add ceiling ${results.muladd.best.toFixed(1)} GFLOP/s: ` +
+  target.map((r) => `${r.shape} ${(100 * r.gflops / results.muladd.best).toFixed(0)}%`).join(', '));
+
+section('rnn-wasm: Elman beside the naive JS Elman');
+results.elman = await elmanBench();
+section('rnn-wasm: W1 train, W2 infer, W3 stream');
+results.ours = await recurrentBench();
+section('rnn-wasm: W4 big');
+results.big = await bigBench();
+
+// threads: 2 — built by another part of issue 6. When bench/parallel.bench.mjs exists it
+// exports parallelBench({ workload, log }) → { threads, w1: { lstm: stats, … }, w4: stats }
+// (stats = { median, min, max, n } in ms) and its figures fill the marked rows.
+section('rnn-wasm: threads: 2');
+if (existsSync(new URL('./parallel.bench.mjs', import.meta.url))) {
+  try {
+    const { parallelBench } = await import('./parallel.bench.mjs');
+    results.parallel = await parallelBench({ workload: wl, log: console.log });
+  } catch (e) {
+    console.log(`  parallel bench failed: ${e.message}`);
   }
-}
+} else console.log('  bench/parallel.bench.mjs not present: threads: 2 figures not measured');
+
+section('PyTorch CPU (one thread): W1–W4');
+results.pytorch = pytorchPeer(2);
+section('onnxruntime-node (one thread): W2, W3');
+results.onnxruntime = await onnxruntimePeer(wl);
+section('naive JS LSTM: W1');
+results.naive = await naiveLstmBench(wl);
+section('brain.js: W1 tokens');
+results.brainjs = await brainjsPeer(wl);
+section('TensorFlow.js wasm backend');
+results.tfjsWasm = await tfjsPeer('wasm', wl, { reps: 3 });
+section('TensorFlow.js cpu backend');
+// ≈ 25–35 s per LSTM W1 step here: one warm-up is skipped for W1 and two samples taken.
+results.tfjsCpu = args.has('--no-tfjs-cpu') ? (console.log('  skipped (--no-tfjs-cpu)'), null) : await tfjsPeer('cpu', wl, { reps: 2, w1Warmup: 0 });
+
+section(`memory: W1 LSTM training, ${soak ? '10,000 steps (--soak)' : '300 steps (default; --soak runs 10,000)'}`);
+results.memory = memoryBench(soak ? { steps: 10000, warm: 100 } : { steps: 300, warm: 50 });
+
+results.versions = {
+  pytorch: results.pytorch?.version ?? null, pytorchBlas: results.pytorch?.blas ?? null,
+  onnxruntime: version('onnxruntime-node'), tfjs: version('@tensorflow/tfjs'), tfjsWasm: version('@tensorflow/tfjs-backend-wasm'),
+  brainjs: version('brain.js'), assemblyscript: version('assemblyscript'), benny: version('benny'),
+};
+results.seconds = (performance.now() - t0) / 1000;
+section('report');
+const md = writeReport(results, { write: !args.has('--no-write') });
+console.log(md.summary);
