@@ -149,6 +149,19 @@ export function renderReport(res) {
     L.push('', `Growth from the end of the warm-up to the last step: RSS ${f(mem.growth.rssMB, 2)} MB, JS heap ${f(mem.growth.heapMB, 2)} MB, wasm memory ${f(mem.growth.wasmMB, 2)} MB.`, '');
   } else L.push('Not measured in this run.', '');
 
+  L.push('## Edge: bundle size and cold start (issue 7)', '');
+  const e = res.edge;
+  if (e) {
+    L.push('`rnn-wasm/inference` bundled and minified with esbuild, wasm embedded: ' +
+      `**${f(e.bundle.gzipKB)} KB gzipped** (${f(e.bundle.minifiedKB)} KB minified; the test caps it at 60 KB). ` +
+      'Cold start = import → first prediction of the W3 model (embedding 64, LSTM 128, head 64, one stream step), medians of 5 fresh starts (bench/edge.bench.mjs):', '');
+    L.push('| runtime | cold start | what is timed |', '|---|---|---|');
+    L.push(`| Node ${res.machine.node} | ${f(e.node.firstPredictionMs)} ms | in a new process, from \`import()\` of the entry (whole process: ${f(e.node.processMs, 0)} ms) |`);
+    L.push(`| workerd (miniflare ${res.versions?.miniflare ?? ''}) | ${f(e.miniflare.firstRequestMs)} ms | first request of a fresh worker: instantiate the imported .wasm module, load the bundled model, predict (runtime start before it: ${f(e.miniflare.runtimeStartMs, 0)} ms) |`);
+    L.push(e.chromium ? `| Chromium (headless, Debian) | ${f(e.chromium.firstPredictionMs)} ms | from the page's module script to the first prediction, fresh browser context each time (bundle parse, async wasm compile, model fetch) |` : '| Chromium | not measured | /usr/bin/chromium missing |');
+    L.push('');
+  } else L.push('Not measured in this run.', '');
+
   L.push('## threads: 2', '');
   L.push(res.parallel
     ? `Measured by bench/parallel.bench.mjs in this run (threads: ${res.parallel.threads ?? 2}); the figures are in the W1 and W4 tables and the targets above.`

@@ -19,6 +19,7 @@ import { pytorchPeer } from './peers/pytorch.mjs';
 import { onnxruntimePeer } from './peers/onnxruntime.mjs';
 import { brainjsPeer } from './peers/brainjs.mjs';
 import { tfjsPeer } from './peers/tfjs.mjs';
+import { edgeBench } from './edge.bench.mjs';
 import { writeReport } from './report.mjs';
 import { referenceWorkload } from '../dist/cli/bench.js';
 
@@ -85,10 +86,14 @@ results.tfjsCpu = args.has('--no-tfjs-cpu') ? (console.log('  skipped (--no-tfjs
 section(`memory: W1 LSTM training, ${soak ? '10,000 steps (--soak)' : '300 steps (default; --soak runs 10,000)'}`);
 results.memory = memoryBench(soak ? { steps: 10000, warm: 100 } : { steps: 300, warm: 50 });
 
+section('edge: bundle size and cold starts (Node, workerd, Chromium)');
+results.edge = await edgeBench();
+
 results.versions = {
   pytorch: results.pytorch?.version ?? null, pytorchBlas: results.pytorch?.blas ?? null,
   onnxruntime: version('onnxruntime-node'), tfjs: version('@tensorflow/tfjs'), tfjsWasm: version('@tensorflow/tfjs-backend-wasm'),
   brainjs: version('brain.js'), assemblyscript: version('assemblyscript'), benny: version('benny'),
+  miniflare: version('miniflare'), esbuild: version('esbuild'), playwrightCore: version('playwright-core'),
 };
 results.seconds = (performance.now() - t0) / 1000;
 section('report');
