@@ -18,6 +18,8 @@ describe('gemm vs naive triple loop', () => {
     // Aᵀ with a stride ≥ 128 floats takes the packed-Aᵀ path: full 16-row blocks, an even
     // and an odd remainder block, K across KC blocks.
     [130, 40, 257], [141, 17, 520], [256, 16, 64],
+    // One row (streaming at batch 1) across several panels, a partial last panel.
+    [1, 32, 5], [1, 40, 7], [1, 50, 300],
   ];
   for (const [M, N, K] of shapes) {
     for (const [tA, tB] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {

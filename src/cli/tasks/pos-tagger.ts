@@ -5,6 +5,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { Sequential } from '../../model/sequential.js';
 import * as layers from '../../layers/index.js';
 import { readSafetensors, writeSafetensors, type WriteOptions } from '../../io/safetensors.js';
+import { loadModel } from '../../io/model-file.js';
 import { Vocabulary } from '../../data/vocabulary.js';
 import { WeightFileError } from '../../errors.js';
 import type { TaggedSentence } from './tagged-text.js';
@@ -95,8 +96,6 @@ export function loadTagger(rt: Runtime, bytes: Uint8Array): Tagger {
   const task = JSON.parse(meta);
   if (task.task !== 'pos-brown') throw new WeightFileError(`a model file of task '${task.task}', not a pos-brown tagger`);
   const vocabs = Object.fromEntries(Object.entries(task.vocabs).map(([k, v]) => [k, Vocabulary.fromJSON(v as { tokens: string[]; unk: string })])) as Featurizer['vocabs'];
-  const model = Sequential.fromJSON(rt, JSON.parse(readSafetensors(bytes).metadata['rnn-wasm.config']), false);
-  model.loadSafetensors(bytes);
-  return tagger(model, fromVocabularies(vocabs));
+  return tagger(loadModel(rt, bytes), fromVocabularies(vocabs));
 }
 
