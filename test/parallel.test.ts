@@ -125,6 +125,27 @@ describe('two threads match the one-thread full-batch step', () => {
     await trainer.close();
   });
 
+  it('batches of changing shapes: reused buffers hold no stale rows, the shared buffer grows', async () => {
+    const r = testRng(30), F = 96;
+    const make = () => new Sequential(rt, [layers.gru({ hiddenSize: 6 }), layers.dense({ units: 3 })], { inputFeatures: F, seed: 5 });
+    const batchOf = (lengths: number[]) => ({
+      inputs: lengths.map((n) => Array.from({ length: n }, () => Array.from(r.array(F)))),
+      targets: lengths.map((n) => Array.from({ length: n }, () => r.int(3))),
+    });
+    const one = make(), two = make();
+    const o1 = optim.sgd({ lr: 0.3 }), o2 = optim.sgd({ lr: 0.3 });
+    const trainer = await ParallelTrainer.create(two, o2, { probe: false });
+    // The middle batch's worker share (≈ 8 rows × 40 steps × 96 floats) is larger than the initial 64 KB shared buffer.
+    for (const lengths of [[4, 2, 3], [40, 31, 40, 12, 40, 40, 7, 40, 40, 40, 33, 40, 40, 40, 40, 40], [2, 5, 1, 3]]) {
+      const b = batchOf(lengths);
+      const r1 = one.trainStep(b, o1), r2 = trainer.trainStep(b);
+      expect(Math.abs(r2.loss - r1.loss)).toBeLessThanOrEqual(1e-5 * r1.loss);
+      expectTensorsClose(two.gradientDict(), one.gradientDict());
+    }
+    expectTensorsClose(two.stateDict(), one.stateDict());
+    await trainer.close();
+  });
+
   it('a batch of one sequence runs on the main thread alone', async () => {
     await compareStep(() => tokenModel('lstm'), tokenBatch([5]));
   });

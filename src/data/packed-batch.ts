@@ -3,6 +3,8 @@
 // the packed batch, not the caller's arrays, means validation runs once over the
 // whole batch (errors name the caller's indices) and each share is a plain copy.
 
+import type { Arena } from './arena.js';
+
 export interface PackedBatch {
   /** Padded length and number of sequences. */
   T: number;
@@ -40,31 +42,34 @@ export function countTargets(p: Pick<PackedBatch, 'classes' | 'targetValues' | '
   return n * C;
 }
 
-/** Rows [b0, b1) of a packed batch, padded only to their own longest sequence. */
-export function sliceRows(p: PackedBatch, b0: number, b1: number): PackedBatch {
+/** Rows [b0, b1) of a packed batch, padded only to their own longest sequence (arrays from `arena` when given). */
+export function sliceRows(p: PackedBatch, b0: number, b1: number, arena?: Arena): PackedBatch {
   const B = b1 - b0, lengths = p.lengths.slice(b0, b1);
   let T = 0, tokens = 0;
   for (const l of lengths) { T = Math.max(T, l); tokens += l; }
   const out: PackedBatch = { T, B, lengths, width: p.width, perStep: p.perStep, count: 0, tokens };
   // Copies [planes][T][B][w] blocks: rows b0..b1 of the first T steps of each plane.
-  const take = <A extends Int32Array | Float32Array>(src: A, planes: number, w: number, make: (n: number) => A): A => {
-    const dst = make(planes * T * B * w);
+  // With steps = 1 the same copy reads a [B][w] array (one row per sequence).
+  const take = <A extends Int32Array | Float32Array>(src: A, planes: number, w: number, make: (n: number) => A, steps = T): A => {
+    const dst = make(planes * steps * B * w);
     for (let f = 0; f < planes; f++) {
-      for (let t = 0; t < T; t++) {
+      for (let t = 0; t < steps; t++) {
         const from = ((f * p.T + t) * p.B + b0) * w;
         dst.set(src.subarray(from, from + B * w), (f * T + t) * B * w);
       }
     }
     return dst;
   };
-  if (p.ids) out.ids = take(p.ids, p.width, 1, (n) => new Int32Array(n));
-  if (p.values) out.values = take(p.values, 1, p.width, (n) => new Float32Array(n));
+  const i32 = (n: number) => (arena ? arena.i32(n) : new Int32Array(n));
+  const f32 = (n: number) => (arena ? arena.f32(n) : new Float32Array(n));
+  if (p.ids) out.ids = take(p.ids, p.width, 1, i32);
+  if (p.values) out.values = take(p.values, 1, p.width, f32);
   const rowsOf = <A extends Int32Array | Float32Array>(src: A, w: number, make: (n: number) => A): A =>
-    p.perStep ? take(src, 1, w, make) : (src.slice(b0 * w, b1 * w) as A);
+    take(src, 1, w, make, p.perStep ? T : 1);
   const R = p.perStep ? p.T * p.B : p.B;
-  if (p.classes) out.classes = rowsOf(p.classes, 1, (n) => new Int32Array(n));
-  if (p.targetValues) out.targetValues = rowsOf(p.targetValues, p.targetValues.length / R, (n) => new Float32Array(n));
-  if (p.mask) out.mask = rowsOf(p.mask, 1, (n) => new Float32Array(n));
+  if (p.classes) out.classes = rowsOf(p.classes, 1, i32);
+  if (p.targetValues) out.targetValues = rowsOf(p.targetValues, p.targetValues.length / R, f32);
+  if (p.mask) out.mask = rowsOf(p.mask, 1, f32);
   out.count = countTargets(out);
   return out;
 }

@@ -12,6 +12,7 @@ import {
 import { ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { countTargets, type PackedBatch } from '../data/packed-batch.js';
+import type { Arena } from '../data/arena.js';
 import { Rng } from '../random.js';
 import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -149,11 +150,11 @@ export class Sequential extends ParameterizedModel {
     this.packedDirty = true;
   }
 
-  private packInputs(inputs: unknown) {
+  private packInputs(inputs: unknown, arena?: Arena) {
     const { maxLength, inputFeatures } = this.options;
-    if (!this.input.tokens) return packFeatureSequences(inputs, inputFeatures, maxLength);
+    if (!this.input.tokens) return packFeatureSequences(inputs, inputFeatures, maxLength, 'inputs', arena);
     const sizes = (this.layers[0] as Embedding).vocabSizes;
-    return sizes.length === 1 ? packTokenSequences(inputs, sizes[0], maxLength) : packTokenFieldSequences(inputs, sizes, maxLength);
+    return sizes.length === 1 ? packTokenSequences(inputs, sizes[0], maxLength, 'inputs', arena) : packTokenFieldSequences(inputs, sizes, maxLength, 'inputs', arena);
   }
 
   /** Validates and packs the inputs, runs every layer. */
@@ -187,13 +188,13 @@ export class Sequential extends ParameterizedModel {
   }
 
   /** Validates the targets against packed inputs and packs them per output row. */
-  private packTargets(targets: unknown, seq: { T: number; B: number; lengths: Int32Array }): Pick<PackedBatch, 'classes' | 'targetValues' | 'mask'> {
+  private packTargets(targets: unknown, seq: { T: number; B: number; lengths: Int32Array }, arena?: Arena): Pick<PackedBatch, 'classes' | 'targetValues' | 'mask'> {
     const C = this.output.features, { B } = seq;
     if (this.options.loss === 'crossEntropy') {
-      return { classes: this.output.seq ? packStepLabels(targets, { ...seq, ids: new Int32Array(0) }, C) : packSequenceLabels(targets, B, C) };
+      return { classes: this.output.seq ? packStepLabels(targets, { ...seq, ids: new Int32Array(0) }, C, arena) : packSequenceLabels(targets, B, C) };
     }
     if (this.output.seq) {
-      const v = packStepVectors(targets, seq, C);
+      const v = packStepVectors(targets, seq, C, arena);
       return { targetValues: v.values, mask: v.mask };
     }
     return { targetValues: packVectors(targets, B, C), mask: new Float32Array(B).fill(1) };
@@ -223,12 +224,13 @@ export class Sequential extends ParameterizedModel {
   /**
    * Validates a batch and packs it in the kernels' layout (inputs and targets), e.g.
    * to split it across threads with sliceRows; lossAndGradientsPacked trains on it.
+   * With an arena, the large arrays are carved from it (valid until its reset).
    */
-  packBatch(batch: Batch): PackedBatch {
+  packBatch(batch: Batch, arena?: Arena): PackedBatch {
     this.checkAlive();
     if (!batch || typeof batch !== 'object') throw new ConfigError('a batch must be an object { inputs, targets }');
-    const x = this.packInputs(batch.inputs);
-    const t = this.packTargets(batch.targets, x);
+    const x = this.packInputs(batch.inputs, arena);
+    const t = this.packTargets(batch.targets, x, arena);
     let tokens = 0;
     for (const v of x.lengths) tokens += v;
     const width = this.input.tokens ? (this.layers[0] as Embedding).vocabSizes.length : this.input.features;

@@ -13,6 +13,7 @@ import type { Sequential, Batch, StepOptions, StepResult } from '../model/sequen
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { balancedSplit, sliceRows, type PackedBatch } from '../data/packed-batch.js';
+import { Arena } from '../data/arena.js';
 import { gradNorm } from '../optim/clip.js';
 import { Rng } from '../random.js';
 import { RecurrentLayer } from '../layers/recurrent-layer.js';
@@ -87,6 +88,9 @@ export class ParallelTrainer {
   private seq = 0;
   private spinMicros = 200;
   private closed = false;
+  private readonly arenaBatch = new Arena();
+  private readonly arenaMine = new Arena();
+  private readonly arenaTheirs = new Arena();
 
   private constructor(readonly model: Sequential, readonly optimizer: Optimizer) {}
 
@@ -103,7 +107,7 @@ export class ParallelTrainer {
     if (!optimizer || typeof optimizer.step !== 'function') throw new errors.ConfigError('ParallelTrainer needs an optimizer');
     const spin = options.spinMicros ?? 200, minSpeedup = options.minSpeedup ?? 1.3;
     if (!(Number.isFinite(spin) && spin >= 0)) throw new errors.ConfigError(`spinMicros = ${spin} is invalid: expected a non-negative number`);
-    if (!(Number.isFinite(minSpeedup) && minSpeedup > 0)) throw new errors.ConfigError(`minSpeedup = ${minSpeedup} is invalid: expected a positive number`);
+    if (!(Number.isFinite(minSpeedup) && minSpeedup >= 0)) throw new errors.ConfigError(`minSpeedup = ${minSpeedup} is invalid: expected a number ≥ 0 (0: never fall back)`);
     if (model.layers.some((l) => l instanceof RecurrentLayer && l.options.stateful)) {
       throw new errors.ConfigError('a stateful model carries each row\'s state from batch to batch and cannot be split across threads: use threads: 1');
     }
@@ -219,25 +223,28 @@ export class ParallelTrainer {
     this.checkOpen();
     const model = this.model;
     const t0 = performance.now();
-    const p = model.packBatch(batch);
+    this.arenaBatch.reset();
+    const p = model.packBatch(batch, this.arenaBatch);
     const scale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     if (this.threads === 1 || p.B < 2) {
       const { lossSum } = model.lossAndGradientsPacked(p, scale);
       return this.update(p, lossSum * scale, options);
     }
     const s = balancedSplit(p.lengths);
-    const mine = sliceRows(p, 0, s), theirs = sliceRows(p, s, p.B);
     // Each share's dropout masks come from its own stream, seeded from the model's RNG.
     const seedMine = model.rng.nextU32(), seedTheirs = model.rng.nextU32();
     this.sharedParams.set(model.params.f32());
-    this.putShare(theirs);
+    this.arenaTheirs.reset();
+    this.arenaMine.reset();
+    this.putShare(sliceRows(p, s, p.B, this.arenaTheirs));
     this.ctrl[CTRL.seed] = seedTheirs | 0;
     this.nums[NUM.lossScale] = scale;
     const seq = this.send(OP.step);
     const t1 = performance.now();
     let mineError: unknown, lossSum = 0;
     try {
-      lossSum = model.lossAndGradientsPacked(mine, scale, new Rng(seedMine)).lossSum;
+      // Sliced after the hand-off: the worker is already busy.
+      lossSum = model.lossAndGradientsPacked(sliceRows(p, 0, s, this.arenaMine), scale, new Rng(seedMine)).lossSum;
     } catch (e) {
       mineError = e;
     }
