@@ -84,12 +84,12 @@ export function waitForChange(a: Int32Array, i: number, old: number, spinMicros:
   }
 }
 
-/** A fixed amount of GEMM work (≈ 100 MFLOP, ≈ 2 ms), run alone and then on both threads at once. */
+/** A fixed amount of GEMM work (≈ 200 MFLOP, ≈ 4 ms), run alone and then on both threads at once. */
 export function probeWork(rt: Runtime): number {
   const k = rt.kernels, M = 32, K = 256, N = 512;
   const a = rt.planner.alloc(M * K), b = rt.planner.alloc(k.packedSize(K, N)), c = rt.planner.alloc(M * N);
   const t0 = performance.now();
-  for (let r = 0; r < 12; r++) k.gemmPacked(M, N, K, a.ptr, K, 1, b.ptr, c.ptr, N, 0);
+  for (let r = 0; r < 24; r++) k.gemmPacked(M, N, K, a.ptr, K, 1, b.ptr, c.ptr, N, 0);
   const ms = performance.now() - t0;
   rt.planner.release(c); rt.planner.release(b); rt.planner.release(a);
   return ms;
