@@ -81,5 +81,10 @@ function fmtTimings(t) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(await parallelBench()));
+  // Alone, it also runs the PyTorch peer (one thread, W1 LSTM) in the same run for the headline ratio.
+  const { pytorchPeer } = await import('./peers/pytorch.mjs');
+  const torch = pytorchPeer()?.find((r) => r.cell === 'lstm');
+  const r = await parallelBench();
+  if (torch) console.log(`  W1 LSTM: PyTorch one thread ${torch.trainMs.toFixed(2)} ms → rnn-wasm one thread ×${(torch.trainMs / r.w1.oneThreadMs).toFixed(2)}, two threads ×${(torch.trainMs / r.w1.twoThreadMs).toFixed(2)}`);
+  console.log(JSON.stringify(r));
 }

@@ -275,5 +275,7 @@ describe('fit with threads', () => {
     const [h1, h2] = histories;
     for (let e = 0; e < 2; e++) expect(Math.abs(h2.epochs[e].loss - h1.epochs[e].loss)).toBeLessThanOrEqual(1e-4 * h1.epochs[e].loss);
     expect(h2.epochs[1].loss).toBeLessThan(h2.epochs[0].loss);
+    // The node entry's fit is the threaded one (the core fit would ignore `threads`).
+    await expect(fit(tokenModel('lstm'), data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1, threads: 3 })).rejects.toThrow(ConfigError);
   });
 });
