@@ -237,7 +237,7 @@ describe('fallback and shutdown', () => {
     const t = await ParallelTrainer.create(tokenModel('lstm'), optim.sgd({ lr: 1 }), { probe: false });
     expect(t.measureSync(5).exchangeUs).toBeGreaterThan(0);
     await t.close();
-    await t.close();
+    await t.dispose();
     expect(t.threads).toBe(1);
     expect(() => t.trainStep(tokenBatch([3, 3]))).toThrow(ConfigError);
   });

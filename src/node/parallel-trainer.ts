@@ -328,4 +328,9 @@ export class ParallelTrainer {
     this.closed = true;
     await this.stopWorker();
   }
+
+  /** The same as close() (the name models and streams use). */
+  dispose(): Promise<void> {
+    return this.close();
+  }
 }
