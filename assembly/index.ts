@@ -11,7 +11,7 @@ export { streamStep } from './stream';
 export { denseForward, denseBackward } from './dense';
 export { embeddingForward, embeddingBackward } from './embedding';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, mseForward, mseBackward } from './loss';
-export { sgdStep, adamStep, rmspropStep, adagradStep, sumSquares, scaleInPlace, clampInPlace, hasNonFinite } from './optim';
+export { sgdStep, adamStep, rmspropStep, adagradStep, sumSquares, addInPlace, scaleInPlace, clampInPlace, hasNonFinite } from './optim';
 
 /** First free byte after the module's static data: where the TypeScript planner starts. */
 export function heapBase(): usize {

@@ -6,7 +6,7 @@
 //   npm run bench -- --no-tfjs-cpu  skip the slowest peer (≈ 30 s per tfjs-cpu W1 step)
 //   npm run bench -- --no-write   print only, leave docs/BENCHMARKS.md alone
 import os from 'node:os';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gemmBench } from './gemm.bench.mjs';
 import { muladdCeiling } from './ceiling.bench.mjs';
@@ -56,18 +56,11 @@ results.ours = await recurrentBench();
 section('rnn-wasm: W4 big');
 results.big = await bigBench();
 
-// threads: 2 — built by another part of issue 6. When bench/parallel.bench.mjs exists it
-// exports parallelBench({ workload, log }) → { threads, w1: { lstm: stats, … }, w4: stats }
-// (stats = { median, min, max, n } in ms) and its figures fill the marked rows.
+// threads: 2 — ParallelTrainer (rnn-wasm/node), one- and two-thread steps alternated
+// (bench/parallel.bench.mjs → { threads, w1: { lstm }, w1OneThread, w4, w4OneThread, syncUs, … }).
 section('rnn-wasm: threads: 2');
-if (existsSync(new URL('./parallel.bench.mjs', import.meta.url))) {
-  try {
-    const { parallelBench } = await import('./parallel.bench.mjs');
-    results.parallel = await parallelBench({ workload: wl, log: console.log });
-  } catch (e) {
-    console.log(`  parallel bench failed: ${e.message}`);
-  }
-} else console.log('  bench/parallel.bench.mjs not present: threads: 2 figures not measured');
+const { parallelBench } = await import('./parallel.bench.mjs');
+results.parallel = await parallelBench({ log: console.log });
 
 section('PyTorch CPU (one thread): W1–W4');
 results.pytorch = pytorchPeer(2);

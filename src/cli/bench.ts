@@ -7,6 +7,7 @@ import { Sequential } from '../model/sequential.js';
 import * as layers from '../layers/index.js';
 import { adam } from '../optim/index.js';
 import { Rng } from '../random.js';
+import { ParallelTrainer } from '../node/parallel-trainer.js';
 
 function median(f: () => void, seconds: number): number {
   for (let i = 0; i < 3; i++) f(); // warm-up: optimised wasm code arrives after a few calls
@@ -31,14 +32,18 @@ export function referenceWorkload() {
   return { T, B, V, E, H, C, batch: { inputs, targets: inputs.map((s) => s.map(() => rng.int(C))) } };
 }
 
-export function runQuickBench(rt: Runtime, seconds: number): string[] {
+/** The table for each cell; with threads = 2 the training step runs on a ParallelTrainer (inference stays on one thread). */
+export async function runQuickBench(rt: Runtime, seconds: number, threads = 1): Promise<string[]> {
   const { T, B, V, E, H, C, batch } = referenceWorkload();
   const inputs = batch.inputs;
-  const out = [`cell   train step (ms)   tokens/s   forward (ms)   tokens/s   stream step (µs)   [T=${T} B=${B} I=${E} H=${H} C=${C}, one thread]`];
+  const out = [`cell   train step (ms)   tokens/s   forward (ms)   tokens/s   stream step (µs)   [T=${T} B=${B} I=${E} H=${H} C=${C}, ${threads === 1 ? 'one thread' : `training on ${threads} threads`}]`];
   for (const cell of ['lstm', 'gru', 'rnn'] as const) {
     const m = new Sequential(rt, [layers.embedding({ vocabSize: V, dim: E }), layers[cell]({ hiddenSize: H }), layers.dense({ units: C })], { seed: 1 });
     const opt = adam();
-    const train = median(() => m.trainStep(batch, opt), seconds);
+    const trainer = await ParallelTrainer.create(m, opt, { threads });
+    if (trainer.fallbackReason && cell === 'lstm') out.push(`(training on one thread: ${trainer.fallbackReason})`);
+    const train = median(() => trainer.trainStep(batch), seconds);
+    await trainer.close();
     const fwd = median(() => m.outputsView(inputs), seconds);
     const s = m.stream(1), buf = new Float32Array(C);
     let tok = 0;

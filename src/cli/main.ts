@@ -251,10 +251,11 @@ program.command('generate').description('sample text from a character language m
 
 program.command('bench').description('training and inference speed of the LSTM, GRU and Elman cells on this machine (full suites with peers: npm run bench)')
   .option('--seconds <x>', 'time per measurement (default 2)', num)
+  .option('--threads <n>', 'threads for the training step: 1 or 2 (default 1)', int)
   .action(async (o) => {
     const rt = await loadRuntime();
     const { runQuickBench } = await import('./bench.js');
-    for (const line of runQuickBench(rt, o.seconds ?? 2)) console.log(line);
+    for (const line of await runQuickBench(rt, o.seconds ?? 2, o.threads ?? 1)) console.log(line);
   });
 
 program.command('study').argument('<name>', 'vanishing').description('the vanishing-gradient study: gradient norms against distance and accuracy against length for Elman, LSTM and GRU')

@@ -1,5 +1,7 @@
 // Turns batch-major arrays of variable-length sequences into the time-major,
-// padded layout the kernels use ([T][B], row t·B + b), validating as it goes.
+// padded layout the kernels use ([T][B], row t·B + b), validating as it goes. The
+// large arrays can come from an Arena (per-step reuse, see arena.ts).
+import type { Arena } from './arena.js';
 import { EmptySequenceError, LabelError, NonFiniteError, SequenceTooLongError, ShapeError, TokenIdError } from '../errors.js';
 
 export interface PackedSequences {
@@ -14,10 +16,10 @@ export interface PackedSequences {
 }
 
 /** Checks a batch of token-id sequences and packs it time-major. */
-export function packTokenSequences(inputs: unknown, vocabSize: number, maxLength: number, what = 'inputs'): PackedSequences {
+export function packTokenSequences(inputs: unknown, vocabSize: number, maxLength: number, what = 'inputs', arena?: Arena): PackedSequences {
   const { B, T } = checkBatch(inputs, maxLength, what, 'token ids');
   const lengths = new Int32Array(B);
-  const ids = new Int32Array(T * B);
+  const ids = arena ? arena.i32(T * B).fill(0) : new Int32Array(T * B);
   for (let b = 0; b < B; b++) {
     const s = (inputs as ArrayLike<number>[])[b];
     lengths[b] = s.length;
@@ -49,12 +51,12 @@ function checkBatch(inputs: unknown, maxLength: number, what: string, steps: str
 }
 
 /** Per-step labels aligned with the inputs, time-major; padded steps get -1 (ignored by the loss). */
-export function packStepLabels(targets: unknown, packed: PackedSequences, numClasses: number): Int32Array {
+export function packStepLabels(targets: unknown, packed: PackedSequences, numClasses: number, arena?: Arena): Int32Array {
   const { T, B, lengths } = packed;
   if (!Array.isArray(targets) || targets.length !== B) {
     throw new ShapeError(`targets must be an array of ${B} label sequences (one per input sequence), got ${describe(targets)}`);
   }
-  const out = new Int32Array(T * B).fill(-1);
+  const out = (arena ? arena.i32(T * B) : new Int32Array(T * B)).fill(-1);
   for (let b = 0; b < B; b++) {
     const s = targets[b];
     if (!isSequence(s) || s.length !== lengths[b]) {
@@ -98,10 +100,10 @@ export interface PackedFeatures extends Omit<PackedSequences, 'ids'> {
 }
 
 /** Checks a batch of feature sequences ([b][t][f], any lengths ≥ 1) and packs it time-major. */
-export function packFeatureSequences(inputs: unknown, F: number, maxLength: number, what = 'inputs'): PackedFeatures {
+export function packFeatureSequences(inputs: unknown, F: number, maxLength: number, what = 'inputs', arena?: Arena): PackedFeatures {
   const { B, T } = checkBatch(inputs, maxLength, what, `${F}-feature vectors`);
   const lengths = new Int32Array(B);
-  const values = new Float32Array(T * B * F);
+  const values = arena ? arena.f32(T * B * F).fill(0) : new Float32Array(T * B * F);
   for (let b = 0; b < B; b++) {
     const s = (inputs as unknown[][])[b];
     lengths[b] = s.length;
@@ -111,10 +113,11 @@ export function packFeatureSequences(inputs: unknown, F: number, maxLength: numb
 }
 
 /** Per-step target vectors ([b][t][C]) aligned with the inputs: values time-major and a row mask (1 valid, 0 padded). */
-export function packStepVectors(targets: unknown, packed: { T: number; B: number; lengths: Int32Array }, C: number) {
+export function packStepVectors(targets: unknown, packed: { T: number; B: number; lengths: Int32Array }, C: number, arena?: Arena) {
   const { T, B, lengths } = packed;
   if (!Array.isArray(targets) || targets.length !== B) throw new ShapeError(`targets must be an array of ${B} sequences of ${C}-value vectors, got ${describe(targets)}`);
-  const values = new Float32Array(T * B * C), mask = new Float32Array(T * B);
+  const values = arena ? arena.f32(T * B * C).fill(0) : new Float32Array(T * B * C);
+  const mask = arena ? arena.f32(T * B).fill(0) : new Float32Array(T * B);
   for (let b = 0; b < B; b++) {
     const s = targets[b];
     if (!Array.isArray(s) || s.length !== lengths[b]) throw new ShapeError(`targets[${b}] must have one ${C}-value vector per input step (${lengths[b]}), got ${describe(s)}`);
@@ -148,10 +151,10 @@ function writeVector(v: unknown, F: number, out: Float32Array, at: number, where
  * Checks sequences whose steps each carry one id per field ([b][t][field]) and packs
  * the ids field-major [field][T][B] (what a multi-field embedding reads).
  */
-export function packTokenFieldSequences(inputs: unknown, vocabSizes: number[], maxLength: number, what = 'inputs'): PackedSequences {
+export function packTokenFieldSequences(inputs: unknown, vocabSizes: number[], maxLength: number, what = 'inputs', arena?: Arena): PackedSequences {
   const F = vocabSizes.length;
   const { B, T } = checkBatch(inputs, maxLength, what, `${F}-id steps`);
-  const lengths = new Int32Array(B), ids = new Int32Array(F * T * B);
+  const lengths = new Int32Array(B), ids = arena ? arena.i32(F * T * B).fill(0) : new Int32Array(F * T * B);
   for (let b = 0; b < B; b++) {
     const s = (inputs as unknown[][])[b];
     lengths[b] = s.length;

@@ -11,6 +11,8 @@ import {
 } from '../data/pack.js';
 import { ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
 import { readSafetensors, writeSafetensors, type WriteOptions } from '../io/safetensors.js';
+import { countTargets, type PackedBatch } from '../data/packed-batch.js';
+import type { Arena } from '../data/arena.js';
 import { Rng } from '../random.js';
 import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -150,28 +152,36 @@ export class Sequential extends ParameterizedModel {
     this.packedDirty = true;
   }
 
-  private packInputs(inputs: unknown) {
+  private packInputs(inputs: unknown, arena?: Arena) {
     const { maxLength, inputFeatures } = this.options;
-    if (!this.input.tokens) return packFeatureSequences(inputs, inputFeatures, maxLength);
+    if (!this.input.tokens) return packFeatureSequences(inputs, inputFeatures, maxLength, 'inputs', arena);
     const sizes = (this.layers[0] as Embedding).vocabSizes;
-    return sizes.length === 1 ? packTokenSequences(inputs, sizes[0], maxLength) : packTokenFieldSequences(inputs, sizes, maxLength);
+    return sizes.length === 1 ? packTokenSequences(inputs, sizes[0], maxLength, 'inputs', arena) : packTokenFieldSequences(inputs, sizes, maxLength, 'inputs', arena);
   }
 
   /** Validates and packs the inputs, runs every layer. */
-  private run(inputs: unknown, training: boolean, extra: Record<string, number> = {}): Prepared & { slots: Record<string, number> } {
+  private run(inputs: unknown, training: boolean): Prepared & { slots: Record<string, number> } {
+    this.checkAlive();
+    return this.runPacked(this.packInputs(inputs), training, this.rng);
+  }
+
+  /** Copies packed inputs into the workspace and runs every layer. */
+  private runPacked(
+    packed: { T: number; B: number; lengths: Int32Array; ids?: Int32Array; values?: Float32Array },
+    training: boolean, rng: Rng,
+  ): Prepared & { slots: Record<string, number> } {
     this.checkAlive();
     this.refreshPacked();
     const { inputFeatures } = this.options;
-    const packed = this.packInputs(inputs);
     const { T, B, lengths } = packed;
     const R = this.output.seq ? T * B : B, C = this.output.features;
     const fields = this.input.tokens ? (this.layers[0] as Embedding).vocabSizes.length : this.input.features;
-    const slots = this.ws.layout({ x: T * B * fields, lengths: B, targets: R * C, mask: R, probs: R * C, dy: R * C, ...extra });
+    const slots = this.ws.layout({ x: T * B * fields, lengths: B, targets: R * C, mask: R, probs: R * C, dy: R * C });
     const mem = this.rt.memory.buffer;
-    if ('ids' in packed) new Int32Array(mem, slots.x, packed.ids.length).set(packed.ids);
-    else new Float32Array(mem, slots.x, T * B * inputFeatures).set(packed.values);
+    if (packed.ids) new Int32Array(mem, slots.x, packed.ids.length).set(packed.ids);
+    else new Float32Array(mem, slots.x, T * B * inputFeatures).set(packed.values!);
     new Int32Array(mem, slots.lengths, B).set(lengths);
-    const ctx: Context = { T, B, lengths: slots.lengths, training, rng: this.rng, params: this.params, grads: this.grads };
+    const ctx: Context = { T, B, lengths: slots.lengths, training, rng, params: this.params, grads: this.grads };
     let act: Activation = { ptr: slots.x, seq: true, features: this.input.features };
     for (const l of this.layers) act = l.forward(ctx, act);
     let tokens = 0;
@@ -179,61 +189,99 @@ export class Sequential extends ParameterizedModel {
     return { ctx, out: act, lengths, tokens, slots };
   }
 
-  /** Packs targets into the slots and returns the loss sum and its element count. */
-  private loss(p: Prepared & { slots: Record<string, number> }, targets: unknown): { sum: number; count: number; rows: number; classTargets?: Int32Array } {
+  /** Validates the targets against packed inputs and packs them per output row. */
+  private packTargets(targets: unknown, seq: { T: number; B: number; lengths: Int32Array }, arena?: Arena): Pick<PackedBatch, 'classes' | 'targetValues' | 'mask'> {
+    const C = this.output.features, { B } = seq;
+    if (this.options.loss === 'crossEntropy') {
+      return { classes: this.output.seq ? packStepLabels(targets, { ...seq, ids: new Int32Array(0) }, C, arena) : packSequenceLabels(targets, B, C) };
+    }
+    if (this.output.seq) {
+      const v = packStepVectors(targets, seq, C, arena);
+      return { targetValues: v.values, mask: v.mask };
+    }
+    return { targetValues: packVectors(targets, B, C), mask: new Float32Array(B).fill(1) };
+  }
+
+  /** Copies packed targets into the slots and returns the loss sum over labelled rows. */
+  private lossPacked(p: Prepared & { slots: Record<string, number> }, t: Pick<PackedBatch, 'classes' | 'targetValues' | 'mask'>): number {
     const { T, B } = p.ctx;
     const k = this.rt.kernels, mem = this.rt.memory.buffer;
     const C = this.output.features, R = this.output.seq ? T * B : B;
-    const seq = { T, B, lengths: p.lengths };
-    if (this.options.loss === 'crossEntropy') {
-      const t = this.output.seq ? packStepLabels(targets, { ...seq, ids: new Int32Array(0) }, C) : packSequenceLabels(targets, B, C);
-      new Int32Array(mem, p.slots.targets, R).set(t);
-      let count = 0;
-      for (const v of t) if (v >= 0) count++;
-      return { sum: k.softmaxCrossEntropyForward(R, C, p.out.ptr, p.slots.targets, p.slots.probs), count, rows: R, classTargets: t };
+    if (t.classes) {
+      new Int32Array(mem, p.slots.targets, R).set(t.classes);
+      return k.softmaxCrossEntropyForward(R, C, p.out.ptr, p.slots.targets, p.slots.probs);
     }
-    const mask = new Float32Array(mem, p.slots.mask, R);
-    if (this.output.seq) {
-      const v = packStepVectors(targets, seq, C);
-      new Float32Array(mem, p.slots.targets, R * C).set(v.values);
-      mask.set(v.mask);
-    } else {
-      new Float32Array(mem, p.slots.targets, R * C).set(packVectors(targets, B, C));
-      mask.fill(1);
+    new Float32Array(mem, p.slots.targets, R * C).set(t.targetValues!);
+    new Float32Array(mem, p.slots.mask, R).set(t.mask!);
+    return k.mseForward(R, C, p.out.ptr, p.slots.targets, p.slots.mask);
+  }
+
+  /** Packs the targets and returns the loss sum and its element count. */
+  private loss(p: Prepared & { slots: Record<string, number> }, targets: unknown): { sum: number; count: number; rows: number; classTargets?: Int32Array } {
+    const t = this.packTargets(targets, { T: p.ctx.T, B: p.ctx.B, lengths: p.lengths });
+    const rows = this.output.seq ? p.ctx.T * p.ctx.B : p.ctx.B;
+    return { sum: this.lossPacked(p, t), count: countTargets(t), rows, classTargets: t.classes };
+  }
+
+  /**
+   * Validates a batch and packs it in the kernels' layout (inputs and targets), e.g.
+   * to split it across threads with sliceRows; lossAndGradientsPacked trains on it.
+   * With an arena, the large arrays are carved from it (valid until its reset).
+   */
+  packBatch(batch: Batch, arena?: Arena): PackedBatch {
+    this.checkAlive();
+    if (!batch || typeof batch !== 'object') throw new ConfigError('a batch must be an object { inputs, targets }');
+    const x = this.packInputs(batch.inputs, arena);
+    const t = this.packTargets(batch.targets, x, arena);
+    let tokens = 0;
+    for (const v of x.lengths) tokens += v;
+    const width = this.input.tokens ? (this.layers[0] as Embedding).vocabSizes.length : this.input.features;
+    return { ...x, ...t, width, perStep: this.output.seq, count: countTargets(t), tokens };
+  }
+
+  /**
+   * Forward and backward on a packed batch: the gradients of loss sum × lossScale
+   * are written to `grads` (not accumulated). Dropout draws from `rng` (default
+   * the model's). Returns the unscaled loss sum. A building block for data-parallel
+   * training, where each share is scaled by 1 / (labelled rows of the whole batch).
+   */
+  lossAndGradientsPacked(batch: PackedBatch, lossScale: number, rng: Rng = this.rng): { lossSum: number } {
+    const p = this.runPacked(batch, true, rng);
+    const sum = this.lossPacked(p, batch);
+    if (!Number.isFinite(sum)) {
+      throw new NonFiniteError(`the loss is ${sum} (non-finite): the parameters were not updated; lower the learning rate or clip gradients`);
     }
-    let rows = 0;
-    for (const m of mask) rows += m;
-    return { sum: k.mseForward(R, C, p.out.ptr, p.slots.targets, p.slots.mask), count: rows * C, rows: R };
+    const k = this.rt.kernels, s = p.slots, C = this.output.features, rows = this.output.seq ? p.ctx.T * p.ctx.B : p.ctx.B;
+    this.grads.f32().fill(0);
+    if (batch.classes) k.softmaxCrossEntropyBackward(rows, C, s.probs, s.targets, lossScale, s.dy);
+    else k.mseBackward(rows, C, p.out.ptr, s.targets, s.mask, lossScale, s.dy);
+    let d = s.dy;
+    for (let i = this.layers.length - 1; i >= 0 && d; i--) d = this.layers[i].backward(p.ctx, d);
+    return { lossSum: sum };
   }
 
   /** Loss and the gradients of every parameter (in `grads`), without an update. Training mode. */
   lossAndGradients(batch: Batch, options: StepOptions = {}): StepResult {
-    if (!batch || typeof batch !== 'object') throw new ConfigError('a batch must be an object { inputs, targets }');
-    const p = this.run(batch.inputs, true);
-    const l = this.loss(p, batch.targets);
-    if (!Number.isFinite(l.sum)) {
-      throw new NonFiniteError(`the loss is ${l.sum} (non-finite): the parameters were not updated; lower the learning rate or clip gradients`);
-    }
-    const mean = (options.reduction ?? 'mean') === 'mean';
-    const scale = mean ? 1 / Math.max(1, l.count) : 1;
-    const k = this.rt.kernels, s = p.slots, C = this.output.features;
-    this.grads.f32().fill(0);
-    if (this.options.loss === 'crossEntropy') k.softmaxCrossEntropyBackward(l.rows, C, s.probs, s.targets, scale, s.dy);
-    else k.mseBackward(l.rows, C, p.out.ptr, s.targets, s.mask, scale, s.dy);
-    let d = s.dy;
-    for (let i = this.layers.length - 1; i >= 0 && d; i--) d = this.layers[i].backward(p.ctx, d);
-    return { loss: l.sum * scale, count: l.count, tokens: p.tokens, gradNorm: gradNorm(this.rt, this.grads) };
+    const p = this.packBatch(batch);
+    const scale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
+    const { lossSum } = this.lossAndGradientsPacked(p, scale);
+    return { loss: lossSum * scale, count: p.count, tokens: p.tokens, gradNorm: gradNorm(this.rt, this.grads) };
+  }
+
+  /** Applies clipping and the optimizer to the gradients in `grads` (whose norm is gradNorm). */
+  applyGradients(optimizer: Optimizer, gradNormBefore: number, options: StepOptions = {}): void {
+    if (!Number.isFinite(gradNormBefore)) throw new NonFiniteError(`the gradient norm is ${gradNormBefore}: the parameters were not updated`);
+    if (options.clipValue !== undefined) clipGradValue(this.rt, this.grads, options.clipValue);
+    // The norm already measured still holds unless clipping by value changed the gradients.
+    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, options.clipValue === undefined ? gradNormBefore : undefined);
+    optimizer.step(this.rt, this.params, this.grads);
+    this.packedDirty = true;
   }
 
   /** One training step: forward, backward through time, clipping, optimizer update. */
   trainStep(batch: Batch, optimizer: Optimizer, options: StepOptions = {}): StepResult {
     const r = this.lossAndGradients(batch, options);
-    if (!Number.isFinite(r.gradNorm)) throw new NonFiniteError(`the gradient norm is ${r.gradNorm}: the parameters were not updated`);
-    if (options.clipValue !== undefined) clipGradValue(this.rt, this.grads, options.clipValue);
-    // The norm lossAndGradients measured still holds unless clipping by value changed the gradients.
-    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, options.clipValue === undefined ? r.gradNorm : undefined);
-    optimizer.step(this.rt, this.params, this.grads);
-    this.packedDirty = true;
+    this.applyGradients(optimizer, r.gradNorm, options);
     return r;
   }
 

@@ -1,3 +1,6 @@
-// rnn-wasm/node: everything in the main entry plus Node-only helpers (files).
+// rnn-wasm/node: everything in the main entry plus Node-only helpers (files, threads).
 export * from '../index.js';
 export { writeFileAtomic, saveModelFile, loadModelFile, loadModelFrom, saveCheckpointFile, loadCheckpointFile } from './files.js';
+export { ParallelTrainer, type ParallelOptions, type StepTimings } from './parallel-trainer.js';
+// Shadows the core fit: the same loop, plus `threads`.
+export { fit, type ParallelFitOptions } from './parallel-fit.js';

@@ -57,6 +57,7 @@ export interface Kernels {
               weightDecay: number, momentum: number): void;
   adagradStep(p: Ptr, g: Ptr, sum: Ptr, n: number, clr: number, eps: number, weightDecay: number): void;
   sumSquares(x: Ptr, n: number): number;
+  addInPlace(x: Ptr, y: Ptr, n: number): void;
   scaleInPlace(x: Ptr, n: number, s: number): void;
   clampInPlace(x: Ptr, n: number, lo: number, hi: number): void;
   hasNonFinite(x: Ptr, n: number): number;

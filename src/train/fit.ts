@@ -3,7 +3,7 @@
 // ReduceLROnPlateau, checkpoints at epoch ends, resumption, interruption. Progress is
 // an async iterator of events (fitEvents) that a progress bar or a plot can consume;
 // fit() drives it and returns the history.
-import type { Sequential, Batch, StepOptions } from '../model/sequential.js';
+import type { Sequential, Batch, StepOptions, StepResult } from '../model/sequential.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
 import { batches, type Example } from '../data/batching.js';
@@ -51,6 +51,11 @@ export interface FitOptions<I = unknown, T = unknown> extends StepOptions {
   resume?: TrainingState;
   /** Abort to stop after the current step; a checkpoint is written first. */
   signal?: AbortSignal;
+  /**
+   * Takes one optimizer step on a batch. Default: model.trainStep with the optimizer;
+   * rnn-wasm/node's fit passes a two-thread trainer's step here.
+   */
+  trainStep?: (batch: Batch, options: StepOptions) => StepResult;
 }
 
 export type FitEvent =
@@ -107,7 +112,8 @@ export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[]
         return { epochs: state.history, reason };
       }
       if (o.schedule) o.optimizer.lr = o.schedule(state.globalStep, baseLr);
-      const r = model.trainStep(bs[s] as Batch, o.optimizer, o); // throws NonFiniteError before any update
+      const batch = bs[s] as Batch;
+      const r = o.trainStep ? o.trainStep(batch, o) : model.trainStep(batch, o.optimizer, o); // throws NonFiniteError before any update
       state.globalStep++;
       lossSum += r.loss * r.count;
       countSum += r.count;

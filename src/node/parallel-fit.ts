@@ -1,0 +1,19 @@
+// fit() with `threads`: the core training loop with each step taken by a
+// ParallelTrainer, which is closed (its worker stopped) however the loop ends.
+import type { Sequential } from '../model/sequential.js';
+import type { Example } from '../data/batching.js';
+import { fit as fitOneThread, type FitOptions, type FitEvent, type History } from '../train/fit.js';
+import { ParallelTrainer, type ParallelOptions } from './parallel-trainer.js';
+
+export type ParallelFitOptions<I = unknown, T = unknown> = FitOptions<I, T> & ParallelOptions & { onEvent?: (e: FitEvent) => void };
+
+/** Trains like the core fit; `threads: 2` splits every batch across two threads (default 1). */
+export async function fit<I, T>(model: Sequential, train: Example<I, T>[], o: ParallelFitOptions<I, T>): Promise<History> {
+  if ((o.threads ?? 1) === 1) return fitOneThread(model, train, o);
+  const trainer = await ParallelTrainer.create(model, o.optimizer, o);
+  try {
+    return await fitOneThread(model, train, { ...o, trainStep: (batch, options) => trainer.trainStep(batch, options) });
+  } finally {
+    await trainer.close();
+  }
+}

@@ -1,0 +1,78 @@
+// The second thread of a ParallelTrainer: a model replica in its own runtime (own
+// wasm memory, own scratch) that, per command, takes the current weights and a
+// share of the batch from shared buffers, runs forward and backward, and leaves
+// its gradients and loss sum in shared buffers. No messages per step: commands
+// and completions are Atomics on the control words.
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { loadRuntimeSync } from '../runtime/load.js';
+import { Sequential, type ModelJSON } from '../model/sequential.js';
+import { Rng } from '../random.js';
+import { CTRL, NUM, OP, probeWork, readShare, waitForChange } from './parallel-protocol.js';
+
+export interface WorkerInit {
+  config: ModelJSON;
+  ctrl: SharedArrayBuffer;
+  nums: SharedArrayBuffer;
+  params: SharedArrayBuffer;
+  grads: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+  port: MessagePort;
+  spinMicros: number;
+}
+
+const init = workerData as WorkerInit;
+const ctrl = new Int32Array(init.ctrl), nums = new Float64Array(init.nums);
+const sharedParams = new Float32Array(init.params), sharedGrads = new Float32Array(init.grads);
+let data = init.data;
+process.on('exit', () => {
+  Atomics.store(ctrl, CTRL.dead, 1);
+  Atomics.notify(ctrl, CTRL.done);
+});
+
+let model: Sequential;
+try {
+  const rt = loadRuntimeSync();
+  model = Sequential.fromJSON(rt, init.config);
+  // Tier-up before the start-up probe times this thread: baseline-compiled GEMM runs several times slower.
+  for (let i = 0; i < 3; i++) probeWork(rt);
+} catch (e) {
+  parentPort!.postMessage({ type: 'error', name: (e as Error).name, message: (e as Error).message });
+  process.exit(1);
+}
+// Read before announcing readiness: the first command may follow at once.
+let seen = Atomics.load(ctrl, CTRL.cmd);
+parentPort!.postMessage({ type: 'ready' });
+
+for (;;) {
+  const cmd = waitForChange(ctrl, CTRL.cmd, seen, init.spinMicros)!;
+  seen = cmd;
+  // A larger share than before arrives with a new data buffer, posted before the command.
+  for (let m = receiveMessageOnPort(init.port); m; m = receiveMessageOnPort(init.port)) data = (m.message as { data: SharedArrayBuffer }).data;
+  const op = ctrl[CTRL.op];
+  if (op === OP.exit) break;
+  try {
+    const t0 = performance.now();
+    if (op === OP.step || op === OP.exchange) {
+      model.params.f32().set(sharedParams);
+      model.parametersChanged();
+    }
+    if (op === OP.step) {
+      const share = readShare(ctrl, data, model.outputSize);
+      const { lossSum } = model.lossAndGradientsPacked(share, nums[NUM.lossScale], new Rng(ctrl[CTRL.seed]));
+      nums[NUM.lossSum] = lossSum;
+    }
+    if (op === OP.step || op === OP.exchange) sharedGrads.set(model.grads.f32());
+    if (op === OP.probe) nums[NUM.workMs] = probeWork(model.rt);
+    else nums[NUM.workMs] = performance.now() - t0;
+    ctrl[CTRL.status] = 0;
+  } catch (e) {
+    ctrl[CTRL.status] = 1;
+    const err = e as Error & { code?: string };
+    init.port.postMessage({ type: 'error', name: err.name, code: err.code, message: err.message });
+  }
+  Atomics.store(ctrl, CTRL.done, cmd);
+  Atomics.notify(ctrl, CTRL.done);
+}
+Atomics.store(ctrl, CTRL.done, seen);
+Atomics.notify(ctrl, CTRL.done);
+init.port.close();

@@ -1,0 +1,281 @@
+// Two-thread data-parallel training (ParallelTrainer) against the one-thread step,
+// which the other tests validate against float64 references: the summed gradients
+// and updated weights must match the full-batch step within float32 round-off
+// (only the order of the sums over rows differs), for uneven shares, padded
+// batches whose shares hold different numbers of labelled steps, per-sequence and
+// MSE models, 'sum' reduction and clipping. Then determinism, errors from either
+// thread, shutdown, the fallbacks, and fit({ threads: 2 }).
+import { describe, expect, it, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  Sequential, layers, optim, ConfigError, NonFiniteError, TokenIdError, ParallelTrainer, fit, balancedSplit, sliceRows,
+  type Batch, type StepOptions,
+} from '../src/node/index.js';
+import { testRng } from './helpers/arrays.js';
+import { runtime } from './helpers/wasm.js';
+
+const rt = runtime();
+// Gradients: |two − one| ≤ ATOL + RTOL · max|one| per tensor. Float32 sums over the
+// ≤ 100 rows of these batches, reordered, differ by a few ulps of the largest terms.
+const RTOL = 2e-5, ATOL = 1e-7;
+
+function tokenModel(cell: 'lstm' | 'gru' | 'rnn', o: { perStep?: boolean; dropout?: number; bidirectional?: boolean; numLayers?: number } = {}) {
+  const rec = new layers.RecurrentLayer({ cell, hiddenSize: 12, bidirectional: o.bidirectional, numLayers: o.numLayers, returnSequences: o.perStep ?? true, dropout: o.numLayers && o.numLayers > 1 ? o.dropout : undefined });
+  const ls = [layers.embedding({ vocabSize: 20, dim: 6 }), rec, ...(o.dropout ? [layers.dropout({ rate: o.dropout })] : []), layers.dense({ units: 5 })];
+  return new Sequential(rt, ls, { seed: 11 });
+}
+
+/** Token batch with the given lengths; per-step or per-sequence class targets. */
+function tokenBatch(lengths: number[], perStep = true, seed = 3): Batch {
+  const r = testRng(seed);
+  const inputs = lengths.map((n) => Array.from({ length: n }, () => r.int(20)));
+  return { inputs, targets: inputs.map((s) => (perStep ? s.map(() => r.int(5)) : r.int(5))) };
+}
+
+function expectTensorsClose(two: Record<string, { data: Float32Array }>, one: Record<string, { data: Float32Array }>, rtol = RTOL, atol = ATOL) {
+  for (const name of Object.keys(one)) {
+    const a = two[name].data, b = one[name].data;
+    let scale = 0, worst = 0;
+    for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+    for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    expect(worst, `${name}: worst |two − one| = ${worst} against max |one| = ${scale}`).toBeLessThanOrEqual(atol + rtol * scale);
+  }
+}
+
+/** One step of each path on identical models; compares loss, gradients and updated weights. */
+async function compareStep(make: () => Sequential, batch: Batch, opts: StepOptions = {}, optimizer = () => optim.sgd({ lr: 0.5 })) {
+  const one = make(), two = make();
+  const o1 = optimizer(), o2 = optimizer();
+  const trainer = await ParallelTrainer.create(two, o2, { threads: 2, probe: false });
+  try {
+    expect(trainer.threads).toBe(2);
+    const r1 = one.trainStep(batch, o1, opts);
+    const r2 = trainer.trainStep(batch, opts);
+    expect(r2.count).toBe(r1.count);
+    expect(r2.tokens).toBe(r1.tokens);
+    expect(Math.abs(r2.loss - r1.loss)).toBeLessThanOrEqual(1e-5 * Math.abs(r1.loss));
+    expect(Math.abs(r2.gradNorm - r1.gradNorm)).toBeLessThanOrEqual(1e-5 * r1.gradNorm);
+    expectTensorsClose(two.gradientDict(), one.gradientDict());
+    expectTensorsClose(two.stateDict(), one.stateDict());
+    return { one, two, trainer };
+  } finally {
+    await trainer.close();
+  }
+}
+
+describe('splitting a packed batch', () => {
+  it('balances rows × padded length and gives ties to the first share', () => {
+    expect(balancedSplit(Int32Array.from([5, 5, 5, 5]))).toBe(2);
+    expect(balancedSplit(Int32Array.from([5, 5, 5, 5, 5, 5, 5]))).toBe(3);
+    expect(balancedSplit(Int32Array.from([9, 1, 1, 1, 1, 1, 1]))).toBe(1);
+    expect(balancedSplit(Int32Array.from([3]))).toBe(1);
+  });
+
+  it('slices rows out of every time-major array and trims the padding', () => {
+    const m = tokenModel('lstm');
+    const p = m.packBatch(tokenBatch([4, 2, 3, 1]));
+    const s = sliceRows(p, 1, 3);
+    expect([s.T, s.B, Array.from(s.lengths)]).toEqual([3, 2, [2, 3]]);
+    for (let t = 0; t < 3; t++) for (let b = 0; b < 2; b++) {
+      expect(s.ids![t * 2 + b]).toBe(p.ids![t * 4 + b + 1]);
+      expect(s.classes![t * 2 + b]).toBe(p.classes![t * 4 + b + 1]);
+    }
+    expect(s.count).toBe(5);
+    expect(s.tokens).toBe(5);
+    m.dispose();
+  });
+});
+
+describe('two threads match the one-thread full-batch step', () => {
+  it('LSTM, per-step labels, uneven shares of padded sequences (7 rows, 1–9 steps)', async () => {
+    // Long sequences first: the shares get very different numbers of labelled steps,
+    // so weighting each share's mean equally would fail this test.
+    await compareStep(() => tokenModel('lstm'), tokenBatch([9, 9, 8, 2, 1, 3, 1]));
+  });
+
+  it('two-layer bidirectional GRU, Adam, clipNorm', async () => {
+    await compareStep(() => tokenModel('gru', { bidirectional: true, numLayers: 2 }), tokenBatch([6, 3, 5, 6, 2, 4, 1, 5], true, 8),
+      { clipNorm: 0.05 }, () => optim.adam({ lr: 1e-3 }));
+  });
+
+  it('Elman RNN, one label per sequence, sum reduction', async () => {
+    await compareStep(() => tokenModel('rnn', { perStep: false }), tokenBatch([4, 7, 2, 5, 5], false, 4), { reduction: 'sum' });
+  });
+
+  it('feature inputs, MSE per step (masked padding), SGD with momentum', async () => {
+    const r = testRng(6), lengths = [5, 2, 4, 1, 3, 5];
+    const vec = (n: number) => Array.from(r.array(n));
+    const batch = { inputs: lengths.map((n) => Array.from({ length: n }, () => vec(3))), targets: lengths.map((n) => Array.from({ length: n }, () => vec(2))) };
+    const make = () => new Sequential(rt, [layers.lstm({ hiddenSize: 8 }), layers.dense({ units: 2 })], { inputFeatures: 3, loss: 'mse', seed: 2 });
+    await compareStep(make, batch, {}, () => optim.sgd({ lr: 0.1, momentum: 0.9 }));
+  });
+
+  it('several steps stay together (weights published to the worker every step)', async () => {
+    const one = tokenModel('lstm'), two = tokenModel('lstm');
+    const o1 = optim.adam({ lr: 1e-2 }), o2 = optim.adam({ lr: 1e-2 });
+    const trainer = await ParallelTrainer.create(two, o2, { probe: false });
+    for (let i = 0; i < 4; i++) {
+      const b = tokenBatch([5, 3, 6, 2, 4, 5], true, 20 + i);
+      const r1 = one.trainStep(b, o1), r2 = trainer.trainStep(b);
+      expect(Math.abs(r2.loss - r1.loss)).toBeLessThanOrEqual(1e-4 * r1.loss);
+    }
+    // Adam divides by √v: reordered sums move an update by far less than lr = 1e-2.
+    expectTensorsClose(two.stateDict(), one.stateDict(), 0, 1e-4);
+    await trainer.close();
+  });
+
+  it('batches of changing shapes: reused buffers hold no stale rows, the shared buffer grows', async () => {
+    const r = testRng(30), F = 96;
+    const make = () => new Sequential(rt, [layers.gru({ hiddenSize: 6 }), layers.dense({ units: 3 })], { inputFeatures: F, seed: 5 });
+    const batchOf = (lengths: number[]) => ({
+      inputs: lengths.map((n) => Array.from({ length: n }, () => Array.from(r.array(F)))),
+      targets: lengths.map((n) => Array.from({ length: n }, () => r.int(3))),
+    });
+    const one = make(), two = make();
+    const o1 = optim.sgd({ lr: 0.3 }), o2 = optim.sgd({ lr: 0.3 });
+    const trainer = await ParallelTrainer.create(two, o2, { probe: false });
+    // The middle batch's worker share (≈ 8 rows × 40 steps × 96 floats) is larger than the initial 64 KB shared buffer.
+    for (const lengths of [[4, 2, 3], [40, 31, 40, 12, 40, 40, 7, 40, 40, 40, 33, 40, 40, 40, 40, 40], [2, 5, 1, 3]]) {
+      const b = batchOf(lengths);
+      const r1 = one.trainStep(b, o1), r2 = trainer.trainStep(b);
+      expect(Math.abs(r2.loss - r1.loss)).toBeLessThanOrEqual(1e-5 * r1.loss);
+      expectTensorsClose(two.gradientDict(), one.gradientDict());
+    }
+    expectTensorsClose(two.stateDict(), one.stateDict());
+    await trainer.close();
+  });
+
+  it('a batch of one sequence runs on the main thread alone', async () => {
+    await compareStep(() => tokenModel('lstm'), tokenBatch([5]));
+  });
+});
+
+describe('determinism', () => {
+  it('same seed and thread count give bitwise the same weights, dropout included', async () => {
+    const run = async () => {
+      const m = tokenModel('lstm', { dropout: 0.3, numLayers: 2 });
+      const t = await ParallelTrainer.create(m, optim.adam({ lr: 1e-2 }), { probe: false });
+      for (let i = 0; i < 3; i++) t.trainStep(tokenBatch([6, 4, 6, 5, 3, 6], true, 40 + i));
+      await t.close();
+      return m.params.f32().slice();
+    };
+    const a = await run(), b = await run();
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+  });
+});
+
+describe('errors', () => {
+  it('rejects bad options and stateful models with ConfigError', async () => {
+    const m = tokenModel('lstm');
+    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { threads: 3 })).rejects.toThrow(ConfigError);
+    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { spinMicros: -1 })).rejects.toThrow(ConfigError);
+    await expect(ParallelTrainer.create(m, undefined as never)).rejects.toThrow(ConfigError);
+    const stateful = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3, stateful: true }), layers.dense({ units: 2 })]);
+    await expect(ParallelTrainer.create(stateful, optim.sgd({ lr: 1 }))).rejects.toThrow(/stateful/);
+  });
+
+  it('validates the whole batch on the main thread, naming the caller\'s indices', async () => {
+    const t = await ParallelTrainer.create(tokenModel('lstm'), optim.sgd({ lr: 1 }), { probe: false });
+    const b = tokenBatch([3, 3, 3, 3]);
+    (b.inputs[3] as number[])[1] = 99;
+    expect(() => t.trainStep(b)).toThrow(TokenIdError);
+    expect(() => t.trainStep(b)).toThrow(/inputs\[3\]\[1\]/);
+    await t.close();
+  });
+
+  it('a non-finite loss in the worker\'s share throws NonFiniteError, updates nothing, and the trainer goes on', async () => {
+    const m = new Sequential(rt, [layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 1 })], { inputFeatures: 1, loss: 'mse', seed: 1 });
+    const t = await ParallelTrainer.create(m, optim.sgd({ lr: 0.1 }), { probe: false });
+    const inputs = [[[0.1], [0.2]], [[0.3], [0.1]], [[0.2], [0.2]], [[0.1], [0.3]]];
+    const before = m.params.f32().slice();
+    // The last row belongs to the worker's share; its squared error overflows float32.
+    expect(() => t.trainStep({ inputs, targets: [[0, 1], [1, 0], [0, 0], [1e30, 1e30]] })).toThrow(NonFiniteError);
+    expect(Array.from(m.params.f32())).toEqual(Array.from(before));
+    const r = t.trainStep({ inputs, targets: [[0, 1], [1, 0], [0, 0], [1, 1]] });
+    expect(Number.isFinite(r.loss)).toBe(true);
+    await t.close();
+  });
+});
+
+describe('fallback and shutdown', () => {
+  it('falls back to one thread without SharedArrayBuffer, with the one-thread result', async () => {
+    vi.stubGlobal('SharedArrayBuffer', undefined);
+    try {
+      const one = tokenModel('gru'), two = tokenModel('gru');
+      const t = await ParallelTrainer.create(two, optim.sgd({ lr: 0.5 }), { threads: 2 });
+      expect(t.threads).toBe(1);
+      expect(t.fallbackReason).toMatch(/SharedArrayBuffer/);
+      const b = tokenBatch([4, 2, 5]);
+      one.trainStep(b, optim.sgd({ lr: 0.5 }));
+      t.trainStep(b);
+      expect(Array.from(two.params.f32())).toEqual(Array.from(one.params.f32()));
+      await t.close();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('falls back when the start-up probe finds no useful second thread', async () => {
+    // No machine reaches ×100 on two threads: this forces the probe's fallback branch.
+    const t = await ParallelTrainer.create(tokenModel('lstm'), optim.sgd({ lr: 1 }), { minSpeedup: 100 });
+    expect(t.threads).toBe(1);
+    expect(t.probeSpeedup).toBeGreaterThan(0);
+    expect(t.fallbackReason).toMatch(/start-up/);
+    t.trainStep(tokenBatch([3, 3]));
+    await t.close();
+  });
+
+  it('threads: 1 never starts a worker', async () => {
+    const t = await ParallelTrainer.create(tokenModel('lstm'), optim.sgd({ lr: 1 }), { threads: 1 });
+    expect(t.threads).toBe(1);
+    expect(t.fallbackReason).toBeUndefined();
+    await t.close();
+  });
+
+  it('close() stops the worker; a closed trainer refuses steps; close is idempotent', async () => {
+    const t = await ParallelTrainer.create(tokenModel('lstm'), optim.sgd({ lr: 1 }), { probe: false });
+    expect(t.measureSync(5).exchangeUs).toBeGreaterThan(0);
+    await t.close();
+    await t.dispose();
+    expect(t.threads).toBe(1);
+    expect(() => t.trainStep(tokenBatch([3, 3]))).toThrow(ConfigError);
+  });
+
+  it('a Node process using a trainer exits by itself, closed or not', () => {
+    const entry = fileURLToPath(new URL('../dist/node/index.js', import.meta.url));
+    for (const close of [true, false]) {
+      const script = `
+        const { loadRuntimeSync, Sequential, layers, optim, ParallelTrainer } = await import(${JSON.stringify(entry)});
+        const m = new Sequential(loadRuntimeSync(), [layers.embedding({ vocabSize: 5, dim: 3 }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 2 })]);
+        const t = await ParallelTrainer.create(m, optim.sgd({ lr: 0.1 }), { probe: false });
+        t.trainStep({ inputs: [[1, 2], [3, 4, 0]], targets: [[0, 1], [1, 0, 1]] });
+        console.log('threads', t.threads);
+        ${close ? 'await t.close();' : ''}`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.error, `close = ${close}: ${r.stderr}`).toBeUndefined();
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('threads 2');
+    }
+  });
+});
+
+describe('fit with threads', () => {
+  it('fit({ threads: 2 }) follows fit with one thread', async () => {
+    const r = testRng(12);
+    const data = Array.from({ length: 40 }, () => {
+      const input = Array.from({ length: 2 + r.int(6) }, () => r.int(20));
+      return { input, target: input.map((v) => v % 5) };
+    });
+    const histories = [];
+    for (const threads of [1, 2]) {
+      const m = tokenModel('lstm');
+      histories.push(await fit(m, data, { optimizer: optim.adam({ lr: 1e-2 }), epochs: 2, batchSize: 10, seed: 1, threads, probe: false }));
+    }
+    const [h1, h2] = histories;
+    for (let e = 0; e < 2; e++) expect(Math.abs(h2.epochs[e].loss - h1.epochs[e].loss)).toBeLessThanOrEqual(1e-4 * h1.epochs[e].loss);
+    expect(h2.epochs[1].loss).toBeLessThan(h2.epochs[0].loss);
+    // The node entry's fit is the threaded one (the core fit would ignore `threads`).
+    await expect(fit(tokenModel('lstm'), data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1, threads: 3 })).rejects.toThrow(ConfigError);
+  });
+});
