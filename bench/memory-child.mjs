@@ -10,7 +10,14 @@ const rt = loadRuntimeSync();
 const model = new Sequential(rt, [layers.embedding({ vocabSize: V, dim: E }), layers.lstm({ hiddenSize: H }), layers.dense({ units: C })], { seed: 1 });
 const opt = optim.adam({ lr: 1e-3 });
 const gc = globalThis.gc ?? (() => {});
-const snap = (step) => { gc(); return { step, rssMB: process.memoryUsage().rss / 2 ** 20, heapMB: process.memoryUsage().heapUsed / 2 ** 20, wasmMB: rt.memory.buffer.byteLength / 2 ** 20 }; };
+// heapTotal is what V8 has committed for its heap: it grows in steps as V8 enlarges the
+// young generation (bounded by --max-semi-space-size), and RSS follows it, while what
+// the program holds (heapUsed, external, wasm memory) stays flat.
+const snap = (step) => {
+  gc();
+  const m = process.memoryUsage(), MB = 2 ** 20;
+  return { step, rssMB: m.rss / MB, heapMB: m.heapUsed / MB, heapTotalMB: m.heapTotal / MB, externalMB: m.external / MB, wasmMB: rt.memory.buffer.byteLength / MB };
+};
 const samples = [snap(0)];
 const t0 = performance.now();
 const every = Math.max(1, Math.floor((steps - warm) / 10));

@@ -252,10 +252,22 @@ program.command('generate').description('sample text from a character language m
 program.command('bench').description('training and inference speed of the LSTM, GRU and Elman cells on this machine (full suites with peers: npm run bench)')
   .option('--seconds <x>', 'time per measurement (default 2)', num)
   .option('--threads <n>', 'threads for the training step: 1 or 2 (default 1)', int)
+  .option('--cells <list>', 'comma-separated cells (default lstm,gru,rnn)', (v: string) => v.split(',').map((c) => c.trim()))
+  .option('--batch-size <n>', 'sequences per batch (default 32)', int)
+  .option('--steps <n>', 'steps per sequence (default 64)', int)
+  .option('--input-size <n>', 'embedding size (default 64)', int)
+  .option('--hidden-size <n>', 'hidden units (default 128)', int)
+  .option('--layers <n>', 'stacked layers (default 1)', int)
+  .option('--classes <n>', 'output classes (default 64)', int)
+  .option('--vocab-size <n>', 'token vocabulary (default 1000)', int)
   .action(async (o) => {
     const rt = await loadRuntime();
     const { runQuickBench } = await import('./bench.js');
-    for (const line of await runQuickBench(rt, o.seconds ?? 2, o.threads ?? 1)) console.log(line);
+    const lines = await runQuickBench(rt, {
+      seconds: o.seconds, threads: o.threads, cells: o.cells, B: o.batchSize, T: o.steps, E: o.inputSize,
+      H: o.hiddenSize, layers: o.layers, C: o.classes, V: o.vocabSize,
+    });
+    for (const line of lines) console.log(line);
   });
 
 program.command('study').argument('<name>', 'vanishing').description('the vanishing-gradient study: gradient norms against distance and accuracy against length for Elman, LSTM and GRU')
