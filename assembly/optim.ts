@@ -1,5 +1,6 @@
 // Optimizer updates and gradient reductions, each one pass over a flat f32 buffer
 // of n parameters, following PyTorch's torch.optim formulas.
+import { addInto } from './rows';
 
 /**
  * SGD: d = g + wd·p; with momentum, buf = first ? d : μ·buf + (1 − dampening)·d and
@@ -168,20 +169,12 @@ export function sumSquares(x: usize, n: i32): f64 {
   return s;
 }
 
-/** x *= s (gradient clipping by global norm). */
 /** x += y over n floats (summing gradients computed by several threads). */
 export function addInPlace(x: usize, y: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(x + o, f32x4.add(v128.load(x + o), v128.load(y + o)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(x + o, load<f32>(x + o) + load<f32>(y + o));
-  }
+  addInto(x, x, y, n);
 }
 
+/** x *= s (gradient clipping by global norm). */
 export function scaleInPlace(x: usize, n: i32, s: f32): void {
   const sv = f32x4.splat(s);
   let i = 0;
