@@ -9,7 +9,7 @@ const status = document.querySelector('#status');
 
 async function start() {
   const t0 = performance.now();
-  const rt = await loadRuntime(); // async compile: browsers refuse sync compiles over 4 KB
+  const rt = await loadRuntime(); // async compile: some browsers refuse large synchronous compiles on the main thread
   const tagger = loadTagger(rt, await readModelSource(new URL('./model.safetensors', import.meta.url)));
   const loadMs = performance.now() - t0;
   let first;

@@ -65,7 +65,8 @@ export async function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
 
 /**
  * Loads the kernels synchronously. Fine in Node, Deno, Bun and workers; browsers
- * refuse synchronous compilation of modules over 4 KB on the main thread.
+ * may refuse synchronous compilation on the main thread (older Chromium above 4 KB;
+ * Chromium 150 accepts this module), so use loadRuntime there.
  */
 export function loadRuntimeSync(options: LoadOptions = {}): Runtime {
   checkSimd();
