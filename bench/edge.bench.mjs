@@ -3,8 +3,7 @@
 // one stream step) — in a fresh Node process, in workerd (miniflare), and in headless
 // Chromium. Medians of a few fresh starts each.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { loadRuntimeSync, Sequential, layers, saveModel } from '../dist/index.js';
 import { referenceWorkload } from '../dist/cli/bench.js';
+import { chromiumAvailable, launchChromium, serve } from '../scripts/chromium.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -63,8 +63,7 @@ async function miniflareCold(model) {
 }
 
 async function chromiumCold(model) {
-  if (!existsSync('/usr/bin/chromium')) return null;
-  const { chromium } = await import('playwright-core');
+  if (!chromiumAvailable()) return null;
   const lib = (await esbuild.build({ entryPoints: [join(here, '../dist/inference.js')], bundle: true, minify: true, format: 'esm', platform: 'browser', write: false })).outputFiles[0].text;
   const page = `<!doctype html><script type="module">
     const t0 = performance.now();
@@ -73,26 +72,20 @@ async function chromiumCold(model) {
     m.stream(1).step([1]);
     globalThis.coldMs = performance.now() - t0;
   </script>`;
-  const files = { '/index.html': ['text/html', page], '/lib.js': ['text/javascript', lib], '/model.safetensors': ['application/octet-stream', model] };
-  const server = createServer((req, res) => {
-    const f = files[req.url];
-    if (!f) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': f[0], 'cache-control': 'no-store' }).end(f[1]);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const server = await serve(new Map([['/index.html', page], ['/lib.js', lib], ['/model.safetensors', model]]));
+  const browser = await launchChromium();
   const times = [];
   try {
     for (let i = 0; i < RUNS; i++) {
       const ctx = await browser.newContext(); // fresh cache and compiled-code cache each time
       const p = await ctx.newPage();
-      await p.goto(`http://127.0.0.1:${server.address().port}/index.html`);
+      await p.goto(`${server.base}/index.html`);
       times.push(await (await p.waitForFunction('globalThis.coldMs')).jsonValue());
       await ctx.close();
     }
   } finally {
     await browser.close();
-    server.close();
+    await server.close();
   }
   return { firstPredictionMs: median(times) };
 }
