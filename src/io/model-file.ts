@@ -5,8 +5,8 @@
 // more tensors, so loadModel reads either.
 import type { Runtime } from '../runtime/runtime.js';
 import { Sequential } from '../model/sequential.js';
-import { readSafetensors, type Tensor, type WriteOptions } from './safetensors.js';
-import { RnnWasmError, WeightFileError } from '../errors.js';
+import { readSafetensors, type WriteOptions } from './safetensors.js';
+import { WeightFileError } from '../errors.js';
 
 export interface SaveModelOptions {
   /** 'F16' halves the file (for downloads); the weights are rounded to binary16 and widened to f32 on load. */
@@ -28,13 +28,12 @@ export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
   } catch (e) {
     throw new WeightFileError(`the model config in the file is invalid: ${(e as Error).message}`);
   }
-  const weights: Record<string, Tensor> = {};
+  const weights: typeof tensors = {};
   for (const [n, t] of Object.entries(tensors)) if (!n.startsWith('optimizer.') && !n.startsWith('best.')) weights[n] = t;
   try {
-    model.loadStateDict(weights);
+    model.loadWeightTensors(weights);
   } catch (e) {
     model.dispose();
-    if (e instanceof RnnWasmError && !(e instanceof WeightFileError)) throw new WeightFileError(`weights do not fit the model in the file: ${e.message}`);
     throw e;
   }
   return model;

@@ -344,7 +344,11 @@ export class Sequential extends ParameterizedModel {
 
   /** Loads weights (F32 / F16 / BF16 / F64); names, shapes, dtypes and values checked before anything changes. */
   loadSafetensors(bytes: Uint8Array): void {
-    const { tensors } = readSafetensors(bytes);
+    this.loadWeightTensors(readSafetensors(bytes).tensors);
+  }
+
+  /** Loads tensors read from a weight file: float dtypes only; any mismatch is a WeightFileError. */
+  loadWeightTensors(tensors: Record<string, { dtype: string; shape: number[]; data: Float32Array }>): void {
     const dict: StateDict = {};
     for (const [name, t] of Object.entries(tensors)) {
       if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) throw new WeightFileError(`'${name}' has dtype ${t.dtype}: weights must be F32, F16, BF16 or F64`);
