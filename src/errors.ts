@@ -11,7 +11,12 @@ export type ErrorCode =
   | 'CONFIG'
   | 'WASM_LOAD'
   | 'WEIGHT_FILE'
-  | 'MODEL_SOURCE';
+  | 'MODEL_SOURCE'
+  | 'OUT_OF_MEMORY'
+  | 'MEMORY_LIMIT'
+  | 'DISPOSED'
+  | 'ARGUMENT'
+  | 'FILE';
 
 export class RnnWasmError extends Error {
   constructor(readonly code: ErrorCode, message: string) {
@@ -68,4 +73,37 @@ export class WeightFileError extends RnnWasmError {
 /** A model could not be obtained: an unsupported source, or a fetch that failed or answered with an error status. */
 export class ModelSourceError extends RnnWasmError {
   constructor(message: string) { super('MODEL_SOURCE', message); }
+}
+
+/**
+ * The wasm memory could not provide an allocation (the engine refused to grow it, or
+ * the runtime's memory limit would be passed). Nothing was changed: every live model
+ * is exactly as it was before the call.
+ */
+export class OutOfMemoryError extends RnnWasmError {
+  constructor(readonly requestedBytes: number, readonly availableBytes: number, message: string) { super('OUT_OF_MEMORY', message); }
+}
+
+/**
+ * A model config (or a call's shapes) needs more wasm memory than the runtime's limit
+ * allows; refused before anything was allocated. Raise the limit with
+ * loadRuntime({ memoryLimit }) or rt.memoryLimit = bytes if it is intended.
+ */
+export class MemoryLimitError extends RnnWasmError {
+  constructor(readonly neededBytes: number, readonly limitBytes: number, message: string) { super('MEMORY_LIMIT', message); }
+}
+
+/** A model, optimizer or stream was used after dispose(). */
+export class DisposedError extends RnnWasmError {
+  constructor(message: string) { super('DISPOSED', message); }
+}
+
+/** A public function got an argument of the wrong kind (not a runtime, a null batch, …). */
+export class ArgumentError extends RnnWasmError {
+  constructor(message: string) { super('ARGUMENT', message); }
+}
+
+/** A file could not be read or written; names the path and the cause (ENOENT, EISDIR, ENOSPC, …). */
+export class FileError extends RnnWasmError {
+  constructor(readonly path: string, readonly reason: string, message: string) { super('FILE', message); }
 }

@@ -3,11 +3,13 @@
 // precompiled dist/wasm/rnn-simd.wasm) or raw bytes.
 import { WASM_SIMD_BASE64 } from './wasm-bytes.generated.js';
 import { Runtime } from './runtime.js';
-import { WasmLoadError } from '../errors.js';
+import { RnnWasmError, WasmLoadError } from '../errors.js';
 
 export interface LoadOptions {
   /** A compiled module, or the bytes of rnn-simd.wasm. Default: the embedded module. */
   module?: WebAssembly.Module | ArrayBuffer | Uint8Array;
+  /** Most wasm memory the runtime's models may use together, in bytes (default 4 GiB). */
+  memoryLimit?: number;
 }
 
 const imports = {
@@ -41,8 +43,13 @@ function checkSimd(): void {
   }
 }
 
+function withLimit(rt: Runtime, options: LoadOptions): Runtime {
+  if (options.memoryLimit !== undefined) rt.memoryLimit = options.memoryLimit;
+  return rt;
+}
+
 function wrap(e: unknown): never {
-  if (e instanceof WasmLoadError) throw e;
+  if (e instanceof RnnWasmError) throw e;
   const message = (e as Error).message;
   // Cloudflare Workers (and pages with a strict CSP) forbid compiling wasm from bytes.
   const hint = /disallowed|CompileError: WebAssembly\.(compile|Module)\(\)|Content Security Policy/i.test(`${e}`)
@@ -57,7 +64,7 @@ export async function loadRuntime(options: LoadOptions = {}): Promise<Runtime> {
   try {
     const src = options.module ?? embeddedWasmBytes();
     const module = src instanceof WebAssembly.Module ? src : await WebAssembly.compile(src as BufferSource);
-    return new Runtime(await WebAssembly.instantiate(module, imports));
+    return withLimit(new Runtime(await WebAssembly.instantiate(module, imports)), options);
   } catch (e) {
     return wrap(e);
   }
@@ -73,7 +80,7 @@ export function loadRuntimeSync(options: LoadOptions = {}): Runtime {
   try {
     const src = options.module ?? embeddedWasmBytes();
     const module = src instanceof WebAssembly.Module ? src : new WebAssembly.Module(src as BufferSource);
-    return new Runtime(new WebAssembly.Instance(module, imports));
+    return withLimit(new Runtime(new WebAssembly.Instance(module, imports)), options);
   } catch (e) {
     return wrap(e);
   }

@@ -3,9 +3,14 @@
 // space is reused first-fit, and memory grows only when no free block is big enough.
 // Growing detaches every existing ArrayBuffer view, so views are only ever handed
 // out by Region accessors that re-create them when memory.buffer has changed.
+// An allocation either succeeds whole or throws OutOfMemoryError having changed
+// nothing (the engine refused to grow, or the runtime's limit would be passed).
+import { ConfigError, OutOfMemoryError } from '../errors.js';
 
 const ALIGN = 64;
 const PAGE = 65536;
+/** wasm32 addresses at most 65536 pages. */
+export const MAX_WASM_BYTES = 65536 * PAGE;
 
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -52,6 +57,7 @@ interface FreeBlock {
 export class MemoryPlanner {
   private top: number;
   private readonly free: FreeBlock[] = [];
+  private limitBytes = MAX_WASM_BYTES;
 
   constructor(private readonly memory: WebAssembly.Memory, base: number) {
     this.top = alignUp(base);
@@ -62,9 +68,35 @@ export class MemoryPlanner {
     return this.top;
   }
 
-  /** A zero-filled region of `floats` 4-byte elements. */
+  /** The most linear memory this planner may use, in bytes (default: all wasm32 can address, 4 GiB). */
+  get limit(): number {
+    return this.limitBytes;
+  }
+
+  set limit(bytes: number) {
+    if (!Number.isSafeInteger(bytes) || bytes < PAGE || bytes > MAX_WASM_BYTES) {
+      throw new ConfigError(`memoryLimit = ${String(bytes)} is invalid: expected an integer number of bytes in [${PAGE}, ${MAX_WASM_BYTES}]`);
+    }
+    this.limitBytes = bytes;
+  }
+
+  /** Bytes still allocatable under the limit (free blocks plus room above the top; fragmentation aside). */
+  get available(): number {
+    let free = 0;
+    for (const b of this.free) free += b.bytes;
+    return Math.max(0, this.limitBytes - this.top) + free;
+  }
+
+  /** Bytes in use by live regions. */
+  get inUse(): number {
+    let free = 0;
+    for (const b of this.free) free += b.bytes;
+    return this.top - free;
+  }
+
+  /** A zero-filled region of `floats` 4-byte elements; OutOfMemoryError (nothing changed) when it cannot be had. */
   alloc(floats: number): Region {
-    if (!Number.isInteger(floats) || floats < 0) throw new RangeError(`alloc: element count must be a non-negative integer, got ${floats}`);
+    if (!Number.isSafeInteger(floats) || floats < 0) throw new RangeError(`alloc: element count must be a non-negative integer, got ${floats}`);
     const bytes = alignUp(Math.max(floats * 4, ALIGN));
     let ptr = -1;
     const i = this.free.findIndex((b) => b.bytes >= bytes);
@@ -100,11 +132,31 @@ export class MemoryPlanner {
     if (last && last.ptr + last.bytes === this.top) { this.top = last.ptr; this.free.pop(); }
   }
 
+  /** Makes linear memory reach `end` bytes, or throws OutOfMemoryError with nothing changed. */
   private ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
+    const refuse = (why: string): never => {
+      const requested = end - this.top;
+      throw new OutOfMemoryError(requested, this.available,
+        `out of wasm memory: ${mib(requested)} more needed, ${mib(this.available)} available (${why}); nothing was changed — dispose() models you no longer need, or use smaller batches`);
+    };
+    if (end > this.limitBytes) refuse(`the runtime's memoryLimit is ${mib(this.limitBytes)}`);
     if (end <= have) return;
-    // Grow geometrically so a run of slightly larger batches does not grow every time.
-    const want = Math.max(end, Math.min(have * 2, have + 256 * 1024 * 1024));
-    this.memory.grow(Math.ceil((want - have) / PAGE));
+    // Grow geometrically so a run of slightly larger batches does not grow every time;
+    // if the engine refuses the generous size, try the exact one before giving up.
+    const want = Math.min(this.limitBytes, Math.max(end, Math.min(have * 2, have + 256 * 1024 * 1024)));
+    for (const target of want > end ? [want, end] : [end]) {
+      try {
+        this.memory.grow(Math.ceil((target - have) / PAGE));
+        return;
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+      }
+    }
+    refuse('the engine refused to grow the memory');
   }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }

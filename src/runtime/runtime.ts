@@ -17,6 +17,20 @@ export class Runtime {
   }
 
   /**
+   * The most wasm memory this runtime's models may use together, in bytes (default
+   * 4 GiB, all wasm32 can address). Configs that need more are refused with
+   * MemoryLimitError before anything is allocated; allocations past it throw
+   * OutOfMemoryError.
+   */
+  get memoryLimit(): number {
+    return this.planner.limit;
+  }
+
+  set memoryLimit(bytes: number) {
+    this.planner.limit = bytes;
+  }
+
+  /**
    * V8 runs the first calls of a wasm function on its baseline compiler (3–12 GFLOP/s
    * for GEMM); a few small calls at load bring the optimized code in before real work.
    */

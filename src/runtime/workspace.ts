@@ -16,7 +16,10 @@ export class Workspace {
       total += Math.ceil(sizes[name] / 16) * 16;
     }
     if (!this.region || this.region.length < total) {
+      // Forget the old region before allocating: if the allocation fails, this
+      // workspace holds nothing rather than a region it has already given back.
       if (this.region) this.planner.release(this.region);
+      this.region = undefined;
       this.region = this.planner.alloc(total);
     }
     const base = this.region.ptr;
