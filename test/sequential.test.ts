@@ -2,7 +2,7 @@
 // checked against finite differences of a float64 reference composition; dropout;
 // the JSON config round trip; and configuration errors.
 import { describe, expect, it } from 'vitest';
-import { Sequential, layers, ConfigError, NonFiniteError, ShapeError, type StateDict } from '../src/index.js';
+import { Sequential, layers, optim, ConfigError, NonFiniteError, ShapeError, type StateDict } from '../src/index.js';
 import { stackForwardRef } from './reference/stack.js';
 import { denseRef, embeddingRef, mseRef, softmaxCrossEntropyRef } from './reference/layers.js';
 import { numericalGradient } from './reference/gradcheck.js';
@@ -186,8 +186,8 @@ describe('config JSON', () => {
     const m = new Sequential(rt, [layers.gru({ hiddenSize: 3 }), layers.dense({ units: 2 })], { inputFeatures: 2, loss: 'mse' });
     expect(() => m.predict([[[1, 2], [3]]])).toThrow('inputs[0][1] must be a vector of 2 numbers, got an array of length 1');
     expect(() => m.predict([[[1, NaN]]])).toThrow(NonFiniteError);
-    expect(() => m.trainStep({ inputs: [[[1, 2]]], targets: [[[1, Infinity]]] }, { step() {} } as never)).toThrow(/targets\[0\]\[0\]\[1\] = Infinity/);
-    expect(() => m.trainStep({ inputs: [[[1, 2]]], targets: [[[1, 2], [3, 4]]] }, { step() {} } as never)).toThrow(ShapeError);
+    expect(() => m.trainStep({ inputs: [[[1, 2]]], targets: [[[1, Infinity]]] }, optim.sgd({ lr: 0.1 }))).toThrow(/targets\[0\]\[0\]\[1\] = Infinity/);
+    expect(() => m.trainStep({ inputs: [[[1, 2]]], targets: [[[1, 2], [3, 4]]] }, optim.sgd({ lr: 0.1 }))).toThrow(ShapeError);
   });
 
   it('state dict names follow the layer names', () => {

@@ -160,9 +160,4 @@ export class Embedding extends Layer {
     });
     return 0;
   }
-
-  dispose(): void {
-    this.charRnn?.dispose();
-    this.ws?.release();
-  }
 }

@@ -5,17 +5,17 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import type { StateDict } from './parameter-table.js';
-import { ParameterizedModel } from './parameterized.js';
+import { ParameterizedModel, describe } from './parameterized.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
-import { ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
+import { ArgumentError, ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
 import { readSafetensors, writeSafetensors, type WriteOptions } from '../io/safetensors.js';
 import { countTargets, type PackedBatch } from '../data/packed-batch.js';
 import type { Arena } from '../data/arena.js';
 import { Rng } from '../random.js';
 import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { Optimizer } from '../optim/optimizer.js';
 import { Embedding, Dense, Dropout, RecurrentLayer, layerFromSpec, type Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from '../layers/index.js';
 import { RecurrentStream } from './stream.js';
 import { defined } from '../options.js';
@@ -85,6 +85,8 @@ export class Sequential extends ParameterizedModel {
   /** `initialise: false` skips drawing initial weights (a loader about to overwrite them all). */
   constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}, initialise = true) {
     super(rt);
+    try {
+    rt = this.owned; // layers allocate through the model's ledger
     if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError('a Sequential model needs at least one layer');
     this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...defined(options) };
     const o = this.options;
@@ -115,6 +117,9 @@ export class Sequential extends ParameterizedModel {
     this.ws = new Workspace(rt.planner);
     this.rng = new Rng(o.seed);
     if (initialise) for (const l of layers) l.initialise(this.params.f32(), this.rng);
+    } catch (e) {
+      this.abandon(e); // frees whatever was allocated before the failure
+    }
   }
 
   /** The config as JSON (layers and options); Sequential.fromJSON rebuilds the model. */
@@ -270,16 +275,19 @@ export class Sequential extends ParameterizedModel {
 
   /** Applies clipping and the optimizer to the gradients in `grads` (whose norm is gradNorm). */
   applyGradients(optimizer: Optimizer, gradNormBefore: number, options: StepOptions = {}): void {
+    this.checkAlive();
+    requireOptimizer(optimizer);
     if (!Number.isFinite(gradNormBefore)) throw new NonFiniteError(`the gradient norm is ${gradNormBefore}: the parameters were not updated`);
     if (options.clipValue !== undefined) clipGradValue(this.rt, this.grads, options.clipValue);
     // The norm already measured still holds unless clipping by value changed the gradients.
     if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, options.clipValue === undefined ? gradNormBefore : undefined);
-    optimizer.step(this.rt, this.params, this.grads);
+    optimizer.step(this.rt, this.params, this.grads, (i) => this.table.describe(i));
     this.packedDirty = true;
   }
 
   /** One training step: forward, backward through time, clipping, optimizer update. */
   trainStep(batch: Batch, optimizer: Optimizer, options: StepOptions = {}): StepResult {
+    requireOptimizer(optimizer); // before the forward pass, not after it
     const r = this.lossAndGradients(batch, options);
     this.applyGradients(optimizer, r.gradNorm, options);
     return r;
@@ -378,19 +386,17 @@ export class Sequential extends ParameterizedModel {
     const c = rec.core.config;
     const cell = c.cell === 'rnn' ? (c.nonlinearity === 'relu' ? 1 : 0) : c.cell === 'lstm' ? 2 : c.resetBefore ? 4 : 3;
     const headPtrs = head.streamPointers(this.params);
-    return new RecurrentStream(this.rt, {
+    return new RecurrentStream(this.owned, {
       cell, L: c.numLayers, H: c.hiddenSize, E: emb.dim, C: head.options.units, vocabSize: emb.fields[0].vocabSize,
       embedding: this.params.at(this.table.get(`${emb.name}.weight`).offset), headT: headPtrs.weightT, headBias: headPtrs.bias,
       layers: rec.core.streamPointers(this.params), refresh: () => { this.checkAlive(); this.refreshPacked(); },
     }, numStreams);
   }
 
-  /** Frees the model's memory in the runtime; using the model afterwards throws. Idempotent. */
-  dispose(): void {
-    if (!this.releaseParameters()) return;
-    for (const l of this.layers) l.dispose();
-    this.ws.release();
-  }
+}
+
+function requireOptimizer(optimizer: unknown): asserts optimizer is Optimizer {
+  if (!(optimizer instanceof Optimizer)) throw new ArgumentError(`expected an optimizer (optim.adam(), optim.sgd({ lr }), …), got ${describe(optimizer)}`);
 }
 
 function argmax(v: ArrayLike<number>): number {
