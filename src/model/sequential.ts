@@ -235,7 +235,7 @@ export class Sequential extends ParameterizedModel {
    */
   packBatch(batch: Batch, arena?: Arena): PackedBatch {
     this.checkAlive();
-    if (!batch || typeof batch !== 'object') throw new ConfigError('a batch must be an object { inputs, targets }');
+    if (!batch || typeof batch !== 'object') throw new ArgumentError(`a batch must be an object { inputs, targets }, got ${describe(batch)}`);
     const x = this.packInputs(batch.inputs, arena);
     const t = this.packTargets(batch.targets, x, arena);
     let tokens = 0;
@@ -306,6 +306,7 @@ export class Sequential extends ParameterizedModel {
   private outputsOf(p: Prepared & { slots: Record<string, number> }): Float32Array {
     const { T, B } = p.ctx;
     const R = this.output.seq ? T * B : B, C = this.output.features;
+    this.checkFiniteOutputs(p.out.ptr, R * C);
     if (this.options.loss === 'mse') return new Float32Array(this.rt.memory.buffer, p.out.ptr, R * C);
     new Int32Array(this.rt.memory.buffer, p.slots.targets, R).fill(-1); // the loss kernel's softmax, every target ignored
     this.rt.kernels.softmaxCrossEntropyForward(R, C, p.out.ptr, p.slots.targets, p.slots.probs);
@@ -330,9 +331,19 @@ export class Sequential extends ParameterizedModel {
     return (o as number[][][]).map((s) => s.map(argmax));
   }
 
+  /** Finite weights can still overflow (weights near the f32 limit): say so instead of returning NaN. */
+  private checkFiniteOutputs(ptr: number, n: number): void {
+    if (this.rt.kernels.hasNonFinite(ptr, n)) {
+      throw new NonFiniteError('the model\'s outputs are non-finite although its inputs and weights are finite: the weights have diverged (retrain with a lower learning rate or clipping)');
+    }
+  }
+
   /** Mean loss, and accuracy for classifiers, in evaluation mode. */
   evaluate(batch: Batch): { loss: number; accuracy?: number; count: number } {
-    const p = this.run(batch?.inputs, false);
+    if (!batch || typeof batch !== 'object') throw new ArgumentError(`evaluate expects a batch { inputs, targets }, got ${describe(batch)}`);
+    const p = this.run(batch.inputs, false);
+    const { T, B } = p.ctx;
+    this.checkFiniteOutputs(p.out.ptr, (this.output.seq ? T * B : B) * this.output.features);
     const l = this.loss(p, batch.targets);
     const r: { loss: number; accuracy?: number; count: number } = { loss: l.sum / Math.max(1, l.count), count: l.count };
     if (l.classTargets) {

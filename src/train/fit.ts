@@ -4,11 +4,11 @@
 // an async iterator of events (fitEvents) that a progress bar or a plot can consume;
 // fit() drives it and returns the history.
 import type { Sequential, Batch, StepOptions, StepResult } from '../model/sequential.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { Optimizer } from '../optim/optimizer.js';
 import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
 import { batches, type Example } from '../data/batching.js';
 import { saveCheckpoint, type TrainingState } from '../io/checkpoint.js';
-import { ConfigError, NonFiniteError } from '../errors.js';
+import { ArgumentError, ConfigError, NonFiniteError } from '../errors.js';
 
 export interface Metrics {
   /** Mean loss per labelled step / sequence (cross-entropy) or per element (MSE). */
@@ -86,8 +86,10 @@ export function evaluateDataset<I, T>(model: Sequential, data: Example<I, T>[], 
 }
 
 export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[], o: FitOptions<I, T>): AsyncGenerator<FitEvent, History> {
+  if (!model || typeof (model as Partial<Sequential>).trainStep !== 'function') throw new ArgumentError('fit needs a model (a Sequential) as its first argument');
+  if (!o || typeof o !== 'object') throw new ArgumentError('fit needs options { optimizer, epochs, … }');
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new ConfigError(`epochs = ${o.epochs} is invalid: expected a positive integer`);
-  if (!o.optimizer) throw new ConfigError('fit needs an optimizer');
+  if (!(o.optimizer instanceof Optimizer)) throw new ArgumentError(`fit needs options.optimizer from optim (adam(), sgd({ lr }), …), got ${o.optimizer === null ? 'null' : typeof o.optimizer}`);
   const state: TrainingState = o.resume
     ? { ...o.resume, history: [...o.resume.history] }
     : { epoch: 0, stepInEpoch: 0, globalStep: 0, history: [], baseLr: o.optimizer.lr };
