@@ -13,7 +13,7 @@ import { packTokenSequences, packStepLabels } from '../data/pack.js';
 import { Rng } from '../random.js';
 import { ConfigError, NonFiniteError, ShapeError, TokenIdError } from '../errors.js';
 import { clipGradNorm, gradNorm } from '../optim/clip.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import type { StepResult } from './sequential.js';
 
 export interface Seq2SeqConfig {
@@ -151,6 +151,7 @@ export class Seq2Seq extends ParameterizedModel {
   }
 
   trainStep(batch: { inputs: number[][]; targets: number[][] }, optimizer: Optimizer, options: { clipNorm?: number } = {}): StepResult {
+    requireOptimizer(optimizer);
     const r = this.lossAndGradients(batch);
     if (!Number.isFinite(r.gradNorm)) throw new NonFiniteError(`the gradient norm is ${r.gradNorm}: the parameters were not updated`);
     if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, r.gradNorm);

@@ -15,7 +15,7 @@ import { countTargets, type PackedBatch } from '../data/packed-batch.js';
 import type { Arena } from '../data/arena.js';
 import { Rng } from '../random.js';
 import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
-import { Optimizer } from '../optim/optimizer.js';
+import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import { Embedding, Dense, Dropout, RecurrentLayer, layerFromSpec, type Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from '../layers/index.js';
 import { RecurrentStream } from './stream.js';
 import { defined } from '../options.js';
@@ -404,10 +404,6 @@ export class Sequential extends ParameterizedModel {
     }, numStreams);
   }
 
-}
-
-function requireOptimizer(optimizer: unknown): asserts optimizer is Optimizer {
-  if (!(optimizer instanceof Optimizer)) throw new ArgumentError(`expected an optimizer (optim.adam(), optim.sgd({ lr }), …), got ${describe(optimizer)}`);
 }
 
 function argmax(v: ArrayLike<number>): number {

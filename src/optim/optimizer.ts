@@ -159,6 +159,14 @@ export abstract class Optimizer {
   }
 }
 
+/** Throws ArgumentError unless `optimizer` is one of rnn-wasm's optimizers. */
+export function requireOptimizer(optimizer: unknown): asserts optimizer is Optimizer {
+  if (!(optimizer instanceof Optimizer)) {
+    const got = optimizer === null ? 'null' : typeof optimizer === 'object' ? `an object (${optimizer.constructor?.name ?? 'no prototype'})` : typeof optimizer;
+    throw new ArgumentError(`expected an optimizer (optim.adam(), optim.sgd({ lr }), …), got ${got}`);
+  }
+}
+
 /** Throws ConfigError unless v is a finite number in [min, max] (bounds made open by minOpen / maxOpen). */
 export function requireFinite(name: string, v: number, min: number, max = Infinity, minOpen = false, maxOpen = false): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (minOpen && v === min) || (maxOpen && v === max)) {
