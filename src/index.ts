@@ -6,7 +6,7 @@ export { MemoryPlanner, Region } from './runtime/memory-planner.js';
 export { Workspace } from './runtime/workspace.js';
 export { Recurrent, type RecurrentConfig, type RecurrentForward, type CellType } from './layers/recurrent.js';
 export { ParameterTable } from './model/parameter-table.js';
-export { Sequential, type SequentialOptions, type Batch, type StepOptions, type StepResult, type ModelJSON, type LossName } from './model/sequential.js';
+export { Sequential, type SequentialOptions, type Batch, type StepOptions, type StepResult, type ModelJSON, type LossName, type ModelInput, type OutputKind } from './model/sequential.js';
 export * as layers from './layers/index.js';
 export { Layer, type LayerSpec } from './layers/index.js';
 export type { StateDict, ParameterEntry } from './model/parameter-table.js';

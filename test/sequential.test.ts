@@ -198,3 +198,39 @@ describe('config JSON', () => {
     ]);
   });
 });
+
+describe('typed predictions and one example shape', () => {
+  const rt = runtime();
+  const tagger = () => new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 3 }), layers.gru({ hiddenSize: 4 }), layers.dense({ units: 3 })], { seed: 3 });
+  const classifier = () => new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 3 }), layers.gru({ hiddenSize: 4, returnSequences: false }), layers.dense({ units: 3 })], { seed: 3 });
+
+  it('each typed method returns its one shape, agreeing with the probabilities, and refuses other models', () => {
+    const t = tagger(), c = classifier();
+    const inputs = [[1, 2, 3], [4]];
+    const probs = t.predictStepProbabilities(inputs);
+    expect(probs.map((s) => s.length)).toEqual([3, 1]);
+    // The class per step is the argmax of the probabilities, computed here independently.
+    expect(t.predictStepClasses(inputs)).toEqual(probs.map((s) => s.map((p) => p.indexOf(Math.max(...p)))));
+    const cp = c.predictSequenceProbabilities(inputs);
+    expect(cp).toHaveLength(2);
+    for (const p of cp) expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(c.predictSequenceClasses(inputs)).toEqual(cp.map((p) => p.indexOf(Math.max(...p))));
+    expect(t.outputKind).toBe('step-classes');
+    expect(c.outputKind).toBe('sequence-classes');
+    expect(() => t.predictSequenceClasses(inputs)).toThrow(/needs a model with sequence-classes outputs, this one has step-classes outputs: use predictStepClasses/);
+    expect(() => c.predictStepValues(inputs)).toThrow(ConfigError);
+    t.dispose(); c.dispose();
+  });
+
+  it('evaluate and trainStep take the { input, target } examples fit takes, and give what a batch gives', () => {
+    const t = tagger();
+    const examples = [{ input: [1, 2, 3], target: [0, 1, 2] }, { input: [4, 5], target: [2, 2] }];
+    const asBatch = { inputs: examples.map((e) => e.input), targets: examples.map((e) => e.target) };
+    expect(t.evaluate(examples)).toEqual(t.evaluate(asBatch));
+    expect(() => t.evaluate([{ inputs: [1], targets: [1] }] as never)).toThrow(/examples\[0\] must be an object \{ input, target \}/);
+    const u = tagger();
+    const a = t.trainStep(examples, optim.sgd({ lr: 0.1 })), b = u.trainStep(asBatch, optim.sgd({ lr: 0.1 }));
+    expect(a.loss).toBe(b.loss);
+    t.dispose(); u.dispose();
+  });
+});

@@ -13,6 +13,7 @@ import { ArgumentError, ConfigError, NonFiniteError, RnnWasmError, WeightFileErr
 import { readSafetensors, writeSafetensors, type WriteOptions } from '../io/safetensors.js';
 import { countTargets, type PackedBatch } from '../data/packed-batch.js';
 import type { Arena } from '../data/arena.js';
+import type { Example } from '../data/batching.js';
 import { Rng } from '../random.js';
 import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
@@ -33,9 +34,15 @@ export interface SequentialOptions {
   maxLength?: number;
 }
 
+/** One sequence of token ids, of [field][…] ids for multi-field embeddings, or of feature vectors ([t][f]). */
+export type ModelInput = readonly number[] | Int32Array | readonly (readonly number[] | Float32Array)[];
+
+/** What a model outputs: one class or one vector of values, per step or per sequence. */
+export type OutputKind = 'step-classes' | 'sequence-classes' | 'step-values' | 'sequence-values';
+
 export interface Batch {
   /** Token-id sequences (number[][]) or feature sequences ([b][t][f]). */
-  inputs: unknown[];
+  inputs: readonly ModelInput[] | unknown[];
   /** Class ids or vectors, per step or per sequence, matching the model's output and loss. */
   targets: unknown[];
 }
@@ -286,9 +293,9 @@ export class Sequential extends ParameterizedModel {
   }
 
   /** One training step: forward, backward through time, clipping, optimizer update. */
-  trainStep(batch: Batch, optimizer: Optimizer, options: StepOptions = {}): StepResult {
+  trainStep(data: Batch | readonly Example[], optimizer: Optimizer, options: StepOptions = {}): StepResult {
     requireOptimizer(optimizer); // before the forward pass, not after it
-    const r = this.lossAndGradients(batch, options);
+    const r = this.lossAndGradients(toBatch(data, 'trainStep'), options);
     this.applyGradients(optimizer, r.gradNorm, options);
     return r;
   }
@@ -313,8 +320,8 @@ export class Sequential extends ParameterizedModel {
     return new Float32Array(this.rt.memory.buffer, p.slots.probs, R * C);
   }
 
-  /** Probabilities or values per valid step ([b][t][c]) or per sequence ([b][c]). */
-  predictOutputs(inputs: unknown[]): number[][][] | number[][] {
+  /** Probabilities or values per valid step ([b][t][c]) or per sequence ([b][c]); the typed predict* methods say which. */
+  predictOutputs(inputs: readonly ModelInput[]): number[][][] | number[][] {
     const p = this.run(inputs, false);
     const out = this.outputsOf(p);
     const C = this.output.features, { B } = p.ctx;
@@ -323,12 +330,66 @@ export class Sequential extends ParameterizedModel {
     return Array.from({ length: B }, (_, b) => Array.from({ length: p.lengths[b] }, (_, t) => row(t * B + b)));
   }
 
-  /** Most likely class per valid step ([b][t]) or per sequence ([b]); for MSE models, the values. */
-  predict(inputs: unknown[]): number[][] | number[] | number[][][] {
+  /**
+   * Most likely class per valid step ([b][t]) or per sequence ([b]); for MSE models, the
+   * values. The result's shape depends on the model: the typed methods below return one
+   * shape each and say so when the model does not produce it.
+   */
+  predict(inputs: readonly ModelInput[]): number[][] | number[] | number[][][] {
     const o = this.predictOutputs(inputs);
     if (this.options.loss === 'mse') return o;
     if (!this.output.seq) return (o as number[][]).map(argmax);
     return (o as number[][][]).map((s) => s.map(argmax));
+  }
+
+  /** What the model outputs: a class or values, per step or per sequence. */
+  get outputKind(): OutputKind {
+    return `${this.output.seq ? 'step' : 'sequence'}-${this.options.loss === 'mse' ? 'values' : 'classes'}`;
+  }
+
+  private expectKind(kind: OutputKind, method: string): void {
+    if (this.outputKind === kind) return;
+    const use: Record<OutputKind, string> = {
+      'step-classes': 'predictStepClasses / predictStepProbabilities', 'sequence-classes': 'predictSequenceClasses / predictSequenceProbabilities',
+      'step-values': 'predictStepValues', 'sequence-values': 'predictSequenceValues',
+    };
+    throw new ConfigError(`${method} needs a model with ${kind} outputs, this one has ${this.outputKind} outputs: use ${use[this.outputKind]}`);
+  }
+
+  /** Taggers and language models: the most likely class of every valid step, [b][t]. */
+  predictStepClasses(inputs: readonly ModelInput[]): number[][] {
+    this.expectKind('step-classes', 'predictStepClasses');
+    return this.predict(inputs) as number[][];
+  }
+
+  /** Taggers and language models: class probabilities of every valid step, [b][t][c]. */
+  predictStepProbabilities(inputs: readonly ModelInput[]): number[][][] {
+    this.expectKind('step-classes', 'predictStepProbabilities');
+    return this.predictOutputs(inputs) as number[][][];
+  }
+
+  /** Sequence classifiers: the most likely class of each sequence, [b]. */
+  predictSequenceClasses(inputs: readonly ModelInput[]): number[] {
+    this.expectKind('sequence-classes', 'predictSequenceClasses');
+    return this.predict(inputs) as number[];
+  }
+
+  /** Sequence classifiers: the class probabilities of each sequence, [b][c]. */
+  predictSequenceProbabilities(inputs: readonly ModelInput[]): number[][] {
+    this.expectKind('sequence-classes', 'predictSequenceProbabilities');
+    return this.predictOutputs(inputs) as number[][];
+  }
+
+  /** Regression per step (MSE models with per-step outputs): [b][t][values]. */
+  predictStepValues(inputs: readonly ModelInput[]): number[][][] {
+    this.expectKind('step-values', 'predictStepValues');
+    return this.predictOutputs(inputs) as number[][][];
+  }
+
+  /** Regression per sequence (MSE models with one output row per sequence): [b][values]. */
+  predictSequenceValues(inputs: readonly ModelInput[]): number[][] {
+    this.expectKind('sequence-values', 'predictSequenceValues');
+    return this.predictOutputs(inputs) as number[][];
   }
 
   /** Finite weights can still overflow (weights near the f32 limit): say so instead of returning NaN. */
@@ -338,9 +399,12 @@ export class Sequential extends ParameterizedModel {
     }
   }
 
-  /** Mean loss, and accuracy for classifiers, in evaluation mode. */
-  evaluate(batch: Batch): { loss: number; accuracy?: number; count: number } {
-    if (!batch || typeof batch !== 'object') throw new ArgumentError(`evaluate expects a batch { inputs, targets }, got ${describe(batch)}`);
+  /**
+   * Mean loss, and accuracy for classifiers, in evaluation mode, on examples
+   * `[{ input, target }, …]` (the shape fit takes) or a batch `{ inputs, targets }`.
+   */
+  evaluate(data: Batch | readonly Example[]): { loss: number; accuracy?: number; count: number } {
+    const batch = toBatch(data, 'evaluate');
     const p = this.run(batch.inputs, false);
     const { T, B } = p.ctx;
     this.checkFiniteOutputs(p.out.ptr, (this.output.seq ? T * B : B) * this.output.features);
@@ -404,6 +468,17 @@ export class Sequential extends ParameterizedModel {
     }, numStreams);
   }
 
+}
+
+/** Examples `[{ input, target }]` (what fit takes) or a batch `{ inputs, targets }`, as a batch. */
+function toBatch(data: Batch | readonly Example[], method: string): Batch {
+  if (Array.isArray(data)) {
+    const bad = data.findIndex((e) => !e || typeof e !== 'object' || !('input' in e) || !('target' in e));
+    if (bad >= 0) throw new ArgumentError(`${method}: examples[${bad}] must be an object { input, target }, got ${describe(data[bad])}`);
+    return { inputs: data.map((e: Example) => e.input), targets: data.map((e: Example) => e.target) };
+  }
+  if (!data || typeof data !== 'object') throw new ArgumentError(`${method} expects examples [{ input, target }, …] or a batch { inputs, targets }, got ${describe(data)}`);
+  return data as Batch;
 }
 
 function argmax(v: ArrayLike<number>): number {
