@@ -7,6 +7,7 @@ import type { Sequential, Batch, StepOptions, StepResult } from '../model/sequen
 import { Optimizer } from '../optim/optimizer.js';
 import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
 import { batches, type Example } from '../data/batching.js';
+import { progressPrinter, terminal } from './progress.js';
 import { saveCheckpoint, type TrainingState } from '../io/checkpoint.js';
 import { ArgumentError, ConfigError, NonFiniteError } from '../errors.js';
 
@@ -170,9 +171,22 @@ export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[]
   return { epochs: state.history, reason };
 }
 
-/** Trains; onEvent sees every event. Rejects with NonFiniteError on a non-finite loss (the last checkpoint stays as it was). */
-export async function fit<I, T>(model: Sequential, train: Example<I, T>[], o: FitOptions<I, T> & { onEvent?: (e: FitEvent) => void }): Promise<History> {
+export interface FitCallOptions<I = unknown, T = unknown> extends FitOptions<I, T> {
+  /** Sees every event (steps, epochs, the end). */
+  onEvent?: (e: FitEvent) => void;
+  /** Print progress to standard error. Default: true when it is a terminal (as Keras' verbose=1); false silences it. */
+  verbose?: boolean;
+}
+
+/**
+ * Trains; onEvent sees every event, and on a terminal a progress line per epoch is
+ * printed (verbose: false to silence). Rejects with NonFiniteError on a non-finite
+ * loss (the last checkpoint stays as it was).
+ */
+export async function fit<I, T>(model: Sequential, train: Example<I, T>[], o: FitCallOptions<I, T>): Promise<History> {
   const it = fitEvents(model, train, o);
+  const sink = o?.verbose === false ? undefined : terminal() ?? (o?.verbose ? consoleSink() : undefined);
+  const print = sink ? progressPrinter(o.epochs, sink) : undefined;
   for (;;) {
     let r: IteratorResult<FitEvent, History>;
     try {
@@ -182,6 +196,22 @@ export async function fit<I, T>(model: Sequential, train: Example<I, T>[], o: Fi
       throw e;
     }
     if (r.done) return r.value;
+    print?.(r.value);
     o.onEvent?.(r.value);
   }
+}
+
+/** verbose: true where standard error is no terminal (a browser console, a log file): epoch lines only. */
+function consoleSink() {
+  let line = '';
+  return {
+    isTTY: false,
+    write(text: string) {
+      line += text;
+      const parts = line.split('\n');
+      line = parts.pop() ?? '';
+      for (const p of parts) console.log(p.slice(p.lastIndexOf('\r') + 1).replace(/\x1b\[K/g, ''));
+      if (line.includes('\r')) line = line.slice(line.lastIndexOf('\r') + 1);
+    },
+  };
 }
