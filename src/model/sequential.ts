@@ -19,6 +19,9 @@ import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import { Embedding, Dense, Dropout, RecurrentLayer, layerFromSpec, type Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from '../layers/index.js';
 import { RecurrentStream } from './stream.js';
+import type { TextPipeline } from '../data/text-pipeline.js';
+import type { GenerateOptions } from './generate.js';
+import { tagText, classifyText, generateText, predictText, type TaggedToken, type TextClass, type TextPrediction } from './text.js';
 import { defined } from '../options.js';
 
 export type LossName = 'crossEntropy' | 'mse';
@@ -390,6 +393,29 @@ export class Sequential extends ParameterizedModel {
   predictSequenceValues(inputs: readonly ModelInput[]): number[][] {
     this.expectKind('sequence-values', 'predictSequenceValues');
     return this.predictOutputs(inputs) as number[][];
+  }
+
+  /** How raw text becomes this model's inputs, and its class names (from its model file, or set by you). */
+  preprocessing?: TextPipeline;
+
+  /** Taggers with preprocessing: each token of `text` with its label and probability. */
+  tagText(text: string): TaggedToken[] {
+    return tagText(this, text);
+  }
+
+  /** Classifiers with preprocessing: the label of `text`, with every label's probability. */
+  classifyText(text: string): TextClass {
+    return classifyText(this, text);
+  }
+
+  /** Language models with preprocessing: `prompt` continued by up to maxTokens tokens. */
+  generateText(prompt: string, options: GenerateOptions): string {
+    return generateText(this, prompt, options);
+  }
+
+  /** Any model with preprocessing: tags, a class or values for raw text, by what the model outputs. */
+  predictText(text: string): TextPrediction {
+    return predictText(this, text);
   }
 
   /** Finite weights can still overflow (weights near the f32 limit): say so instead of returning NaN. */
