@@ -173,7 +173,7 @@ describe('config JSON', () => {
     expect(() => new Sequential(rt, [layers.lstm({ hiddenSize: 3 }), layers.embedding({ vocabSize: 3, dim: 2 })], { inputFeatures: 2 })).toThrow(/must be the first layer/);
     expect(() => new Sequential(rt, [layers.lstm({ hiddenSize: 3 }), layers.dense({ units: 2 })])).toThrow(/inputFeatures/);
     expect(() => new Sequential(rt, [layers.embedding({ vocabSize: 3, dim: 2 }), layers.dense({ units: 1 })])).toThrow(/at least 2 output classes/);
-    expect(() => layers.lstm({ hiddenSize: 0 })).not.toThrow(); // checked at build time, with the input size known
+    expect(() => layers.lstm({ hiddenSize: 0 })).toThrow(ConfigError); // factories validate as fromJSON does
     expect(() => new Sequential(rt, [layers.embedding({ vocabSize: 3, dim: 2 }), layers.lstm({ hiddenSize: 0 })])).toThrow('hiddenSize = 0 is invalid: expected a positive integer');
     expect(() => layers.dense({ units: 1.5 })).toThrow(/units = 1.5/);
     expect(() => layers.dropout({ rate: 1 })).toThrow(/rate = 1/);

@@ -18,7 +18,10 @@ import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Embedding, Dense, Dropout, RecurrentLayer, layerFromSpec, type Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from '../layers/index.js';
 import { RecurrentStream } from './stream.js';
-import { defined } from '../options.js';
+import { check } from '../config/schema.js';
+import { modelJSONSchema, sequentialOptionsSchema } from '../config/layer-schemas.js';
+import { modelFootprint, requireMemory } from '../config/footprint.js';
+import { assignLayerNames } from './layer-names.js';
 
 export type LossName = 'crossEntropy' | 'mse';
 
@@ -86,28 +89,16 @@ export class Sequential extends ParameterizedModel {
   constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}, initialise = true) {
     super(rt);
     if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError('a Sequential model needs at least one layer');
-    this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...defined(options) };
+    this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...check<SequentialOptions>(sequentialOptionsSchema, options, 'options') };
     const o = this.options;
-    if (o.loss !== 'crossEntropy' && o.loss !== 'mse') throw new ConfigError(`loss = '${o.loss}' is invalid: expected 'crossEntropy' or 'mse'`);
-    if (!Number.isInteger(o.seed)) throw new ConfigError(`seed = ${o.seed} is invalid: expected an integer`);
-    if (!Number.isInteger(o.maxLength) || o.maxLength < 1) throw new ConfigError(`maxLength = ${o.maxLength} is invalid: expected a positive integer`);
+    assignLayerNames(layers);
     this.layers = layers;
     const tokens = layers[0] instanceof Embedding;
-    if (!tokens && !(Number.isInteger(o.inputFeatures) && o.inputFeatures > 0)) {
-      throw new ConfigError('inputFeatures must be a positive integer when the first layer is not an embedding');
-    }
+    if (!tokens && o.inputFeatures < 1) throw new ConfigError('inputFeatures must be a positive integer when the first layer is not an embedding');
     this.input = { seq: true, features: tokens ? 1 : o.inputFeatures, tokens };
-    const used = new Map<string, number>();
+    requireMemory(rt, modelFootprint(layers.map((l) => l.spec()), this.input), 'this model');
     let shape = this.input;
-    for (const layer of layers) {
-      if (!layer || typeof layer.build !== 'function') throw new ConfigError(`not a layer: ${String(layer)}`);
-      const spec = layer.spec();
-      const base = (spec.name as string | undefined) ?? spec.type;
-      const n = used.get(base) ?? 0;
-      used.set(base, n + 1);
-      layer.name = n === 0 ? base : `${base}_${n}`;
-      shape = layer.build(rt, shape, this.table);
-    }
+    for (const layer of layers) shape = layer.build(rt, shape, this.table);
     this.output = shape;
     if (shape.tokens) throw new ConfigError('the model ends in token ids: add an embedding and a head');
     if (o.loss === 'crossEntropy' && shape.features < 2) throw new ConfigError(`cross-entropy needs at least 2 output classes, the last layer has ${shape.features} output`);
@@ -124,11 +115,15 @@ export class Sequential extends ParameterizedModel {
 
   /** `initialise: false` leaves the weights zero, for a caller that loads all of them next. */
   static fromJSON(rt: Runtime, json: unknown, initialise = true): Sequential {
-    const j = json as ModelJSON;
-    if (!j || j.format !== 'rnn-wasm/sequential' || j.version !== 1 || !Array.isArray(j.layers)) {
-      throw new ConfigError("not an rnn-wasm model config: expected { format: 'rnn-wasm/sequential', version: 1, layers: [...] }");
-    }
-    return new Sequential(rt, j.layers.map(layerFromSpec), j.options, initialise);
+    const j = check<ModelJSON>(modelJSONSchema, json, 'model config');
+    const layers = j.layers.map((spec, i) => {
+      try {
+        return layerFromSpec(spec);
+      } catch (e) {
+        throw e instanceof ConfigError ? new ConfigError(`layer ${i}: ${e.message}`) : e;
+      }
+    });
+    return new Sequential(rt, layers, j.options, initialise);
   }
 
   /** Number of classes (cross-entropy) or values (MSE) per output row. */
