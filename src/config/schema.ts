@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.js';
 
 export type Rule =
   | { kind: 'int'; min: number; max: number }
-  | { kind: 'number'; min: number; max: number; minOpen?: boolean; maxOpen?: boolean }
+  | { kind: 'number'; min: number; max: number; minOpen?: boolean; maxOpen?: boolean; nonFinite?: boolean }
   | { kind: 'boolean' }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'string'; pattern: RegExp; describe: string }
@@ -31,6 +31,8 @@ export interface Field {
 
 export const int = (min: number, max: number): Rule => ({ kind: 'int', min, max });
 export const num = (min: number, max: number, open: { minOpen?: boolean; maxOpen?: boolean } = {}): Rule => ({ kind: 'number', min, max, ...open });
+/** Any number, NaN and ±Infinity included (a recorded metric that diverged). */
+export const anyNumber: Rule = { kind: 'number', min: -Infinity, max: Infinity, nonFinite: true };
 export const bool: Rule = { kind: 'boolean' };
 /** Anything; checked later by a schema chosen from the value (a layer spec by its type). */
 export const any: Rule = { kind: 'any' };
@@ -61,7 +63,7 @@ function walk(rule: Rule, v: unknown, where: string, path: string): unknown {
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < rule.min || v > rule.max) fail();
       return v;
     case 'number':
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < rule.min || v > rule.max
+      if (typeof v !== 'number' || (!rule.nonFinite && !Number.isFinite(v)) || v < rule.min || v > rule.max
         || (rule.minOpen && v === rule.min) || (rule.maxOpen && v === rule.max)) fail();
       return v;
     case 'boolean':
@@ -121,6 +123,7 @@ export function describe(rule: Rule): string {
   switch (rule.kind) {
     case 'int': return rule.min === 1 ? `a positive integer ≤ ${rule.max}` : `an integer in [${rule.min}, ${rule.max}]`;
     case 'number':
+      if (rule.nonFinite) return 'a number';
       if (rule.min === -Infinity && rule.max === Infinity) return 'a finite number';
       return `a finite number in ${rule.minOpen ? '(' : '['}${rule.min}, ${rule.max === Infinity ? '∞)' : `${rule.max}${rule.maxOpen ? ')' : ']'}`}`;
     case 'boolean': return 'true or false';

@@ -9,6 +9,8 @@ import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
 import { batches, type Example } from '../data/batching.js';
 import { saveCheckpoint, type TrainingState } from '../io/checkpoint.js';
 import { ConfigError, NonFiniteError } from '../errors.js';
+import { check } from '../config/schema.js';
+import { progressSchema } from '../config/training-schemas.js';
 
 export interface Metrics {
   /** Mean loss per labelled step / sequence (cross-entropy) or per element (MSE). */
@@ -88,6 +90,10 @@ export function evaluateDataset<I, T>(model: Sequential, data: Example<I, T>[], 
 export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[], o: FitOptions<I, T>): AsyncGenerator<FitEvent, History> {
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new ConfigError(`epochs = ${o.epochs} is invalid: expected a positive integer`);
   if (!o.optimizer) throw new ConfigError('fit needs an optimizer');
+  if (o.resume) {
+    const { bestWeights: _weights, ...progress } = o.resume ?? {};
+    check(progressSchema, progress, 'resume');
+  }
   const state: TrainingState = o.resume
     ? { ...o.resume, history: [...o.resume.history] }
     : { epoch: 0, stepInEpoch: 0, globalStep: 0, history: [], baseLr: o.optimizer.lr };
