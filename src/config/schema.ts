@@ -78,7 +78,14 @@ function walk(rule: Rule, v: unknown, where: string, path: string): unknown {
     case 'any':
       return v;
     case 'nullable':
-      return v === null ? null : walk(rule.rule, v, where, path);
+      if (v === null) return null;
+      // A scalar's message names both choices; a container's names the part that failed.
+      if (['object', 'array', 'record'].includes(rule.rule.kind)) return walk(rule.rule, v, where, path);
+      try {
+        return walk(rule.rule, v, where, path);
+      } catch {
+        return fail();
+      }
     case 'array': {
       if (!Array.isArray(v) || v.length < rule.minLength || v.length > rule.maxLength) fail();
       return (v as unknown[]).map((x, i) => walk(rule.items, x, where, `${path}[${i}]`));
