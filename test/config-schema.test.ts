@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Sequential, layers, optim, loadModel, saveModel, saveCheckpoint, loadCheckpoint, readSafetensors, writeSafetensors, loadRuntimeSync,
+  Sequential, Seq2Seq, layers, optim, loadModel, saveModel, saveCheckpoint, loadCheckpoint, readSafetensors, writeSafetensors, loadRuntimeSync,
   ConfigError, MemoryLimitError, WeightFileError, type Runtime, type Tensor, type TrainingState,
 } from '../src/index.js';
 import { check } from '../src/config/schema.js';
@@ -184,6 +184,17 @@ describe('defect 6: config types and keys are checked', () => {
       expect(f, message).toThrow(ConfigError);
       expect(f).toThrow(message);
     }
+  });
+});
+
+describe('the Seq2Seq config goes through the same validator', () => {
+  const base = { sourceVocabSize: 6, targetVocabSize: 5, embeddingDim: 3, hiddenSize: 4, bos: 1, eos: 2 };
+  it('unknown keys, types and sizes', () => {
+    expect(() => new Seq2Seq(rt, { ...base, hiddenSiz: 4 } as never)).toThrow('unknown key "hiddenSiz" in seq2seq: did you mean "hiddenSize"?');
+    expect(() => new Seq2Seq(rt, { ...base, numLayers: 1e9 })).toThrow('seq2seq: numLayers = 1000000000 is invalid');
+    const r = refused(rt, () => new Seq2Seq(rt, { ...base, targetVocabSize: 2 ** 24, hiddenSize: 4096 }));
+    expect(r.error).toBeInstanceOf(MemoryLimitError);
+    expect(r.inUseDelta).toBe(0);
   });
 });
 

@@ -60,6 +60,20 @@ export const denseSchema: ObjectRule = obj({ units: req(size), init: opt(oneOf('
 export const dropoutSchema: ObjectRule = obj({ rate: req(rate), name: opt(name) });
 export const poolingSchema: ObjectRule = obj({ mode: req(oneOf('last', 'mean', 'max')), name: opt(name) });
 
+export const seq2seqSchema: ObjectRule = obj({
+  sourceVocabSize: req(size),
+  targetVocabSize: req(size),
+  embeddingDim: req(size),
+  hiddenSize: req(size),
+  cell: opt(oneOf('rnn', 'lstm', 'gru')),
+  numLayers: opt(int(1, MAX_LAYERS)),
+  dropout: opt(rate),
+  bos: req(int(0, MAX_DIM)),
+  eos: req(int(0, MAX_DIM)),
+  seed: opt(int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),
+  maxLength: opt(int(1, MAX_LENGTH)),
+});
+
 export const sequentialOptionsSchema: ObjectRule = obj({
   loss: opt(oneOf('crossEntropy', 'mse')),
   inputFeatures: opt(int(0, MAX_DIM)),
