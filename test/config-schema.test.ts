@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Sequential, Seq2Seq, layers, optim, loadModel, saveModel, saveCheckpoint, loadCheckpoint, readSafetensors, writeSafetensors, loadRuntimeSync,
+  Sequential, Seq2Seq, layers, optim, fit, loadModel, saveModel, saveCheckpoint, loadCheckpoint, readSafetensors, writeSafetensors, loadRuntimeSync,
   ConfigError, MemoryLimitError, WeightFileError, type Runtime, type Tensor, type TrainingState,
 } from '../src/index.js';
 import { check } from '../src/config/schema.js';
@@ -187,6 +187,26 @@ describe('defect 6: config types and keys are checked', () => {
   });
 });
 
+describe('loadModel blames the file only for what is in the file', () => {
+  it('a bad runtime argument is not reported as a damaged file; weights that do not fit free the built model', () => {
+    const m = small();
+    const bytes = saveModel(m);
+    m.dispose();
+    let error: unknown;
+    try {
+      loadModel({} as Runtime, bytes);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeDefined();
+    expect(error).not.toBeInstanceOf(WeightFileError);
+    const missing = rewrite(bytes, ({ tensors }) => { delete tensors['dense.bias']; });
+    const r = refused(rt, () => loadModel(rt, missing));
+    expect(r.error).toBeInstanceOf(WeightFileError);
+    expect(r.inUseDelta).toBe(0);
+  });
+});
+
 describe('the Seq2Seq config goes through the same validator', () => {
   const base = { sourceVocabSize: 6, targetVocabSize: 5, embeddingDim: 3, hiddenSize: 4, bos: 1, eos: 2 };
   it('unknown keys, types and sizes', () => {
@@ -326,6 +346,15 @@ describe('defect 5: checkpoint training metadata is validated, and a refused che
       expect(r.inUseDelta).toBe(0);
     });
   }
+
+  it("fit refuses a resume state of the wrong shape with a ConfigError naming the field, not a TypeError", async () => {
+    const m = small();
+    const o = { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1 };
+    const data = [{ input: [1, 2], target: [0, 1] }];
+    await expect(fit(m, data, { ...o, resume: { epoch: 0, stepInEpoch: 0, globalStep: 0 } as TrainingState })).rejects.toThrow('resume: history is missing');
+    await expect(fit(m, data, { ...o, resume: { epoch: 0, stepInEpoch: 0, globalStep: 0, history: 'abc' as never } })).rejects.toThrow(ConfigError);
+    m.dispose();
+  });
 
   it('zero optimizer buffers are accepted only before the first step', () => {
     const m = small(), opt = optim.adam();
