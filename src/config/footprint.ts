@@ -28,7 +28,7 @@ export interface Footprint {
 interface Shape { seq: boolean; features: number }
 
 /** Parameters and packed weights of a recurrent stack with `I` inputs. */
-export function recurrentFootprint(cell: string, I: number, H: number, L: number, bidirectional: boolean, merge: string): Footprint & { outputSize: number } {
+function recurrentFootprint(cell: string, I: number, H: number, L: number, bidirectional: boolean, merge: string): Footprint & { outputSize: number } {
   const G = (cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1) * H, D = bidirectional ? 2 : 1;
   const out = bidirectional && merge === 'concat' ? 2 * H : H;
   const dir = (i: number): Footprint => ({

@@ -138,7 +138,10 @@ export function describe(rule: Rule): string {
     case 'enum': return rule.values.map((s) => `'${s}'`).join(rule.values.length > 2 ? ', ' : ' or ').replace(/, ([^,]*)$/, ' or $1');
     case 'string': return rule.describe;
     case 'nullable': return `${describe(rule.rule)}, or null`;
-    case 'array': return `an array of ${rule.minLength === rule.maxLength ? rule.minLength : `${rule.minLength} to ${rule.maxLength}`} × ${describe(rule.items)}`;
+    case 'array': {
+      const n = rule.minLength === rule.maxLength ? `${rule.minLength}` : `${rule.minLength} to ${rule.maxLength}`;
+      return rule.items.kind === 'any' ? `an array of ${n} items` : `an array of ${n} × ${describe(rule.items)}`;
+    }
     case 'record': return `an object of at most ${rule.maxKeys} keys, each ${describe(rule.values)}`;
     case 'object': return `an object with keys ${Object.keys(rule.fields).join(', ')}`;
   }
