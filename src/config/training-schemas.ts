@@ -11,12 +11,16 @@ const beta = num(0, 1, { maxOpen: true });
 
 const adam = obj({ type: req(oneOf('adam', 'adamw')), lr: opt(nonNegative), betas: opt(arrayOf(beta, 2, 2)), eps: opt(positive), weightDecay: opt(nonNegative) });
 
-/** Optimizer specs (what Optimizer.spec() writes), by type. */
+/**
+ * Optimizer specs (what Optimizer.spec() writes), by type: the ranges the optimizers
+ * accept, except that Adam's betas must be below 1 and every eps above 0 (those
+ * settings leave NaN weights, so a checkpoint holding them is damaged).
+ */
 export const optimizerSchemas: Record<string, ObjectRule> = {
-  sgd: obj({ type: req(oneOf('sgd')), lr: req(nonNegative), momentum: opt(unit), dampening: opt(unit), nesterov: opt(bool), weightDecay: opt(nonNegative) }),
+  sgd: obj({ type: req(oneOf('sgd')), lr: req(nonNegative), momentum: opt(nonNegative), dampening: opt(unit), nesterov: opt(bool), weightDecay: opt(nonNegative) }),
   adam,
   adamw: adam,
-  rmsprop: obj({ type: req(oneOf('rmsprop')), lr: opt(nonNegative), alpha: opt(unit), eps: opt(positive), weightDecay: opt(nonNegative), momentum: opt(unit), centered: opt(bool) }),
+  rmsprop: obj({ type: req(oneOf('rmsprop')), lr: opt(nonNegative), alpha: opt(unit), eps: opt(positive), weightDecay: opt(nonNegative), momentum: opt(nonNegative), centered: opt(bool) }),
   adagrad: obj({ type: req(oneOf('adagrad')), lr: opt(nonNegative), lrDecay: opt(nonNegative), weightDecay: opt(nonNegative), initialAccumulatorValue: opt(nonNegative), eps: opt(positive) }),
 };
 
