@@ -292,7 +292,7 @@ describe('defect 8: layer names never collide', () => {
 });
 
 describe('defect 5: checkpoint training metadata is validated, and a refused checkpoint leaks nothing', () => {
-  const checkpoint = (opt = optim.adam({ lr: 0.01 })) => {
+  const checkpoint = (opt: optim.Optimizer = optim.adam({ lr: 0.01 })) => {
     const m = small();
     m.trainStep({ inputs: [[1, 2, 3]], targets: [[0, 1, 2]] }, opt);
     const state: TrainingState = { epoch: 1, stepInEpoch: 0, globalStep: 1, history: [{ epoch: 1, loss: 1.1, val_perplexity: Infinity }], baseLr: 0.01 };
@@ -313,6 +313,21 @@ describe('defect 5: checkpoint training metadata is validated, and a refused che
     expect(ck.optimizer.getState().buffers).toHaveLength(2);
     ck.optimizer.dispose();
     ck.model.dispose();
+  });
+
+  it('every optimizer as saveCheckpoint writes it passes the validator, with all its state buffers', () => {
+    const optimizers = [
+      [optim.sgd({ lr: 0.1 }), 0], [optim.sgd({ lr: 0.1, momentum: 0.9, nesterov: true }), 1], [optim.adam(), 2], [optim.adamw({ weightDecay: 0.1 }), 2],
+      [optim.rmsprop({ centered: true, momentum: 0.5 }), 3], [optim.rmsprop(), 1], [optim.adagrad({ lrDecay: 0.01, initialAccumulatorValue: 0.1 }), 1],
+    ] as const;
+    for (const [opt, slots] of optimizers) {
+      const spec = opt.spec();
+      const ck = loadCheckpoint(rt, checkpoint(opt));
+      expect(ck.optimizer.spec()).toEqual(spec);
+      expect(ck.optimizer.getState().buffers).toHaveLength(slots);
+      ck.optimizer.dispose();
+      ck.model.dispose();
+    }
   });
 
   const cases: [string, (b: Uint8Array) => Uint8Array, RegExp][] = [
