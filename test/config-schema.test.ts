@@ -4,7 +4,6 @@
 // WeightFileError that leaks nothing, and layer names never collide.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   Sequential, Seq2Seq, layers, optim, fit, loadModel, saveModel, saveCheckpoint, loadCheckpoint, readSafetensors, writeSafetensors, loadRuntimeSync,
   ConfigError, MemoryLimitError, WeightFileError, type Runtime, type Tensor, type TrainingState,
@@ -257,11 +256,11 @@ describe('configs written before the validator still load', () => {
   });
 
   it("the PyTorch fixtures' recurrent configs pass the recurrent schema", () => {
-    const dir = join(__dirname, 'fixtures', 'pytorch');
+    const dir = new URL('./fixtures/pytorch/', import.meta.url);
     const files = readdirSync(dir).filter((f) => f.endsWith('.safetensors'));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
-      const config = JSON.parse(readSafetensors(new Uint8Array(readFileSync(join(dir, f)))).metadata.config);
+      const config = JSON.parse(readSafetensors(new Uint8Array(readFileSync(new URL(f, dir)))).metadata.config);
       expect(() => check(recurrentCoreSchema, config, f), f).not.toThrow();
     }
   });
