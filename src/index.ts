@@ -6,7 +6,7 @@ export { MemoryPlanner, Region } from './runtime/memory-planner.js';
 export { Workspace } from './runtime/workspace.js';
 export { Recurrent, type RecurrentConfig, type RecurrentForward, type CellType } from './layers/recurrent.js';
 export { ParameterTable } from './model/parameter-table.js';
-export { Sequential, type SequentialOptions, type Batch, type StepOptions, type StepResult, type ModelJSON, type LossName } from './model/sequential.js';
+export { Sequential, type SequentialOptions, type Batch, type StepOptions, type StepResult, type ModelJSON, type LossName, type ModelInput, type OutputKind } from './model/sequential.js';
 export * as layers from './layers/index.js';
 export { Layer, type LayerSpec } from './layers/index.js';
 export type { StateDict, ParameterEntry } from './model/parameter-table.js';
@@ -25,7 +25,7 @@ export { readSafetensors, writeSafetensors, type Tensor, type SafetensorsFile, t
 export { halfToFloat, floatToHalf } from './io/half.js';
 export { fromKeras, type KerasRecurrentWeights, type KerasImportOptions } from './io/keras.js';
 export { fromOnnx, type OnnxRecurrentWeights, type OnnxImportOptions } from './io/onnx.js';
-export { fit, fitEvents, evaluateDataset, type FitOptions, type FitEvent, type History, type Metrics, type EarlyStopping } from './train/fit.js';
+export { fit, fitEvents, evaluateDataset, type FitOptions, type FitCallOptions, type FitEvent, type History, type Metrics, type EarlyStopping } from './train/fit.js';
 export { saveModel, loadModel, type SaveModelOptions } from './io/model-file.js';
 export { loadModelFrom, readModelSource, type ModelSource } from './io/model-source.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint, type TrainingState } from './io/checkpoint.js';

@@ -4,7 +4,7 @@
 // a model object carries. Everything here is also exported by the full entry.
 export { loadRuntime, loadRuntimeSync, embeddedWasmBytes, type LoadOptions } from './runtime/load.js';
 export { Runtime } from './runtime/runtime.js';
-export { Sequential, type SequentialOptions, type Batch, type ModelJSON, type LossName } from './model/sequential.js';
+export { Sequential, type SequentialOptions, type Batch, type ModelJSON, type LossName, type ModelInput, type OutputKind } from './model/sequential.js';
 export { Seq2Seq, type Seq2SeqConfig, type BeamOptions } from './model/seq2seq.js';
 export { RecurrentStream } from './model/stream.js';
 export { generate, sampleToken, type GenerateOptions, type SamplingOptions } from './model/generate.js';

@@ -1,7 +1,7 @@
 // fit(): events and metrics, early stopping, resuming from a checkpoint (also after an
 // interruption) bitwise identically, a non-finite loss leaving the last checkpoint
 // intact, and atomic files.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,3 +180,32 @@ describe('model files', () => {
   });
 });
 
+
+describe('progress printed by fit', () => {
+  it('a line per epoch on a terminal: the bar while it runs, the summary when it ends; silent with verbose: false', async () => {
+    const { progressPrinter } = await import('../src/train/progress.js');
+    let out = '';
+    const print = progressPrinter(2, { isTTY: true, columns: 200, write: (t: string) => { out += t; } });
+    print({ type: 'step', epoch: 0, step: 0, stepsPerEpoch: 4, globalStep: 1, loss: 1.5, tokens: 10, tokensPerSecond: 2500, lr: 0.1, etaSeconds: 3.2 });
+    expect(out).toBe('\rEpoch 1/2 1/4 [====>...............] ETA 4s · loss 1.500 · 2.5k tokens/s\x1b[K');
+    print({ type: 'epoch', epoch: 0, loss: 1.25, seconds: 2, tokensPerSecond: 900, lr: 0.1, validation: { loss: 1.5, accuracy: 0.5, count: 4 } });
+    expect(out.endsWith('\rEpoch 1/2 4/4 · 2.0s · loss 1.250 · val_loss 1.500 · val_accuracy 0.5000 · 900 tokens/s\x1b[K\n')).toBe(true);
+  });
+
+  it('fit is silent when standard error is not a terminal, and prints epoch lines with verbose: true', async () => {
+    const rt = runtime();
+    const model = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.rnn({ hiddenSize: 3 }), layers.dense({ units: 2 })]);
+    const data = [{ input: [1, 2], target: [0, 1] }, { input: [3], target: [1] }];
+    const logs: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { logs.push(a.join(' ')); });
+    try {
+      await fit(model, data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 2 });
+      expect(logs).toEqual([]);
+      await fit(model, data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 2, verbose: true });
+      expect(logs.map((l) => l.slice(0, 14))).toEqual(['Epoch 1/2 1/1 ', 'Epoch 2/2 1/1 ']);
+    } finally {
+      spy.mockRestore();
+      model.dispose();
+    }
+  });
+});

@@ -2,7 +2,7 @@
 // checked against finite differences of a float64 reference composition; dropout;
 // the JSON config round trip; and configuration errors.
 import { describe, expect, it } from 'vitest';
-import { Sequential, layers, ConfigError, NonFiniteError, ShapeError, type StateDict } from '../src/index.js';
+import { Sequential, layers, optim, ConfigError, NonFiniteError, ShapeError, type StateDict } from '../src/index.js';
 import { stackForwardRef } from './reference/stack.js';
 import { denseRef, embeddingRef, mseRef, softmaxCrossEntropyRef } from './reference/layers.js';
 import { numericalGradient } from './reference/gradcheck.js';
@@ -186,8 +186,8 @@ describe('config JSON', () => {
     const m = new Sequential(rt, [layers.gru({ hiddenSize: 3 }), layers.dense({ units: 2 })], { inputFeatures: 2, loss: 'mse' });
     expect(() => m.predict([[[1, 2], [3]]])).toThrow('inputs[0][1] must be a vector of 2 numbers, got an array of length 1');
     expect(() => m.predict([[[1, NaN]]])).toThrow(NonFiniteError);
-    expect(() => m.trainStep({ inputs: [[[1, 2]]], targets: [[[1, Infinity]]] }, { step() {} } as never)).toThrow(/targets\[0\]\[0\]\[1\] = Infinity/);
-    expect(() => m.trainStep({ inputs: [[[1, 2]]], targets: [[[1, 2], [3, 4]]] }, { step() {} } as never)).toThrow(ShapeError);
+    expect(() => m.trainStep({ inputs: [[[1, 2]]], targets: [[[1, Infinity]]] }, optim.sgd({ lr: 0.1 }))).toThrow(/targets\[0\]\[0\]\[1\] = Infinity/);
+    expect(() => m.trainStep({ inputs: [[[1, 2]]], targets: [[[1, 2], [3, 4]]] }, optim.sgd({ lr: 0.1 }))).toThrow(ShapeError);
   });
 
   it('state dict names follow the layer names', () => {
@@ -196,5 +196,41 @@ describe('config JSON', () => {
       'embedding.weight', 'rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0',
       'lstm.weight_ih_l0', 'lstm.weight_hh_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'head.weight', 'head.bias',
     ]);
+  });
+});
+
+describe('typed predictions and one example shape', () => {
+  const rt = runtime();
+  const tagger = () => new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 3 }), layers.gru({ hiddenSize: 4 }), layers.dense({ units: 3 })], { seed: 3 });
+  const classifier = () => new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 3 }), layers.gru({ hiddenSize: 4, returnSequences: false }), layers.dense({ units: 3 })], { seed: 3 });
+
+  it('each typed method returns its one shape, agreeing with the probabilities, and refuses other models', () => {
+    const t = tagger(), c = classifier();
+    const inputs = [[1, 2, 3], [4]];
+    const probs = t.predictStepProbabilities(inputs);
+    expect(probs.map((s) => s.length)).toEqual([3, 1]);
+    // The class per step is the argmax of the probabilities, computed here independently.
+    expect(t.predictStepClasses(inputs)).toEqual(probs.map((s) => s.map((p) => p.indexOf(Math.max(...p)))));
+    const cp = c.predictSequenceProbabilities(inputs);
+    expect(cp).toHaveLength(2);
+    for (const p of cp) expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(c.predictSequenceClasses(inputs)).toEqual(cp.map((p) => p.indexOf(Math.max(...p))));
+    expect(t.outputKind).toBe('step-classes');
+    expect(c.outputKind).toBe('sequence-classes');
+    expect(() => t.predictSequenceClasses(inputs)).toThrow(/needs a model with sequence-classes outputs, this one has step-classes outputs: use predictStepClasses/);
+    expect(() => c.predictStepValues(inputs)).toThrow(ConfigError);
+    t.dispose(); c.dispose();
+  });
+
+  it('evaluate and trainStep take the { input, target } examples fit takes, and give what a batch gives', () => {
+    const t = tagger();
+    const examples = [{ input: [1, 2, 3], target: [0, 1, 2] }, { input: [4, 5], target: [2, 2] }];
+    const asBatch = { inputs: examples.map((e) => e.input), targets: examples.map((e) => e.target) };
+    expect(t.evaluate(examples)).toEqual(t.evaluate(asBatch));
+    expect(() => t.evaluate([{ inputs: [1], targets: [1] }] as never)).toThrow(/examples\[0\] must be an object \{ input, target \}/);
+    const u = tagger();
+    const a = t.trainStep(examples, optim.sgd({ lr: 0.1 })), b = u.trainStep(asBatch, optim.sgd({ lr: 0.1 }));
+    expect(a.loss).toBe(b.loss);
+    t.dispose(); u.dispose();
   });
 });

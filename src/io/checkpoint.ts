@@ -103,8 +103,7 @@ function parseTraining(raw: string): TrainingMetadata {
  */
 function optimizerBuffers(tensors: Record<string, Tensor & { dtype?: string }>, optimizer: Optimizer, step: number): Float32Array[] {
   const names = Object.keys(tensors).filter((n) => n.startsWith('optimizer.'));
-  // stateSlots is protected in src/optim: the count each optimizer keeps for its options.
-  const slots = (optimizer as unknown as { stateSlots: number }).stateSlots;
+  const slots = optimizer.stateBuffers;
   const type = (optimizer.spec() as { type: string }).type;
   if (names.length === 0 && (step === 0 || slots === 0)) return [];
   if (names.length !== slots) {

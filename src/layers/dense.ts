@@ -92,12 +92,4 @@ export class Dense extends Layer {
       ctx.grads.at(this.w.offset), ctx.grads.at(this.b.offset), ws.pack);
     return ws.dx;
   }
-
-  dispose(): void {
-    if (!this.rt) return;
-    this.rt.planner.release(this.packedT);
-    this.rt.planner.release(this.packedN);
-    this.ws.release();
-    this.rt = undefined as unknown as Runtime;
-  }
 }

@@ -53,8 +53,4 @@ export class Dropout extends Layer {
     this.rt.kernels.multiply(dy, ws.mask, ws.dx, this.n);
     return ws.dx;
   }
-
-  dispose(): void {
-    this.ws?.release();
-  }
 }

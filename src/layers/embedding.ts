@@ -157,9 +157,4 @@ export class Embedding extends Layer {
     });
     return 0;
   }
-
-  dispose(): void {
-    this.charRnn?.dispose();
-    this.ws?.release();
-  }
 }

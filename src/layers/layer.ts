@@ -2,7 +2,10 @@
 // pointers into wasm memory: sequences time-major [T][B][F] (seq = true) or one row
 // per sequence [B][F]. A layer's forward saves what its backward needs; backward
 // takes the gradient w.r.t. its output and returns one w.r.t. its input (0 when the
-// input is token ids), accumulating parameter gradients into ctx.grads.
+// input is token ids), accumulating parameter gradients into ctx.grads. A layer
+// allocates through the runtime its model hands to build(), whose planner records
+// every region in the model's ledger: the model frees them all, so layers have no
+// dispose of their own.
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
 import type { ParameterTable } from '../model/parameter-table.js';
@@ -57,6 +60,4 @@ export abstract class Layer {
   abstract forward(ctx: Context, x: Activation): Activation;
 
   abstract backward(ctx: Context, dy: number): number;
-
-  dispose(): void {}
 }

@@ -49,8 +49,4 @@ export class Pooling extends Layer {
     this.rt.kernels.poolBackward(MODES[this.options.mode], ctx.T, ctx.B, this.F, dy, ctx.lengths, ws.argmax, ws.dx);
     return ws.dx;
   }
-
-  dispose(): void {
-    this.ws?.release();
-  }
 }

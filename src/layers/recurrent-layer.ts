@@ -160,10 +160,4 @@ export class RecurrentLayer extends Layer {
     this.statesRows(ctx, ws.dhn, dy, false);
     return ws.dhn;
   }
-
-  dispose(): void {
-    this.resetStates();
-    this.core?.dispose();
-    this.ws?.release();
-  }
 }

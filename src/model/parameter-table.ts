@@ -33,6 +33,12 @@ export class ParameterTable {
     return e;
   }
 
+  /** Names the parameter element at a flat index ('lstm.weight_ih_l0'[12]), or the alignment padding. */
+  describe(index: number): string {
+    const e = this.entries.find((x) => index >= x.offset && index < x.offset + x.size);
+    return e ? `'${e.name}'[${index - e.offset}]` : `padding element ${index}`;
+  }
+
   /** Copies every tensor out of buf. */
   toStateDict(buf: Float32Array): StateDict {
     const out: StateDict = {};

@@ -1,29 +1,71 @@
 // What every model shares: the parameter table, the flat parameter and gradient
-// buffers, state-dict access, and the flag that says packed weights are stale.
-import type { Runtime } from '../runtime/runtime.js';
+// buffers, state-dict access, the flag that says packed weights are stale, and the
+// model's lifecycle. Everything the model and its parts allocate (parameters,
+// gradients, packed weights, workspaces, its optimizer's state, its streams) is
+// recorded in one Ledger, so dispose() — or the garbage collector, for a model
+// dropped without dispose() — gives all of it back at once.
+import { Runtime } from '../runtime/runtime.js';
+import type { Ledger } from '../runtime/ledger.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { ParameterTable, type StateDict } from './parameter-table.js';
-import { ConfigError } from '../errors.js';
+import { ArgumentError, DisposedError } from '../errors.js';
+
+// The safety net: a model that becomes unreachable without dispose() frees its ledger.
+// The held value (the ledger) never references the model, so the model can be collected.
+const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Ledger>((ledger) => ledger.releaseAll()) : undefined;
+
+/** Throws ArgumentError unless `rt` is a runtime from loadRuntime(). */
+export function requireRuntime(rt: unknown, what = 'the first argument'): asserts rt is Runtime {
+  if (!(rt instanceof Runtime)) {
+    throw new ArgumentError(`${what} must be a runtime from loadRuntime() or loadRuntimeSync(), got ${describe(rt)}`);
+  }
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (v instanceof Uint8Array) return `a Uint8Array of ${v.length} bytes`;
+  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'no prototype'})`;
+  return `${typeof v} ${String(v).slice(0, 40)}`;
+}
 
 export abstract class ParameterizedModel {
   readonly table = new ParameterTable();
+  /** The runtime the model runs in (shared with other models). */
+  readonly rt: Runtime;
   params!: Region;
   grads!: Region;
   /** True when the parameters changed since the weights were last packed. */
   protected packedDirty = true;
   /** Set by dispose(): the memory is gone, every further use is an error. */
   protected disposed = false;
+  /** The runtime as this model's parts see it: its planner records into the ledger. */
+  protected readonly owned: Runtime;
+  private readonly ledger: Ledger;
 
-  constructor(readonly rt: Runtime) {}
+  constructor(rt: Runtime) {
+    requireRuntime(rt);
+    this.rt = rt.root;
+    ({ rt: this.owned, ledger: this.ledger } = this.rt.owned());
+    finalizer?.register(this, this.ledger, this);
+  }
 
   /** Call once every layer has added its parameters to the table. */
   protected allocateParameters(): void {
-    this.params = this.rt.planner.alloc(this.table.total);
-    this.grads = this.rt.planner.alloc(this.table.total);
+    this.params = this.owned.planner.alloc(this.table.total);
+    this.grads = this.owned.planner.alloc(this.table.total);
+  }
+
+  /** Number of trainable values. */
+  get parameterCount(): number {
+    let n = 0;
+    for (const e of this.table.entries) n += e.size;
+    return n;
   }
 
   /** A copy of every parameter under its state_dict name. */
   stateDict(): StateDict {
+    this.checkAlive();
     return this.table.toStateDict(this.params.f32());
   }
 
@@ -31,32 +73,51 @@ export abstract class ParameterizedModel {
   loadStateDict(dict: StateDict): void {
     this.checkAlive();
     // Staged in wasm memory so one SIMD pass checks finiteness before anything changes.
-    const stage = this.rt.planner.alloc(this.table.total);
+    const stage = this.owned.planner.alloc(this.table.total);
     try {
       this.table.loadStateDict(stage.f32(), dict);
       if (this.rt.kernels.hasNonFinite(stage.ptr, this.table.total)) throw this.table.nonFiniteError(stage.f32());
       this.params.f32().set(stage.f32());
     } finally {
-      this.rt.planner.release(stage);
+      this.owned.planner.release(stage);
     }
     this.packedDirty = true;
   }
 
   /** Gradients from the last backward pass, by parameter name. */
   gradientDict(): StateDict {
+    this.checkAlive();
     return this.table.toStateDict(this.grads.f32());
   }
 
-  /** Releases the parameter buffers once; returns false when the model was already disposed. */
-  protected releaseParameters(): boolean {
-    if (this.disposed) return false;
+  /** True once dispose() ran. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /**
+   * Frees the model's memory and everything it owns (workspaces, streams, the state of
+   * the optimizer that trained it); any further use throws DisposedError. Idempotent.
+   */
+  dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
-    this.rt.planner.release(this.params);
-    this.rt.planner.release(this.grads);
-    return true;
+    this.ledger.releaseAll();
+    finalizer?.unregister(this);
+  }
+
+  /** `using model = …` disposes the model at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** Frees what a constructor allocated before it failed, then rethrows. */
+  protected abandon(e: unknown): never {
+    this.dispose();
+    throw e;
   }
 
   protected checkAlive(): void {
-    if (this.disposed) throw new ConfigError('this model was disposed: its memory has been released');
+    if (this.disposed) throw new DisposedError(`this ${this.constructor.name} was disposed: its memory has been released`);
   }
 }

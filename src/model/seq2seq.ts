@@ -15,7 +15,7 @@ import { packTokenSequences, packStepLabels } from '../data/pack.js';
 import { Rng } from '../random.js';
 import { ConfigError, NonFiniteError, ShapeError, TokenIdError } from '../errors.js';
 import { clipGradNorm, gradNorm } from '../optim/clip.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import type { StepResult } from './sequential.js';
 
 export interface Seq2SeqConfig {
@@ -53,6 +53,8 @@ export class Seq2Seq extends ParameterizedModel {
 
   constructor(rt: Runtime, config: Seq2SeqConfig) {
     super(rt);
+    try {
+    rt = this.owned; // parts allocate through the model's ledger
     const c = (this.config = { cell: 'lstm', numLayers: 1, dropout: 0, seed: 0, maxLength: 4096, ...check<Seq2SeqConfig>(seq2seqSchema, config, 'seq2seq') } as Required<Seq2SeqConfig>);
     for (const k of ['bos', 'eos'] as const) {
       if (!Number.isInteger(c[k]) || c[k] < 0 || c[k] >= c.targetVocabSize) throw new ConfigError(`${k} = ${c[k]} is invalid: expected a target token id in [0, ${c.targetVocabSize})`);
@@ -73,6 +75,9 @@ export class Seq2Seq extends ParameterizedModel {
     this.ws = new Workspace(rt.planner);
     this.rng = new Rng(c.seed);
     for (const l of this.layers) l.initialise(this.params.f32(), this.rng);
+    } catch (e) {
+      this.abandon(e); // frees whatever was allocated before the failure
+    }
   }
 
   private get layers() {
@@ -151,10 +156,11 @@ export class Seq2Seq extends ParameterizedModel {
   }
 
   trainStep(batch: { inputs: number[][]; targets: number[][] }, optimizer: Optimizer, options: { clipNorm?: number } = {}): StepResult {
+    requireOptimizer(optimizer);
     const r = this.lossAndGradients(batch);
     if (!Number.isFinite(r.gradNorm)) throw new NonFiniteError(`the gradient norm is ${r.gradNorm}: the parameters were not updated`);
     if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, r.gradNorm);
-    optimizer.step(this.rt, this.params, this.grads);
+    optimizer.step(this.rt, this.params, this.grads, (i) => this.table.describe(i));
     this.packedDirty = true;
     return r;
   }
@@ -228,10 +234,4 @@ export class Seq2Seq extends ParameterizedModel {
     });
   }
 
-  /** Frees the model's memory in the runtime; using the model afterwards throws. Idempotent. */
-  dispose(): void {
-    if (!this.releaseParameters()) return;
-    for (const l of this.layers) l.dispose();
-    this.ws.release();
-  }
 }

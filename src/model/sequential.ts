@@ -5,17 +5,18 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import type { StateDict } from './parameter-table.js';
-import { ParameterizedModel } from './parameterized.js';
+import { ParameterizedModel, describe } from './parameterized.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
-import { ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
+import { ArgumentError, ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
 import { readSafetensors, writeSafetensors, type WriteOptions } from '../io/safetensors.js';
 import { countTargets, type PackedBatch } from '../data/packed-batch.js';
 import type { Arena } from '../data/arena.js';
+import type { Example } from '../data/batching.js';
 import { Rng } from '../random.js';
 import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import { Embedding, Dense, Dropout, RecurrentLayer, layerFromSpec, type Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from '../layers/index.js';
 import { RecurrentStream } from './stream.js';
 import { check } from '../config/schema.js';
@@ -36,9 +37,15 @@ export interface SequentialOptions {
   maxLength?: number;
 }
 
+/** One sequence of token ids, of [field][…] ids for multi-field embeddings, or of feature vectors ([t][f]). */
+export type ModelInput = readonly number[] | Int32Array | readonly (readonly number[] | Float32Array)[];
+
+/** What a model outputs: one class or one vector of values, per step or per sequence. */
+export type OutputKind = 'step-classes' | 'sequence-classes' | 'step-values' | 'sequence-values';
+
 export interface Batch {
   /** Token-id sequences (number[][]) or feature sequences ([b][t][f]). */
-  inputs: unknown[];
+  inputs: readonly ModelInput[] | unknown[];
   /** Class ids or vectors, per step or per sequence, matching the model's output and loss. */
   targets: unknown[];
 }
@@ -88,6 +95,8 @@ export class Sequential extends ParameterizedModel {
   /** `initialise: false` skips drawing initial weights (a loader about to overwrite them all). */
   constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}, initialise = true) {
     super(rt);
+    try {
+    rt = this.owned; // layers allocate through the model's ledger
     if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError('a Sequential model needs at least one layer');
     this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...check<SequentialOptions>(sequentialOptionsSchema, options, 'options') };
     const o = this.options;
@@ -106,6 +115,9 @@ export class Sequential extends ParameterizedModel {
     this.ws = new Workspace(rt.planner);
     this.rng = new Rng(o.seed);
     if (initialise) for (const l of layers) l.initialise(this.params.f32(), this.rng);
+    } catch (e) {
+      this.abandon(e); // frees whatever was allocated before the failure
+    }
   }
 
   /** The config as JSON (layers and options); Sequential.fromJSON rebuilds the model. */
@@ -225,7 +237,7 @@ export class Sequential extends ParameterizedModel {
    */
   packBatch(batch: Batch, arena?: Arena): PackedBatch {
     this.checkAlive();
-    if (!batch || typeof batch !== 'object') throw new ConfigError('a batch must be an object { inputs, targets }');
+    if (!batch || typeof batch !== 'object') throw new ArgumentError(`a batch must be an object { inputs, targets }, got ${describe(batch)}`);
     const x = this.packInputs(batch.inputs, arena);
     const t = this.packTargets(batch.targets, x, arena);
     let tokens = 0;
@@ -265,17 +277,20 @@ export class Sequential extends ParameterizedModel {
 
   /** Applies clipping and the optimizer to the gradients in `grads` (whose norm is gradNorm). */
   applyGradients(optimizer: Optimizer, gradNormBefore: number, options: StepOptions = {}): void {
+    this.checkAlive();
+    requireOptimizer(optimizer);
     if (!Number.isFinite(gradNormBefore)) throw new NonFiniteError(`the gradient norm is ${gradNormBefore}: the parameters were not updated`);
     if (options.clipValue !== undefined) clipGradValue(this.rt, this.grads, options.clipValue);
     // The norm already measured still holds unless clipping by value changed the gradients.
     if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, options.clipValue === undefined ? gradNormBefore : undefined);
-    optimizer.step(this.rt, this.params, this.grads);
+    optimizer.step(this.rt, this.params, this.grads, (i) => this.table.describe(i));
     this.packedDirty = true;
   }
 
   /** One training step: forward, backward through time, clipping, optimizer update. */
-  trainStep(batch: Batch, optimizer: Optimizer, options: StepOptions = {}): StepResult {
-    const r = this.lossAndGradients(batch, options);
+  trainStep(data: Batch | readonly Example[], optimizer: Optimizer, options: StepOptions = {}): StepResult {
+    requireOptimizer(optimizer); // before the forward pass, not after it
+    const r = this.lossAndGradients(toBatch(data, 'trainStep'), options);
     this.applyGradients(optimizer, r.gradNorm, options);
     return r;
   }
@@ -293,14 +308,15 @@ export class Sequential extends ParameterizedModel {
   private outputsOf(p: Prepared & { slots: Record<string, number> }): Float32Array {
     const { T, B } = p.ctx;
     const R = this.output.seq ? T * B : B, C = this.output.features;
+    this.checkFiniteOutputs(p.out.ptr, R * C);
     if (this.options.loss === 'mse') return new Float32Array(this.rt.memory.buffer, p.out.ptr, R * C);
     new Int32Array(this.rt.memory.buffer, p.slots.targets, R).fill(-1); // the loss kernel's softmax, every target ignored
     this.rt.kernels.softmaxCrossEntropyForward(R, C, p.out.ptr, p.slots.targets, p.slots.probs);
     return new Float32Array(this.rt.memory.buffer, p.slots.probs, R * C);
   }
 
-  /** Probabilities or values per valid step ([b][t][c]) or per sequence ([b][c]). */
-  predictOutputs(inputs: unknown[]): number[][][] | number[][] {
+  /** Probabilities or values per valid step ([b][t][c]) or per sequence ([b][c]); the typed predict* methods say which. */
+  predictOutputs(inputs: readonly ModelInput[]): number[][][] | number[][] {
     const p = this.run(inputs, false);
     const out = this.outputsOf(p);
     const C = this.output.features, { B } = p.ctx;
@@ -309,17 +325,84 @@ export class Sequential extends ParameterizedModel {
     return Array.from({ length: B }, (_, b) => Array.from({ length: p.lengths[b] }, (_, t) => row(t * B + b)));
   }
 
-  /** Most likely class per valid step ([b][t]) or per sequence ([b]); for MSE models, the values. */
-  predict(inputs: unknown[]): number[][] | number[] | number[][][] {
+  /**
+   * Most likely class per valid step ([b][t]) or per sequence ([b]); for MSE models, the
+   * values. The result's shape depends on the model: the typed methods below return one
+   * shape each and say so when the model does not produce it.
+   */
+  predict(inputs: readonly ModelInput[]): number[][] | number[] | number[][][] {
     const o = this.predictOutputs(inputs);
     if (this.options.loss === 'mse') return o;
     if (!this.output.seq) return (o as number[][]).map(argmax);
     return (o as number[][][]).map((s) => s.map(argmax));
   }
 
-  /** Mean loss, and accuracy for classifiers, in evaluation mode. */
-  evaluate(batch: Batch): { loss: number; accuracy?: number; count: number } {
-    const p = this.run(batch?.inputs, false);
+  /** What the model outputs: a class or values, per step or per sequence. */
+  get outputKind(): OutputKind {
+    return `${this.output.seq ? 'step' : 'sequence'}-${this.options.loss === 'mse' ? 'values' : 'classes'}`;
+  }
+
+  private expectKind(kind: OutputKind, method: string): void {
+    if (this.outputKind === kind) return;
+    const use: Record<OutputKind, string> = {
+      'step-classes': 'predictStepClasses / predictStepProbabilities', 'sequence-classes': 'predictSequenceClasses / predictSequenceProbabilities',
+      'step-values': 'predictStepValues', 'sequence-values': 'predictSequenceValues',
+    };
+    throw new ConfigError(`${method} needs a model with ${kind} outputs, this one has ${this.outputKind} outputs: use ${use[this.outputKind]}`);
+  }
+
+  /** Taggers and language models: the most likely class of every valid step, [b][t]. */
+  predictStepClasses(inputs: readonly ModelInput[]): number[][] {
+    this.expectKind('step-classes', 'predictStepClasses');
+    return this.predict(inputs) as number[][];
+  }
+
+  /** Taggers and language models: class probabilities of every valid step, [b][t][c]. */
+  predictStepProbabilities(inputs: readonly ModelInput[]): number[][][] {
+    this.expectKind('step-classes', 'predictStepProbabilities');
+    return this.predictOutputs(inputs) as number[][][];
+  }
+
+  /** Sequence classifiers: the most likely class of each sequence, [b]. */
+  predictSequenceClasses(inputs: readonly ModelInput[]): number[] {
+    this.expectKind('sequence-classes', 'predictSequenceClasses');
+    return this.predict(inputs) as number[];
+  }
+
+  /** Sequence classifiers: the class probabilities of each sequence, [b][c]. */
+  predictSequenceProbabilities(inputs: readonly ModelInput[]): number[][] {
+    this.expectKind('sequence-classes', 'predictSequenceProbabilities');
+    return this.predictOutputs(inputs) as number[][];
+  }
+
+  /** Regression per step (MSE models with per-step outputs): [b][t][values]. */
+  predictStepValues(inputs: readonly ModelInput[]): number[][][] {
+    this.expectKind('step-values', 'predictStepValues');
+    return this.predictOutputs(inputs) as number[][][];
+  }
+
+  /** Regression per sequence (MSE models with one output row per sequence): [b][values]. */
+  predictSequenceValues(inputs: readonly ModelInput[]): number[][] {
+    this.expectKind('sequence-values', 'predictSequenceValues');
+    return this.predictOutputs(inputs) as number[][];
+  }
+
+  /** Finite weights can still overflow (weights near the f32 limit): say so instead of returning NaN. */
+  private checkFiniteOutputs(ptr: number, n: number): void {
+    if (this.rt.kernels.hasNonFinite(ptr, n)) {
+      throw new NonFiniteError('the model\'s outputs are non-finite although its inputs and weights are finite: the weights have diverged (retrain with a lower learning rate or clipping)');
+    }
+  }
+
+  /**
+   * Mean loss, and accuracy for classifiers, in evaluation mode, on examples
+   * `[{ input, target }, …]` (the shape fit takes) or a batch `{ inputs, targets }`.
+   */
+  evaluate(data: Batch | readonly Example[]): { loss: number; accuracy?: number; count: number } {
+    const batch = toBatch(data, 'evaluate');
+    const p = this.run(batch.inputs, false);
+    const { T, B } = p.ctx;
+    this.checkFiniteOutputs(p.out.ptr, (this.output.seq ? T * B : B) * this.output.features);
     const l = this.loss(p, batch.targets);
     const r: { loss: number; accuracy?: number; count: number } = { loss: l.sum / Math.max(1, l.count), count: l.count };
     if (l.classTargets) {
@@ -373,19 +456,24 @@ export class Sequential extends ParameterizedModel {
     const c = rec.core.config;
     const cell = c.cell === 'rnn' ? (c.nonlinearity === 'relu' ? 1 : 0) : c.cell === 'lstm' ? 2 : c.resetBefore ? 4 : 3;
     const headPtrs = head.streamPointers(this.params);
-    return new RecurrentStream(this.rt, {
+    return new RecurrentStream(this.owned, {
       cell, L: c.numLayers, H: c.hiddenSize, E: emb.dim, C: head.options.units, vocabSize: emb.fields[0].vocabSize,
       embedding: this.params.at(this.table.get(`${emb.name}.weight`).offset), headT: headPtrs.weightT, headBias: headPtrs.bias,
       layers: rec.core.streamPointers(this.params), refresh: () => { this.checkAlive(); this.refreshPacked(); },
     }, numStreams);
   }
 
-  /** Frees the model's memory in the runtime; using the model afterwards throws. Idempotent. */
-  dispose(): void {
-    if (!this.releaseParameters()) return;
-    for (const l of this.layers) l.dispose();
-    this.ws.release();
+}
+
+/** Examples `[{ input, target }]` (what fit takes) or a batch `{ inputs, targets }`, as a batch. */
+function toBatch(data: Batch | readonly Example[], method: string): Batch {
+  if (Array.isArray(data)) {
+    const bad = data.findIndex((e) => !e || typeof e !== 'object' || !('input' in e) || !('target' in e));
+    if (bad >= 0) throw new ArgumentError(`${method}: examples[${bad}] must be an object { input, target }, got ${describe(data[bad])}`);
+    return { inputs: data.map((e: Example) => e.input), targets: data.map((e: Example) => e.target) };
   }
+  if (!data || typeof data !== 'object') throw new ArgumentError(`${method} expects examples [{ input, target }, …] or a batch { inputs, targets }, got ${describe(data)}`);
+  return data as Batch;
 }
 
 function argmax(v: ArrayLike<number>): number {

@@ -3,7 +3,7 @@
 // (assembly/stream.ts) over a descriptor of pointers laid out here once.
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
-import { ShapeError, TokenIdError } from '../errors.js';
+import { DisposedError, MemoryLimitError, ShapeError, TokenIdError } from '../errors.js';
 
 export interface StreamSpec {
   /** 0 rnn tanh, 1 rnn relu, 2 lstm, 3 gru, 4 gru reset-before. */
@@ -17,33 +17,43 @@ export interface StreamSpec {
 
 export class RecurrentStream {
   private readonly regions: Region[] = [];
-  private readonly desc: Region;
-  private readonly ids: Region;
-  private readonly probs: Region;
+  private readonly desc!: Region;
+  private readonly ids!: Region;
+  private readonly probs!: Region;
   private readonly states: Region[] = [];
 
   constructor(private readonly rt: Runtime, private readonly spec: StreamSpec, readonly numStreams: number) {
-    if (!Number.isInteger(numStreams) || numStreams < 1) throw new ShapeError(`numStreams = ${numStreams} is invalid: expected a positive integer`);
+    if (!Number.isSafeInteger(numStreams) || numStreams < 1) throw new ShapeError(`numStreams = ${numStreams} is invalid: expected a positive integer`);
     const { L, H, E, C } = spec, B = numStreams;
+    // Refuse a count whose state cannot fit before allocating any of it (numStreams 1e9 would grow memory for seconds first).
+    const floats = 17 + 9 * L + B * (3 + 2 * C + E + 7 * H + 4 * L * H);
+    if (floats * 4 > rt.planner.available) {
+      throw new MemoryLimitError(floats * 4, rt.planner.limit, `${numStreams} streams need ${floats * 4} bytes of state, more than the ${rt.planner.available} bytes available under the runtime's memoryLimit (${rt.planner.limit}): use fewer streams`);
+    }
     const alloc = (n: number) => {
       const r = rt.planner.alloc(n);
       this.regions.push(r);
       return r;
     };
-    this.desc = alloc(17 + 9 * L);
-    this.ids = alloc(B);
-    this.probs = alloc(B * C);
-    const ones = alloc(B), targets = alloc(B);
-    ones.i32().fill(1);
-    targets.i32().fill(-1);
-    const words = [spec.cell, B, L, H, E, C, this.ids.ptr, spec.embedding, alloc(B * E).ptr, spec.headT, spec.headBias,
-      alloc(B * C).ptr, ones.ptr, alloc(B * 4 * H).ptr, alloc(B * 3 * H).ptr, targets.ptr, this.probs.ptr];
-    for (const p of spec.layers) {
-      const h = alloc(B * H), c = alloc(B * H);
-      this.states.push(h, c);
-      words.push(p.wihT, p.whhT, p.whhNT, p.bih, p.bhh, h.ptr, c.ptr, alloc(B * H).ptr, alloc(B * H).ptr);
+    try {
+      this.desc = alloc(17 + 9 * L);
+      this.ids = alloc(B);
+      this.probs = alloc(B * C);
+      const ones = alloc(B), targets = alloc(B);
+      ones.i32().fill(1);
+      targets.i32().fill(-1);
+      const words = [spec.cell, B, L, H, E, C, this.ids.ptr, spec.embedding, alloc(B * E).ptr, spec.headT, spec.headBias,
+        alloc(B * C).ptr, ones.ptr, alloc(B * 4 * H).ptr, alloc(B * 3 * H).ptr, targets.ptr, this.probs.ptr];
+      for (const p of spec.layers) {
+        const h = alloc(B * H), c = alloc(B * H);
+        this.states.push(h, c);
+        words.push(p.wihT, p.whhT, p.whhNT, p.bih, p.bhh, h.ptr, c.ptr, alloc(B * H).ptr, alloc(B * H).ptr);
+      }
+      this.desc.i32().set(words);
+    } catch (e) {
+      this.dispose(); // a failed allocation part-way gives back what was taken
+      throw e;
     }
-    this.desc.i32().set(words);
   }
 
   /**
@@ -51,7 +61,7 @@ export class RecurrentStream {
    * (flat, numStreams × numClasses). Pass `out` to reuse an array and avoid allocation.
    */
   step(tokens: ArrayLike<number>, out?: Float32Array): Float32Array {
-    if (!this.regions.length) throw new ShapeError('this stream was disposed');
+    this.checkAlive();
     const B = this.numStreams, V = this.spec.vocabSize, n = B * this.spec.C;
     if (!tokens || tokens.length !== B) throw new ShapeError(`step expects ${B} token ids (one per stream), got ${tokens?.length ?? tokens}`);
     if (out && out.length !== n) throw new ShapeError(`out must have ${n} elements (streams × classes), got ${out.length}`);
@@ -73,7 +83,7 @@ export class RecurrentStream {
 
   /** Zeroes the state of one stream, or of all. */
   reset(stream?: number): void {
-    if (!this.regions.length) throw new ShapeError('this stream was disposed');
+    this.checkAlive();
     const H = this.spec.H;
     if (stream !== undefined && !(Number.isInteger(stream) && stream >= 0 && stream < this.numStreams)) {
       throw new ShapeError(`stream = ${stream} is invalid: expected an integer in [0, ${this.numStreams})`);
@@ -84,8 +94,22 @@ export class RecurrentStream {
     }
   }
 
+  /** True once the stream, or the model it reads, was disposed. */
+  get isDisposed(): boolean {
+    return !this.regions.length || this.regions[0].released;
+  }
+
+  private checkAlive(): void {
+    if (this.isDisposed) throw new DisposedError('this stream was disposed (or its model was): its memory has been released');
+  }
+
+  /** Frees the stream's state (its model frees it too, when disposed). Idempotent. */
   dispose(): void {
-    for (const r of this.regions) this.rt.planner.release(r);
+    for (const r of this.regions) if (!r.released) this.rt.planner.release(r);
     this.regions.length = 0;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 }

@@ -10,20 +10,52 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { saveModel, loadModel, type SaveModelOptions } from '../io/model-file.js';
 import { saveCheckpoint, loadCheckpoint, type Checkpoint, type TrainingState } from '../io/checkpoint.js';
 import { loadModelFrom as loadModelFromWeb, type ModelSource } from '../io/model-source.js';
+import { FileError } from '../errors.js';
 
+/** A Node fs error as a FileError that names the path the user gave and the cause. */
+export function fileError(path: string, action: string, e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (!err || typeof err.code !== 'string') return e;
+  const why: Record<string, string> = {
+    ENOENT: 'no such file or directory', EISDIR: 'it is a directory', ENOTDIR: 'a parent is not a directory',
+    EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded', EMFILE: 'too many open files', ENAMETOOLONG: 'the name is too long',
+  };
+  return new FileError(path, err.code, `cannot ${action} ${path}: ${why[err.code] ?? err.message} (${err.code})`);
+}
+
+/**
+ * Writes bytes so that `path` holds either its old contents or all of the new ones:
+ * a temporary file in the same directory, fsync, rename. Errors are FileErrors naming
+ * `path` (not the temporary file); the temporary file is removed on failure.
+ */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await open(tmp, 'w');
+  let fh;
+  try {
+    fh = await open(tmp, 'w');
+  } catch (e) {
+    throw fileError(path, 'write', e);
+  }
   try {
     await fh.writeFile(bytes);
     await fh.sync();
-  } catch (e) {
     await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
+    fh = undefined;
+    await rename(tmp, path);
+  } catch (e) {
+    await fh?.close().catch(() => {});
+    await rm(tmp, { force: true }).catch(() => {});
+    throw fileError(path, 'write', e);
   }
-  await fh.close();
-  await rename(tmp, path);
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw fileError(path, 'read', e);
+  }
 }
 
 export async function saveModelFile(path: string, model: Sequential, options: SaveModelOptions = {}): Promise<void> {
@@ -31,7 +63,7 @@ export async function saveModelFile(path: string, model: Sequential, options: Sa
 }
 
 export async function loadModelFile(rt: Runtime, path: string): Promise<Sequential> {
-  return loadModel(rt, new Uint8Array(await readFile(path)));
+  return loadModel(rt, await readBytes(path));
 }
 
 /** As the web-standard loadModelFrom, and a file path or file: URL reads the file. */
@@ -48,5 +80,5 @@ export async function saveCheckpointFile(path: string, model: Sequential, optimi
 }
 
 export async function loadCheckpointFile(rt: Runtime, path: string): Promise<Checkpoint> {
-  return loadCheckpoint(rt, new Uint8Array(await readFile(path)));
+  return loadCheckpoint(rt, await readBytes(path));
 }

@@ -2,10 +2,10 @@
 // ParallelTrainer, which is closed (its worker stopped) however the loop ends.
 import type { Sequential } from '../model/sequential.js';
 import type { Example } from '../data/batching.js';
-import { fit as fitOneThread, type FitOptions, type FitEvent, type History } from '../train/fit.js';
+import { fit as fitOneThread, type FitCallOptions, type History } from '../train/fit.js';
 import { ParallelTrainer, type ParallelOptions } from './parallel-trainer.js';
 
-export type ParallelFitOptions<I = unknown, T = unknown> = FitOptions<I, T> & ParallelOptions & { onEvent?: (e: FitEvent) => void };
+export type ParallelFitOptions<I = unknown, T = unknown> = FitCallOptions<I, T> & ParallelOptions;
 
 /** Trains like the core fit; `threads: 2` splits every batch across two threads (default 1). */
 export async function fit<I, T>(model: Sequential, train: Example<I, T>[], o: ParallelFitOptions<I, T>): Promise<History> {

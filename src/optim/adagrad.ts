@@ -1,6 +1,5 @@
 import { Optimizer, requireFinite } from './optimizer.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { Region } from '../runtime/memory-planner.js';
 
 export interface AdagradOptions {
   lr?: number;
@@ -27,7 +26,7 @@ export class Adagrad extends Optimizer {
     requireFinite('lrDecay', this.lrDecay, 0);
     requireFinite('weightDecay', this.weightDecay, 0);
     requireFinite('initialAccumulatorValue', this.initialAccumulatorValue, 0);
-    requireFinite('eps', this.eps, 0);
+    requireFinite('eps', this.eps, 0, Infinity, true);
   }
 
   spec() {
@@ -38,8 +37,8 @@ export class Adagrad extends Optimizer {
     return this.initialAccumulatorValue;
   }
 
-  protected update(rt: Runtime, params: Region, grads: Region, [sum]: Region[]): void {
+  protected update(rt: Runtime, p: number, g: number, [sum]: number[], n: number): void {
     const clr = this.lr / (1 + (this.stepCount - 1) * this.lrDecay);
-    rt.kernels.adagradStep(params.ptr, grads.ptr, sum.ptr, params.length, clr, this.eps, this.weightDecay);
+    rt.kernels.adagradStep(p, g, sum, n, clr, this.eps, this.weightDecay);
   }
 }

@@ -1,6 +1,6 @@
 import { Optimizer, requireFinite } from './optimizer.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { Region } from '../runtime/memory-planner.js';
+import { ConfigError } from '../errors.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -22,12 +22,15 @@ export class Adam extends Optimizer {
 
   constructor(o: AdamOptions = {}, readonly decoupled = false) {
     super(o.lr ?? 1e-3);
-    [this.beta1, this.beta2] = o.betas ?? [0.9, 0.999];
+    const betas = o.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) throw new ConfigError(`betas = ${JSON.stringify(betas)} is invalid: expected [beta1, beta2]`);
+    [this.beta1, this.beta2] = betas;
     this.eps = o.eps ?? 1e-8;
     this.weightDecay = o.weightDecay ?? (decoupled ? 1e-2 : 0);
-    requireFinite('betas[0]', this.beta1, 0, 1);
-    requireFinite('betas[1]', this.beta2, 0, 1);
-    requireFinite('eps', this.eps, 0);
+    // beta = 1 divides by a zero bias correction; eps = 0 divides 0 by 0 where a gradient is zero.
+    requireFinite('betas[0]', this.beta1, 0, 1, false, true);
+    requireFinite('betas[1]', this.beta2, 0, 1, false, true);
+    requireFinite('eps', this.eps, 0, Infinity, true);
     requireFinite('weightDecay', this.weightDecay, 0);
   }
 
@@ -35,9 +38,9 @@ export class Adam extends Optimizer {
     return { type: this.decoupled ? 'adamw' : 'adam', lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay };
   }
 
-  protected update(rt: Runtime, params: Region, grads: Region, [m, v]: Region[]): void {
+  protected update(rt: Runtime, p: number, g: number, [m, v]: number[], n: number): void {
     const t = this.stepCount;
-    rt.kernels.adamStep(params.ptr, grads.ptr, m.ptr, v.ptr, params.length, this.lr, this.beta1, this.beta2,
+    rt.kernels.adamStep(p, g, m, v, n, this.lr, this.beta1, this.beta2,
       this.eps, this.weightDecay, this.decoupled ? 1 : 0, 1 - this.beta1 ** t, Math.sqrt(1 - this.beta2 ** t));
   }
 }

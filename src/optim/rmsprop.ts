@@ -1,6 +1,5 @@
 import { Optimizer, requireFinite } from './optimizer.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { Region } from '../runtime/memory-planner.js';
 
 export interface RmspropOptions {
   lr?: number;
@@ -28,7 +27,7 @@ export class Rmsprop extends Optimizer {
     this.momentum = o.momentum ?? 0;
     this.centered = o.centered ?? false;
     requireFinite('alpha', this.alpha, 0, 1);
-    requireFinite('eps', this.eps, 0);
+    requireFinite('eps', this.eps, 0, Infinity, true);
     requireFinite('weightDecay', this.weightDecay, 0);
     requireFinite('momentum', this.momentum, 0);
     // square average, then the gradient average (centered) and the momentum buffer, as used
@@ -39,10 +38,10 @@ export class Rmsprop extends Optimizer {
     return { type: 'rmsprop', lr: this.lr, alpha: this.alpha, eps: this.eps, weightDecay: this.weightDecay, momentum: this.momentum, centered: this.centered };
   }
 
-  protected update(rt: Runtime, params: Region, grads: Region, state: Region[]): void {
-    const m = this.centered ? state[1].ptr : 0;
-    const buf = this.momentum > 0 ? state[this.centered ? 2 : 1].ptr : 0;
-    rt.kernels.rmspropStep(params.ptr, grads.ptr, state[0].ptr, m, buf, params.length, this.lr, this.alpha, this.eps,
+  protected update(rt: Runtime, p: number, g: number, state: number[], n: number): void {
+    const m = this.centered ? state[1] : 0;
+    const buf = this.momentum > 0 ? state[this.centered ? 2 : 1] : 0;
+    rt.kernels.rmspropStep(p, g, state[0], m, buf, n, this.lr, this.alpha, this.eps,
       this.weightDecay, this.momentum);
   }
 }

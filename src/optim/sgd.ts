@@ -1,6 +1,5 @@
 import { Optimizer, requireFinite } from './optimizer.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { Region } from '../runtime/memory-planner.js';
 import { ConfigError } from '../errors.js';
 
 export interface SgdOptions {
@@ -38,8 +37,8 @@ export class Sgd extends Optimizer {
     return { type: 'sgd', lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay };
   }
 
-  protected update(rt: Runtime, params: Region, grads: Region, state: Region[]): void {
-    rt.kernels.sgdStep(params.ptr, grads.ptr, state[0]?.ptr ?? 0, params.length, this.lr, this.momentum,
+  protected update(rt: Runtime, p: number, g: number, state: number[], n: number): void {
+    rt.kernels.sgdStep(p, g, state[0] ?? 0, n, this.lr, this.momentum,
       this.dampening, this.weightDecay, this.nesterov ? 1 : 0, this.stepCount === 1 ? 1 : 0);
   }
 }

@@ -5,7 +5,7 @@
 // out by Region accessors that re-create them when memory.buffer has changed.
 // An allocation either succeeds whole or throws OutOfMemoryError having changed
 // nothing (the engine refused to grow, or the runtime's limit would be passed).
-import { ConfigError, OutOfMemoryError } from '../errors.js';
+import { ConfigError, DisposedError, OutOfMemoryError } from '../errors.js';
 
 const ALIGN = 64;
 const PAGE = 65536;
@@ -14,9 +14,31 @@ export const MAX_WASM_BYTES = 65536 * PAGE;
 
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
+/** What hands out and takes back regions: the planner itself, or a Ledger over it. */
+export interface Allocator {
+  alloc(floats: number): Region;
+  release(region: Region): void;
+}
+
+/** An Allocator that also reports on the whole memory (what `rt.planner` is). */
+export interface Planner extends Allocator {
+  /** The most linear memory all regions together may use, in bytes. */
+  limit: number;
+  /** Bytes still allocatable under the limit. */
+  readonly available: number;
+  /** Bytes in use by live regions (all owners). */
+  readonly inUse: number;
+  /** Top of the heap in bytes. */
+  readonly highWater: number;
+}
+
 export class Region {
   private f32View?: Float32Array;
   private i32View?: Int32Array;
+  /** Set when the region's space is given back; every view request then throws. */
+  released = false;
+  /** Who allocated it (and so who releases it): the planner or a Ledger. */
+  allocator?: Allocator;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -32,12 +54,14 @@ export class Region {
 
   /** A view valid until the next call that may grow memory; do not keep it across one. */
   f32(): Float32Array {
+    if (this.released) throw released();
     const buf = this.memory.buffer;
     if (!this.f32View || this.f32View.buffer !== buf) this.f32View = new Float32Array(buf, this.ptr, this.length);
     return this.f32View;
   }
 
   i32(): Int32Array {
+    if (this.released) throw released();
     const buf = this.memory.buffer;
     if (!this.i32View || this.i32View.buffer !== buf) this.i32View = new Int32Array(buf, this.ptr, this.length);
     return this.i32View;
@@ -49,12 +73,16 @@ export class Region {
   }
 }
 
+function released(): DisposedError {
+  return new DisposedError('this memory was released: the model, optimizer or stream that owned it was disposed');
+}
+
 interface FreeBlock {
   ptr: number;
   bytes: number;
 }
 
-export class MemoryPlanner {
+export class MemoryPlanner implements Planner {
   private top: number;
   private readonly free: FreeBlock[] = [];
   private limitBytes = MAX_WASM_BYTES;
@@ -111,16 +139,20 @@ export class MemoryPlanner {
       this.top = ptr + bytes;
     }
     new Uint8Array(this.memory.buffer, ptr, bytes).fill(0);
-    return new Region(this.memory, ptr, floats * 4);
+    const region = new Region(this.memory, ptr, floats * 4);
+    region.allocator = this;
+    return region;
   }
 
   /** Returns a region's space for reuse; the region must not be used afterwards. */
   release(region: Region): void {
+    if (region.released) throw new RangeError(`release: the region at ${region.ptr} was released twice`);
     const bytes = alignUp(Math.max(region.byteLength, ALIGN));
     const end = region.ptr + bytes;
     if (end > this.top || this.free.some((b) => region.ptr < b.ptr + b.bytes && b.ptr < end)) {
       throw new RangeError(`release: the region at ${region.ptr} (${bytes} bytes) is not allocated (released twice?)`);
     }
+    region.released = true;
     this.free.push({ ptr: region.ptr, bytes });
     this.free.sort((a, b) => a.ptr - b.ptr);
     // Coalesce neighbours, then give a trailing block back to the top.

@@ -1,15 +1,33 @@
 import type { Kernels } from './kernels.js';
-import { MemoryPlanner } from './memory-planner.js';
+import { MemoryPlanner, type Planner } from './memory-planner.js';
+import { Ledger } from './ledger.js';
 
 /** An instantiated kernel module with its memory planner. Models share one runtime. */
 export class Runtime {
   readonly kernels: Kernels;
-  readonly planner: MemoryPlanner;
+  /** Hands out regions of linear memory; in an owner's view (owned()), records them in its Ledger. */
+  readonly planner: Planner;
 
   constructor(instance: WebAssembly.Instance) {
     this.kernels = instance.exports as unknown as Kernels;
     this.planner = new MemoryPlanner(this.kernels.memory, this.kernels.heapBase());
     this.warmUp();
+  }
+
+  /**
+   * A view of this runtime whose planner records every allocation in a new Ledger, so
+   * its owner (a model) can free everything it and its parts allocated in one call.
+   */
+  owned(): { rt: Runtime; ledger: Ledger } {
+    const root = this.root;
+    const ledger = new Ledger(root.planner);
+    const rt = Object.create(root, { planner: { value: ledger }, root: { value: root } }) as Runtime;
+    return { rt, ledger };
+  }
+
+  /** The runtime an owned() view was made from (itself for a runtime from loadRuntime). */
+  get root(): Runtime {
+    return this;
   }
 
   get memory(): WebAssembly.Memory {

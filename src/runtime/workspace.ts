@@ -1,11 +1,11 @@
 // Scratch memory sized per call shape: named slices carved out of one region that
 // is reallocated only when a larger shape (a longer or wider batch) needs more.
-import type { MemoryPlanner, Region } from './memory-planner.js';
+import type { Allocator, Region } from './memory-planner.js';
 
 export class Workspace {
   private region?: Region;
 
-  constructor(private readonly planner: MemoryPlanner) {}
+  constructor(private readonly planner: Allocator) {}
 
   /** Byte pointers for slices of the given float counts (each 64-byte aligned). Previous pointers become invalid. */
   layout<K extends string>(sizes: Record<K, number>): Record<K, number> {

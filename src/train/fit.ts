@@ -4,11 +4,12 @@
 // an async iterator of events (fitEvents) that a progress bar or a plot can consume;
 // fit() drives it and returns the history.
 import type { Sequential, Batch, StepOptions, StepResult } from '../model/sequential.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { Optimizer } from '../optim/optimizer.js';
 import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
 import { batches, type Example } from '../data/batching.js';
+import { progressPrinter, terminal } from './progress.js';
 import { saveCheckpoint, type TrainingState } from '../io/checkpoint.js';
-import { ConfigError, NonFiniteError } from '../errors.js';
+import { ArgumentError, ConfigError, NonFiniteError } from '../errors.js';
 import { check } from '../config/schema.js';
 import { progressSchema } from '../config/training-schemas.js';
 
@@ -88,8 +89,10 @@ export function evaluateDataset<I, T>(model: Sequential, data: Example<I, T>[], 
 }
 
 export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[], o: FitOptions<I, T>): AsyncGenerator<FitEvent, History> {
+  if (!model || typeof (model as Partial<Sequential>).trainStep !== 'function') throw new ArgumentError('fit needs a model (a Sequential) as its first argument');
+  if (!o || typeof o !== 'object') throw new ArgumentError('fit needs options { optimizer, epochs, … }');
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new ConfigError(`epochs = ${o.epochs} is invalid: expected a positive integer`);
-  if (!o.optimizer) throw new ConfigError('fit needs an optimizer');
+  if (!(o.optimizer instanceof Optimizer)) throw new ArgumentError(`fit needs options.optimizer from optim (adam(), sgd({ lr }), …), got ${o.optimizer === null ? 'null' : typeof o.optimizer}`);
   if (o.resume) {
     const { bestWeights: _weights, ...progress } = o.resume ?? {};
     check(progressSchema, progress, 'resume');
@@ -174,9 +177,22 @@ export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[]
   return { epochs: state.history, reason };
 }
 
-/** Trains; onEvent sees every event. Rejects with NonFiniteError on a non-finite loss (the last checkpoint stays as it was). */
-export async function fit<I, T>(model: Sequential, train: Example<I, T>[], o: FitOptions<I, T> & { onEvent?: (e: FitEvent) => void }): Promise<History> {
+export interface FitCallOptions<I = unknown, T = unknown> extends FitOptions<I, T> {
+  /** Sees every event (steps, epochs, the end). */
+  onEvent?: (e: FitEvent) => void;
+  /** Print progress to standard error. Default: true when it is a terminal (as Keras' verbose=1); false silences it. */
+  verbose?: boolean;
+}
+
+/**
+ * Trains; onEvent sees every event, and on a terminal a progress line per epoch is
+ * printed (verbose: false to silence). Rejects with NonFiniteError on a non-finite
+ * loss (the last checkpoint stays as it was).
+ */
+export async function fit<I, T>(model: Sequential, train: Example<I, T>[], o: FitCallOptions<I, T>): Promise<History> {
   const it = fitEvents(model, train, o);
+  const sink = o?.verbose === false ? undefined : terminal() ?? (o?.verbose ? consoleSink() : undefined);
+  const print = sink ? progressPrinter(o.epochs, sink) : undefined;
   for (;;) {
     let r: IteratorResult<FitEvent, History>;
     try {
@@ -186,6 +202,22 @@ export async function fit<I, T>(model: Sequential, train: Example<I, T>[], o: Fi
       throw e;
     }
     if (r.done) return r.value;
+    print?.(r.value);
     o.onEvent?.(r.value);
   }
+}
+
+/** verbose: true where standard error is no terminal (a browser console, a log file): epoch lines only. */
+function consoleSink() {
+  let line = '';
+  return {
+    isTTY: false,
+    write(text: string) {
+      line += text;
+      const parts = line.split('\n');
+      line = parts.pop() ?? '';
+      for (const p of parts) console.log(p.slice(p.lastIndexOf('\r') + 1).replace(/\x1b\[K/g, ''));
+      if (line.includes('\r')) line = line.slice(line.lastIndexOf('\r') + 1);
+    },
+  };
 }
