@@ -153,6 +153,8 @@ describe('defect 6: config types and keys are checked', () => {
     expect(() => loadModel(rt, flipped)).toThrow('unknown key "see`" in options: did you mean "seed"?');
     const proto = rewrite(file, ({ metadata }) => { metadata['rnn-wasm.config'] = config.replace('"seed"', '"__proto__"'); });
     expect(() => loadModel(rt, proto)).toThrow('unknown key "__proto__" in options');
+    const long = rewrite(file, ({ metadata }) => { metadata['rnn-wasm.config'] = config.replace('"seed"', `"${'x'.repeat(100000)}"`); });
+    expect(() => loadModel(rt, long)).toThrow(/^the model config in the file is invalid: unknown key "x{40}…" in options: .{0,200}$/);
   });
 
   it('ranges, integers and enums of every layer and option', () => {
@@ -177,7 +179,7 @@ describe('defect 6: config types and keys are checked', () => {
       [() => new Sequential(rt, [layers.dense({ units: 2 })], { inputFeatures: 2, seed: 1.5 }), 'options: seed = 1.5 is invalid: expected an integer'],
       [() => new Sequential(rt, [layers.dense({ units: 2 })], { inputFeatures: -1 }), 'options: inputFeatures = -1 is invalid'],
       [() => Sequential.fromJSON(rt, { format: 'rnn-wasm/sequential', version: 2, layers: [{ type: 'dense', units: 2 }] }), 'model config: version = 2 is invalid'],
-      [() => Sequential.fromJSON(rt, { format: 'rnn-wasm/sequential', version: 1, layers: [{ type: 'lstm', cell: 'gru', hiddenSize: 2 }] }), "layer 0: a 'lstm' layer spec says cell = \"gru\""],
+      [() => Sequential.fromJSON(rt, { format: 'rnn-wasm/sequential', version: 1, layers: [{ type: 'lstm', cell: 'gru', hiddenSize: 2 }] }), "layer 0: a 'lstm' layer spec says cell = 'gru'"],
     ];
     for (const [f, message] of refusedWith) {
       expect(f, message).toThrow(ConfigError);

@@ -107,7 +107,7 @@ function walk(rule: Rule, v: unknown, where: string, path: string): unknown {
         if (!Object.hasOwn(rule.fields, k)) {
           const near = nearest(k, known);
           const hint = near ? `did you mean ${JSON.stringify(near)}? (known keys: ${known.join(', ')})` : `expected one of ${known.join(', ')}`;
-          throw new ConfigError(`${path ? `${where}: ` : ''}unknown key ${JSON.stringify(k)} in ${path || where}: ${hint}`);
+          throw new ConfigError(`${path ? `${where}: ` : ''}unknown key ${JSON.stringify(clip(k))} in ${path || where}: ${hint}`);
         }
       }
       for (const k of known) {
@@ -162,11 +162,16 @@ function join(path: string, k: string): string {
   return path ? `${path}.${k}` : k;
 }
 
-function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
+/** A value for a message, short whatever the input (a damaged file may hold megabytes in one string). */
+export function show(v: unknown): string {
+  if (typeof v === 'string') return `'${clip(v)}'`;
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   return isPlainObject(v) ? 'an object' : `a ${typeof v}`;
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 /** The known key closest to `key` by edit distance, if close enough to be a slip. */

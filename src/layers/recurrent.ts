@@ -299,6 +299,6 @@ export class Recurrent {
 function validate(c: RecurrentConfig): Required<RecurrentConfig> {
   return {
     numLayers: 1, bidirectional: false, merge: 'concat', dropout: 0, nonlinearity: 'tanh', resetBefore: false,
-    weightInit: 'default', recurrentInit: 'default', forgetBias: null, ...check<RecurrentConfig>(recurrentCoreSchema, c, `${c?.cell ?? 'recurrent'} layer`),
+    weightInit: 'default', recurrentInit: 'default', forgetBias: null, ...check<RecurrentConfig>(recurrentCoreSchema, c, `${['rnn', 'lstm', 'gru'].includes(c?.cell) ? c.cell : 'recurrent'} layer`),
   };
 }
