@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import {
   Sequential, Seq2Seq, layers, optim, fit, loadModel, saveModel, saveCheckpoint, loadCheckpoint, readSafetensors, writeSafetensors, loadRuntimeSync,
-  ConfigError, MemoryLimitError, WeightFileError, type Runtime, type Tensor, type TrainingState,
+  ConfigError, MemoryLimitError, WeightFileError, RnnWasmError, type Runtime, type Tensor, type TrainingState,
 } from '../src/index.js';
 import { check } from '../src/config/schema.js';
 import { recurrentCoreSchema } from '../src/config/layer-schemas.js';
@@ -216,6 +216,47 @@ describe('the Seq2Seq config goes through the same validator', () => {
     const r = refused(rt, () => new Seq2Seq(rt, { ...base, targetVocabSize: 2 ** 24, hiddenSize: 4096 }));
     expect(r.error).toBeInstanceOf(MemoryLimitError);
     expect(r.inUseDelta).toBe(0);
+  });
+});
+
+describe('mutated configs (seeded): every variant loads or throws a typed error, quickly, leaking nothing', () => {
+  it('1,500 variants of a config with every layer kind', () => {
+    const m = new Sequential(rt, [
+      layers.embedding({ fields: [{ vocabSize: 5, dim: 3 }, { vocabSize: 4, dim: 2 }], chars: { vocabSize: 6, dim: 2, hiddenSize: 3, maxChars: 4 } }),
+      layers.rnn({ hiddenSize: 3, nonlinearity: 'relu' }), layers.gru({ hiddenSize: 3, resetBefore: true, numLayers: 2, dropout: 0.25, bidirectional: true, merge: 'mean' }),
+      layers.dropout({ rate: 0.5 }), layers.lstm({ hiddenSize: 4, forgetBias: 1, stateful: true }), layers.pooling({ mode: 'max' }), layers.dense({ units: 3, init: 'xavier' }),
+    ], { seed: 5, maxLength: 100 });
+    const base = JSON.stringify(m.toJSON());
+    m.dispose();
+    let seed = 1;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
+    const values = [null, -1, 0, 1, 1.5, 2 ** 31, 2 ** 53, 1e308, 'abc', '', [], {}, [1], true, false, 'lstm', '__proto__', 1e9, 65536];
+    const paths = (o: unknown, p: string[] = []): string[][] =>
+      [p, ...(o && typeof o === 'object' ? Object.keys(o).flatMap((k) => paths((o as Record<string, unknown>)[k], [...p, k])) : [])];
+    const inUse = rt.planner.inUse, outcomes: Record<string, number> = {};
+    let slowest = 0;
+    for (let i = 0; i < 1500; i++) {
+      const j = JSON.parse(base);
+      const p = pick(paths(j).filter((q) => q.length));
+      const parent = p.slice(0, -1).reduce((o, k) => o[k], j), k = p[p.length - 1], op = rnd();
+      if (op < 0.6) parent[k] = pick(values);
+      else if (op < 0.8) delete parent[k];
+      else if (!Array.isArray(parent)) { parent[`${k}\``] = parent[k]; delete parent[k]; }
+      const t0 = performance.now();
+      let outcome = 'loaded';
+      try {
+        Sequential.fromJSON(rt, JSON.parse(JSON.stringify(j)), false).dispose();
+      } catch (e) {
+        outcome = e instanceof RnnWasmError ? e.name : `plain ${String(e)} for ${JSON.stringify(j)}`;
+      }
+      slowest = Math.max(slowest, performance.now() - t0);
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      expect(rt.planner.inUse).toBe(inUse);
+    }
+    expect(Object.keys(outcomes).filter((o) => o.startsWith('plain'))).toEqual([]);
+    expect(outcomes.ConfigError).toBeGreaterThan(1000);
+    expect(slowest).toBeLessThan(200);
   });
 });
 
