@@ -413,6 +413,21 @@ describe('defect 5: checkpoint training metadata is validated, and a refused che
     m.dispose();
   });
 
+  it("optimizer state past the runtime's memoryLimit is a MemoryLimitError before it is allocated, and the model goes too", () => {
+    const r2 = loadRuntimeSync();
+    // ≈ 257 k parameters: the model (params + grads, ≈ 2.1 MB, and its load stage) fits in 3.5 MiB; Adam's two moments more do not.
+    const m = new Sequential(r2, [layers.embedding({ vocabSize: 1000, dim: 256 }), layers.dense({ units: 2 })]);
+    const opt = optim.adam();
+    m.trainStep({ inputs: [[1, 2]], targets: [[0, 1]] }, opt);
+    const bytes = saveCheckpoint(m, opt, { epoch: 1, stepInEpoch: 0, globalStep: 1, history: [] });
+    m.dispose();
+    r2.memoryLimit = r2.planner.highWater + 3.5 * 1048576;
+    const r = refused(r2, () => loadCheckpoint(r2, bytes));
+    expect(r.error, String(r.error)).toBeInstanceOf(MemoryLimitError);
+    expect((r.error as Error).message).toMatch(/optimizer state needs \d+ bytes \(2 buffers of \d+ floats\)/);
+    expect(r.inUseDelta).toBe(0);
+  });
+
   it('zero optimizer buffers are accepted only before the first step', () => {
     const m = small(), opt = optim.adam();
     const bytes = saveCheckpoint(m, opt, { epoch: 0, stepInEpoch: 0, globalStep: 0, history: [] });

@@ -83,13 +83,17 @@ export function modelFootprint(specs: LayerSpec[], input: Shape): Footprint & { 
  * hold: MemoryLimitError naming the bytes needed, those available and how to raise the limit.
  */
 export function requireMemory(rt: Runtime, f: Footprint & { bytes: number }, what: string): void {
+  requireBytes(rt, f.bytes, `${what} needs ${f.bytes} bytes (${mib(f.bytes)}: ${f.params} parameters and as many gradients, ${f.packed} floats of packed weights)`);
+}
+
+/** The same refusal for any allocation known in advance; `need` says what needs the bytes. */
+export function requireBytes(rt: Runtime, bytes: number, need: string): void {
   const available = rt.planner.available, limit = rt.planner.limit;
-  if (f.bytes <= available) return;
-  const need = `${what} needs ${f.bytes} bytes (${mib(f.bytes)}: ${f.params} parameters and as many gradients, ${f.packed} floats of packed weights)`;
-  if (f.bytes > MAX_WASM_BYTES) {
-    throw new MemoryLimitError(f.bytes, limit, `${need}, more than a wasm32 memory can address (${mib(MAX_WASM_BYTES)}): make it smaller`);
+  if (bytes <= available) return;
+  if (bytes > MAX_WASM_BYTES) {
+    throw new MemoryLimitError(bytes, limit, `${need}, more than a wasm32 memory can address (${mib(MAX_WASM_BYTES)}): make it smaller`);
   }
-  throw new MemoryLimitError(f.bytes, limit,
+  throw new MemoryLimitError(bytes, limit,
     `${need}, but only ${available} bytes (${mib(available)}) are available under the runtime's memoryLimit of ${limit} bytes; `
     + 'raise it with loadRuntime({ memoryLimit }) or rt.memoryLimit = bytes, or dispose() models you no longer need');
 }

@@ -13,6 +13,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { MemoryLimitError, OutOfMemoryError, RnnWasmError, WeightFileError } from '../errors.js';
 import { check } from '../config/schema.js';
 import { checkOptimizerSpec, trainingMetadataSchema } from '../config/training-schemas.js';
+import { requireBytes } from '../config/footprint.js';
 import type { StateDict } from '../model/parameter-table.js';
 
 export interface TrainingState {
@@ -61,6 +62,8 @@ export function loadCheckpoint(rt: Runtime, bytes: Uint8Array): Checkpoint {
   const buffers = optimizerBuffers(tensors, optimizer, t.optimizerStep);
   const model = loadModel(rt, bytes);
   try {
+    const n = buffers.length * model.params.length;
+    requireBytes(rt, 4 * n, `the checkpoint's optimizer state needs ${4 * n} bytes (${buffers.length} buffers of ${model.params.length} floats)`);
     if (buffers.length) asFileError(() => optimizer.setState(rt, model.params, { stepCount: t.optimizerStep, lr: t.lr, buffers }));
     else { optimizer.stepCount = t.optimizerStep; optimizer.lr = t.lr; }
     model.rng.setState(t.rng);
