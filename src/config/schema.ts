@@ -47,7 +47,7 @@ export const obj = (fields: Record<string, Field>, refine?: ObjectRule['refine']
 
 /**
  * Checks `value` against `rule`; `where` names the thing for messages ("options",
- * "layer 2 (lstm)"). Returns the value with undefined-valued keys dropped (they
+ * "lstm", "training metadata"). Returns the value with undefined-valued keys dropped (they
  * mean "the default", as before), so callers can spread it over defaults.
  */
 export function check<T>(rule: Rule, value: unknown, where: string): T {
@@ -147,10 +147,10 @@ export function describe(rule: Rule): string {
   }
 }
 
+// Any non-array object: its own enumerable keys are what is checked (options built
+// by a class or Object.create still work; JSON only ever gives plain ones).
 function isPlainObject(v: unknown): boolean {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 // JSON.parse makes "__proto__" an own key; defineProperty keeps it one in the copy.
