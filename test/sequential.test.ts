@@ -173,7 +173,7 @@ describe('config JSON', () => {
     expect(() => new Sequential(rt, [layers.lstm({ hiddenSize: 3 }), layers.embedding({ vocabSize: 3, dim: 2 })], { inputFeatures: 2 })).toThrow(/must be the first layer/);
     expect(() => new Sequential(rt, [layers.lstm({ hiddenSize: 3 }), layers.dense({ units: 2 })])).toThrow(/inputFeatures/);
     expect(() => new Sequential(rt, [layers.embedding({ vocabSize: 3, dim: 2 }), layers.dense({ units: 1 })])).toThrow(/at least 2 output classes/);
-    expect(() => layers.lstm({ hiddenSize: 0 })).not.toThrow(); // checked at build time, with the input size known
+    expect(() => layers.lstm({ hiddenSize: 0 })).toThrow(ConfigError); // factories validate as fromJSON does
     expect(() => new Sequential(rt, [layers.embedding({ vocabSize: 3, dim: 2 }), layers.lstm({ hiddenSize: 0 })])).toThrow('hiddenSize = 0 is invalid: expected a positive integer');
     expect(() => layers.dense({ units: 1.5 })).toThrow(/units = 1.5/);
     expect(() => layers.dropout({ rate: 1 })).toThrow(/rate = 1/);
@@ -232,5 +232,24 @@ describe('typed predictions and one example shape', () => {
     const a = t.trainStep(examples, optim.sgd({ lr: 0.1 })), b = u.trainStep(asBatch, optim.sgd({ lr: 0.1 }));
     expect(a.loss).toBe(b.loss);
     t.dispose(); u.dispose();
+  });
+});
+
+describe('summary and parameterCount', () => {
+  it('counts parameters as PyTorch does (4H(I+H) + 8H per LSTM direction) and prints them per layer', () => {
+    const rt = runtime();
+    const m = new Sequential(rt, [
+      layers.embedding({ vocabSize: 50, dim: 6 }), layers.lstm({ hiddenSize: 5, bidirectional: true }),
+      layers.pooling({ mode: 'max' }), layers.dense({ units: 3 }),
+    ]);
+    const lstm = 2 * (4 * 5 * (6 + 5) + 8 * 5), dense = 10 * 3 + 3;
+    expect(m.parameterCount).toBe(50 * 6 + lstm + dense);
+    const s = m.summary();
+    expect(s).toMatch(new RegExp(`embedding \\(embedding\\)\\s+\\(None, None, 6\\)\\s+300\\n`));
+    expect(s).toMatch(new RegExp(`lstm \\(lstm\\)\\s+\\(None, None, 10\\)\\s+${lstm}\\n`));
+    expect(s).toMatch(/pooling \(pooling\)\s+\(None, 10\)\s+0\n/);
+    expect(s).toMatch(new RegExp(`dense \\(dense\\)\\s+\\(None, 3\\)\\s+${dense}\\n`));
+    expect(s).toContain(`Total params: ${(300 + lstm + dense).toLocaleString('en-US')}`);
+    m.dispose();
   });
 });

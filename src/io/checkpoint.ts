@@ -10,7 +10,10 @@ import { readSafetensors, writeSafetensors, type Tensor } from './safetensors.js
 import { loadModel } from './model-file.js';
 import { fromSpec } from '../optim/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { WeightFileError } from '../errors.js';
+import { MemoryLimitError, OutOfMemoryError, RnnWasmError, WeightFileError } from '../errors.js';
+import { check } from '../config/schema.js';
+import { checkOptimizerSpec, trainingMetadataSchema } from '../config/training-schemas.js';
+import { requireBytes } from '../config/footprint.js';
 import type { StateDict } from '../model/parameter-table.js';
 
 export interface TrainingState {
@@ -45,20 +48,102 @@ export function saveCheckpoint(model: Sequential, optimizer: Optimizer, state: T
   return writeSafetensors(tensors, { 'rnn-wasm.config': JSON.stringify(model.toJSON()), 'rnn-wasm.training': JSON.stringify(training) });
 }
 
+/**
+ * Restores a checkpoint. Everything in the training metadata is validated first
+ * (WeightFileError naming the field); the model it builds is disposed again if any
+ * later step fails, so a damaged checkpoint leaks nothing.
+ */
 export function loadCheckpoint(rt: Runtime, bytes: Uint8Array): Checkpoint {
   const { tensors, metadata } = readSafetensors(bytes);
   const raw = metadata['rnn-wasm.training'];
-  if (!raw) throw new WeightFileError("not an rnn-wasm checkpoint: the metadata has no 'rnn-wasm.training' (a model file? use loadModel)");
-  const t = JSON.parse(raw);
+  if (raw === undefined) throw new WeightFileError("not an rnn-wasm checkpoint: the metadata has no 'rnn-wasm.training' (a model file? use loadModel)");
+  const t = parseTraining(raw);
+  const optimizer = asFileError(() => fromSpec(t.optimizer));
+  const buffers = optimizerBuffers(tensors, optimizer, t.optimizerStep);
   const model = loadModel(rt, bytes);
-  const optimizer = fromSpec(t.optimizer);
-  const buffers: Float32Array[] = [];
-  for (let i = 0; `optimizer.${i}` in tensors; i++) buffers.push(tensors[`optimizer.${i}`].data);
-  if (buffers.length) optimizer.setState(rt, model.params, { stepCount: t.optimizerStep, lr: t.lr, buffers });
-  else { optimizer.stepCount = t.optimizerStep; optimizer.lr = t.lr; }
-  model.rng.setState(t.rng);
-  const { epoch, stepInEpoch, globalStep, history, best, badEpochs, baseLr } = t;
-  let bestWeights: StateDict | undefined;
-  for (const [n, tensor] of Object.entries(tensors)) if (n.startsWith('best.')) (bestWeights ??= {})[n.slice(5)] = tensor;
-  return { model, optimizer, state: { epoch, stepInEpoch, globalStep, history, best, badEpochs, baseLr, bestWeights } };
+  try {
+    const n = buffers.length * model.params.length;
+    requireBytes(rt, 4 * n, `the checkpoint's optimizer state needs ${4 * n} bytes (${buffers.length} buffers of ${model.params.length} floats)`);
+    if (buffers.length) asFileError(() => optimizer.setState(rt, model.params, { stepCount: t.optimizerStep, lr: t.lr, buffers }));
+    else { optimizer.stepCount = t.optimizerStep; optimizer.lr = t.lr; }
+    model.rng.setState(t.rng);
+    const { epoch, stepInEpoch, globalStep, history, best, badEpochs, baseLr } = t;
+    return { model, optimizer, state: { epoch, stepInEpoch, globalStep, history, best, badEpochs, baseLr, bestWeights: bestWeights(tensors, model) } };
+  } catch (e) {
+    optimizer.dispose();
+    model.dispose();
+    throw e;
+  }
+}
+
+interface TrainingMetadata extends Omit<TrainingState, 'bestWeights'> {
+  optimizer: { type: string; [option: string]: unknown };
+  optimizerStep: number;
+  lr: number;
+  rng: [number, number, number, number];
+}
+
+/** Parses and validates 'rnn-wasm.training'; nulls (JSON's NaN) in metrics become NaN again. */
+function parseTraining(raw: string): TrainingMetadata {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    throw new WeightFileError(`the checkpoint's training metadata is not JSON (${(e as Error).message}): expected the object saveCheckpoint writes`);
+  }
+  const t = asFileError(() => {
+    const m = check<TrainingMetadata>(trainingMetadataSchema, json, 'training metadata');
+    return { ...m, optimizer: checkOptimizerSpec(m.optimizer, 'training metadata: optimizer') };
+  });
+  const nan = (v: number | null | undefined) => (v === null ? NaN : v);
+  return { ...t, best: nan(t.best), history: t.history.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, nan(v) as number]))) };
+}
+
+/**
+ * The optimizer's state buffers 'optimizer.0' … : exactly as many as it keeps, float,
+ * one-dimensional and finite. None at all only before the first step (the state is
+ * allocated then); otherwise a missing buffer would silently reset the moments.
+ */
+function optimizerBuffers(tensors: Record<string, Tensor & { dtype?: string }>, optimizer: Optimizer, step: number): Float32Array[] {
+  const names = Object.keys(tensors).filter((n) => n.startsWith('optimizer.'));
+  const slots = optimizer.stateBuffers;
+  const type = (optimizer.spec() as { type: string }).type;
+  if (names.length === 0 && (step === 0 || slots === 0)) return [];
+  if (names.length !== slots) {
+    throw new WeightFileError(`the checkpoint holds ${names.length} optimizer state buffers after ${step} steps: expected ${slots} for its ${type} optimizer`);
+  }
+  return names.map((_, i) => {
+    const t = tensors[`optimizer.${i}`];
+    if (!t) throw new WeightFileError(`the checkpoint has no 'optimizer.${i}' tensor: expected optimizer.0 … optimizer.${slots - 1}`);
+    if (t.dtype !== undefined && !['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) throw new WeightFileError(`'optimizer.${i}' has dtype ${t.dtype}: expected F32, F16, BF16 or F64`);
+    if (t.shape.length !== 1) throw new WeightFileError(`'optimizer.${i}' has shape [${t.shape}]: expected a flat [n] buffer`);
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new WeightFileError(`'optimizer.${i}'[${bad}] = ${t.data[bad]}: optimizer state must be finite`);
+    return t.data;
+  });
+}
+
+/** Early stopping's best weights ('best.<name>'): the model's names and shapes, finite; or none. */
+function bestWeights(tensors: Record<string, Tensor>, model: Sequential): StateDict | undefined {
+  let dict: StateDict | undefined;
+  for (const [n, tensor] of Object.entries(tensors)) if (n.startsWith('best.')) (dict ??= {})[n.slice(5)] = tensor;
+  if (!dict) return undefined;
+  asFileError(() => model.table.loadStateDict(new Float32Array(model.table.total), dict), "the checkpoint's best weights do not fit the model: ");
+  for (const [n, t] of Object.entries(dict)) {
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new WeightFileError(`'best.${n}'[${bad}] = ${t.data[bad]}: weights must be finite`);
+  }
+  return dict;
+}
+
+/** Runs f; a library error other than a file error becomes a WeightFileError (the file said it). */
+function asFileError<T>(f: () => T, prefix = "the checkpoint's training metadata is invalid: "): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RnnWasmError && !(e instanceof WeightFileError) && !(e instanceof MemoryLimitError) && !(e instanceof OutOfMemoryError)) {
+      throw new WeightFileError(prefix + e.message);
+    }
+    throw e;
+  }
 }

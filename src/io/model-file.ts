@@ -6,7 +6,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { Sequential } from '../model/sequential.js';
 import { readSafetensors, type WriteOptions } from './safetensors.js';
-import { WeightFileError } from '../errors.js';
+import { ConfigError, WeightFileError } from '../errors.js';
 
 export interface SaveModelOptions {
   /** 'F16' halves the file (for downloads); the weights are rounded to binary16 and widened to f32 on load. */
@@ -17,16 +17,28 @@ export function saveModel(model: Sequential, options: SaveModelOptions = {}): Ui
   return model.saveSafetensors(options);
 }
 
-/** Rebuilds a model from a model file or a checkpoint (config + weights; optimizer state ignored). */
+/**
+ * Rebuilds a model from a model file or a checkpoint (config + weights; optimizer state
+ * ignored). A config the validator refuses is the file's fault (WeightFileError); a
+ * config too large for the runtime stays a MemoryLimitError (raise the limit, or it is
+ * not for this runtime); a model built and then refused is disposed before the throw.
+ */
 export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
   const { tensors, metadata } = readSafetensors(bytes);
   const cfg = metadata['rnn-wasm.config'];
-  if (!cfg) throw new WeightFileError("not an rnn-wasm model file: the metadata has no 'rnn-wasm.config'");
+  if (cfg === undefined) throw new WeightFileError("not an rnn-wasm model file: the metadata has no 'rnn-wasm.config'");
+  let json: unknown;
+  try {
+    json = JSON.parse(cfg);
+  } catch (e) {
+    throw new WeightFileError(`the model config in the file is not JSON (${(e as Error).message})`);
+  }
   let model: Sequential;
   try {
-    model = Sequential.fromJSON(rt, JSON.parse(cfg), false); // every weight comes from the file
+    model = Sequential.fromJSON(rt, json, false); // every weight comes from the file
   } catch (e) {
-    throw new WeightFileError(`the model config in the file is invalid: ${(e as Error).message}`);
+    if (e instanceof ConfigError) throw new WeightFileError(`the model config in the file is invalid: ${e.message}`);
+    throw e;
   }
   const weights: typeof tensors = {};
   for (const [n, t] of Object.entries(tensors)) if (!n.startsWith('optimizer.') && !n.startsWith('best.')) weights[n] = t;
@@ -38,4 +50,3 @@ export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
   }
   return model;
 }
-

@@ -5,7 +5,9 @@ import type { ParameterEntry, ParameterTable } from '../model/parameter-table.js
 import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
-import { positiveInt } from './validate.js';
+import { check } from '../config/schema.js';
+import { denseSchema } from '../config/layer-schemas.js';
+import { packedFloats } from '../config/footprint.js';
 import { xavierUniform } from '../init.js';
 
 export interface DenseOptions {
@@ -26,12 +28,11 @@ export class Dense extends Layer {
   private ws!: Workspace;
   private x: Activation = { ptr: 0, seq: false, features: 0 };
 
-  constructor(readonly options: DenseOptions) {
+  readonly options: DenseOptions;
+
+  constructor(options: DenseOptions) {
     super();
-    positiveInt('dense', 'units', options.units);
-    if (options.init !== undefined && options.init !== 'default' && options.init !== 'xavier') {
-      throw new ConfigError(`dense: init = '${options.init}' is invalid: expected 'default' or 'xavier'`);
-    }
+    this.options = check(denseSchema, options, 'dense');
   }
 
   spec(): LayerSpec {
@@ -44,8 +45,8 @@ export class Dense extends Layer {
     const { units } = this.options, I = (this.inFeatures = input.features);
     this.w = table.add(`${this.name}.weight`, [units, I]);
     this.b = table.add(`${this.name}.bias`, [units]);
-    this.packedT = rt.planner.alloc(rt.kernels.packedSize(I, units));
-    this.packedN = rt.planner.alloc(rt.kernels.packedSize(units, I));
+    this.packedT = rt.planner.alloc(packedFloats(I, units));
+    this.packedN = rt.planner.alloc(packedFloats(units, I));
     this.ws = new Workspace(rt.planner);
     return { seq: input.seq, features: units, tokens: false };
   }
@@ -79,14 +80,14 @@ export class Dense extends Layer {
   forward(ctx: Context, x: Activation): Activation {
     const R = this.rows(ctx, x.seq), U = this.options.units;
     this.x = x;
-    const ws = this.ws.layout({ y: R * U, dx: R * this.inFeatures, pack: this.rt.kernels.packedSize(R, this.inFeatures) });
+    const ws = this.ws.layout({ y: R * U, dx: R * this.inFeatures, pack: packedFloats(R, this.inFeatures) });
     this.rt.kernels.denseForward(R, this.inFeatures, U, x.ptr, this.packedT.ptr, ctx.params.at(this.b.offset), ws.y);
     return { ptr: ws.y, seq: x.seq, features: U };
   }
 
   backward(ctx: Context, dy: number): number {
     const R = this.rows(ctx, this.x.seq);
-    const ws = this.ws.layout({ y: R * this.options.units, dx: R * this.inFeatures, pack: this.rt.kernels.packedSize(R, this.inFeatures) });
+    const ws = this.ws.layout({ y: R * this.options.units, dx: R * this.inFeatures, pack: packedFloats(R, this.inFeatures) });
     this.rt.kernels.denseBackward(R, this.inFeatures, this.options.units, this.x.ptr, this.packedN.ptr, dy, ws.dx, 0,
       ctx.grads.at(this.w.offset), ctx.grads.at(this.b.offset), ws.pack);
     return ws.dx;

@@ -2,7 +2,8 @@ import { Layer, type Activation, type Context, type LayerSpec, type ShapeInfo } 
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { ConfigError } from '../errors.js';
-import { rate } from './validate.js';
+import { check } from '../config/schema.js';
+import { dropoutSchema } from '../config/layer-schemas.js';
 import { fillDropoutMask } from './dropout-mask.js';
 
 export interface DropoutOptions { rate: number; name?: string }
@@ -14,9 +15,11 @@ export class Dropout extends Layer {
   private n = 0;
   private active = false;
 
-  constructor(readonly options: DropoutOptions) {
+  readonly options: DropoutOptions;
+
+  constructor(options: DropoutOptions) {
     super();
-    rate('dropout', 'rate', options.rate);
+    this.options = check(dropoutSchema, options, 'dropout');
   }
 
   spec(): LayerSpec {

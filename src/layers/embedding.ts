@@ -4,7 +4,8 @@ import type { ParameterEntry, ParameterTable } from '../model/parameter-table.js
 import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
-import { positiveInt } from './validate.js';
+import { check } from '../config/schema.js';
+import { embeddingSchema } from '../config/layer-schemas.js';
 import { Recurrent } from './recurrent.js';
 import type { Region } from '../runtime/memory-planner.js';
 
@@ -43,17 +44,13 @@ export class Embedding extends Layer {
   private ws!: Workspace;
   private ids = 0;
 
-  constructor(readonly options: EmbeddingOptions) {
+  readonly options: EmbeddingOptions;
+
+  constructor(options: EmbeddingOptions) {
     super();
-    this.fields = options?.fields ?? [{ vocabSize: options?.vocabSize as number, dim: options?.dim as number }];
-    if (!Array.isArray(this.fields) || this.fields.length === 0) throw new ConfigError('embedding: fields must be a non-empty array of { vocabSize, dim }');
-    this.fields.forEach((f, i) => {
-      const where = options.fields ? `embedding field ${i}` : 'embedding';
-      positiveInt(where, 'vocabSize', f?.vocabSize);
-      positiveInt(where, 'dim', f?.dim);
-    });
-    const ch = options.chars;
-    if (ch) for (const k of ['vocabSize', 'dim', 'hiddenSize', 'maxChars'] as const) positiveInt('embedding chars', k, ch[k]);
+    const o = (this.options = check<EmbeddingOptions>(embeddingSchema, options, 'embedding'));
+    this.fields = o.fields ?? [{ vocabSize: o.vocabSize!, dim: o.dim! }];
+    const ch = o.chars;
     this.wordDim = this.fields.reduce((a, f) => a + f.dim, 0);
     this.dim = this.wordDim + (ch ? 2 * ch.hiddenSize : 0);
   }

@@ -6,6 +6,7 @@ import { Dropout, type DropoutOptions } from './dropout.js';
 import { Pooling, type PoolingOptions } from './pooling.js';
 import type { Layer, LayerSpec } from './layer.js';
 import { ConfigError } from '../errors.js';
+import { show } from '../config/schema.js';
 
 export { Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from './layer.js';
 export { Embedding, RecurrentLayer, Dense, Dropout, Pooling };
@@ -21,16 +22,19 @@ export const dense = (o: DenseOptions): Dense => new Dense(o);
 export const dropout = (o: DropoutOptions): Dropout => new Dropout(o);
 export const pooling = (o: PoolingOptions): Pooling => new Pooling(o);
 
-/** Re-creates a layer from its spec() JSON. */
+/** Re-creates a layer from its spec() JSON; the layer's constructor validates the options against its schema. */
 export function layerFromSpec(spec: LayerSpec): Layer {
-  if (!spec || typeof spec !== 'object') throw new ConfigError('a layer spec must be an object with a type');
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw new ConfigError(`a layer spec must be an object with a type, got ${show(spec)}`);
   const { type, ...o } = spec;
   switch (type) {
     case 'embedding': return new Embedding(o as unknown as EmbeddingOptions);
-    case 'rnn': case 'lstm': case 'gru': return new RecurrentLayer({ ...(o as unknown as CellOptions), cell: type });
+    case 'rnn': case 'lstm': case 'gru':
+      // spec() writes the cell twice (type and cell); a file where they differ is damaged.
+      if (o.cell !== undefined && o.cell !== type) throw new ConfigError(`a '${type}' layer spec says cell = ${show(o.cell)}: expected '${type}' or no cell`);
+      return new RecurrentLayer({ ...(o as unknown as CellOptions), cell: type });
     case 'dense': return new Dense(o as unknown as DenseOptions);
     case 'dropout': return new Dropout(o as unknown as DropoutOptions);
     case 'pooling': return new Pooling(o as unknown as PoolingOptions);
-    default: throw new ConfigError(`unknown layer type '${String(type)}': expected embedding, rnn, lstm, gru, dense, dropout or pooling`);
+    default: throw new ConfigError(`unknown layer type ${show(type)}: expected embedding, rnn, lstm, gru, dense, dropout or pooling`);
   }
 }

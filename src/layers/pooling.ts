@@ -2,6 +2,8 @@ import { Layer, type Activation, type Context, type LayerSpec, type ShapeInfo } 
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { ConfigError } from '../errors.js';
+import { check } from '../config/schema.js';
+import { poolingSchema } from '../config/layer-schemas.js';
 
 const MODES = { last: 0, mean: 1, max: 2 } as const;
 
@@ -13,9 +15,11 @@ export class Pooling extends Layer {
   private ws!: Workspace;
   private F = 0;
 
-  constructor(readonly options: PoolingOptions) {
+  readonly options: PoolingOptions;
+
+  constructor(options: PoolingOptions) {
     super();
-    if (!(options?.mode in MODES)) throw new ConfigError(`pooling: mode = '${options?.mode}' is invalid: expected 'last', 'mean' or 'max'`);
+    this.options = check(poolingSchema, options, 'pooling');
   }
 
   spec(): LayerSpec {

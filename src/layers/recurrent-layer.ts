@@ -6,6 +6,8 @@ import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
 import { Recurrent, type RecurrentConfig } from './recurrent.js';
+import { check } from '../config/schema.js';
+import { recurrentSchema } from '../config/layer-schemas.js';
 
 export type RecurrentOptions = Omit<RecurrentConfig, 'inputSize'> & {
   /** true (default): every step's output; false: the last layer's final states (directions merged), one row per sequence. */
@@ -34,9 +36,12 @@ export class RecurrentLayer extends Layer {
   /** Final states of the last forward ([L·D][B][H] pointers; cn is 0 unless LSTM). */
   finalStates = { hn: 0, cn: 0 };
 
-  constructor(readonly options: RecurrentOptions) {
+  readonly options: RecurrentOptions;
+
+  constructor(options: RecurrentOptions) {
     super();
-    if (!options || typeof options !== 'object') throw new ConfigError('recurrent layer options must be an object');
+    const cell = options?.cell;
+    this.options = check(recurrentSchema, options, typeof cell === 'string' && /^(rnn|lstm|gru)$/.test(cell) ? cell : 'recurrent layer');
   }
 
   get returnSequences(): boolean {

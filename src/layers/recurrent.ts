@@ -12,7 +12,9 @@ import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
 import { orthogonal, xavierUniform } from '../init.js';
 import { fillDropoutMask } from './dropout-mask.js';
-import { defined } from '../options.js';
+import { check } from '../config/schema.js';
+import { recurrentCoreSchema } from '../config/layer-schemas.js';
+import { packedFloats } from '../config/footprint.js';
 
 export type CellType = 'rnn' | 'lstm' | 'gru';
 
@@ -79,7 +81,6 @@ export class Recurrent {
     const D = bidirectional ? 2 : 1;
     const layerOut = bidirectional && merge === 'concat' ? 2 * H : H;
     this.outputSize = layerOut;
-    const k = rt.kernels;
     for (let l = 0; l < L; l++) {
       for (let d = 0; d < D; d++) {
         const sfx = `_l${l}${d ? '_reverse' : ''}`;
@@ -95,7 +96,7 @@ export class Recurrent {
         const sizes = cell === 'gru'
           ? [[I, G], [H, 2 * H], [H, H], [G, I], [2 * H, H], [H, H]]
           : [[I, G], [H, G], [G, I], [G, H]];
-        dir.packed = sizes.map(([K, N]) => rt.planner.alloc(k.packedSize(K, N)));
+        dir.packed = sizes.map(([K, N]) => rt.planner.alloc(packedFloats(K, N)));
         this.dirs.push(dir);
       }
     }
@@ -160,12 +161,11 @@ export class Recurrent {
     const { cell, hiddenSize: H, numLayers: L } = this.config;
     const G = GATES[cell] * H, TB = T * B, D = this.numDirections;
     const maxIn = Math.max(this.config.inputSize, this.outputSize);
-    const k = this.rt.kernels;
     const sizes: Record<string, number> = {
       hn: L * D * B * H, cn: cell === 'lstm' ? L * D * B * H : 0,
       dhs: TB * H, dz: TB * G, dhg: cell === 'gru' ? TB * G : 0, dhCur: B * H, carry: B * H, carryC: B * H, drh: B * H,
       hg: B * G, dxRev: TB * maxIn, dA: TB * maxIn, dB: TB * maxIn,
-      pack: k.packedSize(TB, Math.max(maxIn, H)),
+      pack: packedFloats(TB, Math.max(maxIn, H)),
     };
     for (let l = 0; l < L; l++) {
       sizes[`out${l}`] = TB * this.outputSize;
@@ -297,22 +297,8 @@ export class Recurrent {
 }
 
 function validate(c: RecurrentConfig): Required<RecurrentConfig> {
-  if (!c || typeof c !== 'object') throw new ConfigError('the recurrent layer config must be an object');
-  const out = {
+  return {
     numLayers: 1, bidirectional: false, merge: 'concat', dropout: 0, nonlinearity: 'tanh', resetBefore: false,
-    weightInit: 'default', recurrentInit: 'default', forgetBias: null, ...defined(c),
-  } as Required<RecurrentConfig>;
-  if (!(out.cell in GATES)) throw new ConfigError(`cell = '${out.cell}' is invalid: expected 'rnn', 'lstm' or 'gru'`);
-  for (const name of ['inputSize', 'hiddenSize', 'numLayers'] as const) {
-    const v = out[name];
-    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`${name} = ${String(v)} is invalid: expected a positive integer`);
-  }
-  if (!['concat', 'sum', 'mean'].includes(out.merge)) throw new ConfigError(`merge = '${out.merge}' is invalid: expected 'concat', 'sum' or 'mean'`);
-  if (typeof out.dropout !== 'number' || !(out.dropout >= 0 && out.dropout < 1)) throw new ConfigError(`dropout = ${String(out.dropout)} is invalid: expected a number in [0, 1)`);
-  if (out.nonlinearity !== 'tanh' && out.nonlinearity !== 'relu') throw new ConfigError(`nonlinearity = '${out.nonlinearity}' is invalid: expected 'tanh' or 'relu'`);
-  if (out.resetBefore && out.cell !== 'gru') throw new ConfigError('resetBefore applies to the GRU cell only');
-  if (out.weightInit !== 'default' && out.weightInit !== 'xavier') throw new ConfigError(`weightInit = '${out.weightInit}' is invalid: expected 'default' or 'xavier'`);
-  if (out.recurrentInit !== 'default' && out.recurrentInit !== 'orthogonal') throw new ConfigError(`recurrentInit = '${out.recurrentInit}' is invalid: expected 'default' or 'orthogonal'`);
-  if (out.forgetBias !== null && (out.cell !== 'lstm' || !Number.isFinite(out.forgetBias))) throw new ConfigError('forgetBias must be a finite number and applies to the LSTM cell only');
-  return out;
+    weightInit: 'default', recurrentInit: 'default', forgetBias: null, ...check<RecurrentConfig>(recurrentCoreSchema, c, `${['rnn', 'lstm', 'gru'].includes(c?.cell) ? c.cell : 'recurrent'} layer`),
+  };
 }

@@ -6,7 +6,9 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { ParameterizedModel } from './parameterized.js';
-import { defined } from '../options.js';
+import { check } from '../config/schema.js';
+import { seq2seqSchema } from '../config/layer-schemas.js';
+import { modelFootprint, requireMemory } from '../config/footprint.js';
 import { Embedding, Dense, RecurrentLayer, type Context } from '../layers/index.js';
 import type { CellType } from '../layers/recurrent.js';
 import { packTokenSequences, packStepLabels } from '../data/pack.js';
@@ -52,24 +54,27 @@ export class Seq2Seq extends ParameterizedModel {
   constructor(rt: Runtime, config: Seq2SeqConfig) {
     super(rt);
     try {
-    rt = this.owned; // parts allocate through the model's ledger
-    const c = (this.config = { cell: 'lstm', numLayers: 1, dropout: 0, seed: 0, maxLength: 4096, ...defined(config) } as Required<Seq2SeqConfig>);
-    for (const k of ['bos', 'eos'] as const) {
-      if (!Number.isInteger(c[k]) || c[k] < 0 || c[k] >= c.targetVocabSize) throw new ConfigError(`${k} = ${c[k]} is invalid: expected a target token id in [0, ${c.targetVocabSize})`);
-    }
-    const rec = { cell: c.cell, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout };
-    this.encEmb = Object.assign(new Embedding({ vocabSize: c.sourceVocabSize, dim: c.embeddingDim }), { name: 'encoder_embedding' });
-    this.encoder = Object.assign(new RecurrentLayer(rec), { name: 'encoder' });
-    this.decEmb = Object.assign(new Embedding({ vocabSize: c.targetVocabSize, dim: c.embeddingDim }), { name: 'decoder_embedding' });
-    this.decoder = Object.assign(new RecurrentLayer(rec), { name: 'decoder' });
-    this.head = Object.assign(new Dense({ units: c.targetVocabSize }), { name: 'head' });
-    const tokens = { seq: true, features: 1, tokens: true };
-    this.encoder.build(rt, this.encEmb.build(rt, tokens, this.table), this.table);
-    this.head.build(rt, this.decoder.build(rt, this.decEmb.build(rt, tokens, this.table), this.table), this.table);
-    this.allocateParameters();
-    this.ws = new Workspace(rt.planner);
-    this.rng = new Rng(c.seed);
-    for (const l of this.layers) l.initialise(this.params.f32(), this.rng);
+      rt = this.owned; // parts allocate through the model's ledger
+      const c = (this.config = { cell: 'lstm', numLayers: 1, dropout: 0, seed: 0, maxLength: 4096, ...check<Seq2SeqConfig>(seq2seqSchema, config, 'seq2seq') } as Required<Seq2SeqConfig>);
+      for (const k of ['bos', 'eos'] as const) {
+        if (!Number.isInteger(c[k]) || c[k] < 0 || c[k] >= c.targetVocabSize) throw new ConfigError(`${k} = ${c[k]} is invalid: expected a target token id in [0, ${c.targetVocabSize})`);
+      }
+      const rec = { cell: c.cell, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout };
+      this.encEmb = Object.assign(new Embedding({ vocabSize: c.sourceVocabSize, dim: c.embeddingDim }), { name: 'encoder_embedding' });
+      this.encoder = Object.assign(new RecurrentLayer(rec), { name: 'encoder' });
+      this.decEmb = Object.assign(new Embedding({ vocabSize: c.targetVocabSize, dim: c.embeddingDim }), { name: 'decoder_embedding' });
+      this.decoder = Object.assign(new RecurrentLayer(rec), { name: 'decoder' });
+      this.head = Object.assign(new Dense({ units: c.targetVocabSize }), { name: 'head' });
+      const tokens = { seq: true, features: 1, tokens: true };
+      const enc = modelFootprint([this.encEmb.spec(), this.encoder.spec()], tokens);
+      const dec = modelFootprint([this.decEmb.spec(), this.decoder.spec(), this.head.spec()], tokens);
+      requireMemory(rt, { params: enc.params + dec.params, packed: enc.packed + dec.packed, bytes: enc.bytes + dec.bytes }, 'this seq2seq model');
+      this.encoder.build(rt, this.encEmb.build(rt, tokens, this.table), this.table);
+      this.head.build(rt, this.decoder.build(rt, this.decEmb.build(rt, tokens, this.table), this.table), this.table);
+      this.allocateParameters();
+      this.ws = new Workspace(rt.planner);
+      this.rng = new Rng(c.seed);
+      for (const l of this.layers) l.initialise(this.params.f32(), this.rng);
     } catch (e) {
       this.abandon(e); // frees whatever was allocated before the failure
     }

@@ -22,7 +22,10 @@ import { RecurrentStream } from './stream.js';
 import type { TextPipeline } from '../data/text-pipeline.js';
 import type { GenerateOptions } from './generate.js';
 import { tagText, classifyText, generateText, predictText, type TaggedToken, type TextClass, type TextPrediction } from './text.js';
-import { defined } from '../options.js';
+import { check } from '../config/schema.js';
+import { modelJSONSchema, sequentialOptionsSchema } from '../config/layer-schemas.js';
+import { modelFootprint, requireMemory } from '../config/footprint.js';
+import { assignLayerNames } from './layer-names.js';
 
 export type LossName = 'crossEntropy' | 'mse';
 
@@ -91,42 +94,32 @@ export class Sequential extends ParameterizedModel {
   /** The RNG behind dropout (its state goes into checkpoints). */
   readonly rng: Rng;
   private readonly ws: Workspace;
+  /** Each layer's output shape (for summary()). */
+  private readonly shapes: ShapeInfo[] = [];
 
   /** `initialise: false` skips drawing initial weights (a loader about to overwrite them all). */
   constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}, initialise = true) {
     super(rt);
     try {
-    rt = this.owned; // layers allocate through the model's ledger
-    if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError('a Sequential model needs at least one layer');
-    this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...defined(options) };
-    const o = this.options;
-    if (o.loss !== 'crossEntropy' && o.loss !== 'mse') throw new ConfigError(`loss = '${o.loss}' is invalid: expected 'crossEntropy' or 'mse'`);
-    if (!Number.isInteger(o.seed)) throw new ConfigError(`seed = ${o.seed} is invalid: expected an integer`);
-    if (!Number.isInteger(o.maxLength) || o.maxLength < 1) throw new ConfigError(`maxLength = ${o.maxLength} is invalid: expected a positive integer`);
-    this.layers = layers;
-    const tokens = layers[0] instanceof Embedding;
-    if (!tokens && !(Number.isInteger(o.inputFeatures) && o.inputFeatures > 0)) {
-      throw new ConfigError('inputFeatures must be a positive integer when the first layer is not an embedding');
-    }
-    this.input = { seq: true, features: tokens ? 1 : o.inputFeatures, tokens };
-    const used = new Map<string, number>();
-    let shape = this.input;
-    for (const layer of layers) {
-      if (!layer || typeof layer.build !== 'function') throw new ConfigError(`not a layer: ${String(layer)}`);
-      const spec = layer.spec();
-      const base = (spec.name as string | undefined) ?? spec.type;
-      const n = used.get(base) ?? 0;
-      used.set(base, n + 1);
-      layer.name = n === 0 ? base : `${base}_${n}`;
-      shape = layer.build(rt, shape, this.table);
-    }
-    this.output = shape;
-    if (shape.tokens) throw new ConfigError('the model ends in token ids: add an embedding and a head');
-    if (o.loss === 'crossEntropy' && shape.features < 2) throw new ConfigError(`cross-entropy needs at least 2 output classes, the last layer has ${shape.features} output`);
-    this.allocateParameters();
-    this.ws = new Workspace(rt.planner);
-    this.rng = new Rng(o.seed);
-    if (initialise) for (const l of layers) l.initialise(this.params.f32(), this.rng);
+      rt = this.owned; // layers allocate through the model's ledger
+      if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError('a Sequential model needs at least one layer');
+      this.options = { loss: 'crossEntropy', inputFeatures: 0, seed: 0, maxLength: 4096, ...check<SequentialOptions>(sequentialOptionsSchema, options, 'options') };
+      const o = this.options;
+      assignLayerNames(layers);
+      this.layers = layers;
+      const tokens = layers[0] instanceof Embedding;
+      if (!tokens && o.inputFeatures < 1) throw new ConfigError('inputFeatures must be a positive integer when the first layer is not an embedding');
+      this.input = { seq: true, features: tokens ? 1 : o.inputFeatures, tokens };
+      requireMemory(rt, modelFootprint(layers.map((l) => l.spec()), this.input), 'this model');
+      let shape = this.input;
+      for (const layer of layers) this.shapes.push((shape = layer.build(rt, shape, this.table)));
+      this.output = shape;
+      if (shape.tokens) throw new ConfigError('the model ends in token ids: add an embedding and a head');
+      if (o.loss === 'crossEntropy' && shape.features < 2) throw new ConfigError(`cross-entropy needs at least 2 output classes, the last layer has ${shape.features} output`);
+      this.allocateParameters();
+      this.ws = new Workspace(rt.planner);
+      this.rng = new Rng(o.seed);
+      if (initialise) for (const l of layers) l.initialise(this.params.f32(), this.rng);
     } catch (e) {
       this.abandon(e); // frees whatever was allocated before the failure
     }
@@ -139,11 +132,36 @@ export class Sequential extends ParameterizedModel {
 
   /** `initialise: false` leaves the weights zero, for a caller that loads all of them next. */
   static fromJSON(rt: Runtime, json: unknown, initialise = true): Sequential {
-    const j = json as ModelJSON;
-    if (!j || j.format !== 'rnn-wasm/sequential' || j.version !== 1 || !Array.isArray(j.layers)) {
-      throw new ConfigError("not an rnn-wasm model config: expected { format: 'rnn-wasm/sequential', version: 1, layers: [...] }");
-    }
-    return new Sequential(rt, j.layers.map(layerFromSpec), j.options, initialise);
+    const j = check<ModelJSON>(modelJSONSchema, json, 'model config');
+    const layers = j.layers.map((spec, i) => {
+      try {
+        return layerFromSpec(spec);
+      } catch (e) {
+        throw e instanceof ConfigError ? new ConfigError(`layer ${i}: ${e.message}`) : e;
+      }
+    });
+    return new Sequential(rt, layers, j.options, initialise);
+  }
+
+  /**
+   * The layers as a table, as Keras' model.summary(): name (type), output shape
+   * (batch and steps as None, as Keras prints them), parameters; then the totals.
+   */
+  summary(): string {
+    const shape = (s: ShapeInfo) => `(None, ${s.seq ? 'None, ' : ''}${s.features})`;
+    const rows = [['Layer (type)', 'Output shape', 'Param #']];
+    rows.push(['input', this.input.tokens ? '(None, None) token ids' : shape(this.input), '0']);
+    this.layers.forEach((l, i) => {
+      let n = 0;
+      for (const e of this.table.entries) if (e.name.startsWith(`${l.name}.`)) n += e.size;
+      rows.push([`${l.name} (${l.spec().type})`, shape(this.shapes[i]), n.toLocaleString('en-US')]);
+    });
+    const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
+    const line = (r: string[]) => `${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}`;
+    const rule = '─'.repeat(w[0] + w[1] + w[2] + 4);
+    const total = this.parameterCount;
+    return [`Sequential (loss: ${this.options.loss})`, rule, line(rows[0]), rule, ...rows.slice(1).map(line), rule,
+      `Total params: ${total.toLocaleString('en-US')} (${(total * 4 / 1024).toFixed(1)} KB as f32)`].join('\n');
   }
 
   /** Number of classes (cross-entropy) or values (MSE) per output row. */

@@ -10,6 +10,8 @@ import { batches, type Example } from '../data/batching.js';
 import { progressPrinter, terminal } from './progress.js';
 import { saveCheckpoint, type TrainingState } from '../io/checkpoint.js';
 import { ArgumentError, ConfigError, NonFiniteError } from '../errors.js';
+import { check } from '../config/schema.js';
+import { progressSchema } from '../config/training-schemas.js';
 
 export interface Metrics {
   /** Mean loss per labelled step / sequence (cross-entropy) or per element (MSE). */
@@ -91,6 +93,10 @@ export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[]
   if (!o || typeof o !== 'object') throw new ArgumentError('fit needs options { optimizer, epochs, … }');
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new ConfigError(`epochs = ${o.epochs} is invalid: expected a positive integer`);
   if (!(o.optimizer instanceof Optimizer)) throw new ArgumentError(`fit needs options.optimizer from optim (adam(), sgd({ lr }), …), got ${o.optimizer === null ? 'null' : typeof o.optimizer}`);
+  if (o.resume) {
+    const { bestWeights: _weights, ...progress } = o.resume ?? {};
+    check(progressSchema, progress, 'resume');
+  }
   const state: TrainingState = o.resume
     ? { ...o.resume, history: [...o.resume.history] }
     : { epoch: 0, stepInEpoch: 0, globalStep: 0, history: [], baseLr: o.optimizer.lr };
