@@ -8,6 +8,8 @@ export { Sequential, type SequentialOptions, type Batch, type ModelJSON, type Lo
 export { Seq2Seq, type Seq2SeqConfig, type BeamOptions } from './model/seq2seq.js';
 export { RecurrentStream } from './model/stream.js';
 export { generate, sampleToken, type GenerateOptions, type SamplingOptions } from './model/generate.js';
+export { TextPipeline, wordShape, type PreprocessingJSON, type PreprocessingOptions, type FieldJSON, type TokenFeature, type TokenizerType } from './data/text-pipeline.js';
+export type { TaggedToken, TextClass, TextPrediction } from './model/text.js';
 export { forecast } from './model/forecast.js';
 export { loadModel } from './io/model-file.js';
 export { loadModelFrom, readModelSource, type ModelSource } from './io/model-source.js';

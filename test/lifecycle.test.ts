@@ -117,7 +117,7 @@ describe('use after dispose', () => {
     m.dispose();
     expect(m.isDisposed).toBe(true);
     for (const call of [
-      () => m.stateDict(), () => m.gradientDict(), () => saveModel(m), () => m.saveSafetensors(), () => m.predict([[1]]),
+      () => m.stateDict(), () => m.gradientDict(), () => saveModel(m), () => m.predict([[1]]),
       () => m.evaluate(batch), () => m.trainStep(batch, optim.sgd({ lr: 0.1 })), () => m.stream(1), () => m.loadStateDict({}),
     ]) expect(call).toThrow(DisposedError);
     expect(() => m.dispose()).not.toThrow();

@@ -7,7 +7,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { Sequential } from '../model/sequential.js';
 import { readSafetensors, writeSafetensors, type Tensor } from './safetensors.js';
-import { loadModel } from './model-file.js';
+import { loadModel, modelMetadata } from './model-file.js';
 import { fromSpec } from '../optim/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { MemoryLimitError, OutOfMemoryError, RnnWasmError, WeightFileError } from '../errors.js';
@@ -45,7 +45,7 @@ export function saveCheckpoint(model: Sequential, optimizer: Optimizer, state: T
   const { bestWeights, ...rest } = state;
   for (const [n, t] of Object.entries(bestWeights ?? {})) tensors[`best.${n}`] = t;
   const training = { optimizer: optimizer.spec(), optimizerStep: o.stepCount, lr: o.lr, rng: model.rng.getState(), ...rest };
-  return writeSafetensors(tensors, { 'rnn-wasm.config': JSON.stringify(model.toJSON()), 'rnn-wasm.training': JSON.stringify(training) });
+  return writeSafetensors(tensors, { ...modelMetadata(model), 'rnn-wasm.training': JSON.stringify(training) });
 }
 
 /**

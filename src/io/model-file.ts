@@ -5,16 +5,55 @@
 // more tensors, so loadModel reads either.
 import type { Runtime } from '../runtime/runtime.js';
 import { Sequential } from '../model/sequential.js';
-import { readSafetensors, type WriteOptions } from './safetensors.js';
-import { ConfigError, WeightFileError } from '../errors.js';
+import { requireRuntime } from '../model/parameterized.js';
+import { readSafetensors, writeSafetensors, type WriteOptions } from './safetensors.js';
+import { ArgumentError, ConfigError, WeightFileError } from '../errors.js';
+import { TextPipeline, type PreprocessingJSON, type PreprocessingOptions } from '../data/text-pipeline.js';
+import { pipelineFor } from '../model/text.js';
 
-export interface SaveModelOptions {
+export interface SaveModelOptions extends PreprocessingOptions {
   /** 'F16' halves the file (for downloads); the weights are rounded to binary16 and widened to f32 on load. */
   dtype?: WriteOptions['dtype'];
+  /**
+   * How text becomes this model's inputs: a TextPipeline or its JSON (several fields,
+   * characters). For one vocabulary, pass `vocabulary`, `tokenizer` and `labels` instead.
+   * Default: the model's own (`model.preprocessing`, e.g. from the file it was loaded from).
+   */
+  preprocessing?: TextPipeline | PreprocessingJSON;
+  /** Your own JSON (author, data, version…), given back as `model.metadata` on load. */
+  metadata?: Record<string, unknown>;
 }
 
+/** Version of the model-file metadata layout. */
+export const MODEL_FORMAT = '1';
+
+/**
+ * The metadata every model file and checkpoint carries: the format, the config, and
+ * the preprocessing and user metadata when there are any (validated against the model).
+ */
+export function modelMetadata(model: Sequential, options: SaveModelOptions = {}): Record<string, string> {
+  const meta: Record<string, string> = { 'rnn-wasm.format': MODEL_FORMAT, 'rnn-wasm.config': JSON.stringify(model.toJSON()) };
+  const given = options.preprocessing ?? (options.vocabulary ? TextPipeline.fromOptions(options) : undefined);
+  if (given) model.preprocessing = pipelineFor(model, given instanceof TextPipeline ? given.toJSON() : given);
+  if (model.preprocessing) meta['rnn-wasm.preprocessing'] = JSON.stringify(model.preprocessing.toJSON());
+  const user = options.metadata ?? model.metadata;
+  if (user !== undefined) {
+    if (!user || typeof user !== 'object' || Array.isArray(user)) throw new ArgumentError('metadata must be a plain object of JSON values');
+    model.metadata = user;
+    meta['rnn-wasm.user'] = JSON.stringify(user);
+  }
+  return meta;
+}
+
+/**
+ * The model as one safetensors file: weights under their state_dict names, the config,
+ * and its preprocessing (so it predicts on raw text wherever it is loaded) and your
+ * metadata. The preprocessing given here stays with the model (`model.preprocessing`).
+ */
 export function saveModel(model: Sequential, options: SaveModelOptions = {}): Uint8Array {
-  return model.saveSafetensors(options);
+  if (!(model instanceof Sequential)) throw new ArgumentError('saveModel expects a Sequential model');
+  const meta = modelMetadata(model, options);
+  return writeSafetensors(model.stateDict(), meta, { dtype: options.dtype });
 }
 
 /**
@@ -24,6 +63,8 @@ export function saveModel(model: Sequential, options: SaveModelOptions = {}): Ui
  * not for this runtime); a model built and then refused is disposed before the throw.
  */
 export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
+  requireRuntime(rt);
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`loadModel expects the file's bytes as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   const { tensors, metadata } = readSafetensors(bytes);
   const cfg = metadata['rnn-wasm.config'];
   if (cfg === undefined) throw new WeightFileError("not an rnn-wasm model file: the metadata has no 'rnn-wasm.config'");
@@ -44,9 +85,34 @@ export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
   for (const [n, t] of Object.entries(tensors)) if (!n.startsWith('optimizer.') && !n.startsWith('best.')) weights[n] = t;
   try {
     model.loadWeightTensors(weights);
+    readExtras(model, metadata);
   } catch (e) {
     model.dispose();
     throw e;
   }
   return model;
+}
+
+/** The preprocessing and user metadata of a file, onto the model it built. */
+function readExtras(model: Sequential, metadata: Record<string, string>): void {
+  const parse = (key: string): unknown => {
+    try {
+      return JSON.parse(metadata[key]);
+    } catch (e) {
+      throw new WeightFileError(`the file's '${key}' is not JSON (${(e as Error).message})`);
+    }
+  };
+  if (metadata['rnn-wasm.preprocessing'] !== undefined) {
+    try {
+      model.preprocessing = pipelineFor(model, parse('rnn-wasm.preprocessing'));
+    } catch (e) {
+      if (e instanceof ConfigError) throw new WeightFileError(`the file's preprocessing is invalid: ${e.message}`);
+      throw e;
+    }
+  }
+  if (metadata['rnn-wasm.user'] !== undefined) {
+    const user = parse('rnn-wasm.user');
+    if (!user || typeof user !== 'object' || Array.isArray(user)) throw new WeightFileError("the file's 'rnn-wasm.user' metadata must be a JSON object");
+    model.metadata = user as Record<string, unknown>;
+  }
 }

@@ -10,7 +10,7 @@ import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
 import { ArgumentError, ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
-import { readSafetensors, writeSafetensors, type WriteOptions } from '../io/safetensors.js';
+import { readSafetensors } from '../io/safetensors.js';
 import { countTargets, type PackedBatch } from '../data/packed-batch.js';
 import type { Arena } from '../data/arena.js';
 import type { Example } from '../data/batching.js';
@@ -413,8 +413,10 @@ export class Sequential extends ParameterizedModel {
     return this.predictOutputs(inputs) as number[][];
   }
 
-  /** How raw text becomes this model's inputs, and its class names (from its model file, or set by you). */
+  /** How raw text becomes this model's inputs, and its class names (from its model file, or given to saveModel). */
   preprocessing?: TextPipeline;
+  /** Your JSON metadata from the model file ('rnn-wasm.user'), or given to saveModel. */
+  metadata?: Record<string, unknown>;
 
   /** Taggers with preprocessing: each token of `text` with its label and probability. */
   tagText(text: string): TaggedToken[] {
@@ -462,11 +464,6 @@ export class Sequential extends ParameterizedModel {
       r.accuracy = correct / Math.max(1, l.count);
     }
     return r;
-  }
-
-  /** The weights as safetensors (state_dict names; F32, or F16 with `{ dtype: "F16" }`) with the config under 'rnn-wasm.config'. */
-  saveSafetensors(options: WriteOptions = {}): Uint8Array {
-    return writeSafetensors(this.stateDict(), { 'rnn-wasm.config': JSON.stringify(this.toJSON()) }, options);
   }
 
   /** Loads weights (F32 / F16 / BF16 / F64); names, shapes, dtypes and values checked before anything changes. */

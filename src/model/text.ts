@@ -2,9 +2,37 @@
 // TextPipeline): tokens tagged, a text classified, text generated — in Node and at
 // the edge alike, with no tokenisation rebuilt by hand.
 import type { Sequential } from './sequential.js';
-import type { TextPipeline } from '../data/text-pipeline.js';
+import { TextPipeline, type PreprocessingJSON } from '../data/text-pipeline.js';
 import { generate, type GenerateOptions } from './generate.js';
 import { ConfigError } from '../errors.js';
+import { Embedding } from '../layers/embedding.js';
+import { check } from '../config/schema.js';
+import { preprocessingSchema } from '../config/preprocessing-schema.js';
+
+/**
+ * A pipeline for this model from its JSON (validated), or ConfigError naming what
+ * does not fit: the fields and characters of the model's embedding, its classes.
+ */
+export function pipelineFor(model: Sequential, json: unknown): TextPipeline {
+  const pp = new TextPipeline(check<PreprocessingJSON>(preprocessingSchema, json, 'preprocessing'));
+  const emb = model.layers[0];
+  if (!(emb instanceof Embedding)) throw new ConfigError('preprocessing turns text into token ids: the model must start with an embedding');
+  if (pp.fields.length !== emb.fields.length) throw new ConfigError(`preprocessing has ${pp.fields.length} fields, the model's embedding has ${emb.fields.length}`);
+  pp.fields.forEach((f, i) => {
+    if (f.vocabulary.size > emb.fields[i].vocabSize) throw new ConfigError(`preprocessing field ${i} has ${f.vocabulary.size} tokens, more than the embedding's vocabSize ${emb.fields[i].vocabSize}`);
+  });
+  const ch = emb.options.chars;
+  if (!!pp.chars !== !!ch) throw new ConfigError(ch ? 'the model reads characters: preprocessing needs chars' : 'preprocessing has chars, the model\'s embedding does not read characters');
+  if (pp.chars && ch) {
+    if (pp.chars.maxChars !== ch.maxChars) throw new ConfigError(`preprocessing keeps ${pp.chars.maxChars} characters per token, the model reads ${ch.maxChars}`);
+    if (pp.chars.vocabulary.size > ch.vocabSize) throw new ConfigError(`preprocessing has ${pp.chars.vocabulary.size} characters, more than the embedding's ${ch.vocabSize}`);
+  }
+  const C = model.outputSize, { labels, task } = pp.json;
+  if (labels && model.options.loss !== 'crossEntropy') throw new ConfigError('labels name classes: the model must be a classifier (cross-entropy)');
+  if (labels && labels.length !== C) throw new ConfigError(`preprocessing names ${labels.length} labels, the model has ${C} classes`);
+  if (task === 'lm' && pp.fields[0].vocabulary.size > C) throw new ConfigError(`a language model predicts its vocabulary: ${pp.fields[0].vocabulary.size} tokens but ${C} classes`);
+  return pp;
+}
 
 export interface TaggedToken { token: string; label: string; probability: number }
 export interface TextClass { label: string; probability: number; probabilities: Record<string, number> }
