@@ -373,7 +373,7 @@ const TRAINING_RULES = {
     best: ['x', [], {}, 'INF'],
     badEpochs: [-1, 1.5, 'x', 'INF'],
     baseLr: [-1, 'x', 'INF'],
-    loss: ['x', null, [], 'INF'], accuracy: ['x', null, []],
+    loss: ['x', [], 'INF'], accuracy: ['x', [], 'INF'],
   },
 };
 
@@ -567,11 +567,14 @@ export async function runFuzz({ count, seed = 1, first = 0, categories = CATEGOR
       (samples[`${m.category} ${result.cls}`] ??= []).length < 3 && samples[`${m.category} ${result.cls}`].push(`${m.desc} → ${result.why}`);
       if (result.cls === 'FAIL') {
         fails.push({ index: i, base: bases[baseIndex].name, desc: m.desc, why: result.why });
-        // A fresh worker after any failure: a trap or a leak must not colour the next variant.
-        worker.removeAllListeners('exit');
-        await worker.terminate();
         if (fails.length >= maxFails) break;
-        await start();
+        // A fresh worker after a hang, a crash or a trap (the module's state is suspect);
+        // other failures leave nothing behind that the next variant's before/after misses.
+        if (result.dead || result.why.startsWith('trap')) {
+          worker.removeAllListeners('exit');
+          await worker.terminate();
+          await start();
+        }
       }
       onProgress?.(i - first + 1, counts);
     }

@@ -106,6 +106,7 @@ describe('safetensors', () => {
     ['__metadata__ that is an array', () => build({ __metadata__: ['x'] }, new Uint8Array(0)), /__metadata__ must be an object of strings/],
     ['an unknown field in an entry', () => build({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8], offset: 3 } }, new Uint8Array(8)), /unknown field "offset"/],
     ['an unknown checksum algorithm', () => build({ __metadata__: { 'rnn-wasm.checksum': 'md5:00000000' }, ...good }, new Uint8Array(8)), /unknown checksum algorithm "md5"/],
+    ['a damaged checksum key (which would turn the check off)', () => build({ __metadata__: { 'rnn-wasm.chec\u00ebsum': 'crc32c:00000000' }, ...good }, new Uint8Array(8)), /"rnn-wasm.chec\u00ebsum" looks like a damaged "rnn-wasm.checksum"/],
     ['a malformed checksum', () => build({ __metadata__: { 'rnn-wasm.checksum': 'crc32c:E3069283' }, ...good }, new Uint8Array(8)), /8 lowercase hex digits/],
   ];
   for (const [name, make, msg] of strict) {

@@ -81,6 +81,11 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
   }
   checkTiling(entries, data.length);
+  for (const k of Object.keys(metadata)) {
+    if (k !== CHECKSUM_KEY && editDistanceAtMost(k, CHECKSUM_KEY, 3)) {
+      throw new WeightFileError(`safetensors: metadata key ${JSON.stringify(k)} looks like a damaged ${JSON.stringify(CHECKSUM_KEY)}; expected that key exactly (or none)`);
+    }
+  }
   if (Object.hasOwn(metadata, CHECKSUM_KEY)) {
     verifyChecksum(metadata[CHECKSUM_KEY], entries, metadata, data);
     delete metadata[CHECKSUM_KEY];
@@ -163,6 +168,19 @@ function digest(entries: Entry[], metadata: Record<string, string>, data: Uint8A
     metadata: Object.entries(metadata).filter(([k]) => k !== CHECKSUM_KEY).sort((a, b) => byName(a[0], b[0])),
   });
   return crc32c(data, crc32c(new TextEncoder().encode(canonical)));
+}
+
+// A damaged checksum key would turn verification off, and with it the check of any
+// other damage in the file: a key a few edits from it is treated as damage.
+function editDistanceAtMost(a: string, b: string, k: number): boolean {
+  if (Math.abs(a.length - b.length) > k) return false;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length] <= k;
 }
 
 function verifyChecksum(stored: string, entries: Entry[], metadata: Record<string, string>, data: Uint8Array): void {
