@@ -337,7 +337,8 @@ const MUTATORS = {
 const SIZE = [-1, 0, 1.5, 1e9, 1e5, '4', null, true, [], {}, 'INF'];
 const BOOL = ['abc', 1.5, 1, 0, [], null, 'true', {}];
 const CONFIG_RULES = {
-  required: ['format', 'version', 'layers', 'type', 'vocabSize', 'dim', 'hiddenSize', 'units', 'rate', 'options'],
+  // Keys without a default (deleting one with a default is a valid, different config).
+  required: ['format', 'version', 'layers', 'type', 'vocabSize', 'dim', 'hiddenSize', 'units'],
   values: {
     format: ['rnn-wasm/sequentia', 'rnn-wasm/seq2seq', 1, null],
     version: [2, 0, '1', null, 1.5],
@@ -357,6 +358,8 @@ const CONFIG_RULES = {
   },
 };
 const TRAINING_RULES = {
+  // A history entry is a free-form map of metrics: another key in it is valid.
+  freeForm: /^\.history\[\d+\]\./,
   required: ['optimizer', 'optimizerStep', 'lr', 'rng', 'epoch', 'stepInEpoch', 'globalStep', 'history', 'type'],
   values: {
     optimizer: [null, 'adam', 5, [], {}],
@@ -401,7 +404,7 @@ function editJson(rng, root, rules) {
     p[k] = v === 'INF' ? '__INF__' : structuredClone(v);
     return finish(`${path} ${JSON.stringify(old)} → ${show(v)}`);
   }
-  const objects = slots.filter(([p]) => !Array.isArray(p));
+  const objects = slots.filter(([p, , path]) => !Array.isArray(p) && !rules.freeForm?.test(path));
   if (op === 6) { // a misspelled key
     const [p, k, path] = rng.pick(objects);
     const to = misspell(rng, k);
