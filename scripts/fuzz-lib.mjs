@@ -592,6 +592,13 @@ export async function runFuzz({ count, seed = 1, first = 0, categories = CATEGOR
 export function report(r, showFails = 10) {
   const lines = [`fuzz seed ${r.seed}: ${r.counts.identical + r.counts.refused + r.counts.FAIL} variants in ${(r.ms / 1000).toFixed(1)} s: identical ${r.counts.identical}, refused ${r.counts.refused}, FAIL ${r.counts.FAIL}`];
   for (const [c, k] of Object.entries(r.byCategory).sort()) lines.push(`  ${c.padEnd(14)} identical ${String(k.identical).padStart(6)}  refused ${String(k.refused).padStart(6)}  FAIL ${String(k.FAIL).padStart(5)}`);
+  const kinds = {};
+  for (const f of r.fails) {
+    const kind = `${f.desc.split(':')[0]}: ${f.why.replace(/\(.*$/s, '').replace(/\d+/g, 'N').replace(/tensor \S+ differs/, 'a tensor differs').trim()}`;
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+  }
+  if (r.fails.length) lines.push('  FAIL by kind:');
+  for (const [k, n] of Object.entries(kinds).sort((a, b) => b[1] - a[1])) lines.push(`  ${String(n).padStart(7)}  ${k}`);
   for (const f of r.fails.slice(0, showFails)) lines.push(`  FAIL seed ${r.seed} variant ${f.index} (${f.base}): ${f.desc}\n       → ${f.why}`);
   if (r.fails.length > showFails) lines.push(`  … and ${r.fails.length - showFails} more FAIL`);
   return lines.join('\n');
