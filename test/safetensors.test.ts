@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import {
-  readSafetensors, writeSafetensors, WeightFileError, Sequential, layers, optim, saveModel, loadModel, saveCheckpoint, loadCheckpoint,
+  readSafetensors, writeSafetensors, WeightFileError, ArgumentError, Sequential, layers, optim, saveModel, loadModel, saveCheckpoint, loadCheckpoint,
 } from '../src/index.js';
 import { runtime } from './helpers/wasm.js';
 
@@ -84,6 +84,12 @@ describe('safetensors', () => {
 
   it('rejects a tensor whose data does not match its shape when writing', () => {
     expect(() => writeSafetensors({ w: { shape: [3], data: new Float32Array(2) } })).toThrow(WeightFileError);
+  });
+
+  it('refuses to write data that is not a Float32Array, or names the format reserves, with typed errors', () => {
+    expect(() => writeSafetensors({ w: { shape: [2], data: [1, 2] as unknown as Float32Array } })).toThrow(ArgumentError);
+    expect(() => writeSafetensors({ __metadata__: { shape: [1], data: new Float32Array(1) } })).toThrow(/reserved/);
+    expect(() => writeSafetensors({}, { a: 1 as unknown as string })).toThrow(/metadata 'a' must be a string/);
   });
 
   const strict: [string, () => Uint8Array, RegExp][] = [

@@ -10,7 +10,7 @@
 // dtypes and shapes are checked with overflow in mind. Files we write also carry a
 // CRC-32C under the metadata key 'rnn-wasm.checksum', verified when present (files
 // from other writers, e.g. PyTorch, have none and still load).
-import { WeightFileError } from '../errors.js';
+import { ArgumentError, WeightFileError } from '../errors.js';
 import { halfToFloat, floatToHalf, halfTable } from './half.js';
 import { crc32c, formatCrc32c } from './checksum.js';
 import { findDuplicateKey } from './json-keys.js';
@@ -244,6 +244,7 @@ export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Reco
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
     checkName(name, 'tensor name');
+    if (!t || !(t.data instanceof Float32Array)) throw new ArgumentError(`safetensors: tensor '${name}' must be { shape, data: Float32Array }`);
     if (name === '__metadata__') throw new WeightFileError("safetensors: '__metadata__' is reserved and cannot name a tensor");
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new WeightFileError(`safetensors: '${name}' has shape ${JSON.stringify(t.shape)}, expected an array of non-negative integers`);
     const count = t.shape.reduce((a, b) => a * b, 1);
