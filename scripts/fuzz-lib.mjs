@@ -60,7 +60,9 @@ export function buildBases(lib) {
       const opt = optim.adam({ lr: 0.01 });
       const steps = name === 'lstm' ? [[0, 1, 2]] : [[1, 2, 3]];
       m.trainStep({ inputs: [[1, 2, 3]], targets: steps }, opt);
-      add(`${name}-checkpoint`, 'checkpoint', saveCheckpoint(m, opt, { epoch: 1, stepInEpoch: 2, globalStep: 7, history: [{ loss: 1.25, accuracy: 0.5 }], best: 1.25, badEpochs: 0, baseLr: 0.01 }));
+      const ckpt = saveCheckpoint(m, opt, { epoch: 1, stepInEpoch: 2, globalStep: 7, history: [{ loss: 1.25, accuracy: 0.5 }], best: 1.25, badEpochs: 0, baseLr: 0.01 });
+      add(`${name}-checkpoint`, 'checkpoint', ckpt);
+      if (name === 'lstm') add(`${name}-checkpoint-as-model`, 'model', ckpt); // loadModel reads a checkpoint too
       opt.dispose();
     }
     m.dispose();
@@ -202,7 +204,15 @@ const MUTATORS = {
       // no checksum, optimizer tensors are the 'training' category's business.
       const names = tensorNames(h).filter((t) => mode === 'stale' || !t.startsWith('optimizer.'));
       const t = rng.pick(names), e = h[t];
-      switch (rng.int(9)) {
+      switch (rng.int(10)) {
+        case 9: { // a config or training value edited, the checksum left as it was: the checksum must catch it
+          if (mode !== 'stale') return null;
+          const key = rng.pick(Object.keys(h.__metadata__).filter((k) => k === 'rnn-wasm.config' || k === 'rnn-wasm.training'));
+          const r = editJson(rng, JSON.parse(h.__metadata__[key]), key === 'rnn-wasm.config' ? CONFIG_RULES : TRAINING_RULES);
+          if (!r) return null;
+          h.__metadata__[key] = r.text;
+          return { desc: `${key} ${r.desc}` };
+        }
         case 0: { // a number in a shape
           if (!e.shape.length) return null;
           const i = rng.int(e.shape.length), d = e.shape[i];
