@@ -24,18 +24,18 @@ describe('fuzzed model files and checkpoints', () => {
     expect(statSync(join(root, 'dist/index.js')).mtimeMs).toBeGreaterThanOrEqual(newest(join(root, 'src')) - 1000);
   });
 
-  it('structural damage (bytes, bits, truncation, extension, header length, header JSON): 3,000 variants, zero FAIL', async () => {
-    const r = await runFuzz({ count: 3000, seed: 20261126, categories: STRUCTURAL });
+  it('structural damage (bytes, bits, truncation, extension, header length, header JSON): 10,000 variants, zero FAIL', async () => {
+    const r = await runFuzz({ count: 10_000, seed: 20261126, categories: STRUCTURAL });
     console.log(report(r));
-    expect(r.counts.identical + r.counts.refused + r.counts.FAIL).toBe(3000);
-    expect(r.counts.refused).toBeGreaterThan(2500);
-    expect(r.fails).toEqual([]);
+    expect(r.counts.identical + r.counts.refused + r.counts.FAIL).toBe(10_000);
+    expect(r.counts.refused).toBeGreaterThan(9000);
+    expect(r.counts.FAIL).toBe(0);
   }, 60_000);
 
   it('config and training-state values (checksum removed, so the validators must catch them): 1,000 variants, zero FAIL', async () => {
     const r = await runFuzz({ count: 1000, seed: 20261127, categories: ['config', 'training'] });
     console.log(report(r, 40));
     expect(r.counts.identical + r.counts.refused + r.counts.FAIL).toBe(1000);
-    expect(r.fails).toEqual([]);
+    expect(r.counts.FAIL).toBe(0);
   }, 120_000);
 });
