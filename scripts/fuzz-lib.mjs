@@ -595,7 +595,7 @@ export async function runFuzz({ count, seed = 1, first = 0, categories = CATEGOR
     worker.removeAllListeners('exit');
     await worker.terminate();
   }
-  return { counts, byCategory, fails, samples, ms: performance.now() - t0, seed };
+  return { counts, byCategory, fails, samples, ms: performance.now() - t0, seed, categories };
 }
 
 /** The counts as a table, and the first FAIL reproducers. */
@@ -609,7 +609,10 @@ export function report(r, showFails = 10) {
   }
   if (r.fails.length) lines.push('  FAIL by kind:');
   for (const [k, n] of Object.entries(kinds).sort((a, b) => b[1] - a[1])) lines.push(`  ${String(n).padStart(7)}  ${k}`);
-  for (const f of r.fails.slice(0, showFails)) lines.push(`  FAIL seed ${r.seed} variant ${f.index} (${f.base}): ${f.desc}\n       → ${f.why}`);
+  const only = r.categories.length === CATEGORIES.length ? '' : ` --only ${r.categories.join(',')}`;
+  for (const f of r.fails.slice(0, showFails)) {
+    lines.push(`  FAIL seed ${r.seed} variant ${f.index} (${f.base}): ${f.desc}\n       → ${f.why}\n       replay: node scripts/fuzz.mjs --seed ${r.seed} --first ${f.index} --count 1${only}`);
+  }
   if (r.fails.length > showFails) lines.push(`  … and ${r.fails.length - showFails} more FAIL`);
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 // npm run fuzz: the long run of the mutation fuzzer (scripts/fuzz-lib.mjs) against dist/.
 //   node scripts/fuzz.mjs [--count 50000] [--seed 1] [--first 0] [--only cat1,cat2] [--fails 20]
 // --only config,training runs just the edits of config and training-state values;
-// --first N --count 1 replays one variant (its index is in a FAIL line).
+// --first N --count 1 replays one variant (each FAIL line prints its replay command).
 import { runFuzz, report, CATEGORIES } from './fuzz-lib.mjs';
 
 const args = process.argv.slice(2);
