@@ -112,3 +112,20 @@ describe('model files that carry their preprocessing', () => {
     ck.model.dispose(); m.dispose();
   });
 });
+
+describe('metadata JSON with a repeated key', () => {
+  it('the config, the preprocessing and the training state each refuse a key given twice (JSON.parse would keep the last)', () => {
+    const m = tagger();
+    const opt = optim.sgd({ lr: 0.1 });
+    m.trainStep([{ input: [1, 2], target: [0, 1] }], opt);
+    const { tensors, metadata } = readSafetensors(saveCheckpoint(m, opt, { epoch: 1, stepInEpoch: 0, globalStep: 1, history: [] }));
+    const twice = (json: string, key: string) => json.replace(`"${key}":`, `"${key}":${JSON.stringify(JSON.parse(json)[key])},"${key}":`);
+    const cfg = twice(metadata['rnn-wasm.config'], 'options');
+    expect(() => loadModel(rt, writeSafetensors(tensors, { ...metadata, 'rnn-wasm.config': cfg }))).toThrow(/the model config in the file repeats the key "options"/);
+    const training = twice(metadata['rnn-wasm.training'], 'lr');
+    expect(() => loadCheckpoint(rt, writeSafetensors(tensors, { ...metadata, 'rnn-wasm.training': training }))).toThrow(/training metadata repeats the key "lr"/);
+    const pp = JSON.stringify({ tokenizer: { type: 'words' }, fields: [{ feature: 'token', vocabulary: words.toJSON() }] }).replace('"type":"words"', '"type":"words","type":"characters"');
+    expect(() => loadModel(rt, writeSafetensors(tensors, { ...metadata, 'rnn-wasm.preprocessing': pp }))).toThrow(WeightFileError);
+    m.dispose();
+  });
+});

@@ -1,11 +1,13 @@
 // What a checkpoint's training metadata ('rnn-wasm.training') may say: the optimizer
 // spec (by type), its step count and learning rate, the model RNG's state and the
 // training progress — as data for the validator (src/config/schema.ts).
+import { MAX_F32 } from '../optim/optimizer.js';
 import { any, anyNumber, arrayOf, bool, check, int, nullable, num, obj, oneOf, opt, recordOf, req, type ObjectRule } from './schema.js';
 
 const count = int(0, Number.MAX_SAFE_INTEGER);
-const nonNegative = num(0, Infinity);
-const positive = num(0, Infinity, { minOpen: true });
+// Hyperparameters reach the kernels as f32: past the largest f32 they would be Infinity there.
+const nonNegative = num(0, MAX_F32);
+const positive = num(0, MAX_F32, { minOpen: true });
 const unit = num(0, 1);
 const beta = num(0, 1, { maxOpen: true });
 

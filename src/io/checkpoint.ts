@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Sequential } from '../model/sequential.js';
 import { readSafetensors, writeSafetensors, type Tensor } from './safetensors.js';
 import { loadModel, modelMetadata } from './model-file.js';
+import { parseMetadataJSON } from './json-keys.js';
 import { fromSpec } from '../optim/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { MemoryLimitError, OutOfMemoryError, RnnWasmError, WeightFileError } from '../errors.js';
@@ -85,12 +86,7 @@ interface TrainingMetadata extends Omit<TrainingState, 'bestWeights'> {
 
 /** Parses and validates 'rnn-wasm.training'; nulls (JSON's NaN) in metrics become NaN again. */
 function parseTraining(raw: string): TrainingMetadata {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (e) {
-    throw new WeightFileError(`the checkpoint's training metadata is not JSON (${(e as Error).message}): expected the object saveCheckpoint writes`);
-  }
+  const json = parseMetadataJSON(raw, "the checkpoint's training metadata");
   const t = asFileError(() => {
     const m = check<TrainingMetadata>(trainingMetadataSchema, json, 'training metadata');
     return { ...m, optimizer: checkOptimizerSpec(m.optimizer, 'training metadata: optimizer') };

@@ -2,6 +2,7 @@
 // header could say one thing to us and another to a reader that keeps the first.
 // This scan of already-validated JSON text finds the first key that repeats within
 // one object (keys compared after unescaping, so "a" and "\u0061" are the same).
+import { WeightFileError } from '../errors.js';
 
 export interface DuplicateKey {
   key: string;
@@ -41,6 +42,36 @@ export function findDuplicateKey(text: string): DuplicateKey | undefined {
     } else if (ch === 0x7d || ch === 0x5d) { // } ]
       stack.pop();
     }
+  }
+  return undefined;
+}
+
+/**
+ * Parses one JSON metadata value of a model file: not JSON, or a key repeated inside
+ * an object (which JSON.parse would settle silently), is a WeightFileError naming `what`.
+ */
+export function parseMetadataJSON(text: string, what: string): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new WeightFileError(`${what} is not JSON (${(e as Error).message})`);
+  }
+  // JSON.stringify writes NaN and ±Infinity as null, so an infinite number (a literal such as 1e999) is damage.
+  const bad = findNonFinite(json);
+  if (bad !== undefined) throw new WeightFileError(`${what} holds a number out of the double range at ${bad || 'the top'}: a damaged file`);
+  const dup = findDuplicateKey(text);
+  if (dup) throw new WeightFileError(`${what} repeats the key ${JSON.stringify(dup.key.slice(0, 40))}${dup.parent !== undefined ? ` in ${JSON.stringify(dup.parent.slice(0, 40))}` : ''}: a damaged file (each key once)`);
+  return json;
+}
+
+/** The path of the first non-finite number in parsed JSON, or undefined. */
+function findNonFinite(v: unknown, path = ''): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : path;
+  if (!v || typeof v !== 'object') return undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const p = findNonFinite(x, Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`);
+    if (p !== undefined) return p;
   }
   return undefined;
 }

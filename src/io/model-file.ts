@@ -10,6 +10,7 @@ import { readSafetensors, writeSafetensors, type WriteOptions } from './safetens
 import { ArgumentError, ConfigError, WeightFileError } from '../errors.js';
 import { TextPipeline, type PreprocessingJSON, type PreprocessingOptions } from '../data/text-pipeline.js';
 import { pipelineFor } from '../model/text.js';
+import { parseMetadataJSON } from './json-keys.js';
 
 export interface SaveModelOptions extends PreprocessingOptions {
   /** 'F16' halves the file (for downloads); the weights are rounded to binary16 and widened to f32 on load. */
@@ -68,12 +69,7 @@ export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
   const { tensors, metadata } = readSafetensors(bytes);
   const cfg = metadata['rnn-wasm.config'];
   if (cfg === undefined) throw new WeightFileError("not an rnn-wasm model file: the metadata has no 'rnn-wasm.config'");
-  let json: unknown;
-  try {
-    json = JSON.parse(cfg);
-  } catch (e) {
-    throw new WeightFileError(`the model config in the file is not JSON (${(e as Error).message})`);
-  }
+  const json = parseMetadataJSON(cfg, 'the model config in the file');
   let model: Sequential;
   try {
     model = Sequential.fromJSON(rt, json, false); // every weight comes from the file
@@ -95,13 +91,7 @@ export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
 
 /** The preprocessing and user metadata of a file, onto the model it built. */
 function readExtras(model: Sequential, metadata: Record<string, string>): void {
-  const parse = (key: string): unknown => {
-    try {
-      return JSON.parse(metadata[key]);
-    } catch (e) {
-      throw new WeightFileError(`the file's '${key}' is not JSON (${(e as Error).message})`);
-    }
-  };
+  const parse = (key: string): unknown => parseMetadataJSON(metadata[key], `the file's '${key}'`);
   if (metadata['rnn-wasm.preprocessing'] !== undefined) {
     try {
       model.preprocessing = pipelineFor(model, parse('rnn-wasm.preprocessing'));

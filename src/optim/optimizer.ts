@@ -167,10 +167,13 @@ export function requireOptimizer(optimizer: unknown): asserts optimizer is Optim
   }
 }
 
+/** The largest finite f32: hyperparameters reach the kernels as f32, so anything larger is ±Infinity there. */
+export const MAX_F32 = 3.4028234663852886e38;
+
 /** Throws ConfigError unless v is a finite number in [min, max] (bounds made open by minOpen / maxOpen). */
-export function requireFinite(name: string, v: number, min: number, max = Infinity, minOpen = false, maxOpen = false): void {
+export function requireFinite(name: string, v: number, min: number, max = MAX_F32, minOpen = false, maxOpen = false): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (minOpen && v === min) || (maxOpen && v === max)) {
-    const range = `${minOpen ? '(' : '['}${min}, ${max === Infinity ? '∞)' : max + (maxOpen ? ')' : ']')}`;
+    const range = `${minOpen ? '(' : '['}${min}, ${max === MAX_F32 ? '3.4e38 (the largest f32)]' : max + (maxOpen ? ')' : ']')}`;
     throw new ConfigError(`${name} = ${String(v)} is invalid: expected a finite number in ${range}`);
   }
 }
