@@ -20,8 +20,11 @@ import { runtime } from './helpers/wasm.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-/** The environment of a user's shell: none of the npm_* variables of the `npm test` that runs us (a prefix among them would redirect installs). */
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+/**
+ * The environment of a user's shell: none of the npm_* variables of the `npm test` that
+ * runs us (a prefix among them would redirect installs), but the same npm cache.
+ */
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || /^npm_config_cache$/i.test(k)));
 Object.assign(env, { npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' });
 
 function run(cmd: string, args: string[], cwd: string, timeout = 60_000): SpawnSyncReturns<string> {
@@ -41,6 +44,40 @@ function treeSize(dir: string): number {
     total += st.isDirectory() ? treeSize(p) : st.size;
   }
   return total;
+}
+
+/**
+ * A lock file for a blank project that depends on the tarball: rnn-wasm's runtime
+ * dependencies (and theirs) at the locations, versions and integrity hashes of the
+ * repository's lock file, so `npm ci --offline` needs nothing but the npm cache.
+ */
+function blankLock(blank: { name: string; version: string }, spec: string, integrity: string) {
+  const repo = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages as Record<string, Record<string, unknown>>;
+  const packages: Record<string, unknown> = {
+    '': { ...blank, dependencies: { 'rnn-wasm': spec } },
+    'node_modules/rnn-wasm': {
+      version: pkg.version, resolved: spec, integrity, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin,
+      engines: pkg.engines, peerDependencies: pkg.peerDependencies, peerDependenciesMeta: pkg.peerDependenciesMeta,
+    },
+  };
+  const visit = (from: string, deps: Record<string, string> = {}) => {
+    for (const name of Object.keys(deps)) {
+      let loc: string | undefined;
+      for (let base = from; ; base = base.replace(/\/?node_modules\/(@[^/]+\/)?[^/]+$/, '')) {
+        const at = `${base ? `${base}/` : ''}node_modules/${name}`;
+        if (repo[at]) { loc = at; break; }
+        if (!base) break;
+      }
+      if (!loc) throw new Error(`package-lock.json has no ${name} for ${from || 'the root'}`);
+      if (packages[loc]) continue;
+      const { dev, devOptional, peer, ...entry } = repo[loc];
+      void dev; void devOptional; void peer;
+      packages[loc] = entry;
+      visit(loc, entry.dependencies as Record<string, string>);
+    }
+  };
+  visit('', pkg.dependencies);
+  return { name: blank.name, version: blank.version, lockfileVersion: 3, requires: true, packages };
 }
 
 describe('the packed package in a blank project', () => {
@@ -67,15 +104,21 @@ describe('the packed package in a blank project', () => {
 
     const app = join(tmp, 'app');
     mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'blank-app', version: '1.0.0', private: true }, null, 2));
-    const args = ['install', tarball, '--no-audit', '--no-fund', '--no-package-lock'];
-    let install = run('npm', [...args, '--offline'], app, 90_000);
+    const blank = { name: 'blank-app', version: '1.0.0', private: true };
+    writeFileSync(join(app, 'package.json'), JSON.stringify(blank, null, 2));
+    let install = run('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--no-package-lock'], app, 90_000);
     if (install.status !== 0 && /ENOTCACHED/.test(install.stderr)) {
-      // The cache holds the tarballs `npm ci` fetched but not every registry document: let npm fetch only what is missing.
-      console.log(`offline install: not everything is cached (${install.stderr.split('\n').find((l) => /ENOTCACHED|request to/.test(l))?.trim()}); retrying with --prefer-offline`);
-      install = run('npm', [...args, '--prefer-offline'], app, 90_000);
+      // `npm install` asks for full registry documents; a cache filled by `npm ci` (a fresh CI
+      // machine) holds only the abbreviated ones and the tarballs. Then install as `npm ci`
+      // does, offline, from a lock file: the tarball, and rnn-wasm's dependencies at the
+      // versions and integrity hashes of the repository's lock file.
+      console.log(`npm install --offline: ${install.stderr.split('\n').find((l) => /request to/.test(l))?.replace(/^npm error /, '').trim()}; installing with npm ci --offline from a lock file instead`);
+      const spec = `file:../${info.filename}`;
+      writeFileSync(join(app, 'package.json'), JSON.stringify({ ...blank, dependencies: { 'rnn-wasm': spec } }, null, 2));
+      writeFileSync(join(app, 'package-lock.json'), JSON.stringify(blankLock(blank, spec, info.integrity), null, 2));
+      install = run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], app, 90_000);
     }
-    ok(install, 'npm install <tarball>');
+    ok(install, 'offline install of the tarball');
     const nm = join(app, 'node_modules');
     const installed = readdirSync(nm).filter((n) => !n.startsWith('.')).flatMap((n) => n.startsWith('@') ? readdirSync(join(nm, n)).map((m) => `${n}/${m}`) : [n]);
     expect(installed).toContain('rnn-wasm');
