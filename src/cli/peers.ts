@@ -17,7 +17,14 @@ function isMissing(e: unknown, pkg: string): boolean {
   if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') return false;
   // Only the package itself: a package that is present but lacks one of its own dependencies keeps its error.
   const m = /Cannot find (?:module|package) '([^']+)'/.exec(String((e as Error).message).split('\n')[0]);
-  return !!m && packageName(m[1]) === pkg;
+  if (!m || packageName(m[1]) !== pkg) return false;
+  // A package that is installed but lacks the file asked for is not missing.
+  try {
+    require.resolve(`${pkg}/package.json`);
+    return false;
+  } catch (e2) {
+    return (e2 as NodeJS.ErrnoException).code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED';
+  }
 }
 
 /**

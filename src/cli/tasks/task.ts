@@ -66,7 +66,8 @@ export interface Task {
 export function requireSplits(task: string, limit: number | undefined, sizes: { train: number; validation: number; test: number }): void {
   const empty = (Object.keys(sizes) as (keyof typeof sizes)[]).filter((k) => sizes[k] === 0);
   if (!empty.length) return;
-  const what = `${empty.join(' and ')} split${empty.length > 1 ? 's' : ''}`;
+  const names = empty.length > 1 ? `${empty.slice(0, -1).join(', ')} and ${empty.at(-1)}` : empty[0];
+  const what = `${names} split${empty.length > 1 ? 's' : ''}`;
   throw new ConfigError(limit !== undefined
     ? `--limit ${limit} leaves the ${task} ${what} empty: use a larger --limit`
     : `the ${task} ${what} ${empty.length > 1 ? 'are' : 'is'} empty`);
