@@ -322,7 +322,7 @@ program.command('study').argument('<name>', 'vanishing').description('the vanish
     makeDirectory(o.outDir);
     const files = [join(o.outDir, 'gradient-norms.svg'), join(o.outDir, 'accuracy-vs-length.svg')];
     for (const f of files) checkOutput(f);
-    await loadVega();
+    await loadVega('the study draws its figures with vega and vega-lite');
     const rt = await loadRuntime();
     const opts = { ...STUDY_DEFAULTS, ...(o.steps ? { steps: o.steps } : {}), ...(o.hiddenSize ? { hidden: o.hiddenSize } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) };
     const r = runVanishingStudy(rt, opts, (s) => process.stderr.write(s + '\n'));

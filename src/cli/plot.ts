@@ -10,9 +10,9 @@ import { importPeer } from './peers.js';
 const PLOT_PEERS = ['vega', 'vega-lite'];
 
 /** Loads vega and vega-lite, or throws the one-line MissingPackageError naming them. */
-export async function loadVega(): Promise<{ vega: typeof Vega; compile: typeof VegaLite.compile }> {
-  const vega = await importPeer<typeof Vega>('vega', '--plot needs vega and vega-lite', PLOT_PEERS);
-  const { compile } = await importPeer<typeof VegaLite>('vega-lite', '--plot needs vega and vega-lite', PLOT_PEERS);
+export async function loadVega(why = '--plot needs vega and vega-lite'): Promise<{ vega: typeof Vega; compile: typeof VegaLite.compile }> {
+  const vega = await importPeer<typeof Vega>('vega', why, PLOT_PEERS);
+  const { compile } = await importPeer<typeof VegaLite>('vega-lite', why, PLOT_PEERS);
   return { vega, compile };
 }
 
