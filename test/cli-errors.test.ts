@@ -2,9 +2,9 @@
 // cause, exit code 1 (2 for usage errors), never a stack trace; outputs checked
 // before training; orphan temp files of a killed run removed. Spawns the built CLI
 // (npm test builds first).
-import { describe, expect, it, beforeAll } from 'vitest';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,9 @@ import { runtime } from './helpers/wasm.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const main = join(root, 'dist/cli/main.js');
 const cli = (args: string[], cwd = root) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd, timeout: 60_000 });
-const tmp = () => mkdtempSync(join(tmpdir(), 'rnn-wasm-cli-errors-'));
+const made: string[] = [];
+const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'rnn-wasm-cli-errors-')); made.push(d); return d; };
+afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
 
 /** Exit code `code`, exactly one line on stderr starting `rnn-wasm: `, matching `msg`, and no stack frame. */
 function expectOneLine(r: ReturnType<typeof cli>, code: number, msg: RegExp) {

