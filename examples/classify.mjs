@@ -1,6 +1,6 @@
 // Sequence classification (many-to-one): does a sequence contain token 1?
-// Run after `npm run build`: node examples/classify.mjs
-import { loadRuntime, Sequential, layers, optim, fit, evaluateDataset, Rng } from '../dist/index.js';
+// Run after `npm run build` (the package imports itself by name): node examples/classify.mjs
+import { loadRuntime, Sequential, layers, optim, fit, evaluateDataset, Rng } from 'rnn-wasm';
 
 const rt = await loadRuntime();
 const rng = new Rng(1);

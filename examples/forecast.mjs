@@ -1,5 +1,5 @@
 // Sequence regression / time-series forecasting: one-step LSTM, 12-step forecast.
-import { loadRuntime, Sequential, layers, optim, fit, forecast } from '../dist/index.js';
+import { loadRuntime, Sequential, layers, optim, fit, forecast } from 'rnn-wasm';
 
 const rt = await loadRuntime();
 const wave = (t) => Math.sin((2 * Math.PI * t) / 24) + 0.3 * Math.cos((2 * Math.PI * t) / 7);

@@ -1,5 +1,5 @@
 // Language modelling (next token, teacher forcing) and generation.
-import { loadRuntime, Sequential, layers, optim, fit, generate, Vocabulary, tokenize } from '../dist/index.js';
+import { loadRuntime, Sequential, layers, optim, fit, generate, Vocabulary, tokenize } from 'rnn-wasm';
 
 const rt = await loadRuntime();
 const text = 'to be, or not to be, that is the question. '.repeat(20);

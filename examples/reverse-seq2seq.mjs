@@ -1,5 +1,5 @@
 // Encoder–decoder: learn to reverse digit sequences; greedy and beam-search decoding.
-import { loadRuntime, Seq2Seq, optim, Rng } from '../dist/index.js';
+import { loadRuntime, Seq2Seq, optim, Rng } from 'rnn-wasm';
 
 const rt = await loadRuntime();
 const rng = new Rng(2);

@@ -1,5 +1,5 @@
 // Sequence labelling (many-to-many, aligned): the toy part-of-speech corpus with a bidirectional LSTM.
-import { loadRuntime, Sequential, layers, optim, fit, Vocabulary, toyPosCorpus } from '../dist/index.js';
+import { loadRuntime, Sequential, layers, optim, fit, Vocabulary, toyPosCorpus } from 'rnn-wasm';
 
 const rt = await loadRuntime();
 const corpus = toyPosCorpus();

@@ -1,8 +1,20 @@
 // Loss and metric curves of a run as an SVG chart, drawn by Vega-Lite (rendered
 // headless by Vega, no canvas needed), and as a terminal chart (asciichart).
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+// vega and vega-lite are optional peers (≈ 23 MB): loaded only when a chart is drawn.
+import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import asciichart from 'asciichart';
+import { importPeer } from './peers.js';
+
+const PLOT_PEERS = ['vega', 'vega-lite'];
+
+/** Loads vega and vega-lite, or throws the one-line MissingPackageError naming them. */
+export async function loadVega(why = '--plot needs vega and vega-lite'): Promise<{ vega: typeof Vega; compile: typeof VegaLite.compile }> {
+  const vega = await importPeer<typeof Vega>('vega', why, PLOT_PEERS);
+  const { compile } = await importPeer<typeof VegaLite>('vega-lite', why, PLOT_PEERS);
+  return { vega, compile };
+}
 
 /** Long-form rows {epoch, series, value} for every numeric column but epoch/seconds/lr. */
 function rows(history: Record<string, number>[]) {
@@ -29,6 +41,7 @@ export async function plotHistory(title: string, history: Record<string, number>
       color: { field: 'series', type: 'nominal', title: null },
     },
   };
+  const { vega, compile } = await loadVega();
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
@@ -49,6 +62,7 @@ export function terminalChart(values: number[], height = 10): string {
 
 /** The study's figures: gradient norm against distance (log scale), and accuracy against T. */
 export async function plotStudy(r: { gradients: { cell: string; phase: string; distance: number; norm: number }[]; accuracy: { cell: string; T: number; accuracy: number }[] }): Promise<{ gradients: string; accuracy: string }> {
+  const { vega, compile } = await loadVega();
   const render = async (spec: TopLevelSpec) => {
     const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
     const svg = await view.toSVG();

