@@ -38,6 +38,9 @@ describe('fit', () => {
     expect(events.filter((e) => e.type === 'step').length).toBe(6);
     const ep = events.filter((e) => e.type === 'epoch');
     expect(ep.length).toBe(2);
+    // Events and history number epochs alike, from 1.
+    expect(ep.map((e) => (e as Extract<FitEvent, { type: 'epoch' }>).epoch)).toEqual([1, 2]);
+    expect(events.filter((e) => e.type === 'step').map((e) => (e as Extract<FitEvent, { type: 'step' }>).epoch)).toEqual([1, 1, 1, 2, 2, 2]);
     const v = (ep[1] as Extract<FitEvent, { type: 'epoch' }>).validation!;
     expect(v.perplexity).toBeCloseTo(Math.exp(v.loss), 10);
     expect(v.bitsPerToken).toBeCloseTo(v.loss / Math.LN2, 10);
@@ -186,9 +189,9 @@ describe('progress printed by fit', () => {
     const { progressPrinter } = await import('../src/train/progress.js');
     let out = '';
     const print = progressPrinter(2, { isTTY: true, columns: 200, write: (t: string) => { out += t; } });
-    print({ type: 'step', epoch: 0, step: 0, stepsPerEpoch: 4, globalStep: 1, loss: 1.5, tokens: 10, tokensPerSecond: 2500, lr: 0.1, etaSeconds: 3.2 });
+    print({ type: 'step', epoch: 1, step: 0, stepsPerEpoch: 4, globalStep: 1, loss: 1.5, tokens: 10, tokensPerSecond: 2500, lr: 0.1, etaSeconds: 3.2 });
     expect(out).toBe('\rEpoch 1/2 1/4 [====>...............] ETA 4s · loss 1.500 · 2.5k tokens/s\x1b[K');
-    print({ type: 'epoch', epoch: 0, loss: 1.25, seconds: 2, tokensPerSecond: 900, lr: 0.1, validation: { loss: 1.5, accuracy: 0.5, count: 4 } });
+    print({ type: 'epoch', epoch: 1, loss: 1.25, seconds: 2, tokensPerSecond: 900, lr: 0.1, validation: { loss: 1.5, accuracy: 0.5, count: 4 } });
     expect(out.endsWith('\rEpoch 1/2 4/4 · 2.0s · loss 1.250 · val_loss 1.500 · val_accuracy 0.5000 · 900 tokens/s\x1b[K\n')).toBe(true);
   });
 

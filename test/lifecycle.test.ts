@@ -4,14 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   loadRuntimeSync, Sequential, layers, optim, saveModel, loadModel, fit,
   ArgumentError, ConfigError, DisposedError, FileError, MemoryLimitError, NonFiniteError, OutOfMemoryError, type Runtime,
 } from '../src/index.js';
-import { loadModelFrom } from '../src/node/index.js';
+import { loadModelFrom, writeFileAtomic } from '../src/node/index.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -267,5 +267,14 @@ describe('typed errors at the API', () => {
     await expect(loadModelFrom(rt, missing)).rejects.toThrow(`cannot read ${missing}: no such file or directory (ENOENT)`);
     mkdirSync(join(dir, 'sub'));
     await expect(loadModelFrom(rt, join(dir, 'sub'))).rejects.toThrow(/cannot read .*sub: it is a directory \(EISDIR\)/);
+  });
+
+  it('an atomic write never replaces a device or a directory (rename would, as root)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-files-'));
+    await expect(writeFileAtomic('/dev/null', new Uint8Array(4))).rejects.toThrow(/cannot write \/dev\/null: it exists and is not a regular file/);
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    await expect(writeFileAtomic(dir, new Uint8Array(4))).rejects.toThrow(FileError);
+    await writeFileAtomic(join(dir, 'a.bin'), new Uint8Array([1, 2]));
+    expect([...readFileSync(join(dir, 'a.bin'))]).toEqual([1, 2]);
   });
 });

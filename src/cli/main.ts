@@ -43,12 +43,6 @@ const num = (v: string) => {
 };
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-/**
- * An event as the CLI shows it: epochs numbered from 1, as in the history and the
- * epoch lines (the library's events count them from 0).
- */
-const shown = (e: FitEvent) => (e.type === 'step' || e.type === 'epoch' ? { ...e, epoch: e.epoch + 1 } : e);
-
 /** Progress: a bar on a terminal, JSON lines otherwise; every event also to --log. */
 function reporter(log?: string) {
   const file = log ? openLog(log) : undefined;
@@ -57,11 +51,11 @@ function reporter(log?: string) {
   const losses: number[] = [];
   return {
     event(e: FitEvent) {
-      file?.write(JSON.stringify(shown(e)) + '\n');
+      file?.write(JSON.stringify(e) + '\n');
       if (e.type === 'step') losses.push(e.loss);
       if (e.type === 'end' && tty) process.stderr.write(`training loss per step:\n${terminalChart(losses)}\n`);
       if (!tty) {
-        if (e.type !== 'step' || e.step % 100 === 0) process.stdout.write(JSON.stringify(shown(e)) + '\n');
+        if (e.type !== 'step' || e.step % 100 === 0) process.stdout.write(JSON.stringify(e) + '\n');
         return;
       }
       if (e.type === 'step') {
@@ -70,15 +64,15 @@ function reporter(log?: string) {
             format: 'epoch {epoch} |{bar}| {value}/{total} batches · loss {loss} · {tps} tokens/s · ETA {eta_formatted}',
             stream: process.stderr, hideCursor: true,
           }, cliProgress.Presets.shades_classic);
-          bar.start(e.stepsPerEpoch, e.step, { epoch: e.epoch + 1, loss: '-', tps: '-' });
+          bar.start(e.stepsPerEpoch, e.step, { epoch: e.epoch, loss: '-', tps: '-' });
         }
-        bar.update(e.step + 1, { epoch: e.epoch + 1, loss: e.loss.toFixed(4), tps: Math.round(e.tokensPerSecond).toLocaleString('en') });
+        bar.update(e.step + 1, { epoch: e.epoch, loss: e.loss.toFixed(4), tps: Math.round(e.tokensPerSecond).toLocaleString('en') });
       } else {
         bar?.stop();
         bar = undefined;
         if (e.type === 'epoch') {
           const v = e.validation;
-          process.stderr.write(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}${v ? `, validation accuracy ${pct(v.accuracy ?? 0)}` : ''}, ${e.seconds.toFixed(1)} s, ${Math.round(e.tokensPerSecond).toLocaleString('en')} tokens/s\n`);
+          process.stderr.write(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}${v ? `, validation accuracy ${pct(v.accuracy ?? 0)}` : ''}, ${e.seconds.toFixed(1)} s, ${Math.round(e.tokensPerSecond).toLocaleString('en')} tokens/s\n`);
         }
       }
     },

@@ -1,7 +1,7 @@
 // Node-only file helpers: atomic writes (temporary file in the same directory, fsync,
 // rename), so a crash never leaves a half-written model or checkpoint; and model
 // loading that also takes a file path.
-import { open, rename, rm, readFile } from 'node:fs/promises';
+import { open, rename, rm, readFile, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../runtime/runtime.js';
@@ -30,6 +30,11 @@ export function fileError(path: string, action: string, e: unknown): unknown {
  * `path` (not the temporary file); the temporary file is removed on failure.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  // rename() replaces whatever is at the path: never a device, a directory or a socket.
+  const existing = await stat(path).catch(() => undefined);
+  if (existing && !existing.isFile()) {
+    throw new FileError(path, existing.isDirectory() ? 'EISDIR' : 'ENOTFILE', `cannot write ${path}: it exists and is not a regular file (${existing.isDirectory() ? 'a directory' : 'a device, socket or pipe'})`);
+  }
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fh;
   try {

@@ -62,6 +62,7 @@ export interface FitOptions<I = unknown, T = unknown> extends StepOptions {
 }
 
 export type FitEvent =
+  /** epoch: numbered from 1, as in the history; step: from 0 within the epoch. */
   | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; loss: number; tokens: number; tokensPerSecond: number; lr: number; etaSeconds: number }
   | { type: 'epoch'; epoch: number; loss: number; seconds: number; tokensPerSecond: number; lr: number; validation?: Metrics }
   | { type: 'end'; reason: 'completed' | 'early-stopping' | 'interrupted'; epochs: number };
@@ -131,7 +132,7 @@ export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[]
       const done = s + 1 - state.stepInEpoch;
       const left = bs.length - s - 1 + (o.epochs - epoch - 1) * bs.length;
       yield {
-        type: 'step', epoch, step: s, stepsPerEpoch: bs.length, globalStep: state.globalStep, loss: r.loss, tokens: r.tokens,
+        type: 'step', epoch: epoch + 1, step: s, stepsPerEpoch: bs.length, globalStep: state.globalStep, loss: r.loss, tokens: r.tokens,
         tokensPerSecond: tokens / Math.max(elapsed, 1e-9), lr: o.optimizer.lr, etaSeconds: (elapsed / done) * left,
       };
       // Let timers and signals (Ctrl-C) through about once a second.
@@ -166,7 +167,7 @@ export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[]
       }
     }
     if (o.checkpoint) await o.checkpoint(saveCheckpoint(model, o.optimizer, state), { ...state, history: [...state.history] });
-    yield { type: 'epoch', epoch, loss: summary.loss, seconds, tokensPerSecond: tokens / Math.max(seconds, 1e-9), lr: o.optimizer.lr, validation };
+    yield { type: 'epoch', epoch: epoch + 1, loss: summary.loss, seconds, tokensPerSecond: tokens / Math.max(seconds, 1e-9), lr: o.optimizer.lr, validation };
     if (stop) {
       reason = 'early-stopping';
       break;

@@ -21,7 +21,7 @@ const rate = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed
 export function progressPrinter(epochs: number, sink: Sink): (e: FitEvent) => void {
   let last = 0, steps = 0;
   const width = String(epochs).length;
-  const head = (epoch: number) => `Epoch ${String(epoch + 1).padStart(width)}/${epochs}`;
+  const head = (epoch: number) => `Epoch ${String(epoch).padStart(width)}/${epochs}`;
   return (e) => {
     if (e.type === 'step') {
       steps = e.stepsPerEpoch;
