@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  loadRuntimeSync, Sequential, layers, optim, saveModel, loadModel, fit,
+  loadRuntimeSync, Sequential, layers, optim, saveModel, loadModel, fit, saveCheckpoint, loadCheckpoint, readSafetensors, writeSafetensors, RnnWasmError,
   ArgumentError, ConfigError, DisposedError, FileError, MemoryLimitError, NonFiniteError, OutOfMemoryError, type Runtime,
 } from '../src/index.js';
 import { loadModelFrom, writeFileAtomic } from '../src/node/index.js';
@@ -93,6 +93,30 @@ describe('failure paths free what they took', () => {
     const inUse = rt.planner.inUse;
     // The dense head is built (and allocates) before the loss check refuses one output class.
     expect(() => new Sequential(rt, [layers.embedding({ vocabSize: 10, dim: 4 }), layers.gru({ hiddenSize: 4 }), layers.dense({ units: 1 })])).toThrow(ConfigError);
+    expect(rt.planner.inUse).toBe(inUse);
+  });
+
+  it('1,000 failed loads leak nothing: weights that do not fit, a config too large, a damaged checkpoint', () => {
+    const rt = loadRuntimeSync();
+    const good = tagger(rt);
+    const opt = optim.adam();
+    good.trainStep(batch, opt);
+    const { tensors, metadata } = readSafetensors(saveCheckpoint(good, opt, { epoch: 1, stepInEpoch: 0, globalStep: 1, history: [] }));
+    const cfg = JSON.parse(metadata['rnn-wasm.config']);
+    const variants = [
+      // the model builds, then its weights are refused (a shape that does not fit)
+      writeSafetensors({ ...tensors, 'dense.bias': { shape: [4], data: new Float32Array(4) } }, metadata),
+      // a config that passes the validator but needs more memory than the runtime has
+      writeSafetensors(tensors, { ...metadata, 'rnn-wasm.config': JSON.stringify({ ...cfg, layers: [cfg.layers[0], { ...cfg.layers[1], hiddenSize: 1 << 20 }, cfg.layers[2]] }) }),
+      // a checkpoint whose model loads and whose optimizer state is then refused
+      writeSafetensors({ ...tensors, 'optimizer.1': { shape: [3], data: new Float32Array(3) } }, metadata),
+    ];
+    good.dispose();
+    const inUse = rt.planner.inUse;
+    for (let i = 0; i < 1000; i++) {
+      const bytes = variants[i % variants.length];
+      expect(() => (i % 3 === 2 ? loadCheckpoint(rt, bytes) : loadModel(rt, bytes))).toThrow(RnnWasmError);
+    }
     expect(rt.planner.inUse).toBe(inUse);
   });
 
