@@ -4,6 +4,7 @@
 // keys pass: an unknown key is refused with the nearest known one suggested, so a
 // misspelt option never falls back to its default silently.
 import { ConfigError } from '../errors.js';
+import { editDistance } from '../data/edit-distance.js';
 
 export type Rule =
   | { kind: 'int'; min: number; max: number }
@@ -178,19 +179,10 @@ function clip(s: string): string {
 export function nearest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined, bestD = Infinity;
   for (const k of known) {
-    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    // Long keys (a damaged file) are not worth the quadratic comparison.
+    const d = key.length > 64 || k.length > 64 ? Infinity : editDistance(key.toLowerCase(), k.toLowerCase());
     if (d < bestD) { best = k; bestD = d; }
   }
   return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
-function editDistance(a: string, b: string): number {
-  if (a.length > 64 || b.length > 64) return Infinity;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}

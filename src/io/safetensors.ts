@@ -11,6 +11,7 @@
 // CRC-32C under the metadata key 'rnn-wasm.checksum', verified when present (files
 // from other writers, e.g. PyTorch, have none and still load).
 import { ArgumentError, WeightFileError } from '../errors.js';
+import { editDistance } from '../data/edit-distance.js';
 import { halfToFloat, floatToHalf, halfTable } from './half.js';
 import { crc32c, formatCrc32c } from './checksum.js';
 import { findDuplicateKey } from './json-keys.js';
@@ -173,14 +174,7 @@ function digest(entries: Entry[], metadata: Record<string, string>, data: Uint8A
 // A damaged checksum key would turn verification off, and with it the check of any
 // other damage in the file: a key a few edits from it is treated as damage.
 function editDistanceAtMost(a: string, b: string, k: number): boolean {
-  if (Math.abs(a.length - b.length) > k) return false;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length] <= k;
+  return Math.abs(a.length - b.length) <= k && editDistance(a, b) <= k; // the length test first: keys may be long
 }
 
 function verifyChecksum(stored: string, entries: Entry[], metadata: Record<string, string>, data: Uint8Array): void {

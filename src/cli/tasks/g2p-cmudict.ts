@@ -10,6 +10,7 @@ import { Seq2Seq } from '../../model/seq2seq.js';
 import { adam } from '../../optim/index.js';
 import { batches } from '../../data/batching.js';
 import { Vocabulary } from '../../data/vocabulary.js';
+import { editDistance } from '../../data/edit-distance.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { splitByIndex, pct, requireSplits, type Task } from './task.js';
 import { resolvePeer } from '../peers.js';
@@ -25,16 +26,6 @@ export function loadCmudict(): { word: string; phones: string[] }[] {
   return out;
 }
 
-/** Levenshtein distance between two sequences. */
-export function editDistance<T>(a: T[], b: T[]): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
 
 function errorRates(refs: string[][], hyps: string[][]) {
   let edits = 0, len = 0, wrong = 0;
