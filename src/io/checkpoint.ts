@@ -5,9 +5,12 @@
 // not saved: a stateful run resumes exactly only from an epoch boundary (fit starts
 // every epoch from zero states).
 import type { Runtime } from '../runtime/runtime.js';
-import type { Sequential } from '../model/sequential.js';
+import { Sequential } from '../model/sequential.js';
+import { ParameterizedModel } from '../model/parameterized.js';
+import type { Trainable } from '../train/trainable.js';
+import type { ModelClass } from './model-kinds.js';
 import { readSafetensors, writeSafetensors, type Tensor } from './safetensors.js';
-import { loadModel, modelMetadata } from './model-file.js';
+import { loadModelOf, modelMetadata } from './model-file.js';
 import { parseMetadataJSON } from './json-keys.js';
 import { fromSpec } from '../optim/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -33,13 +36,14 @@ export interface TrainingState {
   bestWeights?: StateDict;
 }
 
-export interface Checkpoint {
-  model: Sequential;
+export interface Checkpoint<M extends Trainable = Sequential> {
+  model: M;
   optimizer: Optimizer;
   state: TrainingState;
 }
 
-export function saveCheckpoint(model: Sequential, optimizer: Optimizer, state: TrainingState): Uint8Array {
+/** A checkpoint of any Trainable (Sequential, Seq2Seq, your own registered kind). */
+export function saveCheckpoint(model: Trainable, optimizer: Optimizer, state: TrainingState): Uint8Array {
   const tensors: Record<string, Tensor> = { ...model.stateDict() };
   const o = optimizer.getState();
   o.buffers.forEach((b, i) => { tensors[`optimizer.${i}`] = { shape: [b.length], data: b }; });
@@ -54,14 +58,17 @@ export function saveCheckpoint(model: Sequential, optimizer: Optimizer, state: T
  * (WeightFileError naming the field); the model it builds is disposed again if any
  * later step fails, so a damaged checkpoint leaks nothing.
  */
-export function loadCheckpoint(rt: Runtime, bytes: Uint8Array): Checkpoint {
+export function loadCheckpoint(rt: Runtime, bytes: Uint8Array): Checkpoint<Sequential>;
+/** A checkpoint of another model kind: `kind` is its class (Seq2Seq, yours); WeightFileError when the file holds another. */
+export function loadCheckpoint<M extends Trainable>(rt: Runtime, bytes: Uint8Array, kind: ModelClass<M>): Checkpoint<M>;
+export function loadCheckpoint(rt: Runtime, bytes: Uint8Array, kind: ModelClass<Trainable> = Sequential): Checkpoint<Trainable> {
   const { tensors, metadata } = readSafetensors(bytes);
   const raw = metadata['rnn-wasm.training'];
   if (raw === undefined) throw new WeightFileError("not an rnn-wasm checkpoint: the metadata has no 'rnn-wasm.training' (a model file? use loadModel)");
   const t = parseTraining(raw);
   const optimizer = asFileError(() => fromSpec(t.optimizer));
   const buffers = optimizerBuffers(tensors, optimizer, t.optimizerStep);
-  const model = loadModel(rt, bytes);
+  const model = loadModelOf(rt, bytes, kind);
   try {
     const n = buffers.length * model.params.length;
     requireBytes(rt, 4 * n, `the checkpoint's optimizer state needs ${4 * n} bytes (${buffers.length} buffers of ${model.params.length} floats)`);
@@ -120,11 +127,12 @@ function optimizerBuffers(tensors: Record<string, Tensor & { dtype?: string }>, 
 }
 
 /** Early stopping's best weights ('best.<name>'): the model's names and shapes, finite; or none. */
-function bestWeights(tensors: Record<string, Tensor>, model: Sequential): StateDict | undefined {
+function bestWeights(tensors: Record<string, Tensor>, model: Trainable): StateDict | undefined {
   let dict: StateDict | undefined;
   for (const [n, tensor] of Object.entries(tensors)) if (n.startsWith('best.')) (dict ??= {})[n.slice(5)] = tensor;
   if (!dict) return undefined;
-  asFileError(() => model.table.loadStateDict(new Float32Array(model.table.total), dict), "the checkpoint's best weights do not fit the model: ");
+  // Names and shapes where the model has a parameter table (a custom model checks them when early stopping restores them).
+  if (model instanceof ParameterizedModel) asFileError(() => model.table.loadStateDict(new Float32Array(model.table.total), dict), "the checkpoint's best weights do not fit the model: ");
   for (const [n, t] of Object.entries(dict)) {
     const bad = t.data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new WeightFileError(`'best.${n}'[${bad}] = ${t.data[bad]}: weights must be finite`);

@@ -5,8 +5,10 @@
 // more tensors, so loadModel reads either.
 import type { Runtime } from '../runtime/runtime.js';
 import { Sequential } from '../model/sequential.js';
-import { requireRuntime } from '../model/parameterized.js';
-import { readSafetensors, writeSafetensors, type WriteOptions } from './safetensors.js';
+import { readSafetensors, writeSafetensors, type Tensor, type WriteOptions } from './safetensors.js';
+import { ParameterizedModel, requireRuntime } from '../model/parameterized.js';
+import { modelFromJSON, type ModelClass } from './model-kinds.js';
+import type { Trainable } from '../train/trainable.js';
 import { ArgumentError, ConfigError, WeightFileError } from '../errors.js';
 import { TextPipeline, type PreprocessingJSON, type PreprocessingOptions } from '../data/text-pipeline.js';
 import { pipelineFor } from '../model/text.js';
@@ -32,8 +34,9 @@ export const MODEL_FORMAT = '1';
  * The metadata every model file and checkpoint carries: the format, the config, and
  * the preprocessing and user metadata when there are any (validated against the model).
  */
-export function modelMetadata(model: Sequential, options: SaveModelOptions = {}): Record<string, string> {
+export function modelMetadata(model: Trainable, options: SaveModelOptions = {}): Record<string, string> {
   const meta: Record<string, string> = { 'rnn-wasm.format': MODEL_FORMAT, 'rnn-wasm.config': JSON.stringify(model.toJSON()) };
+  if (!(model instanceof Sequential)) return meta; // preprocessing and user metadata belong to Sequential models
   const given = options.preprocessing ?? (options.vocabulary ? TextPipeline.fromOptions(options) : undefined);
   if (given) model.preprocessing = pipelineFor(model, given instanceof TextPipeline ? given.toJSON() : given);
   if (model.preprocessing) meta['rnn-wasm.preprocessing'] = JSON.stringify(model.preprocessing.toJSON());
@@ -64,29 +67,37 @@ export function saveModel(model: Sequential, options: SaveModelOptions = {}): Ui
  * not for this runtime); a model built and then refused is disposed before the throw.
  */
 export function loadModel(rt: Runtime, bytes: Uint8Array): Sequential {
+  return loadModelOf(rt, bytes, Sequential);
+}
+
+/** As loadModel, for a model of any registered kind (Seq2Seq, your own); WeightFileError when the file holds another kind than `kind`. */
+export function loadModelOf<M extends Trainable>(rt: Runtime, bytes: Uint8Array, kind: ModelClass<M>): M {
   requireRuntime(rt);
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`loadModel expects the file's bytes as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   const { tensors, metadata } = readSafetensors(bytes);
   const cfg = metadata['rnn-wasm.config'];
   if (cfg === undefined) throw new WeightFileError("not an rnn-wasm model file: the metadata has no 'rnn-wasm.config'");
   const json = parseMetadataJSON(cfg, 'the model config in the file');
-  let model: Sequential;
+  const format = (json as { format?: unknown } | null)?.format;
+  let model: Trainable;
   try {
-    model = Sequential.fromJSON(rt, json, false); // every weight comes from the file
+    model = modelFromJSON(rt, json, false); // every weight comes from the file
   } catch (e) {
     if (e instanceof ConfigError) throw new WeightFileError(`the model config in the file is invalid: ${e.message}`);
     throw e;
   }
-  const weights: typeof tensors = {};
-  for (const [n, t] of Object.entries(tensors)) if (!n.startsWith('optimizer.') && !n.startsWith('best.')) weights[n] = t;
   try {
-    model.loadWeightTensors(weights);
-    readExtras(model, metadata);
+    if (!(model instanceof kind)) throw new WeightFileError(`the file holds a ${String(format)} model, not a ${kind.name}`);
+    const weights: Record<string, Tensor & { dtype: string }> = {};
+    for (const [n, t] of Object.entries(tensors)) if (!n.startsWith('optimizer.') && !n.startsWith('best.')) weights[n] = t;
+    if (model instanceof ParameterizedModel) model.loadWeightTensors(weights);
+    else model.loadStateDict(weights);
+    if (model instanceof Sequential) readExtras(model, metadata);
+    return model;
   } catch (e) {
     model.dispose();
     throw e;
   }
-  return model;
 }
 
 /** The preprocessing and user metadata of a file, onto the model it built. */

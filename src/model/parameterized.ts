@@ -8,7 +8,11 @@ import { Runtime } from '../runtime/runtime.js';
 import type { Ledger } from '../runtime/ledger.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { ParameterTable, type StateDict } from './parameter-table.js';
-import { ArgumentError, DisposedError } from '../errors.js';
+import { ArgumentError, DisposedError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
+import { readSafetensors } from '../io/safetensors.js';
+import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
+import { clipGradNorm, clipGradValue } from '../optim/clip.js';
+import type { StepOptions } from '../train/trainable.js';
 
 // The safety net: a model that becomes unreachable without dispose() frees its ledger.
 // The held value (the ledger) never references the model, so the model can be collected.
@@ -82,6 +86,41 @@ export abstract class ParameterizedModel {
       this.owned.planner.release(stage);
     }
     this.packedDirty = true;
+  }
+
+  /**
+   * Applies clipping and the optimizer to the gradients in `grads` (whose norm,
+   * measured before clipping, is gradNormBefore): the update step every model shares.
+   */
+  applyGradients(optimizer: Optimizer, gradNormBefore: number, options: StepOptions = {}): void {
+    this.checkAlive();
+    requireOptimizer(optimizer);
+    if (!Number.isFinite(gradNormBefore)) throw new NonFiniteError(`the gradient norm is ${gradNormBefore}: the parameters were not updated`);
+    if (options.clipValue !== undefined) clipGradValue(this.rt, this.grads, options.clipValue);
+    // The norm already measured still holds unless clipping by value changed the gradients.
+    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, options.clipValue === undefined ? gradNormBefore : undefined);
+    optimizer.step(this.rt, this.params, this.grads, (i) => this.table.describe(i));
+    this.packedDirty = true;
+  }
+
+  /** Loads weights from safetensors bytes (F32 / F16 / BF16 / F64); names, shapes, dtypes and values checked before anything changes. */
+  loadSafetensors(bytes: Uint8Array): void {
+    this.loadWeightTensors(readSafetensors(bytes).tensors);
+  }
+
+  /** Loads tensors read from a weight file: float dtypes only; any mismatch is a WeightFileError. */
+  loadWeightTensors(tensors: Record<string, { dtype: string; shape: number[]; data: Float32Array }>): void {
+    const dict: StateDict = {};
+    for (const [name, t] of Object.entries(tensors)) {
+      if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) throw new WeightFileError(`'${name}' has dtype ${t.dtype}: weights must be F32, F16, BF16 or F64`);
+      dict[name] = { shape: t.shape, data: t.data };
+    }
+    try {
+      this.loadStateDict(dict);
+    } catch (e) {
+      if (e instanceof RnnWasmError && !(e instanceof WeightFileError)) throw new WeightFileError(`weights do not fit this model: ${e.message}`);
+      throw e;
+    }
   }
 
   /** Gradients from the last backward pass, by parameter name. */

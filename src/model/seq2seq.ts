@@ -14,9 +14,9 @@ import type { CellType } from '../layers/recurrent.js';
 import { packTokenSequences, packStepLabels } from '../data/pack.js';
 import { Rng } from '../random.js';
 import { ConfigError, NonFiniteError, ShapeError, TokenIdError } from '../errors.js';
-import { clipGradNorm, gradNorm } from '../optim/clip.js';
+import { gradNorm } from '../optim/clip.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
-import type { StepResult } from './sequential.js';
+import type { Evaluation, StepOptions, StepResult, Trainable, TrainBatch } from '../train/trainable.js';
 
 export interface Seq2SeqConfig {
   sourceVocabSize: number;
@@ -34,6 +34,18 @@ export interface Seq2SeqConfig {
   maxLength?: number;
 }
 
+/** Source and target token-id sequences, one pair per example. */
+export interface Seq2SeqBatch {
+  inputs: number[][];
+  targets: number[][];
+}
+
+export interface Seq2SeqJSON {
+  format: 'rnn-wasm/seq2seq';
+  version: 1;
+  config: Required<Seq2SeqConfig>;
+}
+
 export interface BeamOptions {
   beamSize?: number;
   maxLength?: number;
@@ -41,9 +53,10 @@ export interface BeamOptions {
   lengthPenalty?: number;
 }
 
-export class Seq2Seq extends ParameterizedModel {
+export class Seq2Seq extends ParameterizedModel implements Trainable {
   readonly config: Required<Seq2SeqConfig>;
-  private readonly rng: Rng;
+  /** The RNG behind dropout (its state goes into checkpoints). */
+  readonly rng: Rng;
   private readonly encEmb: Embedding;
   private readonly encoder: RecurrentLayer;
   private readonly decEmb: Embedding;
@@ -110,8 +123,8 @@ export class Seq2Seq extends ParameterizedModel {
     return this.config.numLayers * B * this.config.hiddenSize;
   }
 
-  /** Teacher-forced loss (mean over target tokens + EOS) and gradients of every parameter. */
-  lossAndGradients(batch: { inputs: number[][]; targets: number[][] }): StepResult {
+  /** Teacher-forced forward (input BOS + target, labels target + EOS): the loss sum over the labels, and what backward needs. */
+  private teacherForced(batch: Seq2SeqBatch, training: boolean) {
     this.refresh();
     const { targetVocabSize: V, bos, eos, maxLength } = this.config;
     if (!batch || !Array.isArray(batch.targets) || !Array.isArray(batch.inputs) || batch.targets.length !== batch.inputs.length) {
@@ -123,13 +136,13 @@ export class Seq2Seq extends ParameterizedModel {
         if (!Number.isInteger(id) || id < 0 || id >= V) throw new TokenIdError(`targets[${b}][${j}] = ${id} is not a valid target token id: expected an integer in [0, ${V})`);
       });
     });
-    const decIn = batch.targets.map((t) => [bos, ...(Array.isArray(t) ? t : [])]);
-    const decOut = batch.targets.map((t) => [...(Array.isArray(t) ? t : []), eos]);
+    const decIn = batch.targets.map((t) => [bos, ...t]);
+    const decOut = batch.targets.map((t) => [...t, eos]);
     const dec = packTokenSequences(decIn, V, maxLength + 1, 'targets');
     const labels = packStepLabels(decOut, { ...dec }, V);
     const B = dec.B, R = dec.T * B;
     const s = this.ws.layout({ srcIds: this.config.maxLength * B, srcLengths: B, ids: R, lengths: B, targets: R, probs: R * V, dlogits: R * V, h0: this.stateSize(B), c0: this.stateSize(B) });
-    const enc = this.encode(batch.inputs, true, { ids: s.srcIds, lengths: s.srcLengths });
+    const enc = this.encode(batch.inputs, training, { ids: s.srcIds, lengths: s.srcLengths });
     const mem = this.rt.memory.buffer;
     new Int32Array(mem, s.ids, R).set(dec.ids);
     new Int32Array(mem, s.lengths, B).set(dec.lengths);
@@ -138,14 +151,21 @@ export class Seq2Seq extends ParameterizedModel {
     const n = this.stateSize(B);
     new Float32Array(mem, s.h0, n).set(new Float32Array(mem, enc.states.h, n));
     if (enc.states.c) new Float32Array(mem, s.c0, n).set(new Float32Array(mem, enc.states.c, n));
-    const dctx = this.ctx(dec.T, B, s.lengths, true);
+    const dctx = this.ctx(dec.T, B, s.lengths, training);
     this.decoder.initialStates = { h: s.h0, c: enc.states.c ? s.c0 : 0 };
     const logits = this.head.forward(dctx, this.decoder.forward(dctx, this.decEmb.forward(dctx, { ptr: s.ids, seq: true, features: 1 })));
-    const k = this.rt.kernels;
-    const lossSum = k.softmaxCrossEntropyForward(R, V, logits.ptr, s.targets, s.probs);
+    if (!training) this.decoder.initialStates = undefined;
+    const lossSum = this.rt.kernels.softmaxCrossEntropyForward(R, V, logits.ptr, s.targets, s.probs);
     let count = 0;
     for (const l of dec.lengths) count += l;
     if (!Number.isFinite(lossSum)) throw new NonFiniteError(`the loss is ${lossSum} (non-finite): the parameters were not updated`);
+    return { lossSum, count, labels, R, s, enc, dctx };
+  }
+
+  /** Teacher-forced loss (mean over target tokens + EOS) and gradients of every parameter. */
+  lossAndGradients(batch: Seq2SeqBatch): StepResult {
+    const { lossSum, count, R, s, enc, dctx } = this.teacherForced(batch, true);
+    const k = this.rt.kernels, V = this.config.targetVocabSize;
     this.grads.f32().fill(0);
     k.softmaxCrossEntropyBackward(R, V, s.probs, s.targets, 1 / count, s.dlogits);
     this.decEmb.backward(dctx, this.decoder.backward(dctx, this.head.backward(dctx, s.dlogits)));
@@ -155,13 +175,44 @@ export class Seq2Seq extends ParameterizedModel {
     return { loss: lossSum / count, count, tokens: count, gradNorm: gradNorm(this.rt, this.grads) };
   }
 
-  trainStep(batch: { inputs: number[][]; targets: number[][] }, optimizer: Optimizer, options: { clipNorm?: number } = {}): StepResult {
+  /** Teacher-forced mean loss and token accuracy (target tokens and EOS), in evaluation mode. */
+  evaluate(batch: TrainBatch): Evaluation {
+    this.checkAlive();
+    const { lossSum, count, labels, R, s } = this.teacherForced(batch as Seq2SeqBatch, false);
+    const V = this.config.targetVocabSize, probs = new Float32Array(this.rt.memory.buffer, s.probs, R * V);
+    let correct = 0;
+    for (let r = 0; r < R; r++) {
+      if (labels[r] < 0) continue;
+      let best = 0;
+      for (let v = 1; v < V; v++) if (probs[r * V + v] > probs[r * V + best]) best = v;
+      if (best === labels[r]) correct++;
+    }
+    return { loss: lossSum / count, accuracy: correct / count, count };
+  }
+
+  /** Seq2Seq carries no state between batches. */
+  resetStates(): void {}
+
+  /** The config as JSON; Seq2Seq.fromJSON rebuilds the model. */
+  toJSON(): Seq2SeqJSON {
+    return { format: 'rnn-wasm/seq2seq', version: 1, config: { ...this.config } };
+  }
+
+  /** `initialise: false` leaves the weights zero, for a caller that loads all of them next. */
+  static fromJSON(rt: Runtime, json: unknown): Seq2Seq {
+    const j = json as Partial<Seq2SeqJSON> | null;
+    if (!j || typeof j !== 'object' || j.format !== 'rnn-wasm/seq2seq' || j.version !== 1) {
+      throw new ConfigError("not a seq2seq config: expected { format: 'rnn-wasm/seq2seq', version: 1, config }");
+    }
+    return new Seq2Seq(rt, j.config as Seq2SeqConfig);
+  }
+
+  /** One teacher-forced training step (loss mean over target tokens + EOS; reduction 'sum' is not offered). */
+  trainStep(batch: TrainBatch, optimizer: Optimizer, options: StepOptions = {}): StepResult {
     requireOptimizer(optimizer);
-    const r = this.lossAndGradients(batch);
-    if (!Number.isFinite(r.gradNorm)) throw new NonFiniteError(`the gradient norm is ${r.gradNorm}: the parameters were not updated`);
-    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, r.gradNorm);
-    optimizer.step(this.rt, this.params, this.grads, (i) => this.table.describe(i));
-    this.packedDirty = true;
+    if (options.reduction === 'sum') throw new ConfigError("Seq2Seq trains on the mean loss per target token: reduction 'sum' is not supported");
+    const r = this.lossAndGradients(batch as Seq2SeqBatch);
+    this.applyGradients(optimizer, r.gradNorm, options);
     return r;
   }
 

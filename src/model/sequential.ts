@@ -4,18 +4,18 @@
 // under `${layerName}.${param}` names; the config serialises to JSON.
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
-import type { StateDict } from './parameter-table.js';
 import { ParameterizedModel, describe } from './parameterized.js';
+import type { StepOptions, StepResult, Trainable } from '../train/trainable.js';
+export type { StepOptions, StepResult } from '../train/trainable.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
-import { ArgumentError, ConfigError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
-import { readSafetensors } from '../io/safetensors.js';
+import { ArgumentError, ConfigError, NonFiniteError } from '../errors.js';
 import { countTargets, type PackedBatch } from '../data/packed-batch.js';
 import type { Arena } from '../data/arena.js';
 import type { Example } from '../data/batching.js';
 import { Rng } from '../random.js';
-import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
+import { gradNorm } from '../optim/clip.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import { Embedding, Dense, Dropout, RecurrentLayer, layerFromSpec, type Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from '../layers/index.js';
 import { RecurrentStream } from './stream.js';
@@ -53,25 +53,6 @@ export interface Batch {
   targets: unknown[];
 }
 
-export interface StepOptions {
-  /** 'mean' (PyTorch's default: over labelled steps, or over elements for MSE) or 'sum'. */
-  reduction?: 'mean' | 'sum';
-  /** Clip gradients to this global L2 norm before the update. */
-  clipNorm?: number;
-  /** Clip every gradient element to [−clipValue, clipValue] before the update. */
-  clipValue?: number;
-}
-
-export interface StepResult {
-  loss: number;
-  /** Labelled steps or sequences (cross-entropy), target elements (MSE). */
-  count: number;
-  /** Valid input steps processed. */
-  tokens: number;
-  /** Global gradient norm before clipping. */
-  gradNorm: number;
-}
-
 export interface ModelJSON {
   format: 'rnn-wasm/sequential';
   version: 1;
@@ -86,7 +67,7 @@ interface Prepared {
   tokens: number;
 }
 
-export class Sequential extends ParameterizedModel {
+export class Sequential extends ParameterizedModel implements Trainable {
   readonly layers: Layer[];
   readonly options: Required<SequentialOptions>;
   readonly input: ShapeInfo;
@@ -301,18 +282,6 @@ export class Sequential extends ParameterizedModel {
     return { loss: lossSum * scale, count: p.count, tokens: p.tokens, gradNorm: gradNorm(this.rt, this.grads) };
   }
 
-  /** Applies clipping and the optimizer to the gradients in `grads` (whose norm is gradNorm). */
-  applyGradients(optimizer: Optimizer, gradNormBefore: number, options: StepOptions = {}): void {
-    this.checkAlive();
-    requireOptimizer(optimizer);
-    if (!Number.isFinite(gradNormBefore)) throw new NonFiniteError(`the gradient norm is ${gradNormBefore}: the parameters were not updated`);
-    if (options.clipValue !== undefined) clipGradValue(this.rt, this.grads, options.clipValue);
-    // The norm already measured still holds unless clipping by value changed the gradients.
-    if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, options.clipValue === undefined ? gradNormBefore : undefined);
-    optimizer.step(this.rt, this.params, this.grads, (i) => this.table.describe(i));
-    this.packedDirty = true;
-  }
-
   /** One training step: forward, backward through time, clipping, optimizer update. */
   trainStep(data: Batch | readonly Example[], optimizer: Optimizer, options: StepOptions = {}): StepResult {
     requireOptimizer(optimizer); // before the forward pass, not after it
@@ -464,26 +433,6 @@ export class Sequential extends ParameterizedModel {
       r.accuracy = correct / Math.max(1, l.count);
     }
     return r;
-  }
-
-  /** Loads weights (F32 / F16 / BF16 / F64); names, shapes, dtypes and values checked before anything changes. */
-  loadSafetensors(bytes: Uint8Array): void {
-    this.loadWeightTensors(readSafetensors(bytes).tensors);
-  }
-
-  /** Loads tensors read from a weight file: float dtypes only; any mismatch is a WeightFileError. */
-  loadWeightTensors(tensors: Record<string, { dtype: string; shape: number[]; data: Float32Array }>): void {
-    const dict: StateDict = {};
-    for (const [name, t] of Object.entries(tensors)) {
-      if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) throw new WeightFileError(`'${name}' has dtype ${t.dtype}: weights must be F32, F16, BF16 or F64`);
-      dict[name] = { shape: t.shape, data: t.data };
-    }
-    try {
-      this.loadStateDict(dict);
-    } catch (e) {
-      if (e instanceof RnnWasmError && !(e instanceof WeightFileError)) throw new WeightFileError(`weights do not fit this model: ${e.message}`);
-      throw e;
-    }
   }
 
   /**

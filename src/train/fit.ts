@@ -3,7 +3,7 @@
 // ReduceLROnPlateau, checkpoints at epoch ends, resumption, interruption. Progress is
 // an async iterator of events (fitEvents) that a progress bar or a plot can consume;
 // fit() drives it and returns the history.
-import type { Sequential, Batch, StepOptions, StepResult } from '../model/sequential.js';
+import { isTrainable, type Trainable, type TrainBatch, type StepOptions, type StepResult } from './trainable.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
 import { batches, type Example } from '../data/batching.js';
@@ -58,7 +58,7 @@ export interface FitOptions<I = unknown, T = unknown> extends StepOptions {
    * Takes one optimizer step on a batch. Default: model.trainStep with the optimizer;
    * rnn-wasm/node's fit passes a two-thread trainer's step here.
    */
-  trainStep?: (batch: Batch, options: StepOptions) => StepResult;
+  trainStep?: (batch: TrainBatch, options: StepOptions) => StepResult;
 }
 
 export type FitEvent =
@@ -73,24 +73,25 @@ export interface History {
 }
 
 /** Loss and metrics over a whole data set, in evaluation mode. */
-export function evaluateDataset<I, T>(model: Sequential, data: Example<I, T>[], options: { batchSize?: number } = {}): Metrics {
-  let lossSum = 0, correct = 0, count = 0, previous = -1;
+export function evaluateDataset<I, T>(model: Trainable, data: Example<I, T>[], options: { batchSize?: number } = {}): Metrics {
+  let lossSum = 0, correct = 0, count = 0, previous = -1, regression = false;
   for (const b of batches(data, { batchSize: options.batchSize ?? 64 })) {
     // Stateful layers carry state from batch to batch of the same size; a differently sized batch starts afresh.
     if (b.inputs.length !== previous) model.resetStates();
     previous = b.inputs.length;
-    const r = model.evaluate(b as Batch);
+    const r = model.evaluate(b as TrainBatch);
     lossSum += r.loss * r.count;
     if (r.accuracy !== undefined) correct += r.accuracy * r.count;
+    else regression = true;
     count += r.count;
   }
   const loss = lossSum / Math.max(1, count);
-  if (model.options.loss === 'mse') return { loss, mse: loss, count };
+  if (regression) return { loss, mse: loss, count };
   return { loss, accuracy: correct / Math.max(1, count), perplexity: Math.exp(loss), bitsPerToken: loss / Math.LN2, count };
 }
 
-export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[], o: FitOptions<I, T>): AsyncGenerator<FitEvent, History> {
-  if (!model || typeof (model as Partial<Sequential>).trainStep !== 'function') throw new ArgumentError('fit needs a model (a Sequential) as its first argument');
+export async function* fitEvents<I, T>(model: Trainable, train: Example<I, T>[], o: FitOptions<I, T>): AsyncGenerator<FitEvent, History> {
+  if (!isTrainable(model)) throw new ArgumentError('fit needs a model (a Sequential, a Seq2Seq, or your own Trainable) as its first argument');
   if (!o || typeof o !== 'object') throw new ArgumentError('fit needs options { optimizer, epochs, … }');
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new ConfigError(`epochs = ${o.epochs} is invalid: expected a positive integer`);
   if (!(o.optimizer instanceof Optimizer)) throw new ArgumentError(`fit needs options.optimizer from optim (adam(), sgd({ lr }), …), got ${o.optimizer === null ? 'null' : typeof o.optimizer}`);
@@ -122,7 +123,7 @@ export async function* fitEvents<I, T>(model: Sequential, train: Example<I, T>[]
         return { epochs: state.history, reason };
       }
       if (o.schedule) o.optimizer.lr = o.schedule(state.globalStep, baseLr);
-      const batch = bs[s] as Batch;
+      const batch = bs[s] as TrainBatch;
       const r = o.trainStep ? o.trainStep(batch, o) : model.trainStep(batch, o.optimizer, o); // throws NonFiniteError before any update
       state.globalStep++;
       lossSum += r.loss * r.count;
@@ -190,7 +191,7 @@ export interface FitCallOptions<I = unknown, T = unknown> extends FitOptions<I, 
  * printed (verbose: false to silence). Rejects with NonFiniteError on a non-finite
  * loss (the last checkpoint stays as it was).
  */
-export async function fit<I, T>(model: Sequential, train: Example<I, T>[], o: FitCallOptions<I, T>): Promise<History> {
+export async function fit<I, T>(model: Trainable, train: Example<I, T>[], o: FitCallOptions<I, T>): Promise<History> {
   const it = fitEvents(model, train, o);
   const sink = o?.verbose === false ? undefined : terminal() ?? (o?.verbose ? consoleSink() : undefined);
   const print = sink ? progressPrinter(o.epochs, sink) : undefined;
