@@ -1,6 +1,6 @@
 // The part of backpropagation through time shared by the Elman and LSTM cells: once
 // the reverse loop has produced dz [T][B][G] (gradients of the gate pre-activations),
-// every weight gradient is one big GEMM or reduction over all T·B rows (DESIGN.md §6):
+// every weight gradient is one big GEMM or reduction over all T·B rows (docs/ARCHITECTURE.md, Kernels):
 //   dW_ih += dzᵀ·X,  dW_hh += dz[1..]ᵀ·H[..T−2] (+ dz[0]ᵀ·h0),  db_ih, db_hh += Σ dz,
 //   dX += dz·W_ih.
 import { gemm, gemmPacked } from './gemm';

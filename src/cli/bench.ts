@@ -29,7 +29,7 @@ export interface WorkloadShape {
   T: number; B: number; V: number; E: number; H: number; C: number; layers: number;
 }
 
-/** The reference workload of DESIGN.md §8 / issue 6 (W1–W3). */
+/** The reference workloads W1–W3 (docs/BENCHMARKS.md). */
 export const REFERENCE_SHAPE: WorkloadShape = { T: 64, B: 32, V: 1000, E: 64, H: 128, C: 64, layers: 1 };
 
 /**
