@@ -1,4 +1,4 @@
-// Recurrent training and inference on the reference workloads (DESIGN.md §8): batch 32,
+// Recurrent training and inference on the reference workloads (docs/BENCHMARKS.md): batch 32,
 // 64 steps, input (embedding) 64, hidden 128, a dense head to 64 classes at every step,
 // softmax cross-entropy summed over steps, BPTT, one Adam update. Also the forward
 // alone (W2) and one streaming step at batch 1 (W3). Loss reduction 'sum', as every
