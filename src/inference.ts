@@ -7,6 +7,7 @@ export { Runtime } from './runtime/runtime.js';
 export { Sequential, type SequentialOptions, type Batch, type ModelJSON, type LossName, type ModelInput, type OutputKind } from './model/sequential.js';
 export { Seq2Seq, type Seq2SeqConfig, type BeamOptions } from './model/seq2seq.js';
 export { RecurrentStream } from './model/stream.js';
+export * as nn from './nn/index.js';
 export { generate, sampleToken, type GenerateOptions, type SamplingOptions } from './model/generate.js';
 export { TextPipeline, wordShape, type PreprocessingJSON, type PreprocessingOptions, type FieldJSON, type TokenFeature, type TokenizerType } from './data/text-pipeline.js';
 export type { TaggedToken, TextClass, TextPrediction } from './model/text.js';
