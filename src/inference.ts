@@ -1,7 +1,8 @@
 // rnn-wasm/inference: the lean entry for browsers, Web Workers, edge and serverless
 // runtimes — load the kernels and a model, predict, stream, generate. Web-standard APIs
 // only (no Node built-ins, no file system); no optimizers or training loop beyond what
-// a model object carries. Everything here is also exported by the full entry.
+// a model object carries (an nn module carries its backward). Everything here is also
+// exported by the full entry.
 export { loadRuntime, loadRuntimeSync, embeddedWasmBytes, type LoadOptions } from './runtime/load.js';
 export { Runtime } from './runtime/runtime.js';
 export { Sequential, type SequentialOptions, type Batch, type ModelJSON, type LossName, type ModelInput, type OutputKind } from './model/sequential.js';
