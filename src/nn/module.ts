@@ -39,9 +39,9 @@ export interface ForwardOptions {
 }
 
 export interface ForwardResult {
-  /** [T, B, D·H] ([B, T, D·H] with batchFirst), zero at padded steps. */
+  /** Every step's output, shape [T, B, D·H] ([B, T, D·H] with batchFirst), zero at padded steps. */
   output: NdArray;
-  /** [L·D, B, H]: every layer's and direction's final hidden state. */
+  /** Every layer's and direction's final hidden state, shape [L·D, B, H]. */
   hn: NdArray;
   /** LSTM only: [L·D, B, H] final cell states. */
   cn?: NdArray;
@@ -104,7 +104,7 @@ export class RecurrentModule {
   private disposed = false;
   private saved?: Saved;
 
-  /** Use nn.lstm / nn.gru / nn.rnn. */
+  /** @internal Built by nn.lstm / nn.gru / nn.rnn. */
   constructor(rt: Runtime, options: Resolved) {
     requireRuntime(rt);
     this.rt = rt.root;
