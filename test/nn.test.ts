@@ -10,6 +10,7 @@ import { numericalGradient } from './reference/gradcheck.js';
 import type { RnnWeights } from './reference/rnn.js';
 import { expectClose, testRng } from './helpers/arrays.js';
 import { runtime } from './helpers/wasm.js';
+import { recurrentCoreSchema } from '../src/config/layer-schemas.js';
 
 const rt = runtime();
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -33,7 +34,9 @@ const FWD = [1e-4, 2e-6] as const, GRAD = [2e-4, 2e-5] as const;
 function referenceWeights(sd: StateDict, L: number, D: number): RnnWeights[] {
   const w: RnnWeights[] = [];
   for (let l = 0; l < L; l++) for (let d = 0; d < D; d++) {
-    const s = `_l${l}${d ? '_reverse' : ''}`, g = (n: string) => Float64Array.from(sd[`${n}${s}`].data);
+    const s = `_l${l}${d ? '_reverse' : ''}`;
+    // A bias-free module's biases are zeros of weight_ih's row count.
+    const g = (n: string) => Float64Array.from(sd[`${n}${s}`]?.data ?? new Float32Array(sd[`weight_ih${s}`].shape[0]));
     w.push({ wih: g('weight_ih'), whh: g('weight_hh'), bih: g('bias_ih'), bhh: g('bias_hh') });
   }
   return w;
@@ -167,7 +170,7 @@ describe('nn modules against the float64 reference', () => {
     const x = rng.array(T * B * I), dOut = rng.array(T * B * H);
     const weights = referenceWeights(m.stateDict(), 1, 1);
     const loss = () => dot(dOut, stackForwardRef({ cell: 'rnn', T, B, I, H, L: 1, D: 1, merge: 'concat' }, x, weights, [T, T], null, null).output);
-    const expected = numericalGradient(loss, weights[0].whh);
+    const expected = numericalGradient(loss, weights[0].whh as Float64Array);
     for (const g of Object.values(m.gradients())) expect(g.data.every((v) => v === 0)).toBe(true);
     const step = () => {
       m.forward({ data: f32(x), shape: [T, B, I] }, { training: true });
@@ -234,5 +237,25 @@ describe('nn modules against the float64 reference', () => {
     const ta = a.forward(x, { training: true }).output.data, tb = b.forward(x, { training: true }).output.data;
     expect(Array.from(ta)).toEqual(Array.from(tb));
     expect(Array.from(ta)).not.toEqual(Array.from(a.forward(x).output.data));
+  });
+
+  it('bias: false gives a module without bias_ih / bias_hh (checked against the reference with zero biases) once the core supports it; a ConfigError until then', () => {
+    if (!Object.hasOwn(recurrentCoreSchema.fields, 'bias')) {
+      expect(() => nn.gru(rt, { inputSize: 3, hiddenSize: 4, bias: false })).toThrow(/bias = false is not supported yet/);
+      return;
+    }
+    const T = 4, B = 2, I = 3, H = 4, L = 2, lengths = [4, 2];
+    using m = nn.gru(rt, { inputSize: I, hiddenSize: H, numLayers: L, bias: false, seed: 3 });
+    expect(m.parameterNames).toEqual(['weight_ih_l0', 'weight_hh_l0', 'weight_ih_l1', 'weight_hh_l1']);
+    const rng = testRng(12);
+    const x = rng.array(T * B * I), dOut = rng.array(T * B * H);
+    const weights = referenceWeights(m.stateDict(), L, 1);
+    const ref = () => stackForwardRef({ cell: 'gru', T, B, I, H, L, D: 1, merge: 'concat' }, x, weights, lengths, null, null);
+    const f = m.forward({ data: f32(x), shape: [T, B, I] }, { lengths, training: true });
+    expectClose(f.output.data, ref().output, ...FWD, 'output');
+    const b = m.backward({ dOutput: { data: f32(dOut), shape: [T, B, H] } });
+    const loss = () => dot(dOut, ref().output);
+    expectClose(b.dx.data, numericalGradient(loss, x), ...GRAD, 'dx');
+    expectClose(m.gradients().weight_hh_l1.data, numericalGradient(loss, weights[1].whh as Float64Array), ...GRAD, 'weight_hh_l1');
   });
 });

@@ -2,9 +2,9 @@
 // arguments in camelCase (plus a seed for the initialisation and the dropout masks),
 // as data for the one config validator (src/config/schema.ts), and their translation
 // into the recurrent core's config.
-import { bool, int, num, obj, oneOf, opt, req, type ObjectRule } from '../config/schema.js';
-import { MAX_DIM, MAX_LAYERS } from '../config/layer-schemas.js';
-import { check } from '../config/schema.js';
+import { bool, check, int, num, obj, oneOf, opt, req, type ObjectRule } from '../config/schema.js';
+import { MAX_DIM, MAX_LAYERS, recurrentCoreSchema } from '../config/layer-schemas.js';
+import { ConfigError } from '../errors.js';
 import type { CellType, RecurrentConfig } from '../layers/recurrent.js';
 
 /** Options every cell takes (torch.nn.RNNBase's arguments). */
@@ -22,8 +22,8 @@ export interface ModuleOptions {
   /** Dropout on the outputs of every layer but the last, in training forwards only (dropout), default 0. */
   dropout?: number;
   /**
-   * Bias vectors (bias), default true. `false` is handed to the recurrent core, which
-   * refuses it with a ConfigError until it supports bias-free cells.
+   * Bias vectors (bias), default true. `false` needs a recurrent core that knows the
+   * option (its config schema has `bias`); until then it is refused with a ConfigError.
    */
   bias?: boolean;
   /** Seed of the initialisation (PyTorch's U(−1/√H, 1/√H)) and of the dropout masks, default 0. */
@@ -78,8 +78,11 @@ export function resolveOptions(cell: CellType, options: unknown): Resolved {
   const core: RecurrentConfig = { cell, inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers, bidirectional, dropout };
   if (o.resetBefore !== undefined) core.resetBefore = o.resetBefore;
   if (o.nonlinearity !== undefined) core.nonlinearity = o.nonlinearity;
-  // Only a bias-free request is passed on: the core's schema decides whether it knows the key.
-  if (o.bias === false) (core as RecurrentConfig & { bias?: boolean }).bias = false;
+  // Only a bias-free request is passed on, and only to a core whose schema knows the key.
+  if (o.bias === false) {
+    if (!Object.hasOwn(recurrentCoreSchema.fields, 'bias')) throw new ConfigError(`nn.${cell} options: bias = false is not supported yet: this build's recurrent core always has bias_ih and bias_hh (leave bias out, or true)`);
+    (core as RecurrentConfig & { bias?: boolean }).bias = false;
+  }
   return {
     cell, inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers, bidirectional,
     batchFirst: o.batchFirst ?? false, dropout, seed: o.seed ?? 0, core,
