@@ -8,6 +8,7 @@ export { Recurrent, type RecurrentConfig, type RecurrentForward, type CellType }
 export { ParameterTable } from './model/parameter-table.js';
 export { Sequential, type SequentialOptions, type Batch, type StepOptions, type StepResult, type ModelJSON, type LossName, type ModelInput, type OutputKind } from './model/sequential.js';
 export * as layers from './layers/index.js';
+export * as nn from './nn/index.js';
 export { Layer, type LayerSpec } from './layers/index.js';
 export type { StateDict, ParameterEntry } from './model/parameter-table.js';
 export { RecurrentStream } from './model/stream.js';

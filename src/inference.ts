@@ -1,12 +1,14 @@
 // rnn-wasm/inference: the lean entry for browsers, Web Workers, edge and serverless
 // runtimes — load the kernels and a model, predict, stream, generate. Web-standard APIs
 // only (no Node built-ins, no file system); no optimizers or training loop beyond what
-// a model object carries. Everything here is also exported by the full entry.
+// a model object carries (an nn module carries its backward). Everything here is also
+// exported by the full entry.
 export { loadRuntime, loadRuntimeSync, embeddedWasmBytes, type LoadOptions } from './runtime/load.js';
 export { Runtime } from './runtime/runtime.js';
 export { Sequential, type SequentialOptions, type Batch, type ModelJSON, type LossName, type ModelInput, type OutputKind } from './model/sequential.js';
 export { Seq2Seq, type Seq2SeqConfig, type BeamOptions } from './model/seq2seq.js';
 export { RecurrentStream } from './model/stream.js';
+export * as nn from './nn/index.js';
 export { generate, sampleToken, type GenerateOptions, type SamplingOptions } from './model/generate.js';
 export { TextPipeline, wordShape, type PreprocessingJSON, type PreprocessingOptions, type FieldJSON, type TokenFeature, type TokenizerType } from './data/text-pipeline.js';
 export type { TaggedToken, TextClass, TextPrediction } from './model/text.js';

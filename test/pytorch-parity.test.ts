@@ -1,12 +1,13 @@
 // PyTorch parity: fixtures written by scripts/pytorch_parity.py (torch.nn.RNN / LSTM /
 // GRU in float64 on float32-representable inputs, packed sequences of different
-// lengths) load here by state_dict name, and the forward outputs, final states and
-// every parameter and input gradient must match.
+// lengths) drive the public array modules (nn.rnn / nn.lstm / nn.gru): the state_dict
+// loads by PyTorch's names, and the forward outputs, final states and every parameter
+// and input gradient must match.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
-import { readSafetensors, Recurrent, ParameterTable, Rng, type RecurrentConfig } from '../src/index.js';
+import { nn, readSafetensors, type StateDict } from '../src/index.js';
 import { expectClose } from './helpers/arrays.js';
-import { putF32, putI32, runtime, zeros } from './helpers/wasm.js';
+import { runtime } from './helpers/wasm.js';
 
 const rt = runtime();
 const dir = new URL('./fixtures/pytorch/', import.meta.url);
@@ -16,7 +17,13 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort();
 // 1e-6 for values near zero (gradients summed over many terms of both signs).
 const RTOL = 1e-5, ATOL = 1e-6;
 
-describe('PyTorch parity fixtures', () => {
+/** The fixture's config ({ cell, inputSize, hiddenSize, numLayers, bidirectional, … }) as a factory call. */
+function build(config: string) {
+  const { cell, ...options } = JSON.parse(config) as { cell: 'rnn' | 'lstm' | 'gru' } & nn.RNNOptions & nn.GRUOptions;
+  return nn[cell](rt, options);
+}
+
+describe('PyTorch parity fixtures through nn modules', () => {
   it('covers every cell, 1–3 layers, both directions, with and without initial states', () => {
     expect(files.length).toBeGreaterThanOrEqual(20);
     for (const tag of ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', '_L1', '_L2', '_L3', '_bi', '_init']) expect(files.some((f) => f.includes(tag))).toBe(true);
@@ -25,36 +32,30 @@ describe('PyTorch parity fixtures', () => {
   for (const file of files) {
     it(file.replace('.safetensors', ''), () => {
       const { tensors: t, metadata } = readSafetensors(new Uint8Array(readFileSync(new URL(file, dir))));
-      const cfg = JSON.parse(metadata.config) as RecurrentConfig;
-      const [T, B, I] = t.input.shape;
-      const { hiddenSize: H, numLayers: L = 1 } = cfg;
-      const D = cfg.bidirectional ? 2 : 1;
-      const table = new ParameterTable();
-      const layer = new Recurrent(rt, cfg, table, 'rnn.');
-      const params = rt.planner.alloc(table.total), grads = rt.planner.alloc(table.total);
-      const weights = Object.fromEntries(Object.entries(t).filter(([n]) => n.startsWith('rnn.')));
-      table.loadStateDict(params.f32(), weights);
-      layer.pack(params);
+      using m = build(metadata.config);
+      // The fixture's module is saved as 'rnn' inside a model: its state_dict is the 'rnn.' names.
+      const weights: StateDict = {};
+      for (const [name, v] of Object.entries(t)) if (name.startsWith('rnn.')) weights[name.slice(4)] = v;
+      expect(m.loadStateDict(weights, { strict: true })).toEqual({ missingKeys: [], unexpectedKeys: [] });
 
-      const lengths = Array.from(t.lengths.data);
-      const X = putF32(rt, t.input.data), Lg = putI32(rt, lengths);
-      const H0 = t.h0 ? putF32(rt, t.h0.data) : null, C0 = t.c0 ? putF32(rt, t.c0.data) : null;
-      const f = layer.forward(T, B, X.ptr, Lg.ptr, H0?.ptr ?? 0, C0?.ptr ?? 0, false, new Rng(0), params);
-      const view = (ptr: number, n: number) => new Float32Array(rt.memory.buffer, ptr, n).slice();
-      expectClose(view(f.output, T * B * D * H), t.output.data, RTOL, ATOL, 'output');
-      expectClose(view(f.hn, L * D * B * H), t.hn.data, RTOL, ATOL, 'h_n');
-      if (t.cn) expectClose(view(f.cn, L * D * B * H), t.cn.data, RTOL, ATOL, 'c_n');
+      const f = m.forward(t.input, { lengths: t.lengths.data, h0: t.h0, c0: t.c0, training: true });
+      for (const [got, want, label] of [[f.output, t.output, 'output'], [f.hn, t.hn, 'h_n'], [f.cn, t.cn, 'c_n']] as const) {
+        if (!want) { expect(got, label).toBeUndefined(); continue; }
+        expect(got?.shape, `${label} shape`).toEqual(want.shape);
+        expectClose(got!.data, want.data, RTOL, ATOL, label);
+      }
 
-      const DH0 = zeros(rt, L * D * B * H), DC0 = zeros(rt, L * D * B * H);
-      const dx = layer.backward(putF32(rt, t.grad_output.data).ptr, putF32(rt, t.grad_hn.data).ptr,
-        t.grad_cn ? putF32(rt, t.grad_cn.data).ptr : 0, grads, H0 ? DH0.ptr : 0, C0 ? DC0.ptr : 0);
-      expectClose(view(dx, T * B * I), t['grad.input'].data, RTOL, ATOL, 'grad input');
-      if (H0) expectClose(DH0.f32(), t['grad.h0'].data, RTOL, ATOL, 'grad h0');
-      if (C0) expectClose(DC0.f32(), t['grad.c0'].data, RTOL, ATOL, 'grad c0');
-      const g = table.toStateDict(grads.f32());
-      for (const name of Object.keys(weights)) expectClose(g[name].data, t[`grad.${name}`].data, RTOL, ATOL, `grad ${name}`);
-      layer.dispose();
-      for (const r of [params, grads]) rt.planner.release(r);
+      const b = m.backward({ dOutput: t.grad_output, dhn: t.grad_hn, dcn: t.grad_cn });
+      expect(b.dx.shape).toEqual(t.input.shape);
+      expectClose(b.dx.data, t['grad.input'].data, RTOL, ATOL, 'grad input');
+      if (t.h0) expectClose(b.dh0.data, t['grad.h0'].data, RTOL, ATOL, 'grad h0');
+      if (t.c0) expectClose(b.dc0!.data, t['grad.c0'].data, RTOL, ATOL, 'grad c0');
+      const g = m.gradients();
+      expect(Object.keys(g).sort()).toEqual(Object.keys(weights).sort());
+      for (const name of Object.keys(weights)) {
+        expect(g[name].shape, `grad ${name} shape`).toEqual(t[`grad.rnn.${name}`].shape);
+        expectClose(g[name].data, t[`grad.rnn.${name}`].data, RTOL, ATOL, `grad ${name}`);
+      }
     });
   }
 });
