@@ -190,6 +190,12 @@ describe('train --pattern: one line naming the file and line', () => {
     const missing = join(dir, 'missing.csv');
     writeFileSync(missing, 'text,label\ngood,pos\n"fine, really",\nbad,neg\n');
     expectOneLine(cli(['train', '--pattern', 'classify', '--data', missing]), 1, new RegExp(`${missing}:3: the row has no label`));
+    writeFileSync(missing, 'text,label\ngood,pos\nbad,neg\n"a short row"\n');
+    expectOneLine(cli(['train', '--pattern', 'classify', '--data', missing]), 1, new RegExp(`${missing}:4: the row has no label \\(1 field, the header has 2\\)`));
+    writeFileSync(missing, 'text,label\ngood,pos,extra\n');
+    expectOneLine(cli(['train', '--pattern', 'classify', '--data', missing]), 1, new RegExp(`${missing}:2: 3 fields, the header has 2`));
+    writeFileSync(missing, 'text,label\ngood,pos\n"never closed,neg\nok,pos\n');
+    expectOneLine(cli(['train', '--pattern', 'classify', '--data', missing]), 1, new RegExp(`${missing}:3: a quoted field is not closed`));
     const jl = join(dir, 'bad.jsonl');
     writeFileSync(jl, '{"text": "ok", "label": "a"}\n\n{"text": "oops", label: b}\n');
     expectOneLine(cli(['train', '--pattern', 'classify', '--data', jl]), 1, new RegExp(`${jl}:3: not JSON`));

@@ -75,7 +75,10 @@ export function readLabelledFile(path: string, o: { textColumn?: string; labelCo
   };
   const t = col(textColumn, '--text-column'), l = col(labelColumn, '--label-column');
   for (const r of rows) {
-    if (r.fields.length !== names.length) throw new DataFileError(`${path}:${r.line}: ${r.fields.length} fields, the header has ${names.length}`);
+    if (r.fields.length !== names.length) {
+      const short = r.fields.length < names.length && l >= r.fields.length ? `the row has no ${labelColumn} (` : '';
+      throw new DataFileError(`${path}:${r.line}: ${short}${r.fields.length} field${r.fields.length === 1 ? '' : 's'}, the header has ${names.length}${short ? ')' : ''}`);
+    }
     const label = r.fields[l].trim();
     if (!label) throw new DataFileError(`${path}:${r.line}: the row has no ${labelColumn}`);
     out.push({ text: r.fields[t], label, line: r.line });
