@@ -101,6 +101,14 @@ describe('train --pattern tag', () => {
     expect(out).toMatch(/tag validation token accuracy/);
     const events = readFileSync(join(dir, 'tag2.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(events.filter((e) => e.type === 'epoch').map((e) => e.epoch)).toEqual([1, 2]);
+    // the checkpoint written after every epoch resumes: a third epoch
+    const ck = join(dir, 'tag2.checkpoint.safetensors');
+    expect(existsSync(ck)).toBe(true);
+    ok(cli(['train', '--pattern', 'tag', '--data', join(dir, 'train.txt'), '--validation', join(dir, 'dev.conllu'),
+      '--config', join(dir, 'small.json'), '--epochs', '3', '--out', model, '--resume', ck, '--log', join(dir, 'tag3.jsonl')]));
+    const resumed = readFileSync(join(dir, 'tag3.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(resumed.filter((e) => e.type === 'epoch').map((e) => e.epoch)).toEqual([3]);
+    expect(ok(cli(['predict', '--model', model, 'I like cake'])).trim().split(' ')).toHaveLength(3);
   }, 30_000);
 });
 
