@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toyPosCorpus } from '../src/data/toy-pos.js';
 import { loadModel, saveModel } from '../src/io/model-file.js';
+import { writeSafetensors } from '../src/io/safetensors.js';
 import { Sequential } from '../src/model/sequential.js';
 import * as layers from '../src/layers/index.js';
 import { parseCsv, readLabelledFile } from '../src/cli/tasks/labelled-text.js';
@@ -232,6 +233,18 @@ describe('train --pattern: one line naming the file and line', () => {
     for (const args of [['predict', '--model', bare, 'hi'], ['eval', '--model', bare, '--data', join(dir, 'train.txt')], ['generate', '--model', bare, '--prompt', 'hi']]) {
       expectOneLine(cli(args), 1, new RegExp(`${bare} carries no preprocessing .*saveModel\\(model, \\{ vocabulary, tokenizer, labels \\}\\)`));
     }
+    // files of earlier versions (a task entry instead of preprocessing), g2p-cmudict's, and bytes that are no model
+    const m2 = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 2 }), layers.dense({ units: 3 })], { seed: 1 });
+    const old = join(dir, 'old.safetensors');
+    writeFileSync(old, writeSafetensors(m2.stateDict(), { 'rnn-wasm.config': JSON.stringify(m2.toJSON()), 'rnn-wasm.task': JSON.stringify({ task: 'pos-brown' }) }));
+    const g2p = join(dir, 'g2p.safetensors');
+    writeFileSync(g2p, writeSafetensors(m2.stateDict(), { 'rnn-wasm.task': JSON.stringify({ task: 'g2p-cmudict' }) }));
+    m2.dispose();
+    expectOneLine(cli(['predict', '--model', old, 'hi']), 1, new RegExp(`${old} was written by an earlier rnn-wasm train pos-brown, before model files carried their preprocessing: train it again`));
+    expectOneLine(cli(['predict', '--model', g2p, 'hi']), 1, new RegExp(`${g2p} is a g2p-cmudict model .*do not take it`));
+    const junk = join(dir, 'junk.safetensors');
+    writeFileSync(junk, 'not a model at all');
+    expectOneLine(cli(['eval', '--model', junk, '--data', join(dir, 'train.txt')]), 1, new RegExp(`^rnn-wasm: ${junk}: `));
     const tagger = join(dir, 'tag.safetensors');
     if (existsSync(tagger)) {
       expectOneLine(cli(['generate', '--model', tagger, '--prompt', 'hi']), 2, /is not a language model/);

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import cliProgress from 'cli-progress';
 import { loadRuntime } from '../runtime/load.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, WeightFileError } from '../errors.js';
+import { readSafetensors } from '../io/safetensors.js';
 import { UsageError, describeError } from './errors.js';
 import { checkOutput, makeDirectory, openLog, readInput, writeOutput } from './files.js';
 import type { FitEvent } from '../train/fit.js';
@@ -263,9 +264,25 @@ addTrainOptions(program.command('train').argument('[task]', `one of: ${TASKS.joi
 /** A model file that carries its preprocessing (so it takes text); otherwise one line saying what it needs. */
 async function loadTextModel(path: string): Promise<Sequential> {
   const rt = await loadRuntime();
-  const model = loadModel(rt, readInput(path));
+  const bytes = readInput(path);
+  // The task of a file written before model files carried their preprocessing (or of g2p-cmudict's), if any.
+  const oldTask = () => {
+    try {
+      const t = JSON.parse(readSafetensors(bytes).metadata['rnn-wasm.task'] ?? 'null') as { task?: unknown } | null;
+      return typeof t?.task === 'string' ? t.task : undefined;
+    } catch { return undefined; }
+  };
+  let model: Sequential;
+  try {
+    model = loadModel(rt, bytes);
+  } catch (e) {
+    if (!(e instanceof WeightFileError)) throw e;
+    throw new WeightFileError(oldTask() === 'g2p-cmudict' ? `${path} is a g2p-cmudict model (spelling → phonemes, a sequence-to-sequence model): predict, eval and generate do not take it` : `${path}: ${e.message}`);
+  }
   if (!model.preprocessing) {
     model.dispose();
+    const task = oldTask();
+    if (task) throw new ConfigError(`${path} was written by an earlier rnn-wasm train ${task}, before model files carried their preprocessing: train it again`);
     throw new ConfigError(`${path} carries no preprocessing (how text becomes its inputs): save it with saveModel(model, { vocabulary, tokenizer, labels }), or train it with rnn-wasm train`);
   }
   return model;
