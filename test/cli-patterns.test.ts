@@ -110,6 +110,11 @@ describe('train --pattern tag', () => {
     const resumed = readFileSync(join(dir, 'tag3.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(resumed.filter((e) => e.type === 'epoch').map((e) => e.epoch)).toEqual([3]);
     expect(ok(cli(['predict', '--model', model, 'I like cake'])).trim().split(' ')).toHaveLength(3);
+    // --tokenizer whitespace: predict splits on spaces only, as pre-tokenized data is
+    const ws = join(dir, 'tag-ws.safetensors');
+    ok(cli(['train', '--pattern', 'tag', '--data', join(dir, 'train.txt'), '--tokenizer', 'whitespace', '--epochs', '1', '--out', ws]));
+    const t = ok(cli(['predict', '--model', ws, "don't stop-me now."])).trim().split(' ');
+    expect(t.map((x) => x.slice(0, x.lastIndexOf('/')))).toEqual(["don't", 'stop-me', 'now.']);
   }, 30_000);
 });
 
@@ -217,6 +222,7 @@ describe('train --pattern: one line naming the file and line', () => {
     expectOneLine(cli(['train', '--pattern', 'tag', '--data', join(dir, 'train.conllu'), '--config', cfg]), 1, /unknown key "hiddenSise" in .*typo\.json: did you mean "hiddenSize"\?/);
     writeFileSync(cfg, JSON.stringify({ bidirectional: true }));
     expectOneLine(cli(['train', '--pattern', 'lm', '--data', join(fixtures, 'rhymes.txt'), '--config', cfg]), 1, /a language model reads forwards only/);
+    expectOneLine(cli(['train', '--pattern', 'tag', '--data', join(dir, 'train.conllu'), '--tokenizer', 'characters']), 1, /a tagger tags words: its tokenizer .* is words or whitespace/);
     expectOneLine(cli(['train', '--pattern', 'tagging', '--data', 'x']), 2, /unknown pattern 'tagging': expected one of tag, classify, lm/);
     expectOneLine(cli(['train', '--pattern', 'tag']), 2, /--pattern tag needs --data FILE/);
     expectOneLine(cli(['train', 'names-gender', '--pattern', 'tag', '--data', 'x']), 2, /a built-in task \('names-gender'\) or --pattern, not both/);

@@ -166,7 +166,6 @@ async function trainPattern(o: Record<string, unknown>): Promise<void> {
   if (!o.data) throw new UsageError(`--pattern ${pattern} needs --data FILE (${pattern === 'tag' ? 'CoNLL-U (.conllu) or word/TAG lines' : pattern === 'classify' ? 'CSV with text and label columns, or .jsonl' : 'plain text'})`);
   for (const k of ['limit', 'wordDim']) if (o[k] !== undefined) throw new UsageError(`--${k === 'wordDim' ? 'word-dim' : k} is for the built-in tasks: with --pattern, set embeddingDim in --config`);
   if (pattern !== 'classify' && (o.textColumn || o.labelColumn)) throw new UsageError('--text-column and --label-column are for --pattern classify');
-  if (pattern === 'tag' && o.tokenizer) throw new UsageError('--tokenizer is for --pattern classify and lm (a tagger reads words)');
   const cfg = patternConfig(pattern, o.config as string | undefined, { ...flags(o, ['epochs', 'batchSize', 'hiddenSize', 'lr', 'seed', 'tokenizer']) });
   const task = patternTask(pattern, cfg, {
     data: String(o.data), validation: o.validation as string | undefined, textColumn: o.textColumn as string | undefined, labelColumn: o.labelColumn as string | undefined,
@@ -255,7 +254,7 @@ addTrainOptions(program.command('train').argument('[task]', `one of: ${TASKS.joi
   .option('--validation <file>', 'with --pattern: validation data (default: every tenth sentence / row, or the last tenth of the text)')
   .option('--text-column <name>', 'classify: the CSV column or JSON key of the text (default text)')
   .option('--label-column <name>', 'classify: the CSV column or JSON key of the label (default label)')
-  .option('--tokenizer <type>', 'classify, lm: words, characters or whitespace (default: words for classify, characters for lm)', (v: string) => {
+  .option('--tokenizer <type>', 'classify, lm: words, characters or whitespace (default: words for classify, characters for lm); tag: words or whitespace (how predict splits text)', (v: string) => {
     if (!['words', 'characters', 'whitespace'].includes(v)) throw new InvalidArgumentError('expected words, characters or whitespace');
     return v;
   })

@@ -43,7 +43,7 @@ export interface PatternConfig extends TaskOptions {
   clipNorm: number;
   /** Tokens (and tagger word features) seen fewer times in training become <unk>. */
   minFrequency: number;
-  /** classify, lm: how text becomes tokens. */
+  /** How text becomes tokens: classify, lm; tag: how predict splits text (words, or whitespace for pre-tokenized text). */
   tokenizer: TokenizerType;
   /** classify: lower-case the text first. */
   lowercase: boolean;
@@ -108,7 +108,7 @@ export function patternConfig(pattern: Pattern, file: string | undefined, flags:
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   const c = { ...PATTERN_DEFAULTS[pattern], ...given, ...defined } as PatternConfig;
   if (pattern === 'lm' && c.bidirectional) throw new ConfigError(`${file ?? 'config'}: a language model reads forwards only: bidirectional must be false`);
-  if (pattern === 'tag' && c.tokenizer !== 'words') throw new ConfigError('--pattern tag reads tokenized sentences: the tokenizer setting does not apply');
+  if (pattern === 'tag' && c.tokenizer === 'characters') throw new ConfigError(`${file && given.tokenizer === 'characters' ? file : '--tokenizer'}: a tagger tags words: its tokenizer (how predict splits text) is words or whitespace`);
   return c;
 }
 
@@ -145,7 +145,7 @@ function tagTask(c: PatternConfig, d: PatternData): Task {
     async run(rt: Runtime, o, io) {
       const all = readTaggedFile(d.data).sentences;
       const split = d.validation ? { train: all, validation: readTaggedFile(d.validation).sentences } : holdout(all, 'sentence', d.data);
-      const pp = buildTaggerPipeline(split.train, { minFrequency: c.minFrequency, maxChars: c.chars ? c.maxChars : 0 });
+      const pp = buildTaggerPipeline(split.train, { minFrequency: c.minFrequency, maxChars: c.chars ? c.maxChars : 0, tokenizer: c.tokenizer === 'whitespace' ? 'whitespace' : 'words' });
       const labels = pp.json.labels!;
       const index = new Map(labels.map((t, i) => [t, i]));
       if (d.validation) {

@@ -20,13 +20,13 @@ export const MAX_CHARS = 10;
 
 /**
  * The tagger's preprocessing from the training sentences: words tokenizer, fields
- * [word, suffix 3, suffix 2, shape] (lower-cased but the shape), the last maxChars
+ * (or whitespace: text already split into tokens as the data was) [word, suffix 3, suffix 2, shape] (lower-cased but the shape), the last maxChars
  * characters (0: none), labels = the tags (default: those of the training data, in order of appearance).
  */
-export function buildTaggerPipeline(train: TaggedSentence[], o: { minFrequency?: number; maxChars?: number; labels?: readonly string[] } = {}): TextPipeline {
+export function buildTaggerPipeline(train: TaggedSentence[], o: { minFrequency?: number; maxChars?: number; labels?: readonly string[]; tokenizer?: 'words' | 'whitespace' } = {}): TextPipeline {
   const minFrequency = o.minFrequency ?? 2, maxChars = o.maxChars ?? MAX_CHARS;
   return buildPreprocessing(train.map((s) => s.words), {
-    tokenizer: { type: 'words' },
+    tokenizer: { type: o.tokenizer ?? 'words' },
     fields: [
       { feature: 'token', lowercase: true, minFrequency },
       { feature: 'suffix', length: 3, lowercase: true, minFrequency },
