@@ -82,6 +82,9 @@ describe('train --pattern tag', () => {
     expect(tokens).toBe(corpus.reduce((a, s) => a + s.words.length, 0));
     const ev = ok(cli(['eval', '--model', model, '--data', join(dir, 'train.conllu')]));
     expect(ev).toMatch(new RegExp(`token accuracy \\d+\\.\\d+% on ${tokens} tokens \\(${corpus.length} sentences\\)`));
+    // CoNLL-U is recognised by its lines too, whatever the file is called
+    writeFileSync(join(dir, 'train-conllu.txt'), text);
+    expect(JSON.parse(ok(cli(['eval', '--model', model, '--data', join(dir, 'train-conllu.txt'), '--json']))).tokens).toBe(tokens);
     const evSlash = JSON.parse(ok(cli(['eval', '--model', model, '--data', join(dir, 'train.txt'), '--json'])));
     expect(evSlash.tokens).toBe(tokens);
     // it learned: above the share of the commonest tag, counted here

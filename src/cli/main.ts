@@ -241,7 +241,7 @@ function addTrainOptions(c: Command): Command {
 
 const program = new Command()
   .name('rnn-wasm')
-  .description('Train and run recurrent neural networks (WebAssembly SIMD) on built-in tasks')
+  .description('Train and run recurrent neural networks (WebAssembly SIMD) on built-in tasks or your own data')
   .version(VERSION, '-V, --version', 'print the version')
   .showSuggestionAfterError()
   // Usage errors: one line `rnn-wasm: …` and exit code 2 (help and --version exit 0). Inherited by the subcommands.

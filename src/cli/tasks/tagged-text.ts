@@ -52,12 +52,14 @@ export function parseConllu(text: string, file: string): TaggedSentence[] {
 }
 
 /**
- * A tagged file: CoNLL-U when its name ends in .conllu (or .conll), else word/TAG lines;
+ * A tagged file: CoNLL-U when its name ends in .conllu (or .conll) or its first line
+ * (after comments) starts with a token id and a tab, else word/TAG lines;
  * with the line of each token (in the readers' order) for messages. An empty file is refused.
  */
 export function readTaggedFile(path: string): { sentences: TaggedSentence[]; lines: number[]; format: 'conllu' | 'word/TAG' } {
   const text = readInput(path, 'utf8');
-  const conllu = /\.conllu?$/i.test(path);
+  const first = text.split('\n').find((l) => l.trim() && !l.startsWith('#'));
+  const conllu = /\.conllu?$/i.test(path) || (first !== undefined && /^\d+([-.]\d+)?\t/.test(first));
   const sentences = conllu ? parseConllu(text, path) : parseSlashTagged(text, path);
   if (!sentences.length) throw new DataFileError(`${path}: no sentences (${text.trim() ? 'no token lines' : 'the file is empty'})`);
   const lines: number[] = [];
