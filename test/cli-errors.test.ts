@@ -13,7 +13,8 @@ import { writeOutput } from '../src/cli/files.js';
 import { orphanTempFiles, removeOrphanTempFiles } from '../src/cli/temp-files.js';
 import { importPeer, resolvePeer, packageName } from '../src/cli/peers.js';
 import { MissingPackageError } from '../src/cli/errors.js';
-import { buildFeaturizer, buildTaggerModel, saveTagger, tagger } from '../src/cli/tasks/pos-tagger.js';
+import { buildTaggerPipeline, buildTaggerModel, UNIVERSAL_TAGS } from '../src/cli/tasks/pos-tagger.js';
+import { saveModel } from '../src/io/model-file.js';
 import { runtime } from './helpers/wasm.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -46,10 +47,9 @@ beforeAll(() => {
   dir = tmp();
   const rt = runtime();
   const train = [{ words: ['The', 'cat', 'sat', '.'], tags: ['DET', 'NOUN', 'VERB', '.'] }, { words: ['The', 'dog', 'ran', '.'], tags: ['DET', 'NOUN', 'VERB', '.'] }];
-  const f = buildFeaturizer(train, 1);
-  const m = buildTaggerModel(rt, f, { wordDim: 4, hiddenSize: 4, seed: 1 });
+  const m = buildTaggerModel(rt, buildTaggerPipeline(train, { minFrequency: 1, labels: UNIVERSAL_TAGS }), { wordDim: 4, hiddenSize: 4, seed: 1 });
   model = join(dir, 'tagger.safetensors');
-  writeFileSync(model, saveTagger(tagger(m, f)));
+  writeFileSync(model, saveModel(m));
   m.dispose();
 });
 

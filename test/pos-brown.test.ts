@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brownToUniversal, loadBrown, splitBrown, mostFrequentTagBaseline, tokenAccuracy, POS_BROWN_DEFAULTS } from '../src/cli/tasks/pos-brown.js';
-import { shape } from '../src/cli/tasks/pos-tagger.js';
+import { wordShape as shape } from '../src/data/text-pipeline.js';
+import { tagWords } from '../src/cli/tasks/pos-tagger.js';
 import { parseConllu, parseSlashTagged } from '../src/cli/tasks/tagged-text.js';
 import { trainPosBrown } from '../src/cli/tasks/pos-brown-run.js';
 import { runtime } from './helpers/wasm.js';
@@ -48,7 +49,8 @@ describe('pos-brown training (small slice)', () => {
   it('learns beyond the majority-tag baseline in one quick epoch', async () => {
     const r = await trainPosBrown(runtime(), { ...POS_BROWN_DEFAULTS, limit: 1500, epochs: 1, hiddenSize: 32 }, {});
     expect(r.accuracy).toBeGreaterThan(0.5); // the commonest tag (NOUN) alone scores ≈ 0.25
-    expect(r.tagger.tag(['I', 'like', 'cake'])).toHaveLength(3);
+    expect(tagWords(r.model, ['I', 'like', 'cake'])).toHaveLength(3);
+    expect(r.model.tagText('I like cake').map((t) => t.token)).toEqual(['I', 'like', 'cake']);
   });
 });
 

@@ -7,6 +7,7 @@ import { birthsForecast, loadBirths } from '../src/cli/tasks/births-forecast.js'
 import { g2pCmudict, loadCmudict } from '../src/cli/tasks/g2p-cmudict.js';
 import { editDistance } from '../src/data/edit-distance.js';
 import { runtime } from './helpers/wasm.js';
+import { loadModel } from '../src/io/model-file.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,13 @@ describe('built-in tasks (small slices)', () => {
     const r = (await namesGender.run(rt, { ...namesGender.defaults, limit: 3000, epochs: 4 }, {}))!;
     const majority = r.baselines.find((b) => b.name === 'majority class')!.value;
     expect(r.metric.value).toBeGreaterThan(majority + 0.05);
+    // An ordinary model file with its preprocessing: it classifies raw names.
+    const m = loadModel(rt, r.modelFile);
+    const c = m.classifyText('Emma');
+    expect(['male', 'female']).toContain(c.label);
+    expect(Object.keys(c.probabilities).sort()).toEqual(['female', 'male']);
+    expect(m.classifyText('EMMA')).toEqual(c); // lower-cased, as the training names were
+    m.dispose();
   });
 
   it('an interrupted task writes a checkpoint and resumes from it', async () => {
@@ -45,6 +53,15 @@ describe('built-in tasks (small slices)', () => {
     const r = (await charlmMoby.run(rt, { ...charlmMoby.defaults, limit: 20, hiddenSize: 48, batchSize: 16, epochs: 1 }, {}))!;
     expect(r.metric.value).toBeLessThan(r.baselines[0].value);
     expect(r.notes[0]).toMatch(/^sample/);
+    // An ordinary model file with its preprocessing (task 'lm'): it continues raw text.
+    const m = loadModel(rt, r.modelFile);
+    expect(m.preprocessing!.json.task).toBe('lm');
+    expect(m.metadata).toEqual({ task: 'charlm-moby', prompt: 'Call me Ishmael.' });
+    const text = m.generateText('Call me', { maxTokens: 20, seed: 1 });
+    expect(Array.from(text)).toHaveLength(20);
+    const seen = new Set(Array.from(chapters.join('')));
+    for (const ch of Array.from(text)) expect(seen.has(ch), ch).toBe(true);
+    m.dispose();
   });
 
   it('births-forecast: the CSV loads; the model beats predicting the training mean', async () => {

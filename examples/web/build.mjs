@@ -7,8 +7,7 @@ import * as esbuild from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { loadRuntime } from '../../dist/index.js';
-import { loadTagger, saveTagger } from '../../dist/cli/tasks/pos-tagger.js';
+import { loadRuntime, loadModel, saveModel } from '../../dist/index.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -22,9 +21,9 @@ export async function buildWebDemo({ outdir = join(here, 'dist'), model, f16 = t
   copyFileSync(join(here, 'index.html'), join(outdir, 'index.html'));
   let bytes = model;
   if (f16) {
-    const tagger = loadTagger(await loadRuntime(), model);
-    bytes = saveTagger(tagger, { dtype: 'F16' });
-    tagger.model.dispose();
+    const tagger = loadModel(await loadRuntime(), model); // with its preprocessing, which saveModel keeps
+    bytes = saveModel(tagger, { dtype: 'F16' });
+    tagger.dispose();
   }
   writeFileSync(join(outdir, 'model.safetensors'), bytes);
   return outdir;

@@ -1,7 +1,8 @@
 // The web demo: fetch the tagger's model file, then tag what the user types, entirely in
 // the page. In an application, import from 'rnn-wasm/inference' instead of ../../dist.
-import { loadRuntime, readModelSource, tokenize } from '../../dist/inference.js';
-import { loadTagger } from '../../dist/cli/tasks/pos-tagger.js';
+// The model file carries its preprocessing (tokenizer, word features, tags), so
+// loadModel + tagText is all it takes.
+import { loadRuntime, loadModel, readModelSource } from '../../dist/inference.js';
 
 const text = document.querySelector('#text');
 const tags = document.querySelector('#tags');
@@ -10,14 +11,14 @@ const status = document.querySelector('#status');
 async function start() {
   const t0 = performance.now();
   const rt = await loadRuntime(); // async compile: some browsers refuse large synchronous compiles on the main thread
-  const tagger = loadTagger(rt, await readModelSource(new URL('./model.safetensors', import.meta.url)));
+  const tagger = loadModel(rt, await readModelSource(new URL('./model.safetensors', import.meta.url)));
   const loadMs = performance.now() - t0;
   let first;
   const render = () => {
-    const words = tokenize.words(text.value);
     const t1 = performance.now();
-    const tagged = words.length ? tagger.tag(words) : [];
+    const tokens = tagger.tagText(text.value);
     const ms = performance.now() - t1;
+    const words = tokens.map((t) => t.token), tagged = tokens.map((t) => t.label);
     first ??= ms;
     tags.replaceChildren(...words.map((w, i) => {
       const span = document.createElement('span');

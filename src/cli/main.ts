@@ -5,13 +5,18 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import cliProgress from 'cli-progress';
 import { loadRuntime } from '../runtime/load.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, WeightFileError } from '../errors.js';
+import { readSafetensors } from '../io/safetensors.js';
 import { UsageError, describeError } from './errors.js';
 import { checkOutput, makeDirectory, openLog, readInput, writeOutput } from './files.js';
 import type { FitEvent } from '../train/fit.js';
 import { POS_BROWN_DEFAULTS, type PosBrownOptions } from './tasks/pos-brown.js';
 import { trainPosBrown, evaluateFile, type TrainRun } from './tasks/pos-brown-run.js';
-import { saveTagger, loadTagger } from './tasks/pos-tagger.js';
+import { DataFileError } from './tasks/tagged-text.js';
+import { tagWords } from './tasks/pos-tagger.js';
+import { PATTERNS, patternConfig, patternTask, type Pattern } from './tasks/patterns.js';
+import { loadModel, saveModel } from '../io/model-file.js';
+import type { Sequential } from '../model/sequential.js';
 import type { Task, TaskOptions } from './tasks/task.js';
 import { namesGender } from './tasks/names-gender.js';
 import { charlmMoby } from './tasks/charlm-moby.js';
@@ -97,8 +102,11 @@ function options<T>(defaults: T, o: Record<string, unknown>): T {
     }
     if (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig)) throw new ConfigError(`${path}: expected a JSON object of options`);
   }
-  return { ...defaults, ...fileConfig, ...Object.fromEntries(
-    ['epochs', 'batchSize', 'hiddenSize', 'wordDim', 'lr', 'seed', 'limit'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) };
+  return { ...defaults, ...fileConfig, ...flags(o, ['epochs', 'batchSize', 'hiddenSize', 'wordDim', 'lr', 'seed', 'limit']) };
+}
+
+function flags(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
 /**
@@ -114,9 +122,9 @@ async function preflight(out: string, checkpointPath: string | undefined, o: Rec
 }
 
 /** Trains one of the generic tasks and prints its metric beside the baselines. */
-async function trainTask(task: Task, o: Record<string, unknown>): Promise<void> {
-  const opts = options<TaskOptions>(task.defaults, o);
-  const out = String(o.out ?? `${task.name}.safetensors`);
+async function trainTask(task: Task, o: Record<string, unknown>, given?: TaskOptions, defaultOut = `${task.name}.safetensors`): Promise<void> {
+  const opts = given ?? options<TaskOptions>(task.defaults, o);
+  const out = String(o.out ?? defaultOut);
   const checkpointPath = String(o.checkpoint ?? out.replace(/\.safetensors$/, '') + '.checkpoint.safetensors');
   await preflight(out, task.name === 'g2p-cmudict' ? undefined : checkpointPath, o);
   const rep = reporter(o.log as string | undefined);
@@ -138,19 +146,43 @@ async function trainTask(task: Task, o: Record<string, unknown>): Promise<void> 
     }
     await writeOutput(out, r.modelFile);
     const f = r.metric.format;
-    console.log(`\n${task.name} test ${r.metric.name}: ${f(r.metric.value)}`);
+    console.log(`\n${task.name} ${r.metric.split ?? 'test'} ${r.metric.name}: ${f(r.metric.value)}`);
     for (const b of r.baselines) console.log(`  baseline, ${b.name}: ${f(b.value)}`);
     console.log(`training throughput: ${Math.round(r.tokensPerSecond).toLocaleString('en')} ${task.name === 'g2p-cmudict' ? 'target phonemes' : 'tokens'}/s`);
     for (const n of r.notes) console.log(n);
     if (o.plot) await writeOutput(String(o.plot), await plotHistory(task.name, r.history));
-    console.log(`model written to ${out}${o.plot ? `, loss curves to ${o.plot}` : ''}`);
+    const next = o.pattern === 'lm' ? `rnn-wasm generate --model ${out} --prompt "…"` : o.pattern ? `rnn-wasm predict --model ${out} "…"` : undefined;
+    console.log(`model written to ${out}${o.plot ? `, loss curves to ${o.plot}` : ''}${next ? `; try: ${next}` : ''}`);
   } finally {
     process.removeListener('SIGINT', onSigint);
     rep.close();
   }
 }
 
-async function train(task: string, o: Record<string, unknown>, demo = false): Promise<TrainRun | undefined> {
+/** `train --pattern tag|classify|lm --data FILE`: the user's own data. */
+async function trainPattern(o: Record<string, unknown>): Promise<void> {
+  const pattern = String(o.pattern) as Pattern;
+  if (!PATTERNS.includes(pattern)) throw new UsageError(`unknown pattern '${pattern}': expected one of ${PATTERNS.join(', ')}`);
+  if (!o.data) throw new UsageError(`--pattern ${pattern} needs --data FILE (${pattern === 'tag' ? 'CoNLL-U (.conllu) or word/TAG lines' : pattern === 'classify' ? 'CSV with text and label columns, or .jsonl' : 'plain text'})`);
+  for (const k of ['limit', 'wordDim']) if (o[k] !== undefined) throw new UsageError(`--${k === 'wordDim' ? 'word-dim' : k} is for the built-in tasks: with --pattern, set embeddingDim in --config`);
+  if (pattern !== 'classify' && (o.textColumn || o.labelColumn)) throw new UsageError('--text-column and --label-column are for --pattern classify');
+  const cfg = patternConfig(pattern, o.config as string | undefined, { ...flags(o, ['epochs', 'batchSize', 'hiddenSize', 'lr', 'seed', 'tokenizer']) });
+  const task = patternTask(pattern, cfg, {
+    data: String(o.data), validation: o.validation as string | undefined, textColumn: o.textColumn as string | undefined, labelColumn: o.labelColumn as string | undefined,
+  });
+  await trainTask(task, o, cfg, 'model.safetensors');
+}
+
+async function train(task: string | undefined, o: Record<string, unknown>, demo = false): Promise<TrainRun | undefined> {
+  if (o.pattern !== undefined) {
+    if (task !== undefined) throw new UsageError(`give a built-in task ('${task}') or --pattern, not both`);
+    await trainPattern(o);
+    return undefined;
+  }
+  for (const k of ['data', 'validation', 'textColumn', 'labelColumn', 'tokenizer']) {
+    if (o[k] !== undefined) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --pattern (your own data)${task ? `; the built-in task ${task} brings its data` : ''}`);
+  }
+  if (task === undefined) throw new UsageError(`name a built-in task (${TASKS.join(', ')}) or train on your data with --pattern ${PATTERNS.join('|')} --data FILE`);
   if (!TASKS.includes(task)) throw new UsageError(`unknown task '${task}': expected one of ${TASKS.join(', ')}`);
   if (GENERIC[task]) {
     await trainTask(GENERIC[task], o);
@@ -179,7 +211,7 @@ async function train(task: string, o: Record<string, unknown>, demo = false): Pr
       process.exitCode = 130;
       return r;
     }
-    await writeOutput(out, saveTagger(r.tagger));
+    await writeOutput(out, saveModel(r.model, { metadata: { task: 'pos-brown' } }));
     summary(r);
     if (o.plot) await writeOutput(String(o.plot), await plotHistory('pos-brown', r.history.epochs));
     console.log(`model written to ${out}${demo ? '' : `; try: rnn-wasm predict --model ${out} "I like cake"`}`);
@@ -199,8 +231,8 @@ function addTrainOptions(c: Command): Command {
     .option('--lr <x>', 'Adam learning rate (default: the task\'s)', num)
     .option('--seed <n>', 'seed for initialisation and shuffling, an integer ≥ 0 (default 1)', seed)
     .option('--limit <n>', 'use only the first n items of the data (quick runs)', int)
-    .option('--config <file>', 'options as a JSON file (flags override it)')
-    .option('--out <file>', 'where to write the trained model (default <task>.safetensors)')
+    .option('--config <file>', 'options as a JSON file (flags override it); with --pattern, the network (see the README)')
+    .option('--out <file>', 'where to write the trained model (default <task>.safetensors; with --pattern, model.safetensors)')
     .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors; not g2p-cmudict)')
     .option('--resume <file>', 'continue training from a checkpoint (same task and options)')
     .option('--log <file>', 'write every progress event as JSON lines (epochs numbered from 1)')
@@ -209,43 +241,119 @@ function addTrainOptions(c: Command): Command {
 
 const program = new Command()
   .name('rnn-wasm')
-  .description('Train and run recurrent neural networks (WebAssembly SIMD) on built-in tasks')
+  .description('Train and run recurrent neural networks (WebAssembly SIMD) on built-in tasks or your own data')
   .version(VERSION, '-V, --version', 'print the version')
   .showSuggestionAfterError()
   // Usage errors: one line `rnn-wasm: …` and exit code 2 (help and --version exit 0). Inherited by the subcommands.
   .configureOutput({ outputError: (str, write) => write(`rnn-wasm: ${str.replace(/^error: /, '')}`) })
   .exitOverride((err: CommanderError) => { throw err; });
 
-addTrainOptions(program.command('train').argument('<task>', `one of: ${TASKS.join(', ')}`).description('train a model on a built-in task'))
+addTrainOptions(program.command('train').argument('[task]', `one of: ${TASKS.join(', ')}`).description('train a model on a built-in task, or on your own data with --pattern'))
+  .option('--pattern <pattern>', `your own data: ${PATTERNS.join(', ')} (tagging: CoNLL-U or word/TAG; classification: CSV or JSONL; language model: text)`)
+  .option('--data <file>', 'with --pattern: the training data')
+  .option('--validation <file>', 'with --pattern: validation data (default: every tenth sentence / row, or the last tenth of the text)')
+  .option('--text-column <name>', 'classify: the CSV column or JSON key of the text (default text)')
+  .option('--label-column <name>', 'classify: the CSV column or JSON key of the label (default label)')
+  .option('--tokenizer <type>', 'classify, lm: words, characters or whitespace (default: words for classify, characters for lm); tag: words or whitespace (how predict splits text)', (v: string) => {
+    if (!['words', 'characters', 'whitespace'].includes(v)) throw new InvalidArgumentError('expected words, characters or whitespace');
+    return v;
+  })
   .action(async (task, o) => { await train(task, o); });
 
-program.command('eval').description('token accuracy of a pos-brown model on its test split, or on a word/TAG or CoNLL-U file')
-  .requiredOption('--model <file>', 'a model written by train')
-  .option('--data <file>', 'word/TAG lines or a .conllu file with universal tags')
+/** A model file that carries its preprocessing (so it takes text); otherwise one line saying what it needs. */
+async function loadTextModel(path: string): Promise<Sequential> {
+  const rt = await loadRuntime();
+  const bytes = readInput(path);
+  // The task of a file written before model files carried their preprocessing (or of g2p-cmudict's), if any.
+  const oldTask = () => {
+    try {
+      const t = JSON.parse(readSafetensors(bytes).metadata['rnn-wasm.task'] ?? 'null') as { task?: unknown } | null;
+      return typeof t?.task === 'string' ? t.task : undefined;
+    } catch { return undefined; }
+  };
+  let model: Sequential;
+  try {
+    model = loadModel(rt, bytes);
+  } catch (e) {
+    if (!(e instanceof WeightFileError)) throw e;
+    throw new WeightFileError(oldTask() === 'g2p-cmudict' ? `${path} is a g2p-cmudict model (spelling → phonemes, a sequence-to-sequence model): predict, eval and generate do not take it` : `${path}: ${e.message}`);
+  }
+  if (!model.preprocessing) {
+    model.dispose();
+    const task = oldTask();
+    if (task) throw new ConfigError(`${path} was written by an earlier rnn-wasm train ${task}, before model files carried their preprocessing: train it again`);
+    throw new ConfigError(`${path} carries no preprocessing (how text becomes its inputs): save it with saveModel(model, { vocabulary, tokenizer, labels }), or train it with rnn-wasm train`);
+  }
+  return model;
+}
+
+const isLm = (m: Sequential) => m.preprocessing?.json.task === 'lm';
+
+program.command('eval').description('score a model on a file: a tagger\'s token accuracy (CoNLL-U or word/TAG), a classifier\'s accuracy (CSV or JSONL), a language model\'s bits per token (text); pos-brown without --data: its test split')
+  .requiredOption('--model <file>', 'a model file that carries its preprocessing (written by train)')
+  .option('--data <file>', 'tagger: .conllu or word/TAG lines; classifier: CSV with a header, or .jsonl; language model: text')
+  .option('--text-column <name>', 'classifier: the CSV column or JSON key of the text (default text)')
+  .option('--label-column <name>', 'classifier: the CSV column or JSON key of the label (default label)')
+  .option('--json', 'print the result as JSON')
   .action(async (o) => {
-    const rt = await loadRuntime();
-    const t = loadTagger(rt, readInput(o.model));
-    if (o.data) {
-      const r = evaluateFile(t, o.data);
-      console.log(`token accuracy ${pct(r.accuracy)} on ${r.tokens} tokens (${r.sentences} sentences) of ${o.data}`);
-    } else {
+    const model = await loadTextModel(o.model);
+    const print = (r: Record<string, unknown>, line: string) => console.log(o.json ? JSON.stringify(r) : line);
+    if (!o.data) {
+      if (model.metadata?.task !== 'pos-brown') throw new UsageError('eval needs --data FILE (only a pos-brown model has a built-in test split)');
       const { preparePosBrown, tokenAccuracy } = await import('./tasks/pos-brown.js');
       const p = preparePosBrown();
-      console.log(`pos-brown test accuracy ${pct(tokenAccuracy(p.split.test, (w) => t.tag(w)))}`);
+      const accuracy = tokenAccuracy(p.split.test, (w) => tagWords(model, w));
+      print({ accuracy, data: 'pos-brown test split' }, `pos-brown test accuracy ${pct(accuracy)}`);
+      return;
+    }
+    if (model.outputKind === 'step-classes' && !isLm(model)) {
+      const r = evaluateFile(model, o.data);
+      print({ metric: 'token accuracy', ...r, data: o.data }, `token accuracy ${pct(r.accuracy)} on ${r.tokens} tokens (${r.sentences} sentences) of ${o.data}`);
+    } else if (model.outputKind === 'sequence-classes') {
+      const { readLabelledFile } = await import('./tasks/labelled-text.js');
+      const pp = model.preprocessing!, labels = pp.json.labels ?? [];
+      const rows = readLabelledFile(o.data, { textColumn: o.textColumn, labelColumn: o.labelColumn });
+      let correct = 0, n = 0;
+      for (const x of rows) {
+        if (!labels.includes(x.label)) throw new DataFileError(`${o.data}:${x.line}: unknown label '${x.label}' (the model's labels: ${labels.join(', ')})`);
+        if (!pp.tokenize(x.text).length) continue;
+        n++;
+        if (model.classifyText(x.text).label === x.label) correct++;
+      }
+      if (!n) throw new DataFileError(`${o.data}: no texts with tokens`);
+      print({ metric: 'accuracy', accuracy: correct / n, texts: n, data: o.data }, `accuracy ${pct(correct / n)} on ${n} texts of ${o.data}`);
+    } else if (isLm(model)) {
+      const { bitsPerToken } = await import('./tasks/patterns.js');
+      const pp = model.preprocessing!;
+      const text = readInput(o.data, 'utf8');
+      const ids = pp.encode(pp.tokenize(text)) as number[];
+      if (ids.length < 2) throw new DataFileError(`${o.data}: ${text.trim() ? 'too short' : 'the file is empty'}`);
+      const bits = bitsPerToken(model, ids);
+      const unit = pp.json.tokenizer.type === 'characters' ? 'character' : 'token';
+      print({ metric: `bits per ${unit}`, bitsPerToken: bits, tokens: ids.length, data: o.data }, `${bits.toFixed(3)} bits per ${unit} on ${ids.length} ${unit}s of ${o.data}`);
+    } else {
+      throw new UsageError(`eval scores taggers, classifiers and language models; this model outputs ${model.outputKind}`);
     }
   });
 
-program.command('predict').description('tag sentences given as arguments, or one per line on stdin')
-  .requiredOption('--model <file>', 'a model written by train')
-  .argument('[sentences...]')
-  .action(async (sentences: string[], o) => {
-    const rt = await loadRuntime();
-    const t = loadTagger(rt, readInput(o.model));
-    const lines = sentences.length ? sentences : readFileSync(0, 'utf8').split('\n').filter((l) => l.trim());
-    const { words } = await import('../data/tokenize.js');
+program.command('predict').description('run a model on texts given as arguments, or one per line on stdin: a tagger prints word/TAG, a classifier label<TAB>probability')
+  .requiredOption('--model <file>', 'a model file that carries its preprocessing (written by train)')
+  .option('--json', 'one JSON object per text')
+  .argument('[texts...]')
+  .action(async (texts: string[], o) => {
+    const model = await loadTextModel(o.model);
+    if (isLm(model)) throw new UsageError(`${o.model} is a language model: use rnn-wasm generate --model ${o.model} --prompt "…"`);
+    const lines = texts.length ? texts : readFileSync(0, 'utf8').split('\n').filter((l) => l.trim());
     for (const line of lines) {
-      const ws = words(line);
-      if (ws.length) console.log(t.tag(ws).map((tag, i) => `${ws[i]}/${tag}`).join(' '));
+      const p = model.predictText(line);
+      if (p.kind === 'tags') {
+        if (o.json) console.log(JSON.stringify({ text: line, tokens: p.tokens }));
+        else if (p.tokens.length) console.log(p.tokens.map((t) => `${t.token}/${t.label}`).join(' '));
+      } else if (p.kind === 'class') {
+        console.log(o.json ? JSON.stringify({ text: line, ...p.result }) : `${p.result.label}\t${p.result.probability.toFixed(4)}`);
+      } else {
+        console.log(JSON.stringify({ text: line, tokens: p.tokens, values: p.values[0] }));
+      }
     }
   });
 
@@ -256,33 +364,27 @@ addTrainOptions(program.command('demo').description('the main job: train pos-bro
     console.log();
     for (const s of ['I like cake', 'We can fish', 'The old man the boat', 'She saw the saw on the table', 'Time flies like an arrow']) {
       const ws = s.split(' ');
-      console.log(r.tagger.tag(ws).map((tag, i) => `${ws[i]}/${tag}`).join(' '));
+      console.log(tagWords(r.model, ws).map((tag, i) => `${ws[i]}/${tag}`).join(' '));
     }
   });
 
-program.command('generate').description('sample text from a character language model trained by `train charlm-moby`')
-  .requiredOption('--model <file>', 'a charlm-moby model file')
-  .option('--prompt <text>', 'the text to continue', 'Call me Ishmael.')
-  .option('--length <n>', 'characters to generate (default 300)', int)
+program.command('generate').description('continue a prompt with a language model (train --pattern lm, or charlm-moby)')
+  .requiredOption('--model <file>', 'a language model file that carries its preprocessing')
+  .option('--prompt <text>', 'the text to continue (default: the model\'s own, when it has one)')
+  .option('--max-tokens <n>', 'tokens (characters, for a character model) to generate (default 300)', int)
+  .option('--length <n>', 'the same as --max-tokens', int)
   .option('--temperature <x>', 'sampling temperature; 0 = greedy (default 0.8)', (v) => { const n = Number(v); if (!(n >= 0)) throw new InvalidArgumentError('expected a number ≥ 0'); return n; })
-  .option('--top-k <n>', 'sample among the k most likely characters', int)
+  .option('--top-k <n>', 'sample among the k most likely tokens', int)
   .option('--top-p <x>', 'nucleus sampling: the smallest set with probability ≥ p', num)
   .option('--seed <n>', 'sampling seed, an integer ≥ 0 (default 1)', seed)
   .action(async (o) => {
-    const rt = await loadRuntime();
-    const bytes = readInput(o.model);
-    const { readSafetensors } = await import('../io/safetensors.js');
-    const meta = readSafetensors(bytes).metadata['rnn-wasm.task'];
-    const task = meta ? JSON.parse(meta) : undefined;
-    if (task?.task !== 'charlm-moby') throw new ConfigError(`${o.model} is not a charlm-moby model file`);
-    const { loadModel } = await import('../io/model-file.js');
-    const { Vocabulary } = await import('../data/vocabulary.js');
-    const { generate } = await import('../model/generate.js');
-    const { characters } = await import('../data/tokenize.js');
-    const vocab = Vocabulary.fromJSON(task.vocabulary);
-    const model = loadModel(rt, bytes);
-    const ids = generate(model, vocab.encode(characters(o.prompt)), { maxTokens: o.length ?? 300, temperature: o.temperature ?? 0.8, topK: o.topK, topP: o.topP, seed: o.seed ?? 1 });
-    console.log(o.prompt + vocab.decode(ids).join(''));
+    const model = await loadTextModel(o.model);
+    if (!isLm(model)) throw new UsageError(`${o.model} is not a language model (its preprocessing task is '${model.preprocessing!.json.task ?? 'none'}'): use rnn-wasm predict`);
+    const prompt = o.prompt ?? (typeof model.metadata?.prompt === 'string' ? model.metadata.prompt : undefined);
+    if (!prompt) throw new UsageError('generate needs --prompt TEXT (the text to continue)');
+    if (!model.preprocessing!.tokenize(prompt).length) throw new UsageError('--prompt has no tokens');
+    const text = model.generateText(prompt, { maxTokens: o.maxTokens ?? o.length ?? 300, temperature: o.temperature ?? 0.8, topK: o.topK, topP: o.topP, seed: o.seed ?? 1 });
+    console.log(prompt + (model.preprocessing!.json.tokenizer.type === 'characters' || !text ? '' : ' ') + text);
   });
 
 program.command('bench').description('training and inference speed of the LSTM, GRU and Elman cells on this machine (full suites with peers: npm run bench)')

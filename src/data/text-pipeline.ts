@@ -85,7 +85,7 @@ export class TextPipeline {
   /** Token ids: one per token (one field, no characters), else [fields…, characters…] per token. */
   encode(tokens: readonly string[]): number[] | number[][] {
     const perToken = tokens.map((tok) => {
-      const ids = this.fields.map(({ spec, vocabulary }) => vocabulary.id(feature(spec, tok)));
+      const ids = this.fields.map(({ spec, vocabulary }) => vocabulary.id(tokenFeature(spec, tok)));
       if (this.chars) {
         const { vocabulary, maxChars } = this.chars;
         const cs = Array.from(tok).slice(-maxChars).map((c) => vocabulary.id(c));
@@ -114,7 +114,8 @@ export class TextPipeline {
   }
 }
 
-function feature(f: FieldJSON, token: string): string {
+/** The string a field encodes for a token (its vocabulary maps it to an id). */
+export function tokenFeature(f: Omit<FieldJSON, 'vocabulary'>, token: string): string {
   const t = f.lowercase ? token.toLowerCase() : token;
   switch (f.feature) {
     case 'suffix': return t.slice(-(f.length ?? 3));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import * as lib from '../../src/index.js';
 import { words } from '../../src/data/tokenize.js';
-import { buildFeaturizer, buildTaggerModel, loadTagger, saveTagger, tagger } from '../../src/cli/tasks/pos-tagger.js';
+import { buildTaggerPipeline, buildTaggerModel } from '../../src/cli/tasks/pos-tagger.js';
 import { toyPosCorpus } from '../../src/data/toy-pos.js';
 import { inference, training } from './scenario.js';
 import { bundle, entry, maxAbsDiff, root, scenarioModelBytes } from './bundle.js';
@@ -34,10 +34,9 @@ describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
     // The web demo with a small tagger (untrained weights are enough to compare outputs).
     const { buildWebDemo } = await import('../../examples/web/build.mjs');
     const sentences = toyPosCorpus().map((s) => ({ words: s.words, tags: s.tags }));
-    const featurizer = buildFeaturizer(sentences, 1);
-    const t = tagger(buildTaggerModel(runtime(), featurizer, { wordDim: 16, hiddenSize: 16, seed: 5 }), featurizer);
-    const demoDir = await buildWebDemo({ outdir: mkdtempSync(join(tmpdir(), 'rnn-wasm-web-')), model: saveTagger(t) });
-    t.model.dispose();
+    const t = buildTaggerModel(runtime(), buildTaggerPipeline(sentences, { minFrequency: 1 }), { wordDim: 16, hiddenSize: 16, seed: 5 });
+    const demoDir = await buildWebDemo({ outdir: mkdtempSync(join(tmpdir(), 'rnn-wasm-web-')), model: lib.saveModel(t) });
+    t.dispose();
     const files = new Map<string, string | Uint8Array>([
       ['/index.html', '<!doctype html><title>rnn-wasm test</title>'],
       ['/lib.js', code],
@@ -97,10 +96,10 @@ describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
     expect(shown.error).toBeUndefined();
     // Node loads the very file the page fetched (F16 weights) and tags the same words.
     const served = await (await fetch(`${server!.base}/demo/model.safetensors`)).arrayBuffer();
-    const node = loadTagger(runtime(), new Uint8Array(served));
+    const node = lib.loadModel(runtime(), new Uint8Array(served));
     expect(shown.words).toEqual(words(sentence));
-    expect(shown.tags).toEqual(node.tag(words(sentence)));
-    node.model.dispose();
+    expect(shown.tags).toEqual(node.predictStepClasses([node.preprocessing!.encode(words(sentence))])[0].map((i) => node.preprocessing!.label(i)));
+    node.dispose();
     expect(await page.locator('#tags .tok').count()).toBe(words(sentence).length);
     mkdirSync(join(root, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(root, 'test-artifacts/web-demo.png') });

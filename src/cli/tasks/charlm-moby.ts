@@ -9,7 +9,7 @@ import { Sequential } from '../../model/sequential.js';
 import * as layers from '../../layers/index.js';
 import { adam } from '../../optim/index.js';
 import { fitEvents } from '../../train/fit.js';
-import { writeSafetensors } from '../../io/safetensors.js';
+import { saveModel } from '../../io/model-file.js';
 import { generate } from '../../model/generate.js';
 import { bpttBatches } from '../../data/batching.js';
 import { Vocabulary } from '../../data/vocabulary.js';
@@ -102,9 +102,8 @@ export const charlmMoby: Task = {
       ],
       tokensPerSecond, history,
       notes: [`sample (temperature 0.7): ${JSON.stringify(prompt + sample)}`],
-      modelFile: writeSafetensors(model.stateDict(), {
-        'rnn-wasm.config': JSON.stringify(model.toJSON()), 'rnn-wasm.task': JSON.stringify({ task: 'charlm-moby', vocabulary: vocab.toJSON() }),
-      }),
+      // Its preprocessing: characters, task 'lm' (`rnn-wasm generate --model charlm-moby.safetensors`; the prompt defaults to the one saved here).
+      modelFile: saveModel(model, { vocabulary: vocab, tokenizer: 'characters', task: 'lm', metadata: { task: 'charlm-moby', prompt } }),
     };
   },
 };

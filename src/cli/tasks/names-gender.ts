@@ -66,7 +66,8 @@ export const namesGender: Task = {
       baselines: [{ name: 'majority class', value: acc(() => majority) }, { name: 'last-letter rule', value: acc(lastRule) }],
       tokensPerSecond, history,
       notes: sample.map((s, i) => `${s}: ${probs[i][1] > 0.5 ? 'female' : 'male'} (${(100 * Math.max(...probs[i])).toFixed(0)}%)`),
-      modelFile: saveModel(model),
+      // Its preprocessing: lower-cased characters, classes 0 = male, 1 = female (`rnn-wasm predict --model names-gender.safetensors Alex`).
+      modelFile: saveModel(model, { vocabulary: vocab, tokenizer: { type: 'characters', lowercase: true }, labels: ['male', 'female'], task: 'classify', metadata: { task: 'names-gender' } }),
     };
   },
 };

@@ -10,7 +10,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { resolvePeer } from '../peers.js';
 import { dirname, join } from 'node:path';
 import { parseSlashTagged, type TaggedSentence } from './tagged-text.js';
-import { UNIVERSAL_TAGS, buildFeaturizer, type Featurizer } from './pos-tagger.js';
+import { UNIVERSAL_TAGS, buildTaggerPipeline } from './pos-tagger.js';
+import type { TextPipeline } from '../../data/text-pipeline.js';
 
 const BASE: Record<string, string> = {};
 const group = (tag: string, brown: string) => brown.split(' ').forEach((b) => { BASE[b] = tag; });
@@ -99,16 +100,17 @@ export const POS_BROWN_DEFAULTS: PosBrownOptions = { epochs: 2, batchSize: 32, h
 
 export interface PreparedPosBrown {
   split: { train: TaggedSentence[]; validation: TaggedSentence[]; test: TaggedSentence[] };
-  featurizer: Featurizer;
+  /** The tagger's preprocessing (vocabularies from the training split), saved in its model file. */
+  pipeline: TextPipeline;
   toExamples(s: TaggedSentence[]): { input: number[][]; target: number[] }[];
 }
 
 export function preparePosBrown(limit?: number): PreparedPosBrown {
   const split = splitBrown(loadBrown(undefined, limit));
-  const featurizer = buildFeaturizer(split.train);
+  const pipeline = buildTaggerPipeline(split.train, { labels: UNIVERSAL_TAGS });
   const tagIndex = new Map(UNIVERSAL_TAGS.map((t, i) => [t as string, i]));
   return {
-    split, featurizer,
-    toExamples: (ss) => ss.map((s) => ({ input: featurizer.encode(s.words), target: s.tags.map((t) => tagIndex.get(t)!) })),
+    split, pipeline,
+    toExamples: (ss) => ss.map((s) => ({ input: pipeline.encode(s.words) as number[][], target: s.tags.map((t) => tagIndex.get(t)!) })),
   };
 }

@@ -19,7 +19,7 @@ export interface TaskOptions {
 
 export interface TaskReport {
   /** e.g. { name: 'accuracy', value: 0.9, higherIsBetter: true }. */
-  metric: { name: string; value: number; higherIsBetter: boolean; format: (v: number) => string };
+  metric: { name: string; value: number; higherIsBetter: boolean; format: (v: number) => string; /** Which split it was measured on. Default 'test'. */ split?: string };
   baselines: { name: string; value: number }[];
   tokensPerSecond: number;
   /** Extra lines for the summary (samples, forecasts). */
