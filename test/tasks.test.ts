@@ -7,7 +7,8 @@ import { birthsForecast, loadBirths } from '../src/cli/tasks/births-forecast.js'
 import { g2pCmudict, loadCmudict } from '../src/cli/tasks/g2p-cmudict.js';
 import { editDistance } from '../src/data/edit-distance.js';
 import { runtime } from './helpers/wasm.js';
-import { loadModel } from '../src/io/model-file.js';
+import { loadModel, loadModelOf } from '../src/io/model-file.js';
+import { Seq2Seq, readSafetensors } from '../src/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,5 +85,23 @@ describe('built-in tasks (small slices)', () => {
     expect(editDistance(['a', 'b', 'c'], ['a', 'c', 'd', 'e'])).toBe(3);
     const r = (await g2pCmudict.run(runtime(), { ...g2pCmudict.defaults, limit: 8000, epochs: 2 }, {}))!;
     expect(r.metric.value).toBeLessThan(r.baselines[0].value);
+    // An ordinary (Seq2Seq) model file, its vocabularies in the user metadata.
+    const m = loadModelOf(rt, r.modelFile, Seq2Seq);
+    expect((m.metadata as { task: string }).task).toBe('g2p-cmudict');
+    m.dispose();
+  });
+
+  it('g2p-cmudict (the encoder–decoder) checkpoints when interrupted and resumes bitwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-task-'));
+    const checkpointPath = join(dir, 'ck.safetensors');
+    const o = { ...g2pCmudict.defaults, limit: 600, epochs: 2, hiddenSize: 16, batchSize: 32 };
+    const straight = (await g2pCmudict.run(rt, o, {}))!;
+    const ctrl = new AbortController();
+    const stopped = await g2pCmudict.run(rt, o, { checkpointPath, signal: ctrl.signal, onEvent: (e) => { if (e.type === 'step' && e.globalStep === 20) ctrl.abort(); } });
+    expect(stopped).toBeNull();
+    const resumed = (await g2pCmudict.run(rt, o, { checkpointPath, resumeFrom: checkpointPath }))!;
+    const weights = (bytes: Uint8Array) => Object.entries(readSafetensors(bytes).tensors).map(([n, t]) => n + Buffer.from(t.data.buffer).toString('hex')).join();
+    expect(weights(resumed.modelFile)).toBe(weights(straight.modelFile));
+    expect(resumed.metric.value).toBe(straight.metric.value);
   });
 });

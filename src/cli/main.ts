@@ -10,26 +10,21 @@ import { readSafetensors } from '../io/safetensors.js';
 import { UsageError, describeError } from './errors.js';
 import { checkOutput, makeDirectory, openLog, readInput, writeOutput } from './files.js';
 import type { FitEvent } from '../train/fit.js';
-import { POS_BROWN_DEFAULTS, type PosBrownOptions } from './tasks/pos-brown.js';
-import { trainPosBrown, evaluateFile, type TrainRun } from './tasks/pos-brown-run.js';
+import { evaluateFile } from './tasks/pos-brown-run.js';
+import { TASKS } from './tasks/index.js';
+import { any, check, obj, opt } from '../config/schema.js';
 import { DataFileError } from './tasks/tagged-text.js';
-import { tagWords } from './tasks/pos-tagger.js';
 import { PATTERNS, patternConfig, patternTask, type Pattern } from './tasks/patterns.js';
-import { loadModel, saveModel } from '../io/model-file.js';
+import { loadModel } from '../io/model-file.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Task, TaskOptions } from './tasks/task.js';
-import { namesGender } from './tasks/names-gender.js';
-import { charlmMoby } from './tasks/charlm-moby.js';
-import { birthsForecast } from './tasks/births-forecast.js';
-import { g2pCmudict } from './tasks/g2p-cmudict.js';
 import { plotHistory, plotStudy, terminalChart, loadVega } from './plot.js';
 import { runVanishingStudy, STUDY_DEFAULTS } from './study-vanishing.js';
 import { join } from 'node:path';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-const GENERIC: Record<string, Task> = { 'names-gender': namesGender, 'charlm-moby': charlmMoby, 'births-forecast': birthsForecast, 'g2p-cmudict': g2pCmudict };
-const TASKS = ['pos-brown', ...Object.keys(GENERIC)];
+const TASK_NAMES = Object.keys(TASKS);
 
 const int = (v: string) => {
   const n = Number(v);
@@ -85,11 +80,6 @@ function reporter(log?: string) {
   };
 }
 
-function summary(r: TrainRun): void {
-  console.log(`\npos-brown test accuracy: ${pct(r.accuracy)} (most-frequent-tag baseline: ${pct(r.baseline)})`);
-  console.log(`training throughput: ${Math.round(r.tokensPerSecond).toLocaleString('en')} tokens/s`);
-}
-
 function options<T>(defaults: T, o: Record<string, unknown>): T {
   let fileConfig = {};
   if (o.config) {
@@ -101,6 +91,8 @@ function options<T>(defaults: T, o: Record<string, unknown>): T {
       throw e;
     }
     if (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig)) throw new ConfigError(`${path}: expected a JSON object of options`);
+    // Only the task's own options: a misspelt one is refused with the nearest suggested, never ignored.
+    check(obj(Object.fromEntries([...Object.keys(defaults as object), 'limit'].map((k) => [k, opt(any)]))), fileConfig, path);
   }
   return { ...defaults, ...fileConfig, ...flags(o, ['epochs', 'batchSize', 'hiddenSize', 'wordDim', 'lr', 'seed', 'limit']) };
 }
@@ -126,7 +118,7 @@ async function trainTask(task: Task, o: Record<string, unknown>, given?: TaskOpt
   const opts = given ?? options<TaskOptions>(task.defaults, o);
   const out = String(o.out ?? defaultOut);
   const checkpointPath = String(o.checkpoint ?? out.replace(/\.safetensors$/, '') + '.checkpoint.safetensors');
-  await preflight(out, task.name === 'g2p-cmudict' ? undefined : checkpointPath, o);
+  await preflight(out, checkpointPath, o);
   const rep = reporter(o.log as string | undefined);
   const rt = await loadRuntime();
   const ctrl = new AbortController();
@@ -135,12 +127,11 @@ async function trainTask(task: Task, o: Record<string, unknown>, given?: TaskOpt
   try {
     const r = await task.run(rt, opts, {
       onEvent: rep.event, signal: ctrl.signal, onData: (s) => process.stderr.write(s + '\n'),
-      checkpointPath: task.name === 'g2p-cmudict' ? undefined : checkpointPath, resumeFrom: o.resume as string | undefined,
+      checkpointPath, resumeFrom: o.resume as string | undefined,
     });
     rep.close();
     if (!r) {
-      process.stderr.write(task.name === 'g2p-cmudict' ? 'interrupted (this task writes no checkpoints)\n'
-        : `checkpoint written to ${checkpointPath}; continue with --resume ${checkpointPath}\n`);
+      process.stderr.write(`checkpoint written to ${checkpointPath}; continue with --resume ${checkpointPath}\n`);
       process.exitCode = 130;
       return;
     }
@@ -148,7 +139,7 @@ async function trainTask(task: Task, o: Record<string, unknown>, given?: TaskOpt
     const f = r.metric.format;
     console.log(`\n${task.name} ${r.metric.split ?? 'test'} ${r.metric.name}: ${f(r.metric.value)}`);
     for (const b of r.baselines) console.log(`  baseline, ${b.name}: ${f(b.value)}`);
-    console.log(`training throughput: ${Math.round(r.tokensPerSecond).toLocaleString('en')} ${task.name === 'g2p-cmudict' ? 'target phonemes' : 'tokens'}/s`);
+    console.log(`training throughput: ${Math.round(r.tokensPerSecond).toLocaleString('en')} ${task.throughputUnit ?? 'tokens'}/s`);
     for (const n of r.notes) console.log(n);
     if (o.plot) await writeOutput(String(o.plot), await plotHistory(task.name, r.history));
     const next = o.pattern === 'lm' ? `rnn-wasm generate --model ${out} --prompt "…"` : o.pattern ? `rnn-wasm predict --model ${out} "…"` : undefined;
@@ -173,53 +164,21 @@ async function trainPattern(o: Record<string, unknown>): Promise<void> {
   await trainTask(task, o, cfg, 'model.safetensors');
 }
 
-async function train(task: string | undefined, o: Record<string, unknown>, demo = false): Promise<TrainRun | undefined> {
+async function train(name: string | undefined, o: Record<string, unknown>): Promise<void> {
   if (o.pattern !== undefined) {
-    if (task !== undefined) throw new UsageError(`give a built-in task ('${task}') or --pattern, not both`);
+    if (name !== undefined) throw new UsageError(`give a built-in task ('${name}') or --pattern, not both`);
     await trainPattern(o);
-    return undefined;
+    return;
   }
   for (const k of ['data', 'validation', 'textColumn', 'labelColumn', 'tokenizer']) {
-    if (o[k] !== undefined) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --pattern (your own data)${task ? `; the built-in task ${task} brings its data` : ''}`);
+    if (o[k] !== undefined) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --pattern (your own data)${name ? `; the built-in task ${name} brings its data` : ''}`);
   }
-  if (task === undefined) throw new UsageError(`name a built-in task (${TASKS.join(', ')}) or train on your data with --pattern ${PATTERNS.join('|')} --data FILE`);
-  if (!TASKS.includes(task)) throw new UsageError(`unknown task '${task}': expected one of ${TASKS.join(', ')}`);
-  if (GENERIC[task]) {
-    await trainTask(GENERIC[task], o);
-    return undefined;
-  }
-  const opts = options<PosBrownOptions>(POS_BROWN_DEFAULTS, o);
-  const out = String(o.out ?? 'pos-brown.safetensors');
-  const checkpointPath = String(o.checkpoint ?? out.replace(/\.safetensors$/, '') + '.checkpoint.safetensors');
-  await preflight(out, checkpointPath, o);
-  const rep = reporter(o.log as string | undefined);
-  const rt = await loadRuntime();
-  const ctrl = new AbortController();
-  const onSigint = () => {
-    process.stderr.write('\ninterrupted: saving a checkpoint…\n');
-    ctrl.abort();
-  };
-  process.once('SIGINT', onSigint);
-  try {
-    const r = await trainPosBrown(rt, opts, {
-      onEvent: rep.event, signal: ctrl.signal, checkpointPath, resumeFrom: o.resume as string | undefined,
-      onData: (s) => process.stderr.write(s + '\n'),
-    });
-    rep.close();
-    if (r.history.reason === 'interrupted') {
-      process.stderr.write(`checkpoint written to ${checkpointPath}; continue with --resume ${checkpointPath}\n`);
-      process.exitCode = 130;
-      return r;
-    }
-    await writeOutput(out, saveModel(r.model, { metadata: { task: 'pos-brown' } }));
-    summary(r);
-    if (o.plot) await writeOutput(String(o.plot), await plotHistory('pos-brown', r.history.epochs));
-    console.log(`model written to ${out}${demo ? '' : `; try: rnn-wasm predict --model ${out} "I like cake"`}`);
-    return r;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    rep.close();
-  }
+  if (name === undefined) throw new UsageError(`name a built-in task (${TASK_NAMES.join(', ')}) or train on your data with --pattern ${PATTERNS.join('|')} --data FILE`);
+  const task = TASKS[name];
+  if (!task) throw new UsageError(`unknown task '${name}': expected one of ${TASK_NAMES.join(', ')}`);
+  // A flag for an option the task does not have (--word-dim is pos-brown's) is refused, not ignored.
+  for (const k of ['wordDim']) if (o[k] !== undefined && !(k in task.defaults)) throw new UsageError(`--word-dim is not an option of ${name}`);
+  await trainTask(task, o);
 }
 
 function addTrainOptions(c: Command): Command {
@@ -227,7 +186,7 @@ function addTrainOptions(c: Command): Command {
     .option('--epochs <n>', 'training epochs (default: the task\'s)', int)
     .option('--batch-size <n>', 'examples per batch (default: the task\'s)', int)
     .option('--hidden-size <n>', 'recurrent units (per direction) (default: the task\'s)', int)
-    .option('--word-dim <n>', `pos-brown: word embedding size (default ${POS_BROWN_DEFAULTS.wordDim})`, int)
+    .option('--word-dim <n>', 'pos-brown: word embedding size (default: the task\'s)', int)
     .option('--lr <x>', 'Adam learning rate (default: the task\'s)', num)
     .option('--seed <n>', 'seed for initialisation and shuffling, an integer ≥ 0 (default 1)', seed)
     .option('--limit <n>', 'use only the first n items of the data (quick runs)', int)
@@ -248,7 +207,7 @@ const program = new Command()
   .configureOutput({ outputError: (str, write) => write(`rnn-wasm: ${str.replace(/^error: /, '')}`) })
   .exitOverride((err: CommanderError) => { throw err; });
 
-addTrainOptions(program.command('train').argument('[task]', `one of: ${TASKS.join(', ')}`).description('train a model on a built-in task, or on your own data with --pattern'))
+addTrainOptions(program.command('train').argument('[task]', `one of: ${TASK_NAMES.join(', ')}`).description('train a model on a built-in task, or on your own data with --pattern'))
   .option('--pattern <pattern>', `your own data: ${PATTERNS.join(', ')} (tagging: CoNLL-U or word/TAG; classification: CSV or JSONL; language model: text)`)
   .option('--data <file>', 'with --pattern: the training data')
   .option('--validation <file>', 'with --pattern: validation data (default: every tenth sentence / row, or the last tenth of the text)')
@@ -299,11 +258,10 @@ program.command('eval').description('score a model on a file: a tagger\'s token 
     const model = await loadTextModel(o.model);
     const print = (r: Record<string, unknown>, line: string) => console.log(o.json ? JSON.stringify(r) : line);
     if (!o.data) {
-      if (model.metadata?.task !== 'pos-brown') throw new UsageError('eval needs --data FILE (only a pos-brown model has a built-in test split)');
-      const { preparePosBrown, tokenAccuracy } = await import('./tasks/pos-brown.js');
-      const p = preparePosBrown();
-      const accuracy = tokenAccuracy(p.split.test, (w) => tagWords(model, w));
-      print({ accuracy, data: 'pos-brown test split' }, `pos-brown test accuracy ${pct(accuracy)}`);
+      const name = model.metadata?.task, task = typeof name === 'string' ? TASKS[name] : undefined;
+      if (!task?.evaluate) throw new UsageError('eval needs --data FILE (a model without a built-in task that scores it on its own test split)');
+      const r = task.evaluate(model);
+      print({ [r.name]: r.value, data: `${task.name} test split` }, `${task.name} test ${r.name} ${r.format(r.value)}`);
       return;
     }
     if (model.outputKind === 'step-classes' && !isLm(model)) {
@@ -358,15 +316,7 @@ program.command('predict').description('run a model on texts given as arguments,
   });
 
 addTrainOptions(program.command('demo').description('the main job: train pos-brown with its defaults, report accuracy against the baseline, tag some sentences'))
-  .action(async (o) => {
-    const r = await train('pos-brown', o, true);
-    if (!r || r.history.reason === 'interrupted') return;
-    console.log();
-    for (const s of ['I like cake', 'We can fish', 'The old man the boat', 'She saw the saw on the table', 'Time flies like an arrow']) {
-      const ws = s.split(' ');
-      console.log(tagWords(r.model, ws).map((tag, i) => `${ws[i]}/${tag}`).join(' '));
-    }
-  });
+  .action(async (o) => { await train('pos-brown', o); });
 
 program.command('generate').description('continue a prompt with a language model (train --pattern lm, or charlm-moby)')
   .requiredOption('--model <file>', 'a language model file that carries its preprocessing')

@@ -8,7 +8,7 @@ import { Sequential } from '../model/sequential.js';
 import { readSafetensors, writeSafetensors, type Tensor, type WriteOptions } from './safetensors.js';
 import { ParameterizedModel, requireRuntime } from '../model/parameterized.js';
 import { modelFromJSON, type ModelClass } from './model-kinds.js';
-import type { Trainable } from '../train/trainable.js';
+import { isTrainable, type Trainable } from '../train/trainable.js';
 import { ArgumentError, ConfigError, WeightFileError } from '../errors.js';
 import { TextPipeline, type PreprocessingJSON, type PreprocessingOptions } from '../data/text-pipeline.js';
 import { pipelineFor } from '../model/text.js';
@@ -36,14 +36,17 @@ export const MODEL_FORMAT = '1';
  */
 export function modelMetadata(model: Trainable, options: SaveModelOptions = {}): Record<string, string> {
   const meta: Record<string, string> = { 'rnn-wasm.format': MODEL_FORMAT, 'rnn-wasm.config': JSON.stringify(model.toJSON()) };
-  if (!(model instanceof Sequential)) return meta; // preprocessing and user metadata belong to Sequential models
   const given = options.preprocessing ?? (options.vocabulary ? TextPipeline.fromOptions(options) : undefined);
-  if (given) model.preprocessing = pipelineFor(model, given instanceof TextPipeline ? given.toJSON() : given);
-  if (model.preprocessing) meta['rnn-wasm.preprocessing'] = JSON.stringify(model.preprocessing.toJSON());
-  const user = options.metadata ?? model.metadata;
+  if (given && !(model instanceof Sequential)) throw new ArgumentError('preprocessing (text → token ids) is for Sequential models');
+  if (model instanceof Sequential) {
+    if (given) model.preprocessing = pipelineFor(model, given instanceof TextPipeline ? given.toJSON() : given);
+    if (model.preprocessing) meta['rnn-wasm.preprocessing'] = JSON.stringify(model.preprocessing.toJSON());
+  }
+  const owner = model instanceof ParameterizedModel ? model : undefined;
+  const user = options.metadata ?? owner?.metadata;
   if (user !== undefined) {
     if (!user || typeof user !== 'object' || Array.isArray(user)) throw new ArgumentError('metadata must be a plain object of JSON values');
-    model.metadata = user;
+    if (owner) owner.metadata = user;
     meta['rnn-wasm.user'] = JSON.stringify(user);
   }
   return meta;
@@ -54,8 +57,8 @@ export function modelMetadata(model: Trainable, options: SaveModelOptions = {}):
  * and its preprocessing (so it predicts on raw text wherever it is loaded) and your
  * metadata. The preprocessing given here stays with the model (`model.preprocessing`).
  */
-export function saveModel(model: Sequential, options: SaveModelOptions = {}): Uint8Array {
-  if (!(model instanceof Sequential)) throw new ArgumentError('saveModel expects a Sequential model');
+export function saveModel(model: Trainable, options: SaveModelOptions = {}): Uint8Array {
+  if (!isTrainable(model)) throw new ArgumentError('saveModel expects a model (a Sequential, a Seq2Seq, or your own Trainable)');
   const meta = modelMetadata(model, options);
   return writeSafetensors(model.stateDict(), meta, { dtype: options.dtype });
 }
@@ -92,7 +95,7 @@ export function loadModelOf<M extends Trainable>(rt: Runtime, bytes: Uint8Array,
     for (const [n, t] of Object.entries(tensors)) if (!n.startsWith('optimizer.') && !n.startsWith('best.')) weights[n] = t;
     if (model instanceof ParameterizedModel) model.loadWeightTensors(weights);
     else model.loadStateDict(weights);
-    if (model instanceof Sequential) readExtras(model, metadata);
+    readExtras(model, metadata);
     return model;
   } catch (e) {
     model.dispose();
@@ -101,9 +104,10 @@ export function loadModelOf<M extends Trainable>(rt: Runtime, bytes: Uint8Array,
 }
 
 /** The preprocessing and user metadata of a file, onto the model it built. */
-function readExtras(model: Sequential, metadata: Record<string, string>): void {
+function readExtras(model: Trainable, metadata: Record<string, string>): void {
   const parse = (key: string): unknown => parseMetadataJSON(metadata[key], `the file's '${key}'`);
   if (metadata['rnn-wasm.preprocessing'] !== undefined) {
+    if (!(model instanceof Sequential)) throw new WeightFileError("the file's preprocessing is for a Sequential model, but it holds another kind");
     try {
       model.preprocessing = pipelineFor(model, parse('rnn-wasm.preprocessing'));
     } catch (e) {
@@ -114,6 +118,6 @@ function readExtras(model: Sequential, metadata: Record<string, string>): void {
   if (metadata['rnn-wasm.user'] !== undefined) {
     const user = parse('rnn-wasm.user');
     if (!user || typeof user !== 'object' || Array.isArray(user)) throw new WeightFileError("the file's 'rnn-wasm.user' metadata must be a JSON object");
-    model.metadata = user as Record<string, unknown>;
+    if (model instanceof ParameterizedModel) model.metadata = user as Record<string, unknown>;
   }
 }

@@ -39,6 +39,8 @@ export abstract class ParameterizedModel {
   readonly rt: Runtime;
   params!: Region;
   grads!: Region;
+  /** Your JSON metadata from the model file ('rnn-wasm.user'), or given to saveModel. */
+  metadata?: Record<string, unknown>;
   /** True when the parameters changed since the weights were last packed. */
   protected packedDirty = true;
   /** Set by dispose(): the memory is gone, every further use is an error. */

@@ -384,8 +384,6 @@ export class Sequential extends ParameterizedModel implements Trainable {
 
   /** How raw text becomes this model's inputs, and its class names (from its model file, or given to saveModel). */
   preprocessing?: TextPipeline;
-  /** Your JSON metadata from the model file ('rnn-wasm.user'), or given to saveModel. */
-  metadata?: Record<string, unknown>;
 
   /** Taggers with preprocessing: each token of `text` with its label and probability. */
   tagText(text: string): TaggedToken[] {

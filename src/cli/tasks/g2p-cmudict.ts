@@ -8,11 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { Seq2Seq } from '../../model/seq2seq.js';
 import { adam } from '../../optim/index.js';
-import { batches } from '../../data/batching.js';
+import { fitEvents } from '../../train/fit.js';
 import { Vocabulary } from '../../data/vocabulary.js';
 import { editDistance } from '../../data/edit-distance.js';
-import { writeSafetensors } from '../../io/safetensors.js';
-import { splitByIndex, pct, requireSplits, type Task } from './task.js';
+import { saveModel } from '../../io/model-file.js';
+import { splitByIndex, pct, requireSplits, runFit, startOrResume, checkpointTo, type Task } from './task.js';
 import { resolvePeer } from '../peers.js';
 
 export function loadCmudict(): { word: string; phones: string[] }[] {
@@ -42,38 +42,26 @@ export const g2pCmudict: Task = {
   name: 'g2p-cmudict',
   description: 'grapheme-to-phoneme encoder–decoder, phoneme and word error rates',
   defaults: { epochs: 3, batchSize: 64, hiddenSize: 128, lr: 5e-3, seed: 1 },
+  throughputUnit: 'target phonemes',
   async run(rt, o, io) {
     const split = splitByIndex(loadCmudict().slice(0, o.limit));
     requireSplits('g2p-cmudict', o.limit, { train: split.train.length, validation: split.validation.length, test: split.test.length });
     io.onData?.(`g2p-cmudict: ${split.train.length} / ${split.validation.length} / ${split.test.length} words (train / validation / test)`);
     const letters = Vocabulary.build(split.train.map((e) => [...e.word]), { specials: ['<pad>', '<unk>'] });
     const phones = Vocabulary.build(split.train.map((e) => e.phones), { specials: ['<bos>', '<eos>', '<unk>'], unk: '<unk>' });
-    const model = new Seq2Seq(rt, {
-      sourceVocabSize: letters.size, targetVocabSize: phones.size, embeddingDim: 32, hiddenSize: o.hiddenSize,
-      bos: phones.id('<bos>'), eos: phones.id('<eos>'), seed: o.seed, maxLength: 32,
-    });
-    const opt = adam({ lr: o.lr });
-    const examples = split.train.map((e) => ({ input: letters.encode([...e.word]), target: phones.encode(e.phones) }));
-    let step = 0, tokens = 0, seconds = 0;
-    for (let epoch = 0; epoch < o.epochs && !io.signal?.aborted; epoch++) {
-      const bs = batches(examples, { batchSize: o.batchSize, shuffle: true, seed: o.seed + epoch, bucket: 20 });
-      const t0 = performance.now();
-      let lossSum = 0, epochTokens = 0;
-      for (let s = 0; s < bs.length && !io.signal?.aborted; s++) {
-        const r = model.trainStep(bs[s], opt, { clipNorm: 5 });
-        lossSum += r.loss * r.count;
-        epochTokens += r.count;
-        const elapsed = (performance.now() - t0) / 1000;
-        io.onEvent?.({ type: 'step', epoch, step: s, stepsPerEpoch: bs.length, globalStep: ++step, loss: r.loss, tokens: r.count,
-          tokensPerSecond: epochTokens / elapsed, lr: opt.lr, etaSeconds: (elapsed / (s + 1)) * (bs.length - s - 1 + (o.epochs - epoch - 1) * bs.length) });
-      }
-      const secs = (performance.now() - t0) / 1000;
-      tokens += epochTokens;
-      seconds += secs;
-      io.onEvent?.({ type: 'epoch', epoch, loss: lossSum / epochTokens, seconds: secs, tokensPerSecond: epochTokens / secs, lr: opt.lr });
-    }
-    io.onEvent?.({ type: 'end', reason: io.signal?.aborted ? 'interrupted' : 'completed', epochs: o.epochs });
-    if (io.signal?.aborted) return null; // (no checkpoints for the encoder-decoder task)
+    const examples = (xs: typeof split.train) => xs.map((e) => ({ input: letters.encode([...e.word]), target: phones.encode(e.phones) }));
+    const { model, optimizer, resume } = startOrResume(rt, io, () => ({
+      model: new Seq2Seq(rt, {
+        sourceVocabSize: letters.size, targetVocabSize: phones.size, embeddingDim: 32, hiddenSize: o.hiddenSize,
+        bos: phones.id('<bos>'), eos: phones.id('<eos>'), seed: o.seed, maxLength: 32,
+      }),
+      optimizer: adam({ lr: o.lr }),
+    }), Seq2Seq);
+    const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, examples(split.train), {
+      optimizer, epochs: o.epochs, batchSize: o.batchSize, bucket: 20, clipNorm: 5, seed: o.seed, resume, signal: io.signal,
+      validationData: examples(split.validation), checkpoint: checkpointTo(io),
+    }), io);
+    if (interrupted) return null;
     const hyps = model.translate(split.test.map((e) => letters.encode([...e.word]))).map((ids) => phones.decode(ids));
     const model_ = errorRates(split.test.map((e) => e.phones), hyps);
     // Baseline: one phoneme per letter, learnt from equal-length training pairs.
@@ -93,10 +81,10 @@ export const g2pCmudict: Task = {
     return {
       metric: { name: 'phoneme error rate', value: model_.per, higherIsBetter: false, format: pct },
       baselines: [{ name: 'letter-by-letter', value: base.per }],
-      tokensPerSecond: seconds ? tokens / seconds : 0,
-      history: [],
+      tokensPerSecond, history,
       notes: [`word error rate: ${pct(model_.wer)} (letter-by-letter: ${pct(base.wer)})`, ...show.map((w, i) => `${w} → ${phones.decode(out[i]).join(' ')}`)],
-      modelFile: writeSafetensors(model.stateDict(), { 'rnn-wasm.task': JSON.stringify({ task: 'g2p-cmudict', letters: letters.toJSON(), phones: phones.toJSON() }) }),
+      // A Seq2Seq model file (loadModelOf(rt, bytes, Seq2Seq)) with its two vocabularies in the user metadata.
+      modelFile: saveModel(model, { metadata: { task: 'g2p-cmudict', letters: letters.toJSON(), phones: phones.toJSON() } }),
     };
   },
 };

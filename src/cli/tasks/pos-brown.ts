@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { parseSlashTagged, type TaggedSentence } from './tagged-text.js';
 import { UNIVERSAL_TAGS, buildTaggerPipeline } from './pos-tagger.js';
 import type { TextPipeline } from '../../data/text-pipeline.js';
+import type { TaskOptions } from './task.js';
 
 const BASE: Record<string, string> = {};
 const group = (tag: string, brown: string) => brown.split(' ').forEach((b) => { BASE[b] = tag; });
@@ -85,15 +86,9 @@ export function tokenAccuracy(sentences: TaggedSentence[], predict: (words: stri
   return ok / Math.max(1, n);
 }
 
-export interface PosBrownOptions {
-  epochs: number;
-  batchSize: number;
-  hiddenSize: number;
+/** The task's options: the common ones and the word embedding size. */
+export interface PosBrownOptions extends TaskOptions {
   wordDim: number;
-  lr: number;
-  seed: number;
-  /** Use only the first n sentences of the corpus (fast checks). */
-  limit?: number;
 }
 
 export const POS_BROWN_DEFAULTS: PosBrownOptions = { epochs: 2, batchSize: 32, hiddenSize: 96, wordDim: 64, lr: 2e-3, seed: 1 };

@@ -4,9 +4,11 @@ import type { Runtime } from '../../runtime/runtime.js';
 import type { FitEvent } from '../../train/fit.js';
 import { ConfigError } from '../../errors.js';
 import { readInput, writeOutput } from '../files.js';
-import type { Sequential } from '../../model/sequential.js';
+import { Sequential } from '../../model/sequential.js';
 import type { Optimizer } from '../../optim/optimizer.js';
-import { loadCheckpoint } from '../../io/checkpoint.js';
+import type { Trainable } from '../../train/trainable.js';
+import type { ModelClass } from '../../io/model-kinds.js';
+import { loadCheckpoint, type TrainingState } from '../../io/checkpoint.js';
 
 export interface TaskOptions {
   epochs: number;
@@ -39,10 +41,12 @@ export interface TaskIO {
   resumeFrom?: string;
 }
 
-/** The model and optimizer to train: fresh ones, or those of the checkpoint to resume. */
-export function startOrResume(rt: Runtime, io: TaskIO, fresh: () => { model: Sequential; optimizer: Optimizer }) {
+/** The model and optimizer to train: fresh ones, or those of the checkpoint to resume (a Sequential unless `kind` says otherwise). */
+export function startOrResume(rt: Runtime, io: TaskIO, fresh: () => { model: Sequential; optimizer: Optimizer }): { model: Sequential; optimizer: Optimizer; resume?: TrainingState };
+export function startOrResume<M extends Trainable>(rt: Runtime, io: TaskIO, fresh: () => { model: M; optimizer: Optimizer }, kind: ModelClass<M>): { model: M; optimizer: Optimizer; resume?: TrainingState };
+export function startOrResume(rt: Runtime, io: TaskIO, fresh: () => { model: Trainable; optimizer: Optimizer }, kind: ModelClass<Trainable> = Sequential) {
   if (!io.resumeFrom) return { ...fresh(), resume: undefined };
-  const ck = loadCheckpoint(rt, readInput(io.resumeFrom));
+  const ck = loadCheckpoint(rt, readInput(io.resumeFrom), kind);
   return { model: ck.model, optimizer: ck.optimizer, resume: ck.state };
 }
 
@@ -51,12 +55,21 @@ export function checkpointTo(io: TaskIO) {
   return io.checkpointPath ? (bytes: Uint8Array) => writeOutput(io.checkpointPath!, bytes) : undefined;
 }
 
-export interface Task {
+/**
+ * A built-in task: the CLI knows tasks only through this (and the registry in
+ * tasks/index.ts), never by name. Every task checkpoints after each epoch and on
+ * Ctrl-C, and resumes bitwise.
+ */
+export interface Task<O extends TaskOptions = TaskOptions> {
   name: string;
   description: string;
-  defaults: TaskOptions;
+  defaults: O;
+  /** What its training throughput counts (default 'tokens'). */
+  throughputUnit?: string;
   /** null when training was interrupted (a checkpoint was written when asked for). */
-  run(rt: Runtime, o: TaskOptions, io: TaskIO): Promise<TaskReport | null>;
+  run(rt: Runtime, o: O, io: TaskIO): Promise<TaskReport | null>;
+  /** The task's own held-out score for one of its model files (`rnn-wasm eval --model` without --data). */
+  evaluate?(model: Sequential): { name: string; value: number; format: (v: number) => string };
 }
 
 /**
