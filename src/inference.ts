@@ -18,5 +18,5 @@ export { loadModelFrom, readModelSource, type ModelSource } from './io/model-sou
 export { readSafetensors, type Tensor, type SafetensorsFile } from './io/safetensors.js';
 export { Vocabulary, type VocabularyOptions } from './data/vocabulary.js';
 export * as tokenize from './data/tokenize.js';
-export type { StateDict } from './model/parameter-table.js';
+export type { StateDict } from './runtime/parameter-table.js';
 export * from './errors.js';

@@ -18,7 +18,7 @@ import { MemoryLimitError, OutOfMemoryError, RnnWasmError, WeightFileError } fro
 import { check } from '../config/schema.js';
 import { checkOptimizerSpec, trainingMetadataSchema } from '../config/training-schemas.js';
 import { requireBytes } from '../config/footprint.js';
-import type { StateDict } from '../model/parameter-table.js';
+import type { StateDict } from '../runtime/parameter-table.js';
 
 export interface TrainingState {
   /** Completed epochs, and optimizer steps taken within the next one. */

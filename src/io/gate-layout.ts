@@ -3,7 +3,7 @@
 // the Keras and ONNX importers.
 import { WeightFileError } from '../errors.js';
 import type { Tensor } from './safetensors.js';
-import type { StateDict } from '../model/parameter-table.js';
+import type { StateDict } from '../runtime/parameter-table.js';
 import type { CellType } from '../layers/recurrent.js';
 
 export const GATES: Record<CellType, number> = { rnn: 1, lstm: 4, gru: 3 };

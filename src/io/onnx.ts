@@ -5,7 +5,7 @@
 // imports as a reset-before GRU. Peepholes (LSTM input P) are not supported.
 import { WeightFileError } from '../errors.js';
 import type { Tensor } from './safetensors.js';
-import type { StateDict } from '../model/parameter-table.js';
+import type { StateDict } from '../runtime/parameter-table.js';
 import type { CellType, RecurrentConfig } from '../layers/recurrent.js';
 import { GATES, expectShape, permuteGateRows, put, suffix } from './gate-layout.js';
 

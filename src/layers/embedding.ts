@@ -1,6 +1,6 @@
 import { Layer, type Activation, type Context, type LayerSpec, type ShapeInfo } from './layer.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { ParameterEntry, ParameterTable } from '../model/parameter-table.js';
+import type { ParameterEntry, ParameterTable } from '../runtime/parameter-table.js';
 import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';

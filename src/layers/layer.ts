@@ -8,7 +8,7 @@
 // dispose of their own.
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
-import type { ParameterTable } from '../model/parameter-table.js';
+import type { ParameterTable } from '../runtime/parameter-table.js';
 import type { Rng } from '../random.js';
 
 export interface Activation {

@@ -1,7 +1,7 @@
 import { Layer, type Activation, type Context, type LayerSpec, type ShapeInfo } from './layer.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
-import type { ParameterTable } from '../model/parameter-table.js';
+import type { ParameterTable } from '../runtime/parameter-table.js';
 import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';

@@ -7,7 +7,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { Workspace } from '../runtime/workspace.js';
-import type { ParameterEntry, ParameterTable } from '../model/parameter-table.js';
+import type { ParameterEntry, ParameterTable } from '../runtime/parameter-table.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
 import { orthogonal, xavierUniform } from '../init.js';

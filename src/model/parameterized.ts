@@ -7,7 +7,7 @@
 import { Runtime } from '../runtime/runtime.js';
 import type { Ledger } from '../runtime/ledger.js';
 import type { Region } from '../runtime/memory-planner.js';
-import { ParameterTable, type StateDict } from './parameter-table.js';
+import { ParameterTable, type StateDict } from '../runtime/parameter-table.js';
 import { ArgumentError, DisposedError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';

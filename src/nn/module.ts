@@ -10,7 +10,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Ledger } from '../runtime/ledger.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { Recurrent, type CellType } from '../layers/recurrent.js';
-import { ParameterTable, type StateDict } from '../model/parameter-table.js';
+import { ParameterTable, type StateDict } from '../runtime/parameter-table.js';
 import { describe, requireRuntime } from '../model/parameterized.js';
 import { modelFootprint, requireMemory } from '../config/footprint.js';
 import { nearest } from '../config/schema.js';

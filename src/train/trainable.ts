@@ -6,7 +6,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
 import type { Rng } from '../random.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import type { StateDict } from '../model/parameter-table.js';
+import type { StateDict } from '../runtime/parameter-table.js';
 
 /** A batch: inputs and targets, one per example (what batches() makes of { input, target } examples). */
 export interface TrainBatch {
