@@ -27,7 +27,7 @@ export { halfToFloat, floatToHalf } from './io/half.js';
 export { fromKeras, type KerasRecurrentWeights, type KerasImportOptions } from './io/keras.js';
 export { fromOnnx, type OnnxRecurrentWeights, type OnnxImportOptions } from './io/onnx.js';
 export { fit, fitEvents, evaluateDataset, type FitOptions, type FitCallOptions, type FitEvent, type History, type Metrics, type EarlyStopping } from './train/fit.js';
-export { saveModel, loadModel, loadModelOf, type SaveModelOptions } from './io/model-file.js';
+export { saveModel, loadModel, loadModelOf, loadWeights, type SaveModelOptions } from './io/model-file.js';
 export { registerModelKind, type ModelFromJSON, type ModelClass } from './io/model-kinds.js';
 export { isTrainable, type Trainable, type TrainBatch, type Evaluation } from './train/trainable.js';
 export { loadModelFrom, readModelSource, type ModelSource } from './io/model-source.js';

@@ -103,6 +103,17 @@ export function loadModelOf<M extends Trainable>(rt: Runtime, bytes: Uint8Array,
   }
 }
 
+/**
+ * Loads the weights of a safetensors file (PyTorch's state_dict of the same
+ * architecture, F32 / F16 / BF16 / F64) into an existing model; names, shapes, dtypes
+ * and values are checked before anything changes. The file's config, if any, is ignored.
+ */
+export function loadWeights(model: ParameterizedModel, bytes: Uint8Array): void {
+  if (!(model instanceof ParameterizedModel)) throw new ArgumentError('loadWeights expects a model (a Sequential or a Seq2Seq)');
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`loadWeights expects the file's bytes as a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+  model.loadWeightTensors(readSafetensors(bytes).tensors);
+}
+
 /** The preprocessing and user metadata of a file, onto the model it built. */
 function readExtras(model: Trainable, metadata: Record<string, string>): void {
   const parse = (key: string): unknown => parseMetadataJSON(metadata[key], `the file's '${key}'`);

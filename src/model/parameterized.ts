@@ -9,7 +9,6 @@ import type { Ledger } from '../runtime/ledger.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { ParameterTable, type StateDict } from '../runtime/parameter-table.js';
 import { ArgumentError, DisposedError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
-import { readSafetensors } from '../io/safetensors.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import { clipGradNorm, clipGradValue } from '../optim/clip.js';
 import type { StepOptions } from '../train/trainable.js';
@@ -103,11 +102,6 @@ export abstract class ParameterizedModel {
     if (options.clipNorm !== undefined) clipGradNorm(this.rt, this.grads, options.clipNorm, options.clipValue === undefined ? gradNormBefore : undefined);
     optimizer.step(this.rt, this.params, this.grads, (i) => this.table.describe(i));
     this.packedDirty = true;
-  }
-
-  /** Loads weights from safetensors bytes (F32 / F16 / BF16 / F64); names, shapes, dtypes and values checked before anything changes. */
-  loadSafetensors(bytes: Uint8Array): void {
-    this.loadWeightTensors(readSafetensors(bytes).tensors);
   }
 
   /** Loads tensors read from a weight file: float dtypes only; any mismatch is a WeightFileError. */
