@@ -29,7 +29,7 @@ export { fromOnnx, type OnnxRecurrentWeights, type OnnxImportOptions } from './i
 export { fit, fitEvents, evaluateDataset, type FitOptions, type FitCallOptions, type FitEvent, type History, type Metrics, type EarlyStopping } from './train/fit.js';
 export { saveModel, loadModel, loadModelOf, loadWeights, type SaveModelOptions } from './io/model-file.js';
 export { registerModelKind, type ModelFromJSON, type ModelClass } from './io/model-kinds.js';
-export { isTrainable, type Trainable, type TrainBatch, type Evaluation } from './train/trainable.js';
+export { isTrainable, type Trainable, type TrainBatch, type Evaluation } from './model/trainable.js';
 export { loadModelFrom, readModelSource, type ModelSource } from './io/model-source.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint, type TrainingState } from './io/checkpoint.js';
 export { generate, sampleToken, type GenerateOptions, type SamplingOptions } from './model/generate.js';

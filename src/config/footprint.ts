@@ -3,7 +3,7 @@
 // allocates: the parameters and their gradients (each tensor padded to 16 floats, as
 // the parameter table lays them out) and the GEMM-packed weight copies.
 import type { Runtime } from '../runtime/runtime.js';
-import type { LayerSpec } from '../layers/layer.js';
+import type { LayerSpec } from './layer-schemas.js';
 import { MemoryLimitError } from '../errors.js';
 import { MAX_WASM_BYTES } from '../runtime/memory-planner.js';
 

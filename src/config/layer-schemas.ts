@@ -4,6 +4,13 @@
 // config needs is checked separately, src/config/footprint.ts).
 import { any, arrayOf, bool, int, nullable, num, obj, oneOf, opt, req, str, type ObjectRule } from './schema.js';
 
+/** The JSON form of a layer: its type and constructor options (what these schemas check). */
+export interface LayerSpec {
+  type: string;
+  name?: string;
+  [option: string]: unknown;
+}
+
 /** Largest size along any one dimension (vocabulary, width, units, features). */
 export const MAX_DIM = 2 ** 24;
 /** Largest stack of recurrent layers. */

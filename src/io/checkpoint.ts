@@ -7,7 +7,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { Sequential } from '../model/sequential.js';
 import { ParameterizedModel } from '../model/parameterized.js';
-import type { Trainable } from '../train/trainable.js';
+import type { Trainable } from '../model/trainable.js';
 import type { ModelClass } from './model-kinds.js';
 import { readSafetensors, writeSafetensors, type Tensor } from './safetensors.js';
 import { loadModelOf, modelMetadata } from './model-file.js';

@@ -8,7 +8,7 @@ import { Sequential } from '../model/sequential.js';
 import { readSafetensors, writeSafetensors, type Tensor, type WriteOptions } from './safetensors.js';
 import { ParameterizedModel, requireRuntime } from '../model/parameterized.js';
 import { modelFromJSON, type ModelClass } from './model-kinds.js';
-import { isTrainable, type Trainable } from '../train/trainable.js';
+import { isTrainable, type Trainable } from '../model/trainable.js';
 import { ArgumentError, ConfigError, WeightFileError } from '../errors.js';
 import { TextPipeline, type PreprocessingJSON, type PreprocessingOptions } from '../data/text-pipeline.js';
 import { pipelineFor } from '../model/text.js';

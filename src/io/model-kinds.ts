@@ -2,7 +2,7 @@
 // what lets a checkpoint of any Trainable — Sequential, Seq2Seq, a user's own model
 // registered here — come back from its file.
 import type { Runtime } from '../runtime/runtime.js';
-import type { Trainable } from '../train/trainable.js';
+import type { Trainable } from '../model/trainable.js';
 import { Sequential } from '../model/sequential.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { ArgumentError, ConfigError } from '../errors.js';

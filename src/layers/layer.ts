@@ -9,6 +9,8 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
 import type { ParameterTable } from '../runtime/parameter-table.js';
+import type { LayerSpec } from '../config/layer-schemas.js';
+export type { LayerSpec } from '../config/layer-schemas.js';
 import type { Rng } from '../random.js';
 
 export interface Activation {
@@ -35,12 +37,6 @@ export interface Context {
   grads: Region;
 }
 
-/** The JSON form of a layer: its type and constructor options. */
-export interface LayerSpec {
-  type: string;
-  name?: string;
-  [option: string]: unknown;
-}
 
 export abstract class Layer {
   /** Prefix of this layer's parameter names (set by the model, unique within it). */

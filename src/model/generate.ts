@@ -2,7 +2,7 @@
 // with teacher forcing): the prompt is fed through the streaming step, then tokens
 // are drawn one at a time — greedy, or sampled with temperature, top-k and top-p
 // (nucleus) filtering, from a seeded RNG.
-import type { Sequential } from './sequential.js';
+import type { RecurrentStream } from './stream.js';
 import { Rng } from '../random.js';
 import { ConfigError, ShapeError } from '../errors.js';
 
@@ -58,7 +58,13 @@ export function sampleToken(probs: ArrayLike<number>, o: SamplingOptions, rng: R
 }
 
 /** Feeds the prompt (≥ 1 token) and generates up to maxTokens tokens after it. */
-export function generate(model: Sequential, prompt: readonly number[], o: GenerateOptions): number[] {
+/** What generation needs of a model: its class count and a stream (a Sequential next-token model). */
+export interface StreamingModel {
+  readonly outputSize: number;
+  stream(numStreams: number): RecurrentStream;
+}
+
+export function generate(model: StreamingModel, prompt: readonly number[], o: GenerateOptions): number[] {
   if (!Array.isArray(prompt) || prompt.length === 0) throw new ShapeError('generate needs a prompt of at least one token id');
   if (!Number.isInteger(o?.maxTokens) || o.maxTokens < 0) throw new ConfigError(`maxTokens = ${o?.maxTokens} is invalid: expected an integer ≥ 0`);
   const stream = model.stream(1);

@@ -11,7 +11,7 @@ import { ParameterTable, type StateDict } from '../runtime/parameter-table.js';
 import { ArgumentError, DisposedError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import { clipGradNorm, clipGradValue } from '../optim/clip.js';
-import type { StepOptions } from '../train/trainable.js';
+import type { StepOptions } from './trainable.js';
 
 // The safety net: a model that becomes unreachable without dispose() frees its ledger.
 // The held value (the ledger) never references the model, so the model can be collected.

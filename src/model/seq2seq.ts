@@ -16,7 +16,7 @@ import { Rng } from '../random.js';
 import { ConfigError, NonFiniteError, ShapeError, TokenIdError } from '../errors.js';
 import { gradNorm } from '../optim/clip.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
-import type { Evaluation, StepOptions, StepResult, Trainable, TrainBatch } from '../train/trainable.js';
+import type { Evaluation, StepOptions, StepResult, Trainable, TrainBatch } from './trainable.js';
 
 export interface Seq2SeqConfig {
   sourceVocabSize: number;

@@ -5,8 +5,8 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { ParameterizedModel, describe } from './parameterized.js';
-import type { StepOptions, StepResult, Trainable } from '../train/trainable.js';
-export type { StepOptions, StepResult } from '../train/trainable.js';
+import type { StepOptions, StepResult, Trainable } from './trainable.js';
+export type { StepOptions, StepResult } from './trainable.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
@@ -40,11 +40,8 @@ export interface SequentialOptions {
   maxLength?: number;
 }
 
-/** One sequence of token ids, of [field][…] ids for multi-field embeddings, or of feature vectors ([t][f]). */
-export type ModelInput = readonly number[] | Int32Array | readonly (readonly number[] | Float32Array)[];
-
-/** What a model outputs: one class or one vector of values, per step or per sequence. */
-export type OutputKind = 'step-classes' | 'sequence-classes' | 'step-values' | 'sequence-values';
+import type { ModelInput, OutputKind } from './outputs.js';
+export type { ModelInput, OutputKind } from './outputs.js';
 
 export interface Batch {
   /** Token-id sequences (number[][]) or feature sequences ([b][t][f]). */

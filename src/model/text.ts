@@ -1,19 +1,31 @@
 // Predictions on raw text for a model whose file carries its preprocessing (a
 // TextPipeline): tokens tagged, a text classified, text generated — in Node and at
 // the edge alike, with no tokenisation rebuilt by hand.
-import type { Sequential } from './sequential.js';
 import { TextPipeline, type PreprocessingJSON } from '../data/text-pipeline.js';
-import { generate, type GenerateOptions } from './generate.js';
+import { generate, type GenerateOptions, type StreamingModel } from './generate.js';
+import type { Layer } from '../layers/layer.js';
+import type { ModelInput, OutputKind } from './outputs.js';
 import { ConfigError } from '../errors.js';
 import { Embedding } from '../layers/embedding.js';
 import { check } from '../config/schema.js';
 import { preprocessingSchema } from '../config/preprocessing-schema.js';
 
+/** What predictions on text need of a model (a Sequential has all of it). */
+export interface TextModel extends StreamingModel {
+  preprocessing?: TextPipeline;
+  readonly layers: readonly Layer[];
+  readonly options: { loss: string };
+  readonly outputKind: OutputKind;
+  predictStepProbabilities(inputs: readonly ModelInput[]): number[][][];
+  predictSequenceProbabilities(inputs: readonly ModelInput[]): number[][];
+  predictOutputs(inputs: readonly ModelInput[]): number[][][] | number[][];
+}
+
 /**
  * A pipeline for this model from its JSON (validated), or ConfigError naming what
  * does not fit: the fields and characters of the model's embedding, its classes.
  */
-export function pipelineFor(model: Sequential, json: unknown): TextPipeline {
+export function pipelineFor(model: TextModel, json: unknown): TextPipeline {
   const pp = new TextPipeline(check<PreprocessingJSON>(preprocessingSchema, json, 'preprocessing'));
   const emb = model.layers[0];
   if (!(emb instanceof Embedding)) throw new ConfigError('preprocessing turns text into token ids: the model must start with an embedding');
@@ -43,7 +55,7 @@ export type TextPrediction =
   | { kind: 'class'; result: TextClass }
   | { kind: 'values'; tokens: string[]; values: number[][] | number[][][] };
 
-function pipeline(model: Sequential): TextPipeline {
+function pipeline(model: TextModel): TextPipeline {
   if (!model.preprocessing) {
     throw new ConfigError('this model carries no preprocessing: save it with saveModel(model, { vocabulary, tokenizer, labels }) or set model.preprocessing');
   }
@@ -53,7 +65,7 @@ function pipeline(model: Sequential): TextPipeline {
 const best = (p: number[]) => p.reduce((b, v, i) => (v > p[b] ? i : b), 0);
 
 /** Taggers: each token of the text with its most likely label. */
-export function tagText(model: Sequential, text: string): TaggedToken[] {
+export function tagText(model: TextModel, text: string): TaggedToken[] {
   const pp = pipeline(model), tokens = pp.tokenize(text);
   const probs = model.predictStepProbabilities([pp.encode(tokens)])[0];
   return tokens.map((token, t) => {
@@ -63,7 +75,7 @@ export function tagText(model: Sequential, text: string): TaggedToken[] {
 }
 
 /** Sequence classifiers: the text's most likely label, and every label's probability. */
-export function classifyText(model: Sequential, text: string): TextClass {
+export function classifyText(model: TextModel, text: string): TextClass {
   const pp = pipeline(model);
   const probs = model.predictSequenceProbabilities([pp.encode(pp.tokenize(text))])[0];
   const i = best(probs);
@@ -71,7 +83,7 @@ export function classifyText(model: Sequential, text: string): TextClass {
 }
 
 /** Language models: continues the prompt by up to maxTokens tokens (sampling options as generate()). */
-export function generateText(model: Sequential, prompt: string, options: GenerateOptions): string {
+export function generateText(model: TextModel, prompt: string, options: GenerateOptions): string {
   const pp = pipeline(model);
   if (pp.json.task !== 'lm') throw new ConfigError("generateText needs a language model (preprocessing task 'lm')");
   const out = generate(model, pp.encode(pp.tokenize(prompt)) as number[], options);
@@ -79,7 +91,7 @@ export function generateText(model: Sequential, prompt: string, options: Generat
 }
 
 /** Whatever the model outputs, on raw text. */
-export function predictText(model: Sequential, text: string): TextPrediction {
+export function predictText(model: TextModel, text: string): TextPrediction {
   const pp = pipeline(model);
   switch (model.outputKind) {
     case 'step-classes': return { kind: 'tags', tokens: tagText(model, text) };

@@ -1,7 +1,7 @@
 // fit() with `threads`: the core training loop with each step taken by a
 // ParallelTrainer, which is closed (its worker stopped) however the loop ends.
 import { Sequential } from '../model/sequential.js';
-import type { Trainable } from '../train/trainable.js';
+import type { Trainable } from '../model/trainable.js';
 import { ConfigError } from '../errors.js';
 import type { Example } from '../data/batching.js';
 import { fit as fitOneThread, type FitCallOptions, type History } from '../train/fit.js';

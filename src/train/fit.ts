@@ -3,28 +3,17 @@
 // ReduceLROnPlateau, checkpoints at epoch ends, resumption, interruption. Progress is
 // an async iterator of events (fitEvents) that a progress bar or a plot can consume;
 // fit() drives it and returns the history.
-import { isTrainable, type Trainable, type TrainBatch, type StepOptions, type StepResult } from './trainable.js';
+import { isTrainable, type Trainable, type TrainBatch, type StepOptions, type StepResult } from '../model/trainable.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
 import { batches, type Example } from '../data/batching.js';
 import { progressPrinter, terminal } from './progress.js';
+import type { FitEvent, Metrics } from './events.js';
+export type { FitEvent, Metrics } from './events.js';
 import { saveCheckpoint, type TrainingState } from '../io/checkpoint.js';
 import { ArgumentError, ConfigError, NonFiniteError } from '../errors.js';
 import { check } from '../config/schema.js';
 import { progressSchema } from '../config/training-schemas.js';
-
-export interface Metrics {
-  /** Mean loss per labelled step / sequence (cross-entropy) or per element (MSE). */
-  loss: number;
-  /** Classifiers: fraction of labelled steps (or sequences) predicted right. */
-  accuracy?: number;
-  /** Cross-entropy models: exp(loss), and loss in bits (bits per character for character models). */
-  perplexity?: number;
-  bitsPerToken?: number;
-  /** MSE models: the loss, named. */
-  mse?: number;
-  count: number;
-}
 
 export interface EarlyStopping {
   patience: number;
@@ -60,12 +49,6 @@ export interface FitOptions<I = unknown, T = unknown> extends StepOptions {
    */
   trainStep?: (batch: TrainBatch, options: StepOptions) => StepResult;
 }
-
-export type FitEvent =
-  /** epoch: numbered from 1, as in the history; step: from 0 within the epoch. */
-  | { type: 'step'; epoch: number; step: number; stepsPerEpoch: number; globalStep: number; loss: number; tokens: number; tokensPerSecond: number; lr: number; etaSeconds: number }
-  | { type: 'epoch'; epoch: number; loss: number; seconds: number; tokensPerSecond: number; lr: number; validation?: Metrics }
-  | { type: 'end'; reason: 'completed' | 'early-stopping' | 'interrupted'; epochs: number };
 
 export interface History {
   epochs: Record<string, number>[];

@@ -1,7 +1,7 @@
 // What fit() prints by default on a terminal, as Keras does: one line per epoch that
 // updates in place while the epoch runs, then stays with the epoch's summary. Silent
 // when standard error is not a terminal (CI logs, tests, browsers) or with verbose: false.
-import type { FitEvent } from './fit.js';
+import type { FitEvent } from './events.js';
 
 interface Sink {
   isTTY?: boolean;

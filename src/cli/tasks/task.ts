@@ -6,7 +6,7 @@ import { ConfigError } from '../../errors.js';
 import { readInput, writeOutput } from '../files.js';
 import { Sequential } from '../../model/sequential.js';
 import type { Optimizer } from '../../optim/optimizer.js';
-import type { Trainable } from '../../train/trainable.js';
+import type { Trainable } from '../../model/trainable.js';
 import type { ModelClass } from '../../io/model-kinds.js';
 import { loadCheckpoint, type TrainingState } from '../../io/checkpoint.js';
 

@@ -1,7 +1,8 @@
 // What the training stack (fit, checkpoints) needs of a model, and nothing more:
 // Sequential, Seq2Seq and a user's own model implement it. A model kind that should
 // come back from a checkpoint registers how to rebuild itself from its toJSON()
-// (src/io/model-kinds.ts).
+// (src/io/model-kinds.ts). It lives with the models, below the training stack and
+// the file formats that use it.
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
 import type { Rng } from '../random.js';
