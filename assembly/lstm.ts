@@ -9,12 +9,13 @@ import { sigmoidV, tanhV } from './simd-math';
 import { broadcastBias, addInto } from './rows';
 import { accumulateWeightGradients } from './weight-grads';
 import { ld, st } from './partial';
+import { Arg, bias, int, need, opt } from './recurrent-args';
 
 @inline function valid(lengths: usize, b: i32, t: i32): bool {
   return t < load<i32>(lengths + (<usize>b << 2));
 }
 
-export function lstmForward(T: i32, B: i32, I: i32, H: i32,
+export function lstmForwardCore(T: i32, B: i32, I: i32, H: i32,
                             x: usize, wihPacked: usize, whhPacked: usize, bih: usize, bhh: usize,
                             h0: usize, c0: usize, lengths: usize,
                             gates: usize, cs: usize, hs: usize): void {
@@ -64,7 +65,7 @@ export function lstmForward(T: i32, B: i32, I: i32, H: i32,
  * Accumulates into dwih, dwhh, dbih, dbhh and (when given) dx; writes dh0 / dc0 when given.
  * Scratch: dz [T][B][4H], dhCur, carryH, carryC [B][H], packScratch packedSize(T·B, max(I, H)).
  */
-export function lstmBackward(T: i32, B: i32, I: i32, H: i32,
+export function lstmBackwardCore(T: i32, B: i32, I: i32, H: i32,
                              x: usize, wihPackedNN: usize, whhPackedNN: usize,
                              h0: usize, c0: usize, lengths: usize,
                              gates: usize, cs: usize, hs: usize,
@@ -120,4 +121,20 @@ export function lstmBackward(T: i32, B: i32, I: i32, H: i32,
   if (dh0) memory.copy(dh0, carryH, hStep);
   if (dc0) memory.copy(dc0, carryC, hStep);
   accumulateWeightGradients(T, B, I, H, G, dz, x, hs, h0, wihPackedNN, dx, dwih, dwhh, dbih, dbhh, packScratch);
+}
+
+/** lstmForwardCore over an argument block (assembly/recurrent-args.ts). */
+export function lstmForward(a: usize): void {
+  lstmForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wih), need(a, Arg.whh),
+    bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), opt(a, Arg.c0), need(a, Arg.lengths),
+    need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs));
+}
+
+/** lstmBackwardCore over an argument block. */
+export function lstmBackward(a: usize): void {
+  lstmBackwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wihBack), need(a, Arg.whhBack),
+    opt(a, Arg.h0), opt(a, Arg.c0), need(a, Arg.lengths), need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs),
+    opt(a, Arg.dhs), opt(a, Arg.dhLast), opt(a, Arg.dcLast),
+    opt(a, Arg.dx), need(a, Arg.dwih), need(a, Arg.dwhh), bias(a, Arg.dbih), bias(a, Arg.dbhh), opt(a, Arg.dh0), opt(a, Arg.dc0),
+    need(a, Arg.dz), need(a, Arg.dhCur), need(a, Arg.carry), need(a, Arg.carryC), need(a, Arg.pack));
 }

@@ -6,6 +6,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { LayerSpec } from '../layers/layer.js';
 import { MemoryLimitError } from '../errors.js';
 import { MAX_WASM_BYTES } from '../runtime/memory-planner.js';
+import { CELLS, type CellType } from '../layers/cells/index.js';
 
 /**
  * Floats needed to pack a K × N GEMM operand (assembly/gemm.ts packedSize), computed
@@ -27,15 +28,16 @@ export interface Footprint {
 
 interface Shape { seq: boolean; features: number }
 
-/** Parameters and packed weights of a recurrent stack with `I` inputs. */
-function recurrentFootprint(cell: string, I: number, H: number, L: number, bidirectional: boolean, merge: string): Footprint & { outputSize: number } {
-  const G = (cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1) * H, D = bidirectional ? 2 : 1;
+/** Parameters and packed weights of a recurrent stack with `I` inputs, from its cell's declarations. */
+function recurrentFootprint(cellType: CellType, I: number, H: number, L: number, bidirectional: boolean, merge: string, bias = true): Footprint & { outputSize: number } {
+  const cell = CELLS[cellType], D = bidirectional ? 2 : 1;
   const out = bidirectional && merge === 'concat' ? 2 * H : H;
   const dir = (i: number): Footprint => ({
-    params: tensor(G, i) + tensor(G, H) + 2 * tensor(G),
-    packed: cell === 'gru'
-      ? packedFloats(i, G) + packedFloats(H, 2 * H) + 2 * packedFloats(H, H) + packedFloats(G, i) + packedFloats(2 * H, H)
-      : packedFloats(i, G) + packedFloats(H, G) + packedFloats(G, i) + packedFloats(G, H),
+    params: cell.parameters(i, H, { bias, nonlinearity: 'tanh', resetBefore: false }).reduce((a, p) => a + tensor(...p.shape), 0),
+    packed: cell.packed.reduce((a, op) => {
+      const rows = (op.to - op.from) * H, cols = op.weight === 'wih' ? i : H;
+      return a + (op.transposed ? packedFloats(cols, rows) : packedFloats(rows, cols));
+    }, 0),
   });
   const first = dir(I), rest = dir(out);
   return { params: D * (first.params + (L - 1) * rest.params), packed: D * (first.packed + (L - 1) * rest.packed), outputSize: out };
@@ -54,7 +56,7 @@ function layerFootprint(s: LayerSpec, input: Shape): Footprint & { output: Shape
       return { params, packed: chars.packed, output: { seq: true, features: dim } };
     }
     case 'rnn': case 'lstm': case 'gru': {
-      const r = recurrentFootprint(s.type, input.features, o.hiddenSize, o.numLayers ?? 1, o.bidirectional ?? false, o.merge ?? 'concat');
+      const r = recurrentFootprint(s.type, input.features, o.hiddenSize, o.numLayers ?? 1, o.bidirectional ?? false, o.merge ?? 'concat', o.bias ?? true);
       return { ...r, output: { seq: o.returnSequences ?? true, features: r.outputSize } };
     }
     case 'dense': {

@@ -38,6 +38,7 @@ const recurrentFields = {
   dropout: opt(rate),
   nonlinearity: opt(oneOf('tanh', 'relu')),
   resetBefore: opt(bool),
+  bias: opt(bool),
   weightInit: opt(oneOf('default', 'xavier')),
   recurrentInit: opt(oneOf('default', 'orthogonal')),
   forgetBias: opt(nullable(num(-Infinity, Infinity))),
@@ -46,6 +47,7 @@ const recurrentFields = {
 function cellRules(o: Record<string, unknown>): string | undefined {
   if (o.resetBefore && o.cell !== 'gru') return 'resetBefore applies to the GRU cell only';
   if (o.forgetBias !== undefined && o.forgetBias !== null && o.cell !== 'lstm') return 'forgetBias must be a finite number and applies to the LSTM cell only';
+  if (o.forgetBias !== undefined && o.forgetBias !== null && o.bias === false) return 'forgetBias sets a bias: it needs bias: true';
 }
 
 /** The recurrent core (src/layers/recurrent.ts): the layer's options less its own, plus the input width. */

@@ -146,7 +146,7 @@ export class RecurrentLayer extends Layer {
   backward(ctx: Context, dy: number): number {
     if (this.initialStates) {
       const g = this.initialStateGrads(ctx);
-      return this.core.backward(this.returnSequences ? dy : 0, this.returnSequences ? 0 : this.rowsToStates(ctx, dy), 0, ctx.grads, g.dh0, this.core.config.cell === 'lstm' ? g.dc0 : 0);
+      return this.core.backward(this.returnSequences ? dy : 0, this.returnSequences ? 0 : this.rowsToStates(ctx, dy), 0, ctx.grads, g.dh0, this.core.cell.hasCellState ? g.dc0 : 0);
     }
     if (this.returnSequences) return this.core.backward(dy, 0, 0, ctx.grads, 0, 0);
     return this.core.backward(0, this.rowsToStates(ctx, dy), 0, ctx.grads, 0, 0);

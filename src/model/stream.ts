@@ -4,13 +4,14 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { DisposedError, MemoryLimitError, ShapeError, TokenIdError } from '../errors.js';
+import { STREAM_LAYER_BASE, STREAM_LAYER_WORDS } from '../runtime/kernels.generated.js';
 
 export interface StreamSpec {
-  /** 0 rnn tanh, 1 rnn relu, 2 lstm, 3 gru, 4 gru reset-before. */
+  /** StreamCell code, declared by the layer's cell (src/layers/cells/). */
   cell: number;
   L: number; H: number; E: number; C: number; vocabSize: number;
   embedding: number; headT: number; headBias: number;
-  layers: { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number }[];
+  layers: { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number }[];
   /** Re-packs the model's weights if they changed since the last step. */
   refresh(): void;
 }
@@ -26,7 +27,7 @@ export class RecurrentStream {
     if (!Number.isSafeInteger(numStreams) || numStreams < 1) throw new ShapeError(`numStreams = ${numStreams} is invalid: expected a positive integer`);
     const { L, H, E, C } = spec, B = numStreams;
     // Refuse a count whose state cannot fit before allocating any of it (numStreams 1e9 would grow memory for seconds first).
-    const floats = 17 + 9 * L + B * (3 + 2 * C + E + 7 * H + 4 * L * H);
+    const floats = STREAM_LAYER_BASE + STREAM_LAYER_WORDS * L + B * (3 + 2 * C + E + 7 * H + 4 * L * H);
     if (floats * 4 > rt.planner.available) {
       throw new MemoryLimitError(floats * 4, rt.planner.limit, `${numStreams} streams need ${floats * 4} bytes of state, more than the ${rt.planner.available} bytes available under the runtime's memoryLimit (${rt.planner.limit}): use fewer streams`);
     }
@@ -36,7 +37,7 @@ export class RecurrentStream {
       return r;
     };
     try {
-      this.desc = alloc(17 + 9 * L);
+      this.desc = alloc(STREAM_LAYER_BASE + STREAM_LAYER_WORDS * L);
       this.ids = alloc(B);
       this.probs = alloc(B * C);
       const ones = alloc(B), targets = alloc(B);
@@ -47,7 +48,7 @@ export class RecurrentStream {
       for (const p of spec.layers) {
         const h = alloc(B * H), c = alloc(B * H);
         this.states.push(h, c);
-        words.push(p.wihT, p.whhT, p.whhNT, p.bih, p.bhh, h.ptr, c.ptr, alloc(B * H).ptr, alloc(B * H).ptr);
+        words.push(p.wihT, p.whhT, p.whhNT, p.bih, p.bhh, h.ptr, c.ptr, alloc(B * H).ptr, alloc(B * H).ptr, p.bias);
       }
       this.desc.i32().set(words);
     } catch (e) {
