@@ -56,7 +56,7 @@ def read_safetensors(path):
 def make_module(cfg):
     kind = cfg['cell']
     args = dict(input_size=cfg['inputSize'], hidden_size=cfg['hiddenSize'], num_layers=cfg['numLayers'],
-                bidirectional=cfg['bidirectional'])
+                bidirectional=cfg['bidirectional'], bias=cfg.get('bias', True))
     if kind == 'rnn':
         return nn.RNN(nonlinearity=cfg.get('nonlinearity', 'tanh'), **args)
     return {'lstm': nn.LSTM, 'gru': nn.GRU}[kind](**args)
@@ -79,6 +79,8 @@ CONFIGS = [
     dict(numLayers=3, bidirectional=True, inputSize=2, hiddenSize=3, T=4, lengths=[2, 4], init=True),
 ]
 CELLS = [('rnn', 'tanh'), ('rnn', 'relu'), ('lstm', None), ('gru', None)]
+# bias=False (no bias_ih / bias_hh at all): stacked, bidirectional, both, for every cell.
+NO_BIAS = [dict(CONFIGS[k], bias=False) for k in (1, 2, 3)]
 
 
 def f32(t):
@@ -89,9 +91,11 @@ def generate(outdir):
     Path(outdir).mkdir(parents=True, exist_ok=True)
     torch.set_default_dtype(torch.float64)
     for ci, (cell, nl) in enumerate(CELLS):
-        for k, c in enumerate(CONFIGS):
+        for k, c in enumerate(CONFIGS + NO_BIAS):
             torch.manual_seed(1000 * ci + k)
             cfg = dict(cell=cell, **{key: c[key] for key in ('numLayers', 'bidirectional', 'inputSize', 'hiddenSize')})
+            if 'bias' in c:
+                cfg['bias'] = c['bias']
             if nl:
                 cfg['nonlinearity'] = nl
             module = make_module(cfg).double()
@@ -124,7 +128,7 @@ def generate(outdir):
                 t['grad.c0'] = c0.grad
             for n, p in module.named_parameters():
                 t[f'grad.rnn.{n}'] = p.grad
-            name = f"{cell}{'_' + nl if nl else ''}_L{L}{'_bi' if D == 2 else ''}_I{c['inputSize']}_H{H}_T{T}_B{B}{'_init' if c['init'] else ''}"
+            name = f"{cell}{'_' + nl if nl else ''}_L{L}{'_bi' if D == 2 else ''}_I{c['inputSize']}_H{H}_T{T}_B{B}{'_init' if c['init'] else ''}{'_nobias' if not c.get('bias', True) else ''}"
             write_safetensors(Path(outdir) / f'{name}.safetensors', t, {'config': json.dumps(cfg), 'torch': torch.__version__})
             print('wrote', name)
 

@@ -1,7 +1,8 @@
 // PyTorch parity: fixtures written by scripts/pytorch_parity.py (torch.nn.RNN / LSTM /
 // GRU in float64 on float32-representable inputs, packed sequences of different
 // lengths) load here by state_dict name, and the forward outputs, final states and
-// every parameter and input gradient must match.
+// every parameter and input gradient must match. The layer's state_dict names must be
+// exactly the module's (bias=False: no bias_ih / bias_hh at all).
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readSafetensors, Recurrent, ParameterTable, Rng, type RecurrentConfig } from '../src/index.js';
@@ -18,8 +19,15 @@ const RTOL = 1e-5, ATOL = 1e-6;
 
 describe('PyTorch parity fixtures', () => {
   it('covers every cell, 1–3 layers, both directions, with and without initial states', () => {
-    expect(files.length).toBeGreaterThanOrEqual(20);
+    expect(files.length).toBeGreaterThanOrEqual(32);
     for (const tag of ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', '_L1', '_L2', '_L3', '_bi', '_init']) expect(files.some((f) => f.includes(tag))).toBe(true);
+  });
+
+  it('covers bias=False for every cell, stacked and bidirectional', () => {
+    for (const cell of ['rnn_tanh', 'rnn_relu', 'lstm', 'gru']) {
+      const nb = files.filter((f) => f.startsWith(cell) && f.includes('_nobias'));
+      expect(nb.some((f) => f.includes('_bi')) && nb.some((f) => /_L[23]/.test(f)), cell).toBe(true);
+    }
   });
 
   for (const file of files) {
@@ -33,6 +41,8 @@ describe('PyTorch parity fixtures', () => {
       const layer = new Recurrent(rt, cfg, table, 'rnn.');
       const params = rt.planner.alloc(table.total), grads = rt.planner.alloc(table.total);
       const weights = Object.fromEntries(Object.entries(t).filter(([n]) => n.startsWith('rnn.')));
+      expect(table.entries.map((e) => e.name).sort()).toEqual(Object.keys(weights).sort());
+      if (cfg.bias === false) expect(Object.keys(weights).some((n) => n.includes('bias'))).toBe(false);
       table.loadStateDict(params.f32(), weights);
       layer.pack(params);
 

@@ -14,6 +14,7 @@ describe('RecurrentStream', () => {
   const configs: Partial<SimpleModelConfig>[] = [
     { cell: 'rnn' }, { cell: 'rnn', nonlinearity: 'relu', numLayers: 2 }, { cell: 'lstm', numLayers: 3 },
     { cell: 'gru', numLayers: 2 }, { cell: 'gru', resetBefore: true },
+    { cell: 'rnn', bias: false }, { cell: 'lstm', numLayers: 2, bias: false }, { cell: 'gru', resetBefore: true, bias: false },
   ];
   for (const extra of configs) {
     it(`${JSON.stringify(extra)}: step-by-step equals the whole-sequence forward`, () => {
