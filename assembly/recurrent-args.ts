@@ -9,12 +9,16 @@ export const enum Arg {
   variant,
   /** 1: the bias fields are given; 0: the cell has no biases (PyTorch's bias=False), they are ignored. */
   bias,
+  /** LSTM proj_size (0 = no projection): h has P floats, h_t = W_hr m_t. */
+  P,
   x, lengths, h0, c0,
   /** Packed for the forward (x · Wᵀ): W_ih, W_hh (GRU: its r, z rows), GRU's n rows of W_hh. */
   wih, whh, whhN,
   bih, bhh,
   /** Saved by the forward for the backward: activated gates, c (LSTM) or GRU products, states. */
   gates, saved, hs,
+  /** LSTM with projection: packed W_hr for the forward and the backward, every m_t = o ⊙ tanh(c_t). */
+  whr, whrBack, ms,
   /** GRU forward scratch [B][3H]. */
   hg,
   /** Packed for the backward (dz · W): as wih, whh, whhN. */
@@ -22,9 +26,11 @@ export const enum Arg {
   /** Loss gradients in: every step's output, the final h and c (0 = none). */
   dhs, dhLast, dcLast,
   /** Gradients out (dx, dh0, dc0 optional): accumulated, except dh0 / dc0 which are written. */
-  dx, dwih, dwhh, dbih, dbhh, dh0, dc0,
+  dx, dwih, dwhh, dbih, dbhh, dh0, dc0, dwhr,
   /** Backward scratch. */
   dz, dhg, dhCur, carry, carryC, drh, pack,
+  /** LSTM with projection: each step's gradient w.r.t. W_hr m_t [T][B][P], and w.r.t. m_t [B][H]. */
+  dhAll, dm,
   COUNT,
 }
 

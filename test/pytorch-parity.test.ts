@@ -2,7 +2,7 @@
 // GRU in float64 on float32-representable inputs, packed sequences of different
 // lengths) load here by state_dict name, and the forward outputs, final states and
 // every parameter and input gradient must match. The layer's state_dict names must be
-// exactly the module's (bias=False: no bias_ih / bias_hh at all).
+// exactly the module's (bias=False: no bias_ih / bias_hh at all; proj_size: weight_hr).
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readSafetensors, Recurrent, ParameterTable, Rng, type RecurrentConfig } from '../src/index.js';
@@ -19,8 +19,13 @@ const RTOL = 1e-5, ATOL = 1e-6;
 
 describe('PyTorch parity fixtures', () => {
   it('covers every cell, 1–3 layers, both directions, with and without initial states', () => {
-    expect(files.length).toBeGreaterThanOrEqual(32);
+    expect(files.length).toBeGreaterThanOrEqual(36);
     for (const tag of ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', '_L1', '_L2', '_L3', '_bi', '_init']) expect(files.some((f) => f.includes(tag))).toBe(true);
+  });
+
+  it('covers LSTM proj_size stacked and bidirectional, with and without bias', () => {
+    const p = files.filter((f) => /^lstm_.*_P\d/.test(f));
+    expect(p.some((f) => f.includes('_bi')) && p.some((f) => /_L[23]/.test(f)) && p.some((f) => f.includes('_nobias'))).toBe(true);
   });
 
   it('covers bias=False for every cell, stacked and bidirectional', () => {
@@ -37,6 +42,7 @@ describe('PyTorch parity fixtures', () => {
       const [T, B, I] = t.input.shape;
       const { hiddenSize: H, numLayers: L = 1 } = cfg;
       const D = cfg.bidirectional ? 2 : 1;
+      const W = cfg.projSize || H; // floats of h (proj_size)
       const table = new ParameterTable();
       const layer = new Recurrent(rt, cfg, table, 'rnn.');
       const params = rt.planner.alloc(table.total), grads = rt.planner.alloc(table.total);
@@ -51,11 +57,11 @@ describe('PyTorch parity fixtures', () => {
       const H0 = t.h0 ? putF32(rt, t.h0.data) : null, C0 = t.c0 ? putF32(rt, t.c0.data) : null;
       const f = layer.forward(T, B, X.ptr, Lg.ptr, H0?.ptr ?? 0, C0?.ptr ?? 0, false, new Rng(0), params);
       const view = (ptr: number, n: number) => new Float32Array(rt.memory.buffer, ptr, n).slice();
-      expectClose(view(f.output, T * B * D * H), t.output.data, RTOL, ATOL, 'output');
-      expectClose(view(f.hn, L * D * B * H), t.hn.data, RTOL, ATOL, 'h_n');
+      expectClose(view(f.output, T * B * D * W), t.output.data, RTOL, ATOL, 'output');
+      expectClose(view(f.hn, L * D * B * W), t.hn.data, RTOL, ATOL, 'h_n');
       if (t.cn) expectClose(view(f.cn, L * D * B * H), t.cn.data, RTOL, ATOL, 'c_n');
 
-      const DH0 = zeros(rt, L * D * B * H), DC0 = zeros(rt, L * D * B * H);
+      const DH0 = zeros(rt, L * D * B * W), DC0 = zeros(rt, L * D * B * H);
       const dx = layer.backward(putF32(rt, t.grad_output.data).ptr, putF32(rt, t.grad_hn.data).ptr,
         t.grad_cn ? putF32(rt, t.grad_cn.data).ptr : 0, grads, H0 ? DH0.ptr : 0, C0 ? DC0.ptr : 0);
       expectClose(view(dx, T * B * I), t['grad.input'].data, RTOL, ATOL, 'grad input');

@@ -1,8 +1,9 @@
 // Recurrent options that change the parameters: bias: false leaves out bias_ih /
 // bias_hh for every cell (PyTorch's bias=False), the footprint computed before
 // building counts exactly what the layer allocates, and forgetBias needs a bias.
+// projSize (LSTM proj_size) is the core's: checked there, refused by the Sequential layer.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, layers } from '../src/index.js';
+import { ConfigError, ParameterTable, Recurrent, layers } from '../src/index.js';
 import { modelFootprint } from '../src/config/footprint.js';
 import { runtime } from './helpers/wasm.js';
 import { simpleModel } from './helpers/models.js';
@@ -26,6 +27,27 @@ describe('recurrent bias: false', () => {
 
   it('refuses forgetBias without biases', () => {
     expect(() => layers.lstm({ hiddenSize: 4, bias: false, forgetBias: 1 })).toThrow(ConfigError);
+  });
+});
+
+describe('recurrent projSize', () => {
+  it('the core takes it for the LSTM: weight_hr, weight_hh [4H][P], outputs of P per direction', () => {
+    const table = new ParameterTable();
+    const r = new Recurrent(rt, { cell: 'lstm', inputSize: 3, hiddenSize: 6, projSize: 2, numLayers: 2, bidirectional: true }, table, '');
+    expect(r.outputSize).toBe(4);
+    expect(table.get('weight_hr_l1_reverse').shape).toEqual([2, 6]);
+    expect(table.get('weight_hh_l0').shape).toEqual([24, 2]);
+    expect(table.get('weight_ih_l1').shape).toEqual([24, 4]);
+    r.dispose();
+  });
+
+  it('is refused where it does not apply', () => {
+    const core = (o: object) => () => new Recurrent(rt, { cell: 'lstm', inputSize: 3, hiddenSize: 6, ...o } as never, new ParameterTable(), '');
+    expect(core({ cell: 'gru', projSize: 2 })).toThrow(/LSTM cell only/);
+    expect(core({ projSize: 6 })).toThrow(/smaller than hiddenSize/);
+    expect(core({ projSize: 2, recurrentInit: 'orthogonal' })).toThrow(ConfigError);
+    // Not yet through the Sequential layer (final states, stream): fails closed.
+    expect(() => layers.lstm({ hiddenSize: 6, projSize: 2 } as never)).toThrow(ConfigError);
   });
 });
 

@@ -7,6 +7,7 @@ import type { LayerSpec } from '../layers/layer.js';
 import { MemoryLimitError } from '../errors.js';
 import { MAX_WASM_BYTES } from '../runtime/memory-planner.js';
 import { CELLS, type CellType } from '../layers/cells/index.js';
+import { operandShape } from '../layers/cells/cell.js';
 
 /**
  * Floats needed to pack a K × N GEMM operand (assembly/gemm.ts packedSize), computed
@@ -32,13 +33,14 @@ interface Shape { seq: boolean; features: number }
 function recurrentFootprint(cellType: CellType, I: number, H: number, L: number, bidirectional: boolean, merge: string, bias = true): Footprint & { outputSize: number } {
   const cell = CELLS[cellType], D = bidirectional ? 2 : 1;
   const out = bidirectional && merge === 'concat' ? 2 * H : H;
-  const dir = (i: number): Footprint => ({
-    params: cell.parameters(i, H, { bias, nonlinearity: 'tanh', resetBefore: false }).reduce((a, p) => a + tensor(...p.shape), 0),
-    packed: cell.packed.reduce((a, op) => {
-      const rows = (op.to - op.from) * H, cols = op.weight === 'wih' ? i : H;
-      return a + (op.transposed ? packedFloats(cols, rows) : packedFloats(rows, cols));
-    }, 0),
-  });
+  const o = { bias, nonlinearity: 'tanh', resetBefore: false, projSize: 0 } as const;
+  const dir = (i: number): Footprint => {
+    const params = cell.parameters(i, H, o);
+    return {
+      params: params.reduce((a, p) => a + tensor(...p.shape), 0),
+      packed: cell.packed(o).reduce((a, op) => a + packedFloats(...operandShape(op, params.find((p) => p.role === op.weight)!.shape)), 0),
+    };
+  };
   const first = dir(I), rest = dir(out);
   return { params: D * (first.params + (L - 1) * rest.params), packed: D * (first.packed + (L - 1) * rest.packed), outputSize: out };
 }

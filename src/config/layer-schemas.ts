@@ -51,7 +51,18 @@ function cellRules(o: Record<string, unknown>): string | undefined {
 }
 
 /** The recurrent core (src/layers/recurrent.ts): the layer's options less its own, plus the input width. */
-export const recurrentCoreSchema: ObjectRule = obj({ ...recurrentFields, inputSize: req(size) }, cellRules);
+// projSize (PyTorch's proj_size) is the core's alone for now: the Sequential layer, its
+// final-state plumbing and the stream assume h has hiddenSize floats, so its schema
+// does not know the key and refuses it.
+export const recurrentCoreSchema: ObjectRule = obj({ ...recurrentFields, inputSize: req(size), projSize: opt(int(0, MAX_DIM)) }, (o) => {
+  const p = o.projSize as number | undefined;
+  if (p) {
+    if (o.cell !== 'lstm') return 'projSize applies to the LSTM cell only';
+    if (p >= (o.hiddenSize as number)) return `projSize = ${p} must be smaller than hiddenSize = ${o.hiddenSize} (as PyTorch's proj_size)`;
+    if (o.recurrentInit === 'orthogonal') return "recurrentInit 'orthogonal' needs square gate blocks: not with projSize";
+  }
+  return cellRules(o);
+});
 
 /** A Sequential recurrent layer (rnn / lstm / gru). */
 export const recurrentSchema: ObjectRule = obj({

@@ -16,6 +16,7 @@ import { check } from '../config/schema.js';
 import { recurrentCoreSchema } from '../config/layer-schemas.js';
 import { packedFloats } from '../config/footprint.js';
 import { CELLS, isCellType, type Cell, type CellOptions, type CellType, type PackedOperand } from './cells/index.js';
+import { operandShape } from './cells/cell.js';
 import { RECURRENT_ARG_WORDS, writeRecurrentArgs, type RecurrentArgs } from '../runtime/recurrent-args.js';
 
 export type { CellType } from './cells/index.js';
@@ -40,6 +41,11 @@ export interface RecurrentConfig {
   weightInit?: 'default' | 'xavier';
   /** Recurrent weights: 'default', or 'orthogonal' (each gate's H × H block orthogonal). */
   recurrentInit?: 'default' | 'orthogonal';
+  /**
+   * LSTM only: PyTorch's proj_size (0 = none, else < hiddenSize): h_t = W_hr (o ⊙ tanh(c_t))
+   * has projSize floats (outputs, h0, hn), c keeps hiddenSize, weight_hr_l{k} [projSize][hiddenSize].
+   */
+  projSize?: number;
   /** LSTM only: the forget gate's total bias (bias_ih = value, bias_hh = 0); e.g. 1 (Jozefowicz et al., 2015). */
   forgetBias?: number | null;
 }
@@ -49,7 +55,7 @@ interface Direction {
   reverse: boolean;
   inputSize: number;
   /** The cell's tensors by role (bih, bhh absent without biases). */
-  params: Partial<Record<'wih' | 'whh' | 'bih' | 'bhh', ParameterEntry>>;
+  params: Partial<Record<'wih' | 'whh' | 'bih' | 'bhh' | 'whr', ParameterEntry>>;
   /** Packed weight copies, one per operand the cell declares. */
   packed: { op: PackedOperand; region: Region }[];
 }
@@ -64,7 +70,7 @@ interface Saved {
 export interface RecurrentForward {
   /** [T][B][outputSize], zero at padded steps. */
   output: number;
-  /** [L·D][B][H]: the state after each sequence's last valid step (reverse: after its first). */
+  /** [L·D][B][stateSize]: the state after each sequence's last valid step (reverse: after its first). */
   hn: number;
   /** LSTM only: [L·D][B][H]. */
   cn: number;
@@ -73,6 +79,8 @@ export interface RecurrentForward {
 export class Recurrent {
   readonly config: Required<RecurrentConfig>;
   readonly outputSize: number;
+  /** Floats of h per direction: hiddenSize, or the LSTM's projSize. */
+  readonly stateSize: number;
   /** The cell's declarations (src/layers/cells/). */
   readonly cell: Cell;
   private readonly options: CellOptions;
@@ -85,9 +93,10 @@ export class Recurrent {
     this.config = validate(config);
     const { inputSize, hiddenSize: H, numLayers: L, bidirectional, merge } = this.config;
     this.cell = CELLS[this.config.cell];
-    this.options = { nonlinearity: this.config.nonlinearity, resetBefore: this.config.resetBefore, bias: this.config.bias };
+    this.options = { nonlinearity: this.config.nonlinearity, resetBefore: this.config.resetBefore, bias: this.config.bias, projSize: this.config.projSize };
     const D = bidirectional ? 2 : 1;
-    const layerOut = bidirectional && merge === 'concat' ? 2 * H : H;
+    const W = (this.stateSize = this.cell.stateSize(H, this.options));
+    const layerOut = bidirectional && merge === 'concat' ? 2 * W : W;
     this.outputSize = layerOut;
     for (let l = 0; l < L; l++) {
       for (let d = 0; d < D; d++) {
@@ -96,8 +105,8 @@ export class Recurrent {
         const dir: Direction = { layer: l, reverse: d === 1, inputSize: I, params: {}, packed: [] };
         for (const p of this.cell.parameters(I, H, this.options)) dir.params[p.role] = table.add(`${prefix}${p.name}${sfx}`, p.shape);
         this.dirs.push(dir);
-        dir.packed = this.cell.packed.map((op) => {
-          const [K, N] = operandShape(op, this.cols(dir, op), H);
+        dir.packed = this.cell.packed(this.options).map((op) => {
+          const [K, N] = operandShape(op, dir.params[op.weight]!.shape);
           return { op, region: rt.planner.alloc(packedFloats(K, N)) };
         });
       }
@@ -106,19 +115,18 @@ export class Recurrent {
     this.args = rt.planner.alloc(RECURRENT_ARG_WORDS);
   }
 
-  private cols(d: Direction, op: PackedOperand): number {
-    return op.weight === 'wih' ? d.inputSize : this.config.hiddenSize;
-  }
-
   /** PyTorch's default, every weight and bias U(−1/√H, 1/√H), then the configured initialisers. */
   initialise(params: Float32Array, rng: Rng): void {
     const { hiddenSize: H, weightInit, recurrentInit, forgetBias } = this.config;
     const G = this.cell.gates, r = 1 / Math.sqrt(H);
     for (const d of this.dirs) {
-      const { wih, whh, bih, bhh } = d.params;
-      for (const e of [wih, whh, bih, bhh]) if (e) for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.uniform(-r, r);
+      const { wih, whh, bih, bhh, whr } = d.params;
+      for (const e of [wih, whh, bih, bhh, whr]) if (e) for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.uniform(-r, r);
       if (weightInit === 'xavier') xavierUniform(params, wih!.offset, d.inputSize, G * H, rng);
-      if (recurrentInit === 'orthogonal') for (let g = 0; g < G; g++) orthogonal(params, whh!.offset + g * H * H, H, rng);
+      if (recurrentInit === 'orthogonal') {
+        if (this.stateSize !== H) throw new ConfigError("recurrentInit 'orthogonal' needs square H × H gate blocks: not with projSize");
+        for (let g = 0; g < G; g++) orthogonal(params, whh!.offset + g * H * H, H, rng);
+      }
       const f = this.cell.forgetGate;
       if (forgetBias !== null && f !== undefined && bih && bhh) {
         params.fill(forgetBias, bih.offset + f * H, bih.offset + (f + 1) * H);
@@ -130,11 +138,10 @@ export class Recurrent {
   /** Re-derives the GEMM-packed weights from the parameters (after an update or a load). */
   pack(params: Region): void {
     const k = this.rt.kernels;
-    const H = this.config.hiddenSize;
     for (const d of this.dirs) {
       for (const { op, region } of d.packed) {
-        const cols = this.cols(d, op), [K, N] = operandShape(op, cols, H);
-        k.packB(params.at(d.params[op.weight]!.offset + op.from * H * cols), cols, K, N, op.transposed ? 1 : 0, region.ptr);
+        const e = d.params[op.weight]!, [rows, cols] = e.shape, [K, N] = operandShape(op, e.shape);
+        k.packB(params.at(e.offset + (rows / op.of) * op.from * cols), cols, K, N, op.transposed ? 1 : 0, region.ptr);
       }
     }
   }
@@ -154,6 +161,7 @@ export class Recurrent {
    */
   streamPointers(params: Region): { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number }[] {
     if (this.config.bidirectional) throw new ConfigError('streaming needs a unidirectional recurrent layer: a bidirectional one must see the whole sequence');
+    if (this.config.projSize) throw new ConfigError('streaming does not support an LSTM with projSize yet');
     return this.dirs.map((d) => ({
       wihT: this.operand(d, 'wih'), whhT: this.operand(d, 'whh'), whhNT: this.operand(d, 'whhN'),
       bih: d.params.bih ? params.at(d.params.bih.offset) : 0, bhh: d.params.bhh ? params.at(d.params.bhh.offset) : 0,
@@ -169,12 +177,12 @@ export class Recurrent {
     const { hiddenSize: H, numLayers: L } = this.config;
     const G = this.cell.gates * H, TB = T * B, D = this.numDirections;
     const maxIn = Math.max(this.config.inputSize, this.outputSize);
-    const cw = this.cell.workspace(T, B, H);
+    const cw = this.cell.workspace(T, B, H, this.options), W = this.stateSize;
     const sizes: Record<string, number> = {
-      hn: L * D * B * H, cn: this.cell.hasCellState ? L * D * B * H : 0,
-      dhs: TB * H, dz: TB * G, dhg: cw.dhg, dhCur: B * H, carry: B * H, carryC: cw.carryC, drh: cw.drh,
-      hg: cw.hg, dxRev: TB * maxIn, dA: TB * maxIn, dB: TB * maxIn,
-      pack: packedFloats(TB, Math.max(maxIn, H)),
+      hn: L * D * B * W, cn: this.cell.hasCellState ? L * D * B * H : 0,
+      dhs: TB * W, dz: TB * G, dhg: cw.dhg, dhCur: B * W, carry: B * W, carryC: cw.carryC, drh: cw.drh,
+      hg: cw.hg, dhAll: cw.dhAll, dm: cw.dm, dxRev: TB * maxIn, dA: TB * maxIn, dB: TB * maxIn,
+      pack: packedFloats(TB, Math.max(maxIn, H, W)),
     };
     for (let l = 0; l < L; l++) {
       sizes[`out${l}`] = TB * this.outputSize;
@@ -183,8 +191,9 @@ export class Recurrent {
         const s = `${l}_${d}`;
         if (d === 1) sizes[`xrev${s}`] = TB * (l === 0 ? this.config.inputSize : this.outputSize);
         sizes[`gates${s}`] = cw.gates;
-        sizes[`hs${s}`] = TB * H;
+        sizes[`hs${s}`] = TB * W;
         sizes[`saved${s}`] = cw.saved;
+        sizes[`ms${s}`] = cw.ms;
       }
     }
     return this.ws.layout(sizes);
@@ -196,13 +205,15 @@ export class Recurrent {
     const ptr = (e: ParameterEntry | undefined) => (e ? params.at(e.offset) : 0);
     return {
       T, B, I: dir.inputSize, H: this.config.hiddenSize, variant: this.cell.variant(this.options), bias: this.config.bias ? 1 : 0,
-      x, lengths, h0, c0: this.cell.hasCellState ? c0 : 0,
+      P: this.config.projSize, x, lengths, h0, c0: this.cell.hasCellState ? c0 : 0,
       wih: this.operand(dir, 'wih'), whh: this.operand(dir, 'whh'), whhN: this.operand(dir, 'whhN'),
       bih: ptr(dir.params.bih), bhh: ptr(dir.params.bhh),
       gates: ws[`gates${s}`], saved: ws[`saved${s}`], hs: ws[`hs${s}`], hg: ws.hg,
+      whr: this.operand(dir, 'whr'), whrBack: this.operand(dir, 'whrBack'), ms: this.config.projSize ? ws[`ms${s}`] : 0,
       wihBack: this.operand(dir, 'wihBack'), whhBack: this.operand(dir, 'whhBack'), whhNBack: this.operand(dir, 'whhNBack'),
-      dhs: 0, dhLast: 0, dcLast: 0, dx: 0, dwih: 0, dwhh: 0, dbih: 0, dbhh: 0, dh0: 0, dc0: 0,
+      dhs: 0, dhLast: 0, dcLast: 0, dx: 0, dwih: 0, dwhh: 0, dbih: 0, dbhh: 0, dh0: 0, dc0: 0, dwhr: 0,
       dz: ws.dz, dhg: ws.dhg, dhCur: ws.dhCur, carry: ws.carry, carryC: ws.carryC, drh: ws.drh, pack: ws.pack,
+      dhAll: ws.dhAll, dm: ws.dm,
     };
   }
 
@@ -215,7 +226,7 @@ export class Recurrent {
     const { hiddenSize: H, numLayers: L, merge, dropout } = this.config;
     const D = this.numDirections;
     const ws = this.layout(T, B);
-    const stateBytes = B * H * 4;
+    const W = this.stateSize, hBytes = B * W * 4, cBytes = B * H * 4;
     const masks: number[] = [];
     let input = x;
     for (let l = 0; l < L; l++) {
@@ -229,14 +240,14 @@ export class Recurrent {
           k.gatherSteps(input, I, xin, I, I, T, B, lengths, 1, 1, 0);
         }
         const idx = l * D + d;
-        const h0p = h0 ? h0 + idx * stateBytes : 0, c0p = c0 ? c0 + idx * stateBytes : 0;
+        const h0p = h0 ? h0 + idx * hBytes : 0, c0p = c0 ? c0 + idx * cBytes : 0;
         const hs = ws[`hs${s}`];
         this.cell.forward(k, writeRecurrentArgs(this.args, this.argsFor(dir, s, T, B, xin, lengths, h0p, c0p, ws, params)));
         const concat = merge === 'concat' || D === 1;
-        k.gatherSteps(hs, H, concat ? out + d * H * 4 : out, this.outputSize, H, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, !concat && d === 1 ? 1 : 0);
+        k.gatherSteps(hs, W, concat ? out + d * W * 4 : out, this.outputSize, W, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, !concat && d === 1 ? 1 : 0);
         // Final states: the carried state at T−1 is each row's last valid one.
-        this.copy(ws.hn + idx * stateBytes, hs + (T - 1) * stateBytes, stateBytes);
-        if (this.cell.hasCellState) this.copy(ws.cn + idx * stateBytes, ws[`saved${s}`] + (T - 1) * stateBytes, stateBytes);
+        this.copy(ws.hn + idx * hBytes, hs + (T - 1) * hBytes, hBytes);
+        if (this.cell.hasCellState) this.copy(ws.cn + idx * cBytes, ws[`saved${s}`] + (T - 1) * cBytes, cBytes);
       }
       if (training && dropout > 0 && l < L - 1) {
         const m = ws[`mask${l}`], n = T * B * this.outputSize;
@@ -268,7 +279,7 @@ export class Recurrent {
     const k = this.rt.kernels;
     const { hiddenSize: H, numLayers: L, merge } = this.config;
     const D = this.numDirections;
-    const stateBytes = B * H * 4;
+    const W = this.stateSize, hBytes = B * W * 4, cBytes = B * H * 4;
     const bufs = [ws.dA, ws.dB];
     const cellState = this.cell.hasCellState;
     let dOut = dOutput;
@@ -282,17 +293,17 @@ export class Recurrent {
         const dir = this.dirs[l * D + d];
         const s = `${l}_${d}`, idx = l * D + d;
         const concat = merge === 'concat' || D === 1;
-        if (dOut) k.gatherSteps(concat ? dOut + d * H * 4 : dOut, this.outputSize, ws.dhs, H, H, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, 0);
+        if (dOut) k.gatherSteps(concat ? dOut + d * W * 4 : dOut, this.outputSize, ws.dhs, W, W, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, 0);
         const xin = dir.reverse ? ws[`xrev${s}`] : input;
         const dx = dir.reverse ? ws.dxRev : dIn;
         if (dir.reverse) new Float32Array(this.rt.memory.buffer, dx, T * B * I).fill(0);
         const g = (e: ParameterEntry | undefined) => (e ? grads.at(e.offset) : 0);
-        const at = (p: number) => (p ? p + idx * stateBytes : 0);
-        const args = this.argsFor(dir, s, T, B, xin, lengths, at(h0), at(c0), ws, grads);
+        const atH = (p: number) => (p ? p + idx * hBytes : 0), atC = (p: number) => (p && cellState ? p + idx * cBytes : 0);
+        const args = this.argsFor(dir, s, T, B, xin, lengths, atH(h0), atC(c0), ws, grads);
         Object.assign(args, {
-          dhs: dOut ? ws.dhs : 0, dhLast: at(dhn), dcLast: cellState ? at(dcn) : 0, dx,
-          dwih: g(dir.params.wih), dwhh: g(dir.params.whh), dbih: g(dir.params.bih), dbhh: g(dir.params.bhh),
-          dh0: at(dh0), dc0: cellState ? at(dc0) : 0, bih: 0, bhh: 0,
+          dhs: dOut ? ws.dhs : 0, dhLast: atH(dhn), dcLast: atC(dcn), dx,
+          dwih: g(dir.params.wih), dwhh: g(dir.params.whh), dbih: g(dir.params.bih), dbhh: g(dir.params.bhh), dwhr: g(dir.params.whr),
+          dh0: atH(dh0), dc0: atC(dc0), bih: 0, bhh: 0,
         });
         this.cell.backward(k, writeRecurrentArgs(this.args, args));
         if (dir.reverse) k.gatherSteps(dx, I, dIn, I, I, T, B, lengths, 1, 1, 1);
@@ -311,15 +322,9 @@ export class Recurrent {
   }
 }
 
-/** K × N of a packed operand: rows [from·H, to·H) of a [G·H][cols] weight, transposed or not. */
-function operandShape(op: PackedOperand, cols: number, H: number): [number, number] {
-  const rows = (op.to - op.from) * H;
-  return op.transposed ? [cols, rows] : [rows, cols];
-}
-
 function validate(c: RecurrentConfig): Required<RecurrentConfig> {
   return {
-    numLayers: 1, bidirectional: false, merge: 'concat', dropout: 0, nonlinearity: 'tanh', resetBefore: false, bias: true,
+    numLayers: 1, bidirectional: false, merge: 'concat', dropout: 0, nonlinearity: 'tanh', resetBefore: false, bias: true, projSize: 0,
     weightInit: 'default', recurrentInit: 'default', forgetBias: null, ...check<RecurrentConfig>(recurrentCoreSchema, c, `${isCellType(c?.cell) ? c.cell : 'recurrent'} layer`),
   };
 }

@@ -3,7 +3,17 @@
 // Kernels: assembly/gru.ts. W_hh is packed as two blocks, the r, z rows and the n
 // rows, so both variants share one code path (the n block's GEMM takes h or r ⊙ h).
 import { StreamCell } from '../../runtime/kernels.generated.js';
-import { gateParameters, type Cell } from './cell.js';
+import { gateParameters, NO_WORKSPACE, type Cell } from './cell.js';
+
+// The r, z rows of W_hh and its n rows (blocks [0, 2) and [2, 3) of 3).
+const OPERANDS = [
+  { field: 'wih', weight: 'wih', from: 0, to: 1, of: 1, transposed: true },
+  { field: 'whh', weight: 'whh', from: 0, to: 2, of: 3, transposed: true },
+  { field: 'whhN', weight: 'whh', from: 2, to: 3, of: 3, transposed: true },
+  { field: 'wihBack', weight: 'wih', from: 0, to: 1, of: 1, transposed: false },
+  { field: 'whhBack', weight: 'whh', from: 0, to: 2, of: 3, transposed: false },
+  { field: 'whhNBack', weight: 'whh', from: 2, to: 3, of: 3, transposed: false },
+] as const;
 
 export const gruCell: Cell = {
   name: 'gru',
@@ -12,16 +22,10 @@ export const gruCell: Cell = {
   // Keras and ONNX: z, r, h.
   importOrder: { keras: [1, 0, 2], onnx: [1, 0, 2] },
   parameters: (I, H, o) => gateParameters(3, I, H, o),
-  packed: [
-    { field: 'wih', weight: 'wih', from: 0, to: 3, transposed: true },
-    { field: 'whh', weight: 'whh', from: 0, to: 2, transposed: true },
-    { field: 'whhN', weight: 'whh', from: 2, to: 3, transposed: true },
-    { field: 'wihBack', weight: 'wih', from: 0, to: 3, transposed: false },
-    { field: 'whhBack', weight: 'whh', from: 0, to: 2, transposed: false },
-    { field: 'whhNBack', weight: 'whh', from: 2, to: 3, transposed: false },
-  ],
+  packed: () => OPERANDS,
   // saved: W_hn h + b_hn (reset after) or r ⊙ h (reset before), per step.
-  workspace: (T, B, H) => ({ gates: T * B * 3 * H, saved: T * B * H, hg: B * 3 * H, dhg: T * B * 3 * H, drh: B * H, carryC: 0 }),
+  workspace: (T, B, H) => ({ ...NO_WORKSPACE, gates: T * B * 3 * H, saved: T * B * H, hg: B * 3 * H, dhg: T * B * 3 * H, drh: B * H }),
+  stateSize: (H) => H,
   variant: (o) => (o.resetBefore ? 1 : 0),
   streamCode: (o) => (o.resetBefore ? StreamCell.GruResetBefore : StreamCell.Gru),
   forward: (k, a) => k.gruForward(a),
