@@ -6,7 +6,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { LayerSpec } from '../layers/layer.js';
 import { MemoryLimitError } from '../errors.js';
 import { MAX_WASM_BYTES } from '../runtime/memory-planner.js';
-import { CELLS, type CellType } from '../layers/cells/index.js';
+import { CELLS, isCellType, type CellType } from '../layers/cells/index.js';
 import { operandShape } from '../layers/cells/cell.js';
 
 /**
@@ -57,16 +57,16 @@ function layerFootprint(s: LayerSpec, input: Shape): Footprint & { output: Shape
       const dim = fields.reduce((a, f) => a + f.dim, 0) + (ch ? 2 * ch.hiddenSize : 0);
       return { params, packed: chars.packed, output: { seq: true, features: dim } };
     }
-    case 'rnn': case 'lstm': case 'gru': {
-      const r = recurrentFootprint(s.type, input.features, o.hiddenSize, o.numLayers ?? 1, o.bidirectional ?? false, o.merge ?? 'concat', o.bias ?? true);
-      return { ...r, output: { seq: o.returnSequences ?? true, features: r.outputSize } };
-    }
     case 'dense': {
       const U: number = o.units, I = input.features;
       return { params: tensor(U, I) + tensor(U), packed: packedFloats(I, U) + packedFloats(U, I), output: { seq: input.seq, features: U } };
     }
     case 'pooling': return { params: 0, packed: 0, output: { seq: false, features: input.features } };
-    default: return { params: 0, packed: 0, output: input };
+    default: {
+      if (!isCellType(s.type)) return { params: 0, packed: 0, output: input };
+      const r = recurrentFootprint(s.type, input.features, o.hiddenSize, o.numLayers ?? 1, o.bidirectional ?? false, o.merge ?? 'concat', o.bias ?? true);
+      return { ...r, output: { seq: o.returnSequences ?? true, features: r.outputSize } };
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 // model JSON envelope, as data for the validator (src/config/schema.ts). Sizes have
 // upper bounds so that no size can overflow a kernel's i32 arithmetic (the memory a
 // config needs is checked separately, src/config/footprint.ts).
+import { CELL_NAMES } from '../layers/cells/index.js';
 import { any, arrayOf, bool, int, nullable, num, obj, oneOf, opt, req, str, type ObjectRule } from './schema.js';
 
 /** Largest size along any one dimension (vocabulary, width, units, features). */
@@ -30,7 +31,7 @@ export const embeddingSchema: ObjectRule = obj({
 });
 
 const recurrentFields = {
-  cell: req(oneOf('rnn', 'lstm', 'gru')),
+  cell: req(oneOf(...CELL_NAMES)),
   hiddenSize: req(size),
   numLayers: opt(int(1, MAX_LAYERS)),
   bidirectional: opt(bool),
@@ -78,7 +79,7 @@ export const seq2seqSchema: ObjectRule = obj({
   targetVocabSize: req(size),
   embeddingDim: req(size),
   hiddenSize: req(size),
-  cell: opt(oneOf('rnn', 'lstm', 'gru')),
+  cell: opt(oneOf(...CELL_NAMES)),
   numLayers: opt(int(1, MAX_LAYERS)),
   dropout: opt(rate),
   bos: req(int(0, MAX_DIM)),

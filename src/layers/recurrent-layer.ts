@@ -5,6 +5,7 @@ import type { ParameterTable } from '../model/parameter-table.js';
 import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
+import { isCellType } from './cells/index.js';
 import { Recurrent, type RecurrentConfig } from './recurrent.js';
 import { check } from '../config/schema.js';
 import { recurrentSchema } from '../config/layer-schemas.js';
@@ -41,7 +42,7 @@ export class RecurrentLayer extends Layer {
   constructor(options: RecurrentOptions) {
     super();
     const cell = options?.cell;
-    this.options = check(recurrentSchema, options, typeof cell === 'string' && /^(rnn|lstm|gru)$/.test(cell) ? cell : 'recurrent layer');
+    this.options = check(recurrentSchema, options, isCellType(cell) ? cell : 'recurrent layer');
   }
 
   get returnSequences(): boolean {

@@ -8,6 +8,9 @@ export type { Cell, CellOptions, CellParameter, CellType, CellWorkspace, PackedO
 
 export const CELLS: Readonly<Record<CellType, Cell>> = { rnn: rnnCell, lstm: lstmCell, gru: gruCell };
 
+/** Every cell's config name, in the table's order. */
+export const CELL_NAMES = Object.keys(CELLS) as CellType[];
+
 export function isCellType(name: unknown): name is CellType {
   return typeof name === 'string' && Object.hasOwn(CELLS, name);
 }
