@@ -30,10 +30,11 @@ export interface Footprint {
 interface Shape { seq: boolean; features: number }
 
 /** Parameters and packed weights of a recurrent stack with `I` inputs, from its cell's declarations. */
-function recurrentFootprint(cellType: CellType, I: number, H: number, L: number, bidirectional: boolean, merge: string, bias = true): Footprint & { outputSize: number } {
+function recurrentFootprint(cellType: CellType, I: number, H: number, L: number, bidirectional: boolean, merge: string,
+                            bias = true, projSize = 0): Footprint & { outputSize: number } {
   const cell = CELLS[cellType], D = bidirectional ? 2 : 1;
-  const out = bidirectional && merge === 'concat' ? 2 * H : H;
-  const o = { bias, nonlinearity: 'tanh', resetBefore: false, projSize: 0 } as const;
+  const o = { bias, nonlinearity: 'tanh', resetBefore: false, projSize } as const;
+  const W = cell.stateSize(H, o), out = bidirectional && merge === 'concat' ? 2 * W : W;
   const dir = (i: number): Footprint => {
     const params = cell.parameters(i, H, o);
     return {
@@ -64,7 +65,7 @@ function layerFootprint(s: LayerSpec, input: Shape): Footprint & { output: Shape
     case 'pooling': return { params: 0, packed: 0, output: { seq: false, features: input.features } };
     default: {
       if (!isCellType(s.type)) return { params: 0, packed: 0, output: input };
-      const r = recurrentFootprint(s.type, input.features, o.hiddenSize, o.numLayers ?? 1, o.bidirectional ?? false, o.merge ?? 'concat', o.bias ?? true);
+      const r = recurrentFootprint(s.type, input.features, o.hiddenSize, o.numLayers ?? 1, o.bidirectional ?? false, o.merge ?? 'concat', o.bias ?? true, o.projSize ?? 0);
       return { ...r, output: { seq: o.returnSequences ?? true, features: r.outputSize } };
     }
   }

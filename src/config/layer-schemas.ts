@@ -40,30 +40,26 @@ const recurrentFields = {
   nonlinearity: opt(oneOf('tanh', 'relu')),
   resetBefore: opt(bool),
   bias: opt(bool),
+  projSize: opt(int(0, MAX_DIM)),
   weightInit: opt(oneOf('default', 'xavier')),
   recurrentInit: opt(oneOf('default', 'orthogonal')),
   forgetBias: opt(nullable(num(-Infinity, Infinity))),
 };
 
 function cellRules(o: Record<string, unknown>): string | undefined {
-  if (o.resetBefore && o.cell !== 'gru') return 'resetBefore applies to the GRU cell only';
-  if (o.forgetBias !== undefined && o.forgetBias !== null && o.cell !== 'lstm') return 'forgetBias must be a finite number and applies to the LSTM cell only';
-  if (o.forgetBias !== undefined && o.forgetBias !== null && o.bias === false) return 'forgetBias sets a bias: it needs bias: true';
-}
-
-/** The recurrent core (src/layers/recurrent.ts): the layer's options less its own, plus the input width. */
-// projSize (PyTorch's proj_size) is the core's alone for now: the Sequential layer, its
-// final-state plumbing and the stream assume h has hiddenSize floats, so its schema
-// does not know the key and refuses it.
-export const recurrentCoreSchema: ObjectRule = obj({ ...recurrentFields, inputSize: req(size), projSize: opt(int(0, MAX_DIM)) }, (o) => {
   const p = o.projSize as number | undefined;
   if (p) {
     if (o.cell !== 'lstm') return 'projSize applies to the LSTM cell only';
     if (p >= (o.hiddenSize as number)) return `projSize = ${p} must be smaller than hiddenSize = ${o.hiddenSize} (as PyTorch's proj_size)`;
     if (o.recurrentInit === 'orthogonal') return "recurrentInit 'orthogonal' needs square gate blocks: not with projSize";
   }
-  return cellRules(o);
-});
+  if (o.resetBefore && o.cell !== 'gru') return 'resetBefore applies to the GRU cell only';
+  if (o.forgetBias !== undefined && o.forgetBias !== null && o.cell !== 'lstm') return 'forgetBias must be a finite number and applies to the LSTM cell only';
+  if (o.forgetBias !== undefined && o.forgetBias !== null && o.bias === false) return 'forgetBias sets a bias: it needs bias: true';
+}
+
+/** The recurrent core (src/layers/recurrent.ts): the layer's options less its own, plus the input width. */
+export const recurrentCoreSchema: ObjectRule = obj({ ...recurrentFields, inputSize: req(size) }, cellRules);
 
 /** A Sequential recurrent layer (rnn / lstm / gru). */
 export const recurrentSchema: ObjectRule = obj({
