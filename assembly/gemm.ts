@@ -4,7 +4,7 @@
 // so the micro-kernel streams it contiguously whatever B's original layout was.
 // The micro-kernel computes a 2x16 block of C with 8 f32x4 accumulators: with the
 // 4 B vectors and 2 A splats that is 14 live v128 values, inside the 15 xmm
-// registers V8 gives wasm (10+ accumulators spill; PERF-NOTES.md). No k unrolling.
+// registers V8 gives wasm (10+ accumulators spill; docs/ARCHITECTURE.md, Kernels). No k unrolling.
 // K is blocked by KC so a panel's slice (KC*64 bytes) stays in L1 across row pairs.
 
 const KC: i32 = 256;

@@ -1,6 +1,6 @@
 // SIMD approximations of exp, tanh and sigmoid over f32x4.
 // Constants live in a static table and are loaded with load32_splat: V8 11.x
-// re-materialises v128.const inside loops (PERF-NOTES.md).
+// re-materialises v128.const inside loops (docs/ARCHITECTURE.md, Kernels).
 // Errors against float64 Math (test/activations.test.ts checks the bounds; the
 // measured maxima over 400 001 points are in brackets):
 //   tanhV    absolute error <= 5e-7 on [-20, 20]  (3.3e-7)
