@@ -201,8 +201,8 @@ export class Recurrent {
 
   /** The argument block of one direction; every field named, 0 only where meant. */
   private argsFor(dir: Direction, s: string, T: number, B: number, x: number, lengths: number, h0: number, c0: number,
-                  ws: Record<string, number>, params: Region): RecurrentArgs {
-    const ptr = (e: ParameterEntry | undefined) => (e ? params.at(e.offset) : 0);
+                  ws: Record<string, number>, params: Region | null): RecurrentArgs {
+    const ptr = (e: ParameterEntry | undefined) => (e && params ? params.at(e.offset) : 0);
     return {
       T, B, I: dir.inputSize, H: this.config.hiddenSize, variant: this.cell.variant(this.options), bias: this.config.bias ? 1 : 0,
       P: this.config.projSize, x, lengths, h0, c0: this.cell.hasCellState ? c0 : 0,
@@ -219,7 +219,7 @@ export class Recurrent {
 
   /**
    * Runs the whole stack over x [T][B][inputSize] with lengths (i32 [B] pointer).
-   * h0, c0: [L·D][B][H] pointers or 0 for zeros. x must stay unchanged until backward.
+   * h0 [L·D][B][stateSize], c0 [L·D][B][H]: pointers or 0 for zeros. x must stay unchanged until backward.
    */
   forward(T: number, B: number, x: number, lengths: number, h0: number, c0: number, training: boolean, rng: Rng, params: Region): RecurrentForward {
     const k = this.rt.kernels;
@@ -267,10 +267,10 @@ export class Recurrent {
   }
 
   /**
-   * Backward through the stack after forward. dOutput [T][B][outputSize], dhn / dcn
-   * [L·D][B][H] (0 = none). Accumulates parameter gradients into grads. Returns a
-   * pointer to dx [T][B][inputSize] (valid until the next call) and writes dh0 / dc0
-   * ([L·D][B][H]) when given.
+   * Backward through the stack after forward. dOutput [T][B][outputSize], dhn
+   * [L·D][B][stateSize] / dcn [L·D][B][H] (0 = none). Accumulates parameter gradients
+   * into grads. Returns a pointer to dx [T][B][inputSize] (valid until the next call)
+   * and writes dh0 / dc0 (shaped as h0 / c0) when given.
    */
   backward(dOutput: number, dhn: number, dcn: number, grads: Region, dh0: number, dc0: number): number {
     const s0 = this.saved;
@@ -299,11 +299,11 @@ export class Recurrent {
         if (dir.reverse) new Float32Array(this.rt.memory.buffer, dx, T * B * I).fill(0);
         const g = (e: ParameterEntry | undefined) => (e ? grads.at(e.offset) : 0);
         const atH = (p: number) => (p ? p + idx * hBytes : 0), atC = (p: number) => (p && cellState ? p + idx * cBytes : 0);
-        const args = this.argsFor(dir, s, T, B, xin, lengths, atH(h0), atC(c0), ws, grads);
+        const args = this.argsFor(dir, s, T, B, xin, lengths, atH(h0), atC(c0), ws, null); // the backward reads no biases
         Object.assign(args, {
           dhs: dOut ? ws.dhs : 0, dhLast: atH(dhn), dcLast: atC(dcn), dx,
           dwih: g(dir.params.wih), dwhh: g(dir.params.whh), dbih: g(dir.params.bih), dbhh: g(dir.params.bhh), dwhr: g(dir.params.whr),
-          dh0: atH(dh0), dc0: atC(dc0), bih: 0, bhh: 0,
+          dh0: atH(dh0), dc0: atC(dc0),
         });
         this.cell.backward(k, writeRecurrentArgs(this.args, args));
         if (dir.reverse) k.gatherSteps(dx, I, dIn, I, I, T, B, lengths, 1, 1, 1);
