@@ -5,9 +5,11 @@
 //   [1] B  [2] L  [3] H  [4] E  [5] C  [6] ids  [7] embedding table  [8] x scratch [B][E]
 //   [9] head packed (transposed)  [10] head bias  [11] logits  [12] ones i32[B]
 //   [13] gate scratch  [14] GRU hg scratch [B][3H]  [15] targets i32[B] (all −1)  [16] probs
+//   [17] P: the LSTM's projection size (0 = none; h then has P floats, W = P, else W = H)
 //   then per layer l, at STREAM_LAYER_BASE + STREAM_LAYER_WORDS·l: wihT, whhT (GRU: r,z
-//   block), whhNT (GRU n block), bih, bhh, h state [B][H], c state [B][H] (LSTM),
-//   h out [B][H], c/saved out [B][H], bias (1 = bih, bhh given; 0 = the cell has none).
+//   block), whhNT (GRU n block), bih, bhh, h state [B][W], c state [B][H] (LSTM),
+//   h out [B][W], c/saved out [B][H], bias (1 = bih, bhh given; 0 = the cell has none),
+//   whrT (packed W_hr, projection only), m scratch [B][H] (projection only).
 // scripts/kernel-abi.mjs copies StreamCell and the two layout constants to TypeScript.
 import { rnnForwardCore } from './rnn';
 import { lstmForwardCore } from './lstm';
@@ -19,8 +21,8 @@ import { softmaxCrossEntropyForward } from './loss';
 /** The cell code a stream descriptor starts with; each cell module declares its own. */
 export const enum StreamCell { RnnTanh, RnnRelu, Lstm, Gru, GruResetBefore }
 
-export const STREAM_LAYER_BASE: i32 = 17;
-export const STREAM_LAYER_WORDS: i32 = 10;
+export const STREAM_LAYER_BASE: i32 = 18;
+export const STREAM_LAYER_WORDS: i32 = 12;
 
 @inline function word(desc: usize, i: i32): i32 {
   return load<i32>(desc + (<usize>i << 2));
@@ -29,7 +31,8 @@ export const STREAM_LAYER_WORDS: i32 = 10;
 export function streamStep(desc: usize): void {
   const cell = word(desc, 0), B = word(desc, 1), L = word(desc, 2), H = word(desc, 3), E = word(desc, 4), C = word(desc, 5);
   const ones = <usize>word(desc, 12), gates = <usize>word(desc, 13), hg = <usize>word(desc, 14);
-  const stateBytes = <usize>B * <usize>H << 2;
+  const P = word(desc, 17), W = P ? P : H;
+  const stateBytes = <usize>B * <usize>W << 2, cBytes = <usize>B * <usize>H << 2;
   let x = <usize>word(desc, 8);
   embeddingForward(<usize>word(desc, 6), B, E, <usize>word(desc, 7), x);
   let I = E;
@@ -40,15 +43,17 @@ export function streamStep(desc: usize): void {
     const bih = hasBias ? <usize>load<u32>(p, 12) : 0, bhh = hasBias ? <usize>load<u32>(p, 16) : 0;
     if (hasBias && (!bih || !bhh)) unreachable();
     const h = <usize>load<u32>(p, 20), c = <usize>load<u32>(p, 24), hOut = <usize>load<u32>(p, 28), cOut = <usize>load<u32>(p, 32);
+    const whrT = <usize>load<u32>(p, 40), ms = <usize>load<u32>(p, 44);
+    if (P && (!whrT || !ms)) unreachable();
     if (cell <= StreamCell.RnnRelu) rnnForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, ones, cell, hOut);
-    else if (cell == StreamCell.Lstm) lstmForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, c, ones, gates, cOut, hOut);
+    else if (cell == StreamCell.Lstm) lstmForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, c, ones, gates, cOut, hOut, P, whrT, ms);
     else gruForwardCore(1, B, I, H, x, wihT, whhT, whhNT, bih, bhh, h, ones, cell == StreamCell.GruResetBefore ? 1 : 0, gates, cOut, hOut, hg);
     memory.copy(h, hOut, stateBytes);
-    if (cell == StreamCell.Lstm) memory.copy(c, cOut, stateBytes);
+    if (cell == StreamCell.Lstm) memory.copy(c, cOut, cBytes);
     x = hOut;
-    I = H;
+    I = W;
   }
   const logits = <usize>word(desc, 11);
-  denseForward(B, H, C, x, <usize>word(desc, 9), <usize>word(desc, 10), logits);
+  denseForward(B, W, C, x, <usize>word(desc, 9), <usize>word(desc, 10), logits);
   softmaxCrossEntropyForward(B, C, logits, <usize>word(desc, 15), <usize>word(desc, 16));
 }

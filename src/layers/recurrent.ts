@@ -156,16 +156,15 @@ export class Recurrent {
   }
 
   /**
-   * Per layer, the pointers a streaming step needs (packed forward weights and
-   * biases, bias = 0 for a cell without them); unidirectional stacks only. Valid while the layer lives.
+   * Per layer, the pointers a streaming step needs (packed forward weights, W_hr when
+   * projected, and biases, bias = 0 for a cell without them); unidirectional stacks only. Valid while the layer lives.
    */
-  streamPointers(params: Region): { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number }[] {
+  streamPointers(params: Region): { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number; whrT: number }[] {
     if (this.config.bidirectional) throw new ConfigError('streaming needs a unidirectional recurrent layer: a bidirectional one must see the whole sequence');
-    if (this.config.projSize) throw new ConfigError('streaming does not support an LSTM with projSize yet');
     return this.dirs.map((d) => ({
       wihT: this.operand(d, 'wih'), whhT: this.operand(d, 'whh'), whhNT: this.operand(d, 'whhN'),
       bih: d.params.bih ? params.at(d.params.bih.offset) : 0, bhh: d.params.bhh ? params.at(d.params.bhh.offset) : 0,
-      bias: this.config.bias ? 1 : 0,
+      bias: this.config.bias ? 1 : 0, whrT: this.operand(d, 'whr'),
     }));
   }
 

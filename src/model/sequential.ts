@@ -502,7 +502,7 @@ export class Sequential extends ParameterizedModel {
     const c = rec.core.config;
     const headPtrs = head.streamPointers(this.params);
     return new RecurrentStream(this.owned, {
-      cell: rec.core.streamCode, L: c.numLayers, H: c.hiddenSize, E: emb.dim, C: head.options.units, vocabSize: emb.fields[0].vocabSize,
+      cell: rec.core.streamCode, L: c.numLayers, H: c.hiddenSize, P: c.projSize, E: emb.dim, C: head.options.units, vocabSize: emb.fields[0].vocabSize,
       embedding: this.params.at(this.table.get(`${emb.name}.weight`).offset), headT: headPtrs.weightT, headBias: headPtrs.bias,
       layers: rec.core.streamPointers(this.params), refresh: () => { this.checkAlive(); this.refreshPacked(); },
     }, numStreams);

@@ -149,5 +149,5 @@ export const StreamCell = {
   Gru: 3,
   GruResetBefore: 4,
 } as const;
-export const STREAM_LAYER_BASE = 17;
-export const STREAM_LAYER_WORDS = 10;
+export const STREAM_LAYER_BASE = 18;
+export const STREAM_LAYER_WORDS = 12;
