@@ -30,11 +30,11 @@ export class RecurrentLayer extends Layer {
   /** Carried states of a stateful layer: h [L·D][B][stateSize] then (LSTM) c [L·D][B][H]. */
   private state?: { B: number; h: Region; c: Region };
   /**
-   * Initial states for the next forward ([L·D][B][H] pointers; c only for LSTM), e.g.
+   * Initial states for the next forward (h [L·D][B][stateSize], c [L·D][B][H] for the LSTM only), e.g.
    * an encoder's final states; after backward, dh0 / dc0 hold their gradients.
    */
   initialStates?: { h: number; c: number };
-  /** Final states of the last forward ([L·D][B][H] pointers; cn is 0 unless LSTM). */
+  /** Final states of the last forward (pointers, shaped as initialStates; cn is 0 unless LSTM). */
   finalStates = { hn: 0, cn: 0 };
 
   readonly options: RecurrentOptions;
