@@ -12,12 +12,13 @@ import { gemm, gemmPacked } from './gemm';
 import { sigmoidV, tanhV } from './simd-math';
 import { broadcastBias, addColumnSums, addInto } from './rows';
 import { ld, st } from './partial';
+import { Arg, bias, int, need, opt } from './recurrent-args';
 
 @inline function valid(lengths: usize, b: i32, t: i32): bool {
   return t < load<i32>(lengths + (<usize>b << 2));
 }
 
-export function gruForward(T: i32, B: i32, I: i32, H: i32,
+export function gruForwardCore(T: i32, B: i32, I: i32, H: i32,
                            x: usize, wihPacked: usize, whhRZPacked: usize, whhNPacked: usize,
                            bih: usize, bhh: usize, h0: usize, lengths: usize, resetBefore: i32,
                            gates: usize, saved: usize, hs: usize, hg: usize): void {
@@ -80,11 +81,11 @@ export function gruForward(T: i32, B: i32, I: i32, H: i32,
 }
 
 /**
- * Backward through time; arguments as lstmBackward. Scratch: dxg and dhg
+ * Backward through time; arguments as lstmBackwardCore. Scratch: dxg and dhg
  * [T][B][3H] (gradients w.r.t. the input-side and hidden-side pre-activations),
  * dhCur, carry, drh [B][H], packScratch packedSize(T·B, max(I, H)).
  */
-export function gruBackward(T: i32, B: i32, I: i32, H: i32,
+export function gruBackwardCore(T: i32, B: i32, I: i32, H: i32,
                             x: usize, wihPackedNN: usize, whhRZPackedNN: usize, whhNPackedNN: usize,
                             h0: usize, lengths: usize, resetBefore: i32,
                             gates: usize, saved: usize, hs: usize, dhs: usize, dhLast: usize,
@@ -177,7 +178,23 @@ export function gruBackward(T: i32, B: i32, I: i32, H: i32,
   if (T > 1) gemm(1, 0, Mh, H, (T - 1) * B, dhg + gStep, G, hs, H, dwhh, H, 1, packScratch);
   if (h0) gemm(1, 0, Mh, H, B, dhg, G, h0, H, dwhh, H, 1, packScratch);
   if (resetBefore) gemm(1, 0, H, H, T * B, dhg + nOff, G, saved, H, dwhh + (<usize>(2 * H * H) << 2), H, 1, packScratch);
-  addColumnSums(dxg, T * B, G, dbih, 0);
-  addColumnSums(dhg, T * B, G, dbhh, 0);
+  if (dbih) addColumnSums(dxg, T * B, G, dbih, 0);
+  if (dbhh) addColumnSums(dhg, T * B, G, dbhh, 0);
   if (dx) gemmPacked(T * B, I, G, dxg, G, 1, wihPackedNN, dx, I, 1);
+}
+
+/** gruForwardCore over an argument block (assembly/recurrent-args.ts). */
+export function gruForward(a: usize): void {
+  gruForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wih), need(a, Arg.whh),
+    need(a, Arg.whhN), bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant),
+    need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs), need(a, Arg.hg));
+}
+
+/** gruBackwardCore over an argument block. */
+export function gruBackward(a: usize): void {
+  gruBackwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wihBack), need(a, Arg.whhBack),
+    need(a, Arg.whhNBack), opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant),
+    need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs), opt(a, Arg.dhs), opt(a, Arg.dhLast),
+    opt(a, Arg.dx), need(a, Arg.dwih), need(a, Arg.dwhh), bias(a, Arg.dbih), bias(a, Arg.dbhh), opt(a, Arg.dh0),
+    need(a, Arg.dz), need(a, Arg.dhg), need(a, Arg.dhCur), need(a, Arg.carry), need(a, Arg.drh), need(a, Arg.pack));
 }

@@ -6,6 +6,7 @@ export { broadcastBias, addColumnSums } from './rows';
 export { rnnForward, rnnBackward } from './rnn';
 export { lstmForward, lstmBackward } from './lstm';
 export { gruForward, gruBackward } from './gru';
+export { recurrentArgCount } from './recurrent-args';
 export { gatherSteps, multiply, poolForward, poolBackward } from './sequence';
 export { streamStep } from './stream';
 export { denseForward, denseBackward } from './dense';

@@ -4,36 +4,45 @@
 //   c_t = f ⊙ c_{t-1} + i ⊙ g      h_t = o ⊙ tanh(c_t)
 // Layout: x [T][B][I]; gates [T][B][4H] (activated i, f, g, o, saved for the backward);
 // cs, hs [T][B][H]. Rows past their length carry (h, c). Weights packed as in rnn.ts.
-import { gemmPacked } from './gemm';
+// With proj_size P (PyTorch's LSTM with projections) h_t = W_hr (o ⊙ tanh(c_t)) has P
+// floats: hs is [T][B][P], W_hh is [4H][P], W_hr [P][H].
+import { gemm, gemmPacked } from './gemm';
 import { sigmoidV, tanhV } from './simd-math';
 import { broadcastBias, addInto } from './rows';
 import { accumulateWeightGradients } from './weight-grads';
 import { ld, st } from './partial';
+import { Arg, bias, int, need, opt } from './recurrent-args';
 
 @inline function valid(lengths: usize, b: i32, t: i32): bool {
   return t < load<i32>(lengths + (<usize>b << 2));
 }
 
-export function lstmForward(T: i32, B: i32, I: i32, H: i32,
+export function lstmForwardCore(T: i32, B: i32, I: i32, H: i32,
                             x: usize, wihPacked: usize, whhPacked: usize, bih: usize, bhh: usize,
                             h0: usize, c0: usize, lengths: usize,
-                            gates: usize, cs: usize, hs: usize): void {
+                            gates: usize, cs: usize, hs: usize,
+                            P: i32 = 0, whrPacked: usize = 0, ms: usize = 0): void {
   const G = 4 * H;
-  const gRow = <usize>G << 2, hRow = <usize>H << 2;
-  const gStep = <usize>B * gRow, hStep = <usize>B * hRow;
+  // With a projection (P > 0) h_t = W_hr m_t has P floats and m_t = o ⊙ tanh(c_t) is
+  // saved in ms; without, m_t is h_t itself (written straight to hs).
+  const proj = P > 0, W = proj ? P : H;
+  const gRow = <usize>G << 2, hRow = <usize>H << 2, wRow = <usize>W << 2;
+  const gStep = <usize>B * gRow, hStep = <usize>B * hRow, wStep = <usize>B * wRow;
   broadcastBias(gates, T * B, G, bih, bhh);
   gemmPacked(T * B, G, I, x, I, 1, wihPacked, gates, G, 1);
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * gStep;
-    const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * hStep;
+    const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * wStep;
     const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * hStep;
-    if (hPrev) gemmPacked(B, G, H, hPrev, H, 1, whhPacked, gt, G, 1);
-    const ht = hs + <usize>t * hStep, ct = cs + <usize>t * hStep;
+    if (hPrev) gemmPacked(B, G, W, hPrev, W, 1, whhPacked, gt, G, 1);
+    const ht = hs + <usize>t * wStep, ct = cs + <usize>t * hStep;
+    const mt = proj ? ms + <usize>t * hStep : ht;
     for (let b = 0; b < B; b++) {
-      const hr = ht + <usize>b * hRow, cr = ct + <usize>b * hRow;
-      const hp = hPrev ? hPrev + <usize>b * hRow : 0, cp = cPrev ? cPrev + <usize>b * hRow : 0;
+      const mr = mt + <usize>b * hRow, cr = ct + <usize>b * hRow;
+      const cp = cPrev ? cPrev + <usize>b * hRow : 0;
       if (!valid(lengths, b, t)) {
-        if (hp) memory.copy(hr, hp, hRow); else memory.fill(hr, 0, hRow);
+        if (proj) memory.fill(mr, 0, hRow); // h is carried after the projection
+        else if (hPrev) memory.copy(mr, hPrev + <usize>b * hRow, hRow); else memory.fill(mr, 0, hRow);
         if (cp) memory.copy(cr, cp, hRow); else memory.fill(cr, 0, hRow);
         continue;
       }
@@ -52,34 +61,57 @@ export function lstmForward(T: i32, B: i32, I: i32, H: i32,
         st(gr + 2 * hRow + o, g, n);
         st(gr + 3 * hRow + o, og, n);
         st(cr + o, c, n);
-        st(hr + o, f32x4.mul(og, tanhV(c)), n);
+        st(mr + o, f32x4.mul(og, tanhV(c)), n);
+      }
+    }
+    if (proj) {
+      gemmPacked(B, P, H, mt, H, 1, whrPacked, ht, P, 0);
+      for (let b = 0; b < B; b++) {
+        if (valid(lengths, b, t)) continue;
+        const hr = ht + <usize>b * wRow;
+        if (hPrev) memory.copy(hr, hPrev + <usize>b * wRow, wRow); else memory.fill(hr, 0, wRow);
       }
     }
   }
 }
 
 /**
- * Backward through time. dhs [T][B][H] (0 = none), dhLast / dcLast [B][H] (0 = none)
- * are the loss gradients w.r.t. every output, the final h and the final c.
- * Accumulates into dwih, dwhh, dbih, dbhh and (when given) dx; writes dh0 / dc0 when given.
- * Scratch: dz [T][B][4H], dhCur, carryH, carryC [B][H], packScratch packedSize(T·B, max(I, H)).
+ * Backward through time. dhs [T][B][W] (0 = none), dhLast [B][W] / dcLast [B][H] (0 = none)
+ * are the loss gradients w.r.t. every output, the final h and the final c, where W is
+ * P with a projection, else H. Accumulates into dwih, dwhh, dbih, dbhh, dwhr and (when
+ * given) dx; writes dh0 / dc0 when given. Scratch: dz [T][B][4H], dhCur, carryH [B][W],
+ * carryC [B][H], packScratch packedSize(T·B, max(I, W, H)); with a projection also
+ * dhAll [T][B][P] (each step's gradient w.r.t. W_hr m_t) and dm [B][H].
  */
-export function lstmBackward(T: i32, B: i32, I: i32, H: i32,
+export function lstmBackwardCore(T: i32, B: i32, I: i32, H: i32,
                              x: usize, wihPackedNN: usize, whhPackedNN: usize,
                              h0: usize, c0: usize, lengths: usize,
                              gates: usize, cs: usize, hs: usize,
                              dhs: usize, dhLast: usize, dcLast: usize,
                              dx: usize, dwih: usize, dwhh: usize, dbih: usize, dbhh: usize, dh0: usize, dc0: usize,
-                             dz: usize, dhCur: usize, carryH: usize, carryC: usize, packScratch: usize): void {
+                             dz: usize, dhCur: usize, carryH: usize, carryC: usize, packScratch: usize,
+                             P: i32 = 0, whrPackedNN: usize = 0, ms: usize = 0, dwhr: usize = 0, dhAll: usize = 0, dm: usize = 0): void {
   const G = 4 * H;
-  const gRow = <usize>G << 2, hRow = <usize>H << 2;
-  const gStep = <usize>B * gRow, hStep = <usize>B * hRow;
+  const proj = P > 0, W = proj ? P : H;
+  const gRow = <usize>G << 2, hRow = <usize>H << 2, wRow = <usize>W << 2;
+  const gStep = <usize>B * gRow, hStep = <usize>B * hRow, wStep = <usize>B * wRow;
   const one = f32x4.splat(1);
-  if (dhLast) memory.copy(carryH, dhLast, hStep); else memory.fill(carryH, 0, hStep);
+  if (dhLast) memory.copy(carryH, dhLast, wStep); else memory.fill(carryH, 0, wStep);
   if (dcLast) memory.copy(carryC, dcLast, hStep); else memory.fill(carryC, 0, hStep);
   for (let t = T - 1; t >= 0; t--) {
     const ho = <usize>t * hStep;
-    addInto(dhCur, carryH, dhs ? dhs + ho : 0, B * H);
+    addInto(dhCur, carryH, dhs ? dhs + <usize>t * wStep : 0, B * W);
+    // The gradient w.r.t. m_t: through the projection (valid rows only) or dh itself.
+    let dmt = dhCur;
+    if (proj) {
+      const da = dhAll + <usize>t * wStep;
+      for (let b = 0; b < B; b++) {
+        const rb = <usize>b * wRow;
+        if (valid(lengths, b, t)) memory.copy(da + rb, dhCur + rb, wRow); else memory.fill(da + rb, 0, wRow);
+      }
+      gemmPacked(B, H, P, da, P, 1, whrPackedNN, dm, H, 0);
+      dmt = dm;
+    }
     const gt = gates + <usize>t * gStep, dzt = dz + <usize>t * gStep;
     const cPrev = t == 0 ? c0 : cs + ho - hStep;
     for (let b = 0; b < B; b++) {
@@ -90,7 +122,7 @@ export function lstmBackward(T: i32, B: i32, I: i32, H: i32,
       }
       const gr = gt + <usize>b * gRow;
       const rb = <usize>b * hRow;
-      const cr = cs + ho + rb, dhr = dhCur + rb, dcr = carryC + rb;
+      const cr = cs + ho + rb, dhr = dmt + rb, dcr = carryC + rb;
       const cp = cPrev ? cPrev + rb : 0;
       for (let j = 0; j < H; j += 4) {
         const n = min(4, H - j);
@@ -108,16 +140,38 @@ export function lstmBackward(T: i32, B: i32, I: i32, H: i32,
       }
     }
     if (t > 0 || dh0) {
-      gemmPacked(B, H, G, dzt, G, 1, whhPackedNN, carryH, H, 0);
+      gemmPacked(B, W, G, dzt, G, 1, whhPackedNN, carryH, W, 0);
       for (let b = 0; b < B; b++) {
         if (!valid(lengths, b, t)) {
-          const rb = <usize>b * hRow;
-          memory.copy(carryH + rb, dhCur + rb, hRow);
+          const rb = <usize>b * wRow;
+          memory.copy(carryH + rb, dhCur + rb, wRow);
         }
       }
     }
   }
-  if (dh0) memory.copy(dh0, carryH, hStep);
+  if (dh0) memory.copy(dh0, carryH, wStep);
   if (dc0) memory.copy(dc0, carryC, hStep);
-  accumulateWeightGradients(T, B, I, H, G, dz, x, hs, h0, wihPackedNN, dx, dwih, dwhh, dbih, dbhh, packScratch);
+  // dW_hr += Σ_t dh_tᵀ · m_t over valid rows (dhAll is 0 elsewhere).
+  if (proj) gemm(1, 0, P, H, T * B, dhAll, P, ms, H, dwhr, H, 1, packScratch);
+  accumulateWeightGradients(T, B, I, W, G, dz, x, hs, h0, wihPackedNN, dx, dwih, dwhh, dbih, dbhh, packScratch);
+}
+
+/** lstmForwardCore over an argument block (assembly/recurrent-args.ts); P = 0: no projection. */
+export function lstmForward(a: usize): void {
+  const P = int(a, Arg.P);
+  lstmForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wih), need(a, Arg.whh),
+    bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), opt(a, Arg.c0), need(a, Arg.lengths),
+    need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs),
+    P, P ? need(a, Arg.whr) : 0, P ? need(a, Arg.ms) : 0);
+}
+
+/** lstmBackwardCore over an argument block. */
+export function lstmBackward(a: usize): void {
+  const P = int(a, Arg.P);
+  lstmBackwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wihBack), need(a, Arg.whhBack),
+    opt(a, Arg.h0), opt(a, Arg.c0), need(a, Arg.lengths), need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs),
+    opt(a, Arg.dhs), opt(a, Arg.dhLast), opt(a, Arg.dcLast),
+    opt(a, Arg.dx), need(a, Arg.dwih), need(a, Arg.dwhh), bias(a, Arg.dbih), bias(a, Arg.dbhh), opt(a, Arg.dh0), opt(a, Arg.dc0),
+    need(a, Arg.dz), need(a, Arg.dhCur), need(a, Arg.carry), need(a, Arg.carryC), need(a, Arg.pack),
+    P, P ? need(a, Arg.whrBack) : 0, P ? need(a, Arg.ms) : 0, P ? need(a, Arg.dwhr) : 0, P ? need(a, Arg.dhAll) : 0, P ? need(a, Arg.dm) : 0);
 }

@@ -9,6 +9,7 @@ import { gemmPacked } from './gemm';
 import { tanhV, tanhS } from './simd-math';
 import { broadcastBias, addInto } from './rows';
 import { accumulateWeightGradients } from './weight-grads';
+import { Arg, bias, int, need, opt } from './recurrent-args';
 
 @inline function activateRow(z: usize, n: i32, relu: bool): void {
   let j = 0;
@@ -68,7 +69,7 @@ import { accumulateWeightGradients } from './weight-grads';
  * Forward over all T steps. h0 = 0 means a zero initial state. hs receives every
  * step's state (what the backward needs, and the layer's output).
  */
-export function rnnForward(T: i32, B: i32, I: i32, H: i32,
+export function rnnForwardCore(T: i32, B: i32, I: i32, H: i32,
                            x: usize, wihPacked: usize, whhPacked: usize, bih: usize, bhh: usize,
                            h0: usize, lengths: usize, act: i32, hs: usize): void {
   const relu = act == 1;
@@ -97,7 +98,7 @@ export function rnnForward(T: i32, B: i32, I: i32, H: i32,
  * Scratch: dz [T][B][H], dhCur and carry [B][H] each, packScratch of
  * packedSize(T·B, max(I, H)) floats for the weight-gradient GEMMs.
  */
-export function rnnBackward(T: i32, B: i32, I: i32, H: i32,
+export function rnnBackwardCore(T: i32, B: i32, I: i32, H: i32,
                             x: usize, wihPackedNN: usize, whhPackedNN: usize,
                             h0: usize, lengths: usize, act: i32, hs: usize,
                             dhs: usize, dhLast: usize,
@@ -131,4 +132,18 @@ export function rnnBackward(T: i32, B: i32, I: i32, H: i32,
   }
   if (dh0) memory.copy(dh0, carry, stepBytes);
   accumulateWeightGradients(T, B, I, H, H, dz, x, hs, h0, wihPackedNN, dx, dwih, dwhh, dbih, dbhh, packScratch);
+}
+
+/** rnnForwardCore over an argument block (assembly/recurrent-args.ts). */
+export function rnnForward(a: usize): void {
+  rnnForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wih), need(a, Arg.whh),
+    bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant), need(a, Arg.hs));
+}
+
+/** rnnBackwardCore over an argument block. */
+export function rnnBackward(a: usize): void {
+  rnnBackwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wihBack), need(a, Arg.whhBack),
+    opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant), need(a, Arg.hs), opt(a, Arg.dhs), opt(a, Arg.dhLast),
+    opt(a, Arg.dx), need(a, Arg.dwih), need(a, Arg.dwhh), bias(a, Arg.dbih), bias(a, Arg.dbhh), opt(a, Arg.dh0),
+    need(a, Arg.dz), need(a, Arg.dhCur), need(a, Arg.carry), need(a, Arg.pack));
 }

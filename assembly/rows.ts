@@ -1,8 +1,15 @@
 // Row-wise helpers over row-major [rows x cols] f32 blocks, shared by the layer kernels.
 
-/** dst[r, :] = b1 (+ b2 when b2 != 0) for every row: the bias a GEMM then accumulates onto. */
+/**
+ * dst[r, :] = b1 (+ b2 when b2 != 0) for every row: the bias a GEMM then accumulates
+ * onto. b1 = 0 (a cell without biases, flagged in its argument block) writes zeros.
+ */
 export function broadcastBias(dst: usize, rows: i32, cols: i32, b1: usize, b2: usize): void {
   const rowBytes = <usize>cols << 2;
+  if (!b1) {
+    memory.fill(dst, 0, <usize>rows * rowBytes);
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const d = dst + <usize>r * rowBytes;
     let j = 0;

@@ -16,6 +16,10 @@ const configs = [
   { cell: 'lstm', inputSize: 16, hiddenSize: 32, numLayers: 1, bidirectional: false },
   { cell: 'gru', inputSize: 4, hiddenSize: 11, numLayers: 2, bidirectional: true },
   { cell: 'gru', inputSize: 8, hiddenSize: 5, numLayers: 1, bidirectional: false },
+  { cell: 'gru', inputSize: 4, hiddenSize: 6, numLayers: 2, bidirectional: true, bias: false },
+  { cell: 'rnn', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: false, nonlinearity: 'tanh', bias: false },
+  { cell: 'lstm', inputSize: 5, hiddenSize: 8, numLayers: 2, bidirectional: true, projSize: 3 },
+  { cell: 'lstm', inputSize: 4, hiddenSize: 6, numLayers: 1, bidirectional: false, projSize: 2, bias: false },
 ];
 const T = 7, lengths = [7, 3, 5, 1];
 const B = lengths.length;
@@ -31,14 +35,14 @@ configs.forEach((cfg, i) => {
   const len = rt.planner.alloc(B);
   len.i32().set(lengths);
   const f = layer.forward(T, B, x.ptr, len.ptr, 0, 0, false, rng, params);
-  const D = cfg.bidirectional ? 2 : 1, H = cfg.hiddenSize, L = cfg.numLayers;
+  const D = cfg.bidirectional ? 2 : 1, H = cfg.hiddenSize, L = cfg.numLayers, W = layer.stateSize;
   const view = (ptr, n) => new Float32Array(rt.memory.buffer, ptr, n).slice();
   const tensors = {
     ...table.toStateDict(params.f32()),
     'probe.input': { shape: [T, B, cfg.inputSize], data: x.f32().slice() },
     'probe.lengths': { shape: [B], data: Float32Array.from(lengths) },
     'probe.output': { shape: [T, B, layer.outputSize], data: view(f.output, T * B * layer.outputSize) },
-    'probe.hn': { shape: [L * D, B, H], data: view(f.hn, L * D * B * H) },
+    'probe.hn': { shape: [L * D, B, W], data: view(f.hn, L * D * B * W) },
   };
   if (cfg.cell === 'lstm') tensors['probe.cn'] = { shape: [L * D, B, H], data: view(f.cn, L * D * B * H) };
   const file = join(outDir, `${cfg.cell}_${i}.safetensors`);

@@ -56,10 +56,12 @@ def read_safetensors(path):
 def make_module(cfg):
     kind = cfg['cell']
     args = dict(input_size=cfg['inputSize'], hidden_size=cfg['hiddenSize'], num_layers=cfg['numLayers'],
-                bidirectional=cfg['bidirectional'])
+                bidirectional=cfg['bidirectional'], bias=cfg.get('bias', True))
     if kind == 'rnn':
         return nn.RNN(nonlinearity=cfg.get('nonlinearity', 'tanh'), **args)
-    return {'lstm': nn.LSTM, 'gru': nn.GRU}[kind](**args)
+    if kind == 'lstm':
+        return nn.LSTM(proj_size=cfg.get('projSize', 0), **args)
+    return nn.GRU(**args)
 
 
 def run(module, x, lengths, h0, c0, is_lstm):
@@ -79,6 +81,11 @@ CONFIGS = [
     dict(numLayers=3, bidirectional=True, inputSize=2, hiddenSize=3, T=4, lengths=[2, 4], init=True),
 ]
 CELLS = [('rnn', 'tanh'), ('rnn', 'relu'), ('lstm', None), ('gru', None)]
+# bias=False (no bias_ih / bias_hh at all): stacked, bidirectional, both, for every cell.
+NO_BIAS = [dict(CONFIGS[k], bias=False) for k in (1, 2, 3)]
+# LSTM proj_size (h_t = W_hr (o * tanh(c_t)), weight_hr_l{k}): stacked, bidirectional, with and without bias.
+PROJ = [dict(CONFIGS[1], projSize=3), dict(CONFIGS[2], projSize=2), dict(CONFIGS[3], projSize=4),
+        dict(CONFIGS[4], projSize=2, bias=False)]
 
 
 def f32(t):
@@ -89,9 +96,12 @@ def generate(outdir):
     Path(outdir).mkdir(parents=True, exist_ok=True)
     torch.set_default_dtype(torch.float64)
     for ci, (cell, nl) in enumerate(CELLS):
-        for k, c in enumerate(CONFIGS):
+        for k, c in enumerate(CONFIGS + NO_BIAS + (PROJ if cell == 'lstm' else [])):
             torch.manual_seed(1000 * ci + k)
             cfg = dict(cell=cell, **{key: c[key] for key in ('numLayers', 'bidirectional', 'inputSize', 'hiddenSize')})
+            for key in ('bias', 'projSize'):
+                if key in c:
+                    cfg[key] = c[key]
             if nl:
                 cfg['nonlinearity'] = nl
             module = make_module(cfg).double()
@@ -101,7 +111,8 @@ def generate(outdir):
             T, B, H, D, L = c['T'], len(c['lengths']), c['hiddenSize'], 2 if c['bidirectional'] else 1, c['numLayers']
             is_lstm = cell == 'lstm'
             x = f32(torch.randn(T, B, c['inputSize'])).requires_grad_()
-            h0 = f32(torch.randn(L * D, B, H)).requires_grad_() if c['init'] else None
+            Hh = c.get('projSize', H)  # floats of h
+            h0 = f32(torch.randn(L * D, B, Hh)).requires_grad_() if c['init'] else None
             c0 = f32(torch.randn(L * D, B, H)).requires_grad_() if c['init'] and is_lstm else None
             lengths = torch.tensor(c['lengths'])
             out, hn, cn = run(module, x, lengths, h0, c0, is_lstm)
@@ -124,7 +135,7 @@ def generate(outdir):
                 t['grad.c0'] = c0.grad
             for n, p in module.named_parameters():
                 t[f'grad.rnn.{n}'] = p.grad
-            name = f"{cell}{'_' + nl if nl else ''}_L{L}{'_bi' if D == 2 else ''}_I{c['inputSize']}_H{H}_T{T}_B{B}{'_init' if c['init'] else ''}"
+            name = f"{cell}{'_' + nl if nl else ''}_L{L}{'_bi' if D == 2 else ''}_I{c['inputSize']}_H{H}{'_P' + str(c['projSize']) if 'projSize' in c else ''}_T{T}_B{B}{'_init' if c['init'] else ''}{'_nobias' if not c.get('bias', True) else ''}"
             write_safetensors(Path(outdir) / f'{name}.safetensors', t, {'config': json.dumps(cfg), 'torch': torch.__version__})
             print('wrote', name)
 

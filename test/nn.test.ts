@@ -10,7 +10,6 @@ import { numericalGradient } from './reference/gradcheck.js';
 import type { RnnWeights } from './reference/rnn.js';
 import { expectClose, testRng } from './helpers/arrays.js';
 import { runtime } from './helpers/wasm.js';
-import { recurrentCoreSchema } from '../src/config/layer-schemas.js';
 
 const rt = runtime();
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -239,11 +238,7 @@ describe('nn modules against the float64 reference', () => {
     expect(Array.from(ta)).not.toEqual(Array.from(a.forward(x).output.data));
   });
 
-  it('bias: false gives a module without bias_ih / bias_hh (checked against the reference with zero biases) once the core supports it; a ConfigError until then', () => {
-    if (!Object.hasOwn(recurrentCoreSchema.fields, 'bias')) {
-      expect(() => nn.gru(rt, { inputSize: 3, hiddenSize: 4, bias: false })).toThrow(/bias = false is not supported yet/);
-      return;
-    }
+  it('bias: false gives a module without bias_ih / bias_hh (checked against the reference with zero biases)', () => {
     const T = 4, B = 2, I = 3, H = 4, L = 2, lengths = [4, 2];
     using m = nn.gru(rt, { inputSize: I, hiddenSize: H, numLayers: L, bias: false, seed: 3 });
     expect(m.parameterNames).toEqual(['weight_ih_l0', 'weight_hh_l0', 'weight_ih_l1', 'weight_hh_l1']);

@@ -1,8 +1,9 @@
 // PyTorch parity: fixtures written by scripts/pytorch_parity.py (torch.nn.RNN / LSTM /
 // GRU in float64 on float32-representable inputs, packed sequences of different
-// lengths) drive the public array modules (nn.rnn / nn.lstm / nn.gru): the state_dict
-// loads by PyTorch's names, and the forward outputs, final states and every parameter
-// and input gradient must match.
+// lengths, bias=False, proj_size) drive the public array modules (nn.rnn / nn.lstm /
+// nn.gru): the state_dict loads by PyTorch's names (bias=False: no bias_ih / bias_hh at
+// all; proj_size: weight_hr), and the forward outputs, final states and every
+// parameter and input gradient must match.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { nn, readSafetensors, type StateDict } from '../src/index.js';
@@ -25,8 +26,20 @@ function build(config: string) {
 
 describe('PyTorch parity fixtures through nn modules', () => {
   it('covers every cell, 1–3 layers, both directions, with and without initial states', () => {
-    expect(files.length).toBeGreaterThanOrEqual(20);
+    expect(files.length).toBeGreaterThanOrEqual(36);
     for (const tag of ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', '_L1', '_L2', '_L3', '_bi', '_init']) expect(files.some((f) => f.includes(tag))).toBe(true);
+  });
+
+  it('covers LSTM proj_size stacked and bidirectional, with and without bias', () => {
+    const p = files.filter((f) => /^lstm_.*_P\d/.test(f));
+    expect(p.some((f) => f.includes('_bi')) && p.some((f) => /_L[23]/.test(f)) && p.some((f) => f.includes('_nobias'))).toBe(true);
+  });
+
+  it('covers bias=False for every cell, stacked and bidirectional', () => {
+    for (const cell of ['rnn_tanh', 'rnn_relu', 'lstm', 'gru']) {
+      const nb = files.filter((f) => f.startsWith(cell) && f.includes('_nobias'));
+      expect(nb.some((f) => f.includes('_bi')) && nb.some((f) => /_L[23]/.test(f)), cell).toBe(true);
+    }
   });
 
   for (const file of files) {

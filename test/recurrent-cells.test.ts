@@ -7,7 +7,7 @@ import { gruForwardRef } from './reference/gru.js';
 import type { RnnDims } from './reference/rnn.js';
 import { numericalGradient } from './reference/gradcheck.js';
 import { expectClose, testRng } from './helpers/arrays.js';
-import { putF32, putI32, read, runtime, zeros } from './helpers/wasm.js';
+import { putF32, putI32, read, recurrentArgs, runtime, zeros } from './helpers/wasm.js';
 import type { Region } from '../src/index.js';
 
 const rt = runtime();
@@ -79,20 +79,20 @@ describe('LSTM kernel vs float64 reference', () => {
       const Wih = putF32(rt, d.w.wih), Whh = putF32(rt, d.w.whh), Bih = putF32(rt, d.w.bih), Bhh = putF32(rt, d.w.bhh);
       const H0 = d.h0 ? putF32(rt, d.h0) : null, C0 = d.c0 ? putF32(rt, d.c0) : null;
       const gates = zeros(rt, T * B * G), CS = zeros(rt, T * B * H), HS = zeros(rt, T * B * H);
-      k.lstmForward(T, B, I, H, X.ptr, packed(Wih, 0, I, I, G, 1).ptr, packed(Whh, 0, H, H, G, 1).ptr, Bih.ptr, Bhh.ptr,
-        H0?.ptr ?? 0, C0?.ptr ?? 0, L.ptr, gates.ptr, CS.ptr, HS.ptr);
+      k.lstmForward(recurrentArgs(rt, { T, B, I, H, x: X.ptr, wih: packed(Wih, 0, I, I, G, 1).ptr, whh: packed(Whh, 0, H, H, G, 1).ptr,
+        bih: Bih.ptr, bhh: Bhh.ptr, h0: H0?.ptr ?? 0, c0: C0?.ptr ?? 0, lengths: L.ptr, gates: gates.ptr, saved: CS.ptr, hs: HS.ptr }));
       const f = ref();
       expectClose(read(HS), f.hs, ...FWD, 'h');
       expectClose(read(CS), f.cs, ...FWD, 'c');
 
       const DX = zeros(rt, T * B * I), DWih = zeros(rt, G * I), DWhh = zeros(rt, G * H), DBih = zeros(rt, G), DBhh = zeros(rt, G);
       const DH0 = zeros(rt, B * H), DC0 = zeros(rt, B * H);
-      k.lstmBackward(T, B, I, H, X.ptr, packed(Wih, 0, I, G, I, 0).ptr, packed(Whh, 0, H, G, H, 0).ptr,
-        H0?.ptr ?? 0, C0?.ptr ?? 0, L.ptr, gates.ptr, CS.ptr, HS.ptr,
-        d.dhs ? putF32(rt, d.dhs).ptr : 0, d.dhLast ? putF32(rt, d.dhLast).ptr : 0, d.dcLast ? putF32(rt, d.dcLast).ptr : 0,
-        DX.ptr, DWih.ptr, DWhh.ptr, DBih.ptr, DBhh.ptr, DH0.ptr, DC0.ptr,
-        zeros(rt, T * B * G).ptr, zeros(rt, B * H).ptr, zeros(rt, B * H).ptr, zeros(rt, B * H).ptr,
-        zeros(rt, k.packedSize(T * B, Math.max(I, H))).ptr);
+      k.lstmBackward(recurrentArgs(rt, { T, B, I, H, x: X.ptr, wihBack: packed(Wih, 0, I, G, I, 0).ptr, whhBack: packed(Whh, 0, H, G, H, 0).ptr,
+        h0: H0?.ptr ?? 0, c0: C0?.ptr ?? 0, lengths: L.ptr, gates: gates.ptr, saved: CS.ptr, hs: HS.ptr,
+        dhs: d.dhs ? putF32(rt, d.dhs).ptr : 0, dhLast: d.dhLast ? putF32(rt, d.dhLast).ptr : 0, dcLast: d.dcLast ? putF32(rt, d.dcLast).ptr : 0,
+        dx: DX.ptr, dwih: DWih.ptr, dwhh: DWhh.ptr, dbih: DBih.ptr, dbhh: DBhh.ptr, dh0: DH0.ptr, dc0: DC0.ptr,
+        dz: zeros(rt, T * B * G).ptr, dhCur: zeros(rt, B * H).ptr, carry: zeros(rt, B * H).ptr, carryC: zeros(rt, B * H).ptr,
+        pack: zeros(rt, k.packedSize(T * B, Math.max(I, H))).ptr }));
       expectGradients(loss, d, { DX, DWih, DWhh, DBih, DBhh, DH0, DC0 });
     });
   }
@@ -115,19 +115,19 @@ for (const resetBefore of [false, true]) {
         const H0 = d.h0 ? putF32(rt, d.h0) : null;
         const gates = zeros(rt, T * B * G), saved = zeros(rt, T * B * H), HS = zeros(rt, T * B * H);
         const rb = resetBefore ? 1 : 0;
-        k.gruForward(T, B, I, H, X.ptr, packed(Wih, 0, I, I, G, 1).ptr, packed(Whh, 0, H, H, 2 * H, 1).ptr,
-          packed(Whh, 2 * H, H, H, H, 1).ptr, Bih.ptr, Bhh.ptr, H0?.ptr ?? 0, L.ptr, rb, gates.ptr, saved.ptr, HS.ptr,
-          zeros(rt, B * G).ptr);
+        k.gruForward(recurrentArgs(rt, { T, B, I, H, x: X.ptr, wih: packed(Wih, 0, I, I, G, 1).ptr, whh: packed(Whh, 0, H, H, 2 * H, 1).ptr,
+          whhN: packed(Whh, 2 * H, H, H, H, 1).ptr, bih: Bih.ptr, bhh: Bhh.ptr, h0: H0?.ptr ?? 0, lengths: L.ptr, variant: rb,
+          gates: gates.ptr, saved: saved.ptr, hs: HS.ptr, hg: zeros(rt, B * G).ptr }));
         expectClose(read(HS), ref(), ...FWD, 'h');
 
         const DX = zeros(rt, T * B * I), DWih = zeros(rt, G * I), DWhh = zeros(rt, G * H), DBih = zeros(rt, G), DBhh = zeros(rt, G);
         const DH0 = zeros(rt, B * H);
-        k.gruBackward(T, B, I, H, X.ptr, packed(Wih, 0, I, G, I, 0).ptr, packed(Whh, 0, H, 2 * H, H, 0).ptr,
-          packed(Whh, 2 * H, H, H, H, 0).ptr, H0?.ptr ?? 0, L.ptr, rb, gates.ptr, saved.ptr, HS.ptr,
-          d.dhs ? putF32(rt, d.dhs).ptr : 0, d.dhLast ? putF32(rt, d.dhLast).ptr : 0,
-          DX.ptr, DWih.ptr, DWhh.ptr, DBih.ptr, DBhh.ptr, DH0.ptr,
-          zeros(rt, T * B * G).ptr, zeros(rt, T * B * G).ptr, zeros(rt, B * H).ptr, zeros(rt, B * H).ptr, zeros(rt, B * H).ptr,
-          zeros(rt, k.packedSize(T * B, Math.max(I, H))).ptr);
+        k.gruBackward(recurrentArgs(rt, { T, B, I, H, x: X.ptr, wihBack: packed(Wih, 0, I, G, I, 0).ptr, whhBack: packed(Whh, 0, H, 2 * H, H, 0).ptr,
+          whhNBack: packed(Whh, 2 * H, H, H, H, 0).ptr, h0: H0?.ptr ?? 0, lengths: L.ptr, variant: rb, gates: gates.ptr, saved: saved.ptr, hs: HS.ptr,
+          dhs: d.dhs ? putF32(rt, d.dhs).ptr : 0, dhLast: d.dhLast ? putF32(rt, d.dhLast).ptr : 0,
+          dx: DX.ptr, dwih: DWih.ptr, dwhh: DWhh.ptr, dbih: DBih.ptr, dbhh: DBhh.ptr, dh0: DH0.ptr,
+          dz: zeros(rt, T * B * G).ptr, dhg: zeros(rt, T * B * G).ptr, dhCur: zeros(rt, B * H).ptr, carry: zeros(rt, B * H).ptr,
+          drh: zeros(rt, B * H).ptr, pack: zeros(rt, k.packedSize(T * B, Math.max(I, H))).ptr }));
         expectGradients(loss, d, { DX, DWih, DWhh, DBih, DBhh, DH0 });
       });
     }

@@ -22,29 +22,32 @@ const specs: (StackSpec & { lengths: number[]; states: boolean })[] = [
   { cell: 'gru', T: 4, B: 3, I: 4, H: 5, L: 2, D: 2, merge: 'sum', lengths: [1, 4, 2], states: false, resetBefore: true },
   { cell: 'rnn', T: 5, B: 3, I: 3, H: 4, L: 2, D: 2, merge: 'mean', lengths: [5, 5, 2], states: true, nonlinearity: 'relu' },
   { cell: 'lstm', T: 3, B: 2, I: 2, H: 9, L: 1, D: 2, merge: 'concat', lengths: [3, 1], states: false },
+  { cell: 'lstm', T: 4, B: 3, I: 5, H: 6, P: 3, L: 2, D: 2, merge: 'concat', lengths: [4, 2, 3], states: true },
+  { cell: 'lstm', T: 3, B: 2, I: 3, H: 7, P: 2, L: 2, D: 2, merge: 'mean', lengths: [3, 1], states: false },
 ];
 
 describe('Recurrent layer vs float64 reference composition', () => {
   for (const s of specs) {
-    it(`${s.cell} L=${s.L} ${s.D === 2 ? `bidirectional (${s.merge})` : 'unidirectional'} T=${s.T} B=${s.B} I=${s.I} H=${s.H}${s.states ? ' with h0/c0' : ''}`, () => {
+    it(`${s.cell} L=${s.L} ${s.D === 2 ? `bidirectional (${s.merge})` : 'unidirectional'} T=${s.T} B=${s.B} I=${s.I} H=${s.H}${s.P ? ` projSize=${s.P}` : ''}${s.states ? ' with h0/c0' : ''}`, () => {
       const { T, B, I, H, L, D } = s;
+      const W = s.P ?? H;
       const table = new ParameterTable();
-      const layer = new Recurrent(rt, { cell: s.cell, inputSize: I, hiddenSize: H, numLayers: L, bidirectional: D === 2, merge: s.merge, nonlinearity: s.nonlinearity, resetBefore: s.resetBefore }, table, 'rnn.');
+      const layer = new Recurrent(rt, { cell: s.cell, inputSize: I, hiddenSize: H, numLayers: L, bidirectional: D === 2, merge: s.merge, nonlinearity: s.nonlinearity, resetBefore: s.resetBefore, projSize: s.P }, table, 'rnn.');
       const params = rt.planner.alloc(table.total), grads = rt.planner.alloc(table.total);
       layer.initialise(params.f32(), new Rng(5));
       layer.pack(params);
       const rng = testRng(T * 7 + H);
       const x = rng.array(T * B * I);
-      const h0 = s.states ? rng.array(L * D * B * H) : null, c0 = s.states && s.cell === 'lstm' ? rng.array(L * D * B * H) : null;
+      const h0 = s.states ? rng.array(L * D * B * W) : null, c0 = s.states && s.cell === 'lstm' ? rng.array(L * D * B * H) : null;
       const outSize = layer.outputSize;
-      const dOut = rng.array(T * B * outSize), dhn = rng.array(L * D * B * H), dcn = rng.array(L * D * B * H);
+      const dOut = rng.array(T * B * outSize), dhn = rng.array(L * D * B * W), dcn = rng.array(L * D * B * H);
       // Reference weights: float64 copies of the layer's parameters, by state_dict name.
       const p = params.f32();
-      const weights: RnnWeights[] = [];
+      const weights: (RnnWeights & { whr?: Float64Array })[] = [];
       for (let l = 0; l < L; l++) for (let d = 0; d < D; d++) {
         const sfx = `_l${l}${d ? '_reverse' : ''}`;
         const get = (n: string) => { const e = table.get(`rnn.${n}${sfx}`); return Float64Array.from(p.subarray(e.offset, e.offset + e.size)); };
-        weights.push({ wih: get('weight_ih'), whh: get('weight_hh'), bih: get('bias_ih'), bhh: get('bias_hh') });
+        weights.push({ wih: get('weight_ih'), whh: get('weight_hh'), bih: get('bias_ih'), bhh: get('bias_hh'), ...(s.P ? { whr: get('weight_hr') } : {}) });
       }
       const ref = () => stackForwardRef(s, x, weights, s.lengths, h0, c0);
       const loss = () => {
@@ -56,10 +59,10 @@ describe('Recurrent layer vs float64 reference composition', () => {
       const r = ref();
       const view = (ptr: number, n: number) => Float64Array.from(new Float32Array(rt.memory.buffer, ptr, n));
       expectClose(view(f.output, T * B * outSize), r.output, 1e-4, 2e-6, 'output');
-      expectClose(view(f.hn, L * D * B * H), r.hn, 1e-4, 2e-6, 'h_n');
+      expectClose(view(f.hn, L * D * B * W), r.hn, 1e-4, 2e-6, 'h_n');
       if (s.cell === 'lstm') expectClose(view(f.cn, L * D * B * H), r.cn, 1e-4, 2e-6, 'c_n');
 
-      const DH0 = zeros(rt, L * D * B * H), DC0 = zeros(rt, L * D * B * H);
+      const DH0 = zeros(rt, L * D * B * W), DC0 = zeros(rt, L * D * B * H);
       const dx = layer.backward(putF32(rt, dOut).ptr, putF32(rt, dhn).ptr, s.cell === 'lstm' ? putF32(rt, dcn).ptr : 0, grads,
         h0 ? DH0.ptr : 0, c0 ? DC0.ptr : 0);
       const tol = [2e-4, 2e-5] as const;
@@ -67,7 +70,8 @@ describe('Recurrent layer vs float64 reference composition', () => {
       const g = grads.f32();
       weights.forEach((w, i) => {
         const sfx = `_l${Math.floor(i / D)}${i % D ? '_reverse' : ''}`;
-        for (const [key, n] of [['wih', 'weight_ih'], ['whh', 'weight_hh'], ['bih', 'bias_ih'], ['bhh', 'bias_hh']] as const) {
+        const names = [['wih', 'weight_ih'], ['whh', 'weight_hh'], ['bih', 'bias_ih'], ['bhh', 'bias_hh'], ...(s.P ? [['whr', 'weight_hr']] : [])] as const;
+        for (const [key, n] of names) {
           const e = table.get(`rnn.${n}${sfx}`);
           expectClose(g.subarray(e.offset, e.offset + e.size), numericalGradient(loss, w[key] as Float64Array), ...tol, `${n}${sfx}`);
         }

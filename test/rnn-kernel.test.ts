@@ -3,7 +3,7 @@
 import { describe, it } from 'vitest';
 import { rnnBackwardRef, rnnForwardRef, type Act } from './reference/rnn.js';
 import { expectClose, testRng } from './helpers/arrays.js';
-import { putF32, putI32, read, runtime, zeros } from './helpers/wasm.js';
+import { putF32, putI32, read, recurrentArgs, runtime, zeros } from './helpers/wasm.js';
 
 const rt = runtime();
 const k = rt.kernels;
@@ -52,7 +52,9 @@ describe('Elman RNN kernel vs float64 reference', () => {
       const wihT = pack(Wih.ptr, I, I, H, 1), whhT = pack(Whh.ptr, H, H, H, 1);
       const wihN = pack(Wih.ptr, I, H, I, 0), whhN = pack(Whh.ptr, H, H, H, 0);
       const HS = zeros(rt, T * B * H);
-      k.rnnForward(T, B, I, H, X.ptr, wihT.ptr, whhT.ptr, Bih.ptr, Bhh.ptr, H0?.ptr ?? 0, L.ptr, c.act === 'relu' ? 1 : 0, HS.ptr);
+      const act = c.act === 'relu' ? 1 : 0;
+      k.rnnForward(recurrentArgs(rt, { T, B, I, H, x: X.ptr, wih: wihT.ptr, whh: whhT.ptr, bih: Bih.ptr, bhh: Bhh.ptr,
+        h0: H0?.ptr ?? 0, lengths: L.ptr, variant: act, hs: HS.ptr }));
       expectClose(read(HS), hsRef, ...FWD, 'hs');
 
       const DHS = dhs ? putF32(rt, dhs) : null, DHL = dhLast ? putF32(rt, dhLast) : null;
@@ -64,9 +66,9 @@ describe('Elman RNN kernel vs float64 reference', () => {
       const DH0 = zeros(rt, B * H);
       const dz = zeros(rt, T * B * H), dhCur = zeros(rt, B * H), carry = zeros(rt, B * H);
       const packScratch = zeros(rt, k.packedSize(T * B, Math.max(I, H)));
-      k.rnnBackward(T, B, I, H, X.ptr, wihN.ptr, whhN.ptr, H0?.ptr ?? 0, L.ptr, c.act === 'relu' ? 1 : 0, HS.ptr,
-        DHS?.ptr ?? 0, DHL?.ptr ?? 0, DX.ptr, DWih.ptr, DWhh.ptr, DBih.ptr, DBhh.ptr, DH0.ptr,
-        dz.ptr, dhCur.ptr, carry.ptr, packScratch.ptr);
+      k.rnnBackward(recurrentArgs(rt, { T, B, I, H, x: X.ptr, wihBack: wihN.ptr, whhBack: whhN.ptr, h0: H0?.ptr ?? 0, lengths: L.ptr,
+        variant: act, hs: HS.ptr, dhs: DHS?.ptr ?? 0, dhLast: DHL?.ptr ?? 0, dx: DX.ptr, dwih: DWih.ptr, dwhh: DWhh.ptr,
+        dbih: DBih.ptr, dbhh: DBhh.ptr, dh0: DH0.ptr, dz: dz.ptr, dhCur: dhCur.ptr, carry: carry.ptr, pack: packScratch.ptr }));
       const plus = (a: Float64Array) => a.map((v) => v + offset);
       expectClose(read(DX), plus(gRef.dx), ...BWD, 'dx');
       expectClose(read(DWih), plus(gRef.dwih), ...BWD, 'dW_ih');

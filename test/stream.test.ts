@@ -14,6 +14,8 @@ describe('RecurrentStream', () => {
   const configs: Partial<SimpleModelConfig>[] = [
     { cell: 'rnn' }, { cell: 'rnn', nonlinearity: 'relu', numLayers: 2 }, { cell: 'lstm', numLayers: 3 },
     { cell: 'gru', numLayers: 2 }, { cell: 'gru', resetBefore: true },
+    { cell: 'rnn', bias: false }, { cell: 'lstm', numLayers: 2, bias: false }, { cell: 'gru', resetBefore: true, bias: false },
+    { cell: 'lstm', numLayers: 2, projSize: 5 }, { cell: 'lstm', projSize: 3, bias: false },
   ];
   for (const extra of configs) {
     it(`${JSON.stringify(extra)}: step-by-step equals the whole-sequence forward`, () => {
@@ -31,17 +33,22 @@ describe('RecurrentStream', () => {
     });
   }
 
-  it('streams are independent, and reset restarts one of them', () => {
-    const model = simpleModel(rt, { vocabSize: V, embeddingDim: 4, hiddenSize: 8, numClasses: C, cell: 'lstm' });
-    const s = model.stream(2);
+  for (const projSize of [0, 3]) it(`streams are independent, and reset restarts one of them${projSize ? ' (LSTM projSize 3: h narrower than c)' : ''}`, () => {
+    const model = simpleModel(rt, { vocabSize: V, embeddingDim: 4, hiddenSize: 8, numClasses: C, cell: 'lstm', projSize });
+    const s = model.stream(2), twin = model.stream(2); // twin: the same history, never reset
     const a = [3, 1, 4, 1, 5];
     const out: Float32Array[] = [];
-    for (const tok of a) out.push(s.step([tok, (tok + 2) % V]).slice(0, C));
+    for (const tok of a) {
+      out.push(s.step([tok, (tok + 2) % V]).slice(0, C));
+      twin.step([tok, (tok + 2) % V]);
+    }
     s.reset(0);
     for (let t = 0; t < a.length; t++) {
-      const p = s.step([a[t], 0]);
-      expect(Array.from(p.subarray(0, C))).toEqual(Array.from(out[t])); // stream 0 restarted, stream 1 untouched
+      const p = s.step([a[t], 0]), q = twin.step([a[t], 0]);
+      expect(Array.from(p.subarray(0, C))).toEqual(Array.from(out[t])); // stream 0 restarted
+      expect(Array.from(p.subarray(C))).toEqual(Array.from(q.subarray(C))); // stream 1 untouched
     }
+    twin.dispose();
     s.reset();
     const buf = new Float32Array(2 * C);
     expect(s.step([a[0], a[0]], buf)).toBe(buf);

@@ -10,6 +10,7 @@ import { Rng } from '../random.js';
 import { ParallelTrainer } from '../node/parallel-trainer.js';
 import { ConfigError } from '../errors.js';
 import { defined } from '../options.js';
+import { CELLS, isCellType, type CellType } from '../layers/cells/index.js';
 
 function median(f: () => void, seconds: number): number {
   for (let i = 0; i < 3; i++) f(); // warm-up: optimised wasm code arrives after a few calls
@@ -43,8 +44,7 @@ export function referenceWorkload(overrides: Partial<WorkloadShape> = {}) {
   return { ...shape, batch: { inputs, targets: inputs.map((s) => s.map(() => rng.int(C))) } };
 }
 
-const GATES = { lstm: 4, gru: 3, rnn: 1 } as const;
-export type BenchCell = keyof typeof GATES;
+export type BenchCell = CellType;
 
 export interface QuickBenchOptions extends Partial<WorkloadShape> {
   /** Seconds per measurement (default 2). */
@@ -57,7 +57,7 @@ export interface QuickBenchOptions extends Partial<WorkloadShape> {
 /** The table for each cell: training step, forward, streaming step, with tokens/s and GFLOP/s. */
 export async function runQuickBench(rt: Runtime, o: QuickBenchOptions = {}): Promise<string[]> {
   const { seconds = 2, threads = 1, cells = ['lstm', 'gru', 'rnn'], ...shapeOverrides } = defined(o);
-  for (const c of cells) if (!(c in GATES)) throw new ConfigError(`unknown cell '${c}': expected lstm, gru or rnn`);
+  for (const c of cells) if (!isCellType(c)) throw new ConfigError(`unknown cell '${c}': expected lstm, gru or rnn`);
   const { T, B, V, E, H, C, layers: L, batch } = referenceWorkload(shapeOverrides);
   for (const [k, v] of Object.entries({ T, B, V, E, H, C, layers: L })) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`bench: ${k} = ${v} is invalid: expected a positive integer`);
@@ -66,7 +66,7 @@ export async function runQuickBench(rt: Runtime, o: QuickBenchOptions = {}): Pro
   const out = [`cell   train step (ms)   tokens/s  GFLOP/s   forward (ms)   tokens/s  GFLOP/s   stream step (µs)   ` +
     `[T=${T} B=${B} I=${E} H=${H}${L > 1 ? ` layers=${L}` : ''} C=${C}, ${threads === 1 ? 'one thread' : `training on ${threads} threads`}]`];
   for (const cell of cells) {
-    const G = GATES[cell];
+    const G = CELLS[cell].gates;
     const fwdFlop = 2 * T * B * G * H * (E + H) + (L - 1) * 2 * T * B * G * H * 2 * H + 2 * T * B * H * C;
     const m = new Sequential(rt, [layers.embedding({ vocabSize: V, dim: E }), layers[cell]({ hiddenSize: H, numLayers: L }), layers.dense({ units: C })], { seed: 1 });
     const opt = adam();

@@ -6,6 +6,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { LayerSpec } from './layer-schemas.js';
 import { MemoryLimitError } from '../errors.js';
 import { MAX_WASM_BYTES } from '../runtime/memory-planner.js';
+import { CELLS, isCellType, type CellType } from '../layers/cells/index.js';
+import { operandShape } from '../layers/cells/cell.js';
 
 /**
  * Floats needed to pack a K × N GEMM operand (assembly/gemm.ts packedSize), computed
@@ -27,16 +29,19 @@ export interface Footprint {
 
 interface Shape { seq: boolean; features: number }
 
-/** Parameters and packed weights of a recurrent stack with `I` inputs. */
-function recurrentFootprint(cell: string, I: number, H: number, L: number, bidirectional: boolean, merge: string): Footprint & { outputSize: number } {
-  const G = (cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1) * H, D = bidirectional ? 2 : 1;
-  const out = bidirectional && merge === 'concat' ? 2 * H : H;
-  const dir = (i: number): Footprint => ({
-    params: tensor(G, i) + tensor(G, H) + 2 * tensor(G),
-    packed: cell === 'gru'
-      ? packedFloats(i, G) + packedFloats(H, 2 * H) + 2 * packedFloats(H, H) + packedFloats(G, i) + packedFloats(2 * H, H)
-      : packedFloats(i, G) + packedFloats(H, G) + packedFloats(G, i) + packedFloats(G, H),
-  });
+/** Parameters and packed weights of a recurrent stack with `I` inputs, from its cell's declarations. */
+function recurrentFootprint(cellType: CellType, I: number, H: number, L: number, bidirectional: boolean, merge: string,
+                            bias = true, projSize = 0): Footprint & { outputSize: number } {
+  const cell = CELLS[cellType], D = bidirectional ? 2 : 1;
+  const o = { bias, nonlinearity: 'tanh', resetBefore: false, projSize } as const;
+  const W = cell.stateSize(H, o), out = bidirectional && merge === 'concat' ? 2 * W : W;
+  const dir = (i: number): Footprint => {
+    const params = cell.parameters(i, H, o);
+    return {
+      params: params.reduce((a, p) => a + tensor(...p.shape), 0),
+      packed: cell.packed(o).reduce((a, op) => a + packedFloats(...operandShape(op, params.find((p) => p.role === op.weight)!.shape)), 0),
+    };
+  };
   const first = dir(I), rest = dir(out);
   return { params: D * (first.params + (L - 1) * rest.params), packed: D * (first.packed + (L - 1) * rest.packed), outputSize: out };
 }
@@ -53,16 +58,16 @@ function layerFootprint(s: LayerSpec, input: Shape): Footprint & { output: Shape
       const dim = fields.reduce((a, f) => a + f.dim, 0) + (ch ? 2 * ch.hiddenSize : 0);
       return { params, packed: chars.packed, output: { seq: true, features: dim } };
     }
-    case 'rnn': case 'lstm': case 'gru': {
-      const r = recurrentFootprint(s.type, input.features, o.hiddenSize, o.numLayers ?? 1, o.bidirectional ?? false, o.merge ?? 'concat');
-      return { ...r, output: { seq: o.returnSequences ?? true, features: r.outputSize } };
-    }
     case 'dense': {
       const U: number = o.units, I = input.features;
       return { params: tensor(U, I) + tensor(U), packed: packedFloats(I, U) + packedFloats(U, I), output: { seq: input.seq, features: U } };
     }
     case 'pooling': return { params: 0, packed: 0, output: { seq: false, features: input.features } };
-    default: return { params: 0, packed: 0, output: input };
+    default: {
+      if (!isCellType(s.type)) return { params: 0, packed: 0, output: input };
+      const r = recurrentFootprint(s.type, input.features, o.hiddenSize, o.numLayers ?? 1, o.bidirectional ?? false, o.merge ?? 'concat', o.bias ?? true, o.projSize ?? 0);
+      return { ...r, output: { seq: o.returnSequences ?? true, features: r.outputSize } };
+    }
   }
 }
 

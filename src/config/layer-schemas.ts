@@ -2,6 +2,7 @@
 // model JSON envelope, as data for the validator (src/config/schema.ts). Sizes have
 // upper bounds so that no size can overflow a kernel's i32 arithmetic (the memory a
 // config needs is checked separately, src/config/footprint.ts).
+import { CELL_NAMES } from '../layers/cells/index.js';
 import { any, arrayOf, bool, int, nullable, num, obj, oneOf, opt, req, str, type ObjectRule } from './schema.js';
 
 /** The JSON form of a layer: its type and constructor options (what these schemas check). */
@@ -37,7 +38,7 @@ export const embeddingSchema: ObjectRule = obj({
 });
 
 const recurrentFields = {
-  cell: req(oneOf('rnn', 'lstm', 'gru')),
+  cell: req(oneOf(...CELL_NAMES)),
   hiddenSize: req(size),
   numLayers: opt(int(1, MAX_LAYERS)),
   bidirectional: opt(bool),
@@ -45,14 +46,23 @@ const recurrentFields = {
   dropout: opt(rate),
   nonlinearity: opt(oneOf('tanh', 'relu')),
   resetBefore: opt(bool),
+  bias: opt(bool),
+  projSize: opt(int(0, MAX_DIM)),
   weightInit: opt(oneOf('default', 'xavier')),
   recurrentInit: opt(oneOf('default', 'orthogonal')),
   forgetBias: opt(nullable(num(-Infinity, Infinity))),
 };
 
 function cellRules(o: Record<string, unknown>): string | undefined {
+  const p = o.projSize as number | undefined;
+  if (p) {
+    if (o.cell !== 'lstm') return 'projSize applies to the LSTM cell only';
+    if (p >= (o.hiddenSize as number)) return `projSize = ${p} must be smaller than hiddenSize = ${o.hiddenSize} (as PyTorch's proj_size)`;
+    if (o.recurrentInit === 'orthogonal') return "recurrentInit 'orthogonal' needs square gate blocks: not with projSize";
+  }
   if (o.resetBefore && o.cell !== 'gru') return 'resetBefore applies to the GRU cell only';
   if (o.forgetBias !== undefined && o.forgetBias !== null && o.cell !== 'lstm') return 'forgetBias must be a finite number and applies to the LSTM cell only';
+  if (o.forgetBias !== undefined && o.forgetBias !== null && o.bias === false) return 'forgetBias sets a bias: it needs bias: true';
 }
 
 /** The recurrent core (src/layers/recurrent.ts): the layer's options less its own, plus the input width. */
@@ -72,7 +82,7 @@ export const seq2seqSchema: ObjectRule = obj({
   targetVocabSize: req(size),
   embeddingDim: req(size),
   hiddenSize: req(size),
-  cell: opt(oneOf('rnn', 'lstm', 'gru')),
+  cell: opt(oneOf(...CELL_NAMES)),
   numLayers: opt(int(1, MAX_LAYERS)),
   dropout: opt(rate),
   bos: req(int(0, MAX_DIM)),

@@ -4,9 +4,15 @@
 import { WeightFileError } from '../errors.js';
 import type { Tensor } from './safetensors.js';
 import type { StateDict } from '../runtime/parameter-table.js';
-import type { CellType } from '../layers/recurrent.js';
+import { CELLS, type CellType } from '../layers/cells/index.js';
 
-export const GATES: Record<CellType, number> = { rnn: 1, lstm: 4, gru: 3 };
+/** Gate count per cell, from the cell table (src/layers/cells/). */
+export const GATES = Object.fromEntries(Object.values(CELLS).map((c) => [c.name, c.gates])) as Readonly<Record<CellType, number>>;
+
+/** Per cell, the other framework's gate block that feeds each of PyTorch's gates, declared by the cell. */
+export function gateOrder(cell: CellType, framework: 'keras' | 'onnx'): readonly number[] {
+  return CELLS[cell].importOrder[framework];
+}
 
 export function expectShape(what: string, t: Tensor | undefined, shape: number[]): Tensor {
   if (!t || !Array.isArray(t.shape) || !(t.data instanceof Float32Array)) {
@@ -23,7 +29,7 @@ export function expectShape(what: string, t: Tensor | undefined, shape: number[]
  * Rows of a [G·H][cols] matrix (or a [G·H] vector: cols = 1) with gate blocks
  * reordered: output block q is input block order[q].
  */
-export function permuteGateRows(src: ArrayLike<number>, H: number, cols: number, order: number[]): Float32Array {
+export function permuteGateRows(src: ArrayLike<number>, H: number, cols: number, order: readonly number[]): Float32Array {
   const out = new Float32Array(order.length * H * cols);
   order.forEach((from, q) => {
     for (let r = 0; r < H * cols; r++) out[q * H * cols + r] = src[from * H * cols + r];

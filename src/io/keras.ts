@@ -7,7 +7,7 @@ import { WeightFileError } from '../errors.js';
 import type { Tensor } from './safetensors.js';
 import type { StateDict } from '../runtime/parameter-table.js';
 import type { CellType, RecurrentConfig } from '../layers/recurrent.js';
-import { GATES, expectShape, permuteGateRows, put, suffix, transpose } from './gate-layout.js';
+import { GATES, expectShape, gateOrder, permuteGateRows, put, suffix, transpose } from './gate-layout.js';
 
 export interface KerasRecurrentWeights {
   kernel: Tensor;
@@ -25,8 +25,6 @@ export interface KerasImportOptions {
   prefix?: string;
 }
 
-// PyTorch gate q comes from Keras gate ORDER[q].
-const ORDER: Record<CellType, number[]> = { rnn: [0], lstm: [0, 1, 2, 3], gru: [1, 0, 2] };
 
 export function fromKeras(cell: CellType, layers: KerasRecurrentWeights[], options: KerasImportOptions = {}): { stateDict: StateDict; config: RecurrentConfig } {
   if (!(cell in GATES)) throw new WeightFileError(`unknown cell '${cell}': expected 'rnn', 'lstm' or 'gru'`);
@@ -49,7 +47,7 @@ export function fromKeras(cell: CellType, layers: KerasRecurrentWeights[], optio
     const I = l === 0 ? inputSize : D * H;
     const kernel = expectShape(`${where}: kernel`, w.kernel, [I, G * H]);
     const rec = expectShape(`${where}: recurrentKernel`, w.recurrentKernel, [H, G * H]);
-    const order = ORDER[cell];
+    const order = gateOrder(cell, 'keras');
     const wih = permuteGateRows(transpose(kernel.data, I, G * H), H, I, order);
     const whh = permuteGateRows(transpose(rec.data, H, G * H), H, H, order);
     let bih: Float32Array = new Float32Array(G * H), bhh: Float32Array = new Float32Array(G * H);

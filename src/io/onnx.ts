@@ -7,7 +7,7 @@ import { WeightFileError } from '../errors.js';
 import type { Tensor } from './safetensors.js';
 import type { StateDict } from '../runtime/parameter-table.js';
 import type { CellType, RecurrentConfig } from '../layers/recurrent.js';
-import { GATES, expectShape, permuteGateRows, put, suffix } from './gate-layout.js';
+import { GATES, expectShape, gateOrder, permuteGateRows, put, suffix } from './gate-layout.js';
 
 export interface OnnxRecurrentWeights {
   W: Tensor;
@@ -25,8 +25,6 @@ export interface OnnxImportOptions {
   prefix?: string;
 }
 
-// PyTorch gate q comes from ONNX gate ORDER[q].
-const ORDER: Record<CellType, number[]> = { rnn: [0], lstm: [0, 2, 3, 1], gru: [1, 0, 2] };
 
 export function fromOnnx(cell: CellType, nodes: OnnxRecurrentWeights[], options: OnnxImportOptions = {}): { stateDict: StateDict; config: RecurrentConfig } {
   if (!(cell in GATES)) throw new WeightFileError(`unknown cell '${cell}': expected 'rnn', 'lstm' or 'gru'`);
@@ -46,7 +44,7 @@ export function fromOnnx(cell: CellType, nodes: OnnxRecurrentWeights[], options:
     const R = expectShape(`ONNX node ${l}: R`, n.R, [D, G * H, H]);
     const B = n.B ? expectShape(`ONNX node ${l}: B`, n.B, [D, 2 * G * H]) : undefined;
     for (let d = 0; d < D; d++) {
-      const order = ORDER[cell];
+      const order = gateOrder(cell, 'onnx');
       const slice = (t: Tensor, size: number, at: number) => t.data.subarray(at, at + size);
       const wih = permuteGateRows(slice(W, G * H * I, d * G * H * I), H, I, order);
       const whh = permuteGateRows(slice(R, G * H * H, d * G * H * H), H, H, order);

@@ -7,6 +7,7 @@ import { Pooling, type PoolingOptions } from './pooling.js';
 import type { Layer, LayerSpec } from './layer.js';
 import { ConfigError } from '../errors.js';
 import { show } from '../config/schema.js';
+import { CELL_NAMES, isCellType } from './cells/index.js';
 
 export { Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from './layer.js';
 export { Embedding, RecurrentLayer, Dense, Dropout, Pooling };
@@ -28,13 +29,15 @@ export function layerFromSpec(spec: LayerSpec): Layer {
   const { type, ...o } = spec;
   switch (type) {
     case 'embedding': return new Embedding(o as unknown as EmbeddingOptions);
-    case 'rnn': case 'lstm': case 'gru':
-      // spec() writes the cell twice (type and cell); a file where they differ is damaged.
-      if (o.cell !== undefined && o.cell !== type) throw new ConfigError(`a '${type}' layer spec says cell = ${show(o.cell)}: expected '${type}' or no cell`);
-      return new RecurrentLayer({ ...(o as unknown as CellOptions), cell: type });
     case 'dense': return new Dense(o as unknown as DenseOptions);
     case 'dropout': return new Dropout(o as unknown as DropoutOptions);
     case 'pooling': return new Pooling(o as unknown as PoolingOptions);
-    default: throw new ConfigError(`unknown layer type ${show(type)}: expected embedding, rnn, lstm, gru, dense, dropout or pooling`);
+    default:
+      if (isCellType(type)) {
+        // spec() writes the cell twice (type and cell); a file where they differ is damaged.
+        if (o.cell !== undefined && o.cell !== type) throw new ConfigError(`a '${type}' layer spec says cell = ${show(o.cell)}: expected '${type}' or no cell`);
+        return new RecurrentLayer({ ...(o as unknown as CellOptions), cell: type });
+      }
+      throw new ConfigError(`unknown layer type ${show(type)}: expected embedding, ${CELL_NAMES.join(', ')}, dense, dropout or pooling`);
   }
 }

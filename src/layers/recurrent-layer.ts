@@ -5,6 +5,7 @@ import type { ParameterTable } from '../runtime/parameter-table.js';
 import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
+import { isCellType } from './cells/index.js';
 import { Recurrent, type RecurrentConfig } from './recurrent.js';
 import { check } from '../config/schema.js';
 import { recurrentSchema } from '../config/layer-schemas.js';
@@ -26,14 +27,14 @@ export class RecurrentLayer extends Layer {
   core!: Recurrent;
   private rt!: Runtime;
   private ws!: Workspace;
-  /** Carried states of a stateful layer: h then (LSTM) c, each [L·D][B][H]. */
+  /** Carried states of a stateful layer: h [L·D][B][stateSize] then (LSTM) c [L·D][B][H]. */
   private state?: { B: number; h: Region; c: Region };
   /**
-   * Initial states for the next forward ([L·D][B][H] pointers; c only for LSTM), e.g.
+   * Initial states for the next forward (h [L·D][B][stateSize], c [L·D][B][H] for the LSTM only), e.g.
    * an encoder's final states; after backward, dh0 / dc0 hold their gradients.
    */
   initialStates?: { h: number; c: number };
-  /** Final states of the last forward ([L·D][B][H] pointers; cn is 0 unless LSTM). */
+  /** Final states of the last forward (pointers, shaped as initialStates; cn is 0 unless LSTM). */
   finalStates = { hn: 0, cn: 0 };
 
   readonly options: RecurrentOptions;
@@ -41,7 +42,7 @@ export class RecurrentLayer extends Layer {
   constructor(options: RecurrentOptions) {
     super();
     const cell = options?.cell;
-    this.options = check(recurrentSchema, options, typeof cell === 'string' && /^(rnn|lstm|gru)$/.test(cell) ? cell : 'recurrent layer');
+    this.options = check(recurrentSchema, options, isCellType(cell) ? cell : 'recurrent layer');
   }
 
   get returnSequences(): boolean {
@@ -70,9 +71,15 @@ export class RecurrentLayer extends Layer {
     this.core.pack(params);
   }
 
+  /** Floats of all h states ([L·D][B][stateSize]) and all c states ([L·D][B][H]) for B rows. */
+  private stateFloats(B: number): { nh: number; nc: number } {
+    const c = this.core.config, rows = c.numLayers * (c.bidirectional ? 2 : 1) * B;
+    return { nh: rows * this.core.stateSize, nc: rows * c.hiddenSize };
+  }
+
   private slots(ctx: Context) {
-    const c = this.core.config, D = c.bidirectional ? 2 : 1, n = c.numLayers * D * ctx.B * c.hiddenSize;
-    return this.ws.layout({ last: ctx.B * this.core.outputSize, dhn: n, ones: ctx.B, h0: n, c0: n, dh0: n, dc0: n });
+    const { nh, nc } = this.stateFloats(ctx.B);
+    return this.ws.layout({ last: ctx.B * this.core.outputSize, dhn: nh, ones: ctx.B, h0: nh, c0: nc, dh0: nh, dc0: nc });
   }
 
   /** Forgets the carried states (stateful layers). */
@@ -86,8 +93,8 @@ export class RecurrentLayer extends Layer {
   /** Moves the last layer's final states to/from [B][outputSize] rows (directions concatenated or merged). */
   private statesRows(ctx: Context, hn: number, rows: number, toRows: boolean): void {
     const k = this.rt.kernels;
-    const { hiddenSize: H, numLayers: L, merge } = this.core.config;
-    const D = this.core.config.bidirectional ? 2 : 1, F = this.core.outputSize;
+    const { numLayers: L, merge } = this.core.config;
+    const H = this.core.stateSize, D = this.core.config.bidirectional ? 2 : 1, F = this.core.outputSize;
     const ws = this.slots(ctx);
     new Int32Array(this.rt.memory.buffer, ws.ones, ctx.B).fill(1); // a one-step "sequence": every row valid
     for (let d = 0; d < D; d++) {
@@ -102,15 +109,15 @@ export class RecurrentLayer extends Layer {
 
   forward(ctx: Context, x: Activation): Activation {
     let h0 = 0, c0 = 0;
-    const c = this.core.config, n = c.numLayers * (c.bidirectional ? 2 : 1) * ctx.B * c.hiddenSize;
+    const { nh, nc } = this.stateFloats(ctx.B);
     if (this.options.stateful && this.state) {
       if (this.state.B !== ctx.B) {
         throw new ConfigError(`layer '${this.name}' is stateful with ${this.state.B} streams but got a batch of ${ctx.B}: keep the batch size, or call resetStates()`);
       }
       // Copy the carried states in: the backward needs them after this forward overwrites the carry.
       const ws = this.slots(ctx), mem = this.rt.memory.buffer;
-      new Float32Array(mem, ws.h0, n).set(this.state.h.f32());
-      new Float32Array(mem, ws.c0, n).set(this.state.c.f32());
+      new Float32Array(mem, ws.h0, nh).set(this.state.h.f32());
+      new Float32Array(mem, ws.c0, nc).set(this.state.c.f32());
       h0 = ws.h0;
       c0 = ws.c0;
     }
@@ -121,10 +128,10 @@ export class RecurrentLayer extends Layer {
     const r = this.core.forward(ctx.T, ctx.B, x.ptr, ctx.lengths, h0, c0, ctx.training, ctx.rng, ctx.params);
     this.finalStates = { hn: r.hn, cn: r.cn };
     if (this.options.stateful) {
-      this.state ??= { B: ctx.B, h: this.rt.planner.alloc(n), c: this.rt.planner.alloc(n) };
+      this.state ??= { B: ctx.B, h: this.rt.planner.alloc(nh), c: this.rt.planner.alloc(nc) };
       const mem = this.rt.memory.buffer;
-      this.state.h.f32().set(new Float32Array(mem, r.hn, n));
-      if (r.cn) this.state.c.f32().set(new Float32Array(mem, r.cn, n));
+      this.state.h.f32().set(new Float32Array(mem, r.hn, nh));
+      if (r.cn) this.state.c.f32().set(new Float32Array(mem, r.cn, nc));
     }
     if (this.returnSequences) return { ptr: r.output, seq: true, features: this.core.outputSize };
     const ws = this.slots(ctx);
@@ -146,7 +153,7 @@ export class RecurrentLayer extends Layer {
   backward(ctx: Context, dy: number): number {
     if (this.initialStates) {
       const g = this.initialStateGrads(ctx);
-      return this.core.backward(this.returnSequences ? dy : 0, this.returnSequences ? 0 : this.rowsToStates(ctx, dy), 0, ctx.grads, g.dh0, this.core.config.cell === 'lstm' ? g.dc0 : 0);
+      return this.core.backward(this.returnSequences ? dy : 0, this.returnSequences ? 0 : this.rowsToStates(ctx, dy), 0, ctx.grads, g.dh0, this.core.cell.hasCellState ? g.dc0 : 0);
     }
     if (this.returnSequences) return this.core.backward(dy, 0, 0, ctx.grads, 0, 0);
     return this.core.backward(0, this.rowsToStates(ctx, dy), 0, ctx.grads, 0, 0);
@@ -155,8 +162,7 @@ export class RecurrentLayer extends Layer {
   /** The gradient w.r.t. the [B][F] final-state rows as a gradient w.r.t. h_n ([L·D][B][H], zero below the last layer). */
   private rowsToStates(ctx: Context, dy: number): number {
     const ws = this.slots(ctx);
-    const c = this.core.config, D = c.bidirectional ? 2 : 1;
-    new Float32Array(this.rt.memory.buffer, ws.dhn, c.numLayers * D * ctx.B * c.hiddenSize).fill(0);
+    new Float32Array(this.rt.memory.buffer, ws.dhn, this.stateFloats(ctx.B).nh).fill(0);
     this.statesRows(ctx, ws.dhn, dy, false);
     return ws.dhn;
   }

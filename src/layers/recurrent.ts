@@ -15,8 +15,11 @@ import { fillDropoutMask } from './dropout-mask.js';
 import { check } from '../config/schema.js';
 import { recurrentCoreSchema } from '../config/layer-schemas.js';
 import { packedFloats } from '../config/footprint.js';
+import { CELLS, isCellType, type Cell, type CellOptions, type CellType, type PackedOperand } from './cells/index.js';
+import { operandShape } from './cells/cell.js';
+import { RECURRENT_ARG_WORDS, writeRecurrentArgs, type RecurrentArgs } from '../runtime/recurrent-args.js';
 
-export type CellType = 'rnn' | 'lstm' | 'gru';
+export type { CellType } from './cells/index.js';
 
 export interface RecurrentConfig {
   cell: CellType;
@@ -32,23 +35,29 @@ export interface RecurrentConfig {
   nonlinearity?: 'tanh' | 'relu';
   /** GRU only: reset gate before the recurrent product (ONNX linear_before_reset = 0, Keras reset_after = False). */
   resetBefore?: boolean;
+  /** false: no bias_ih / bias_hh at all (PyTorch's bias=False). Default true. */
+  bias?: boolean;
   /** Input weights: PyTorch's U(±1/√H) ('default') or Glorot uniform over the whole [G·H][I] matrix ('xavier'). */
   weightInit?: 'default' | 'xavier';
   /** Recurrent weights: 'default', or 'orthogonal' (each gate's H × H block orthogonal). */
   recurrentInit?: 'default' | 'orthogonal';
+  /**
+   * LSTM only: PyTorch's proj_size (0 = none, else < hiddenSize): h_t = W_hr (o ⊙ tanh(c_t))
+   * has projSize floats (outputs, h0, hn), c keeps hiddenSize, weight_hr_l{k} [projSize][hiddenSize].
+   */
+  projSize?: number;
   /** LSTM only: the forget gate's total bias (bias_ih = value, bias_hh = 0); e.g. 1 (Jozefowicz et al., 2015). */
   forgetBias?: number | null;
 }
-
-const GATES: Record<CellType, number> = { rnn: 1, lstm: 4, gru: 3 };
 
 interface Direction {
   layer: number;
   reverse: boolean;
   inputSize: number;
-  wih: ParameterEntry; whh: ParameterEntry; bih: ParameterEntry; bhh: ParameterEntry;
-  /** Packed weights: forward operands (T = transposed B) and backward ones (N). */
-  packed: Region[];
+  /** The cell's tensors by role (bih, bhh absent without biases). */
+  params: Partial<Record<'wih' | 'whh' | 'bih' | 'bhh' | 'whr', ParameterEntry>>;
+  /** Packed weight copies, one per operand the cell declares. */
+  packed: { op: PackedOperand; region: Region }[];
 }
 
 /** Pointers of one forward pass, kept for the backward. */
@@ -61,7 +70,7 @@ interface Saved {
 export interface RecurrentForward {
   /** [T][B][outputSize], zero at padded steps. */
   output: number;
-  /** [L·D][B][H]: the state after each sequence's last valid step (reverse: after its first). */
+  /** [L·D][B][stateSize]: the state after each sequence's last valid step (reverse: after its first). */
   hn: number;
   /** LSTM only: [L·D][B][H]. */
   cn: number;
@@ -70,50 +79,58 @@ export interface RecurrentForward {
 export class Recurrent {
   readonly config: Required<RecurrentConfig>;
   readonly outputSize: number;
+  /** Floats of h per direction: hiddenSize, or the LSTM's projSize. */
+  readonly stateSize: number;
+  /** The cell's declarations (src/layers/cells/). */
+  readonly cell: Cell;
+  private readonly options: CellOptions;
   private readonly dirs: Direction[] = [];
   private readonly ws: Workspace;
+  private readonly args: Region;
   private saved?: Saved;
 
   constructor(private readonly rt: Runtime, config: RecurrentConfig, table: ParameterTable, prefix: string) {
     this.config = validate(config);
-    const { cell, inputSize, hiddenSize: H, numLayers: L, bidirectional, merge } = this.config;
-    const G = GATES[cell] * H;
+    const { inputSize, hiddenSize: H, numLayers: L, bidirectional, merge } = this.config;
+    this.cell = CELLS[this.config.cell];
+    this.options = { nonlinearity: this.config.nonlinearity, resetBefore: this.config.resetBefore, bias: this.config.bias, projSize: this.config.projSize };
     const D = bidirectional ? 2 : 1;
-    const layerOut = bidirectional && merge === 'concat' ? 2 * H : H;
+    const W = (this.stateSize = this.cell.stateSize(H, this.options));
+    const layerOut = bidirectional && merge === 'concat' ? 2 * W : W;
     this.outputSize = layerOut;
     for (let l = 0; l < L; l++) {
       for (let d = 0; d < D; d++) {
         const sfx = `_l${l}${d ? '_reverse' : ''}`;
         const I = l === 0 ? inputSize : layerOut;
-        const dir: Direction = {
-          layer: l, reverse: d === 1, inputSize: I,
-          wih: table.add(`${prefix}weight_ih${sfx}`, [G, I]),
-          whh: table.add(`${prefix}weight_hh${sfx}`, [G, H]),
-          bih: table.add(`${prefix}bias_ih${sfx}`, [G]),
-          bhh: table.add(`${prefix}bias_hh${sfx}`, [G]),
-          packed: [],
-        };
-        const sizes = cell === 'gru'
-          ? [[I, G], [H, 2 * H], [H, H], [G, I], [2 * H, H], [H, H]]
-          : [[I, G], [H, G], [G, I], [G, H]];
-        dir.packed = sizes.map(([K, N]) => rt.planner.alloc(packedFloats(K, N)));
+        const dir: Direction = { layer: l, reverse: d === 1, inputSize: I, params: {}, packed: [] };
+        for (const p of this.cell.parameters(I, H, this.options)) dir.params[p.role] = table.add(`${prefix}${p.name}${sfx}`, p.shape);
         this.dirs.push(dir);
+        dir.packed = this.cell.packed(this.options).map((op) => {
+          const [K, N] = operandShape(op, dir.params[op.weight]!.shape);
+          return { op, region: rt.planner.alloc(packedFloats(K, N)) };
+        });
       }
     }
     this.ws = new Workspace(rt.planner);
+    this.args = rt.planner.alloc(RECURRENT_ARG_WORDS);
   }
 
   /** PyTorch's default, every weight and bias U(−1/√H, 1/√H), then the configured initialisers. */
   initialise(params: Float32Array, rng: Rng): void {
-    const { hiddenSize: H, cell, weightInit, recurrentInit, forgetBias } = this.config;
-    const G = GATES[cell], r = 1 / Math.sqrt(H);
+    const { hiddenSize: H, weightInit, recurrentInit, forgetBias } = this.config;
+    const G = this.cell.gates, r = 1 / Math.sqrt(H);
     for (const d of this.dirs) {
-      for (const e of [d.wih, d.whh, d.bih, d.bhh]) for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.uniform(-r, r);
-      if (weightInit === 'xavier') xavierUniform(params, d.wih.offset, d.inputSize, G * H, rng);
-      if (recurrentInit === 'orthogonal') for (let g = 0; g < G; g++) orthogonal(params, d.whh.offset + g * H * H, H, rng);
-      if (forgetBias !== null && cell === 'lstm') {
-        params.fill(forgetBias, d.bih.offset + H, d.bih.offset + 2 * H);
-        params.fill(0, d.bhh.offset + H, d.bhh.offset + 2 * H);
+      const { wih, whh, bih, bhh, whr } = d.params;
+      for (const e of [wih, whh, bih, bhh, whr]) if (e) for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.uniform(-r, r);
+      if (weightInit === 'xavier') xavierUniform(params, wih!.offset, d.inputSize, G * H, rng);
+      if (recurrentInit === 'orthogonal') {
+        if (this.stateSize !== H) throw new ConfigError("recurrentInit 'orthogonal' needs square H × H gate blocks: not with projSize");
+        for (let g = 0; g < G; g++) orthogonal(params, whh!.offset + g * H * H, H, rng);
+      }
+      const f = this.cell.forgetGate;
+      if (forgetBias !== null && f !== undefined && bih && bhh) {
+        params.fill(forgetBias, bih.offset + f * H, bih.offset + (f + 1) * H);
+        params.fill(0, bhh.offset + f * H, bhh.offset + (f + 1) * H);
       }
     }
   }
@@ -121,35 +138,33 @@ export class Recurrent {
   /** Re-derives the GEMM-packed weights from the parameters (after an update or a load). */
   pack(params: Region): void {
     const k = this.rt.kernels;
-    const H = this.config.hiddenSize, G = GATES[this.config.cell] * H;
     for (const d of this.dirs) {
-      const I = d.inputSize, wih = params.at(d.wih.offset), whh = params.at(d.whh.offset);
-      const P = d.packed.map((r) => r.ptr);
-      k.packB(wih, I, I, G, 1, P[0]);
-      if (this.config.cell === 'gru') {
-        const whhN = params.at(d.whh.offset + 2 * H * H);
-        k.packB(whh, H, H, 2 * H, 1, P[1]);
-        k.packB(whhN, H, H, H, 1, P[2]);
-        k.packB(wih, I, G, I, 0, P[3]);
-        k.packB(whh, H, 2 * H, H, 0, P[4]);
-        k.packB(whhN, H, H, H, 0, P[5]);
-      } else {
-        k.packB(whh, H, H, G, 1, P[1]);
-        k.packB(wih, I, G, I, 0, P[2]);
-        k.packB(whh, H, G, H, 0, P[3]);
+      for (const { op, region } of d.packed) {
+        const e = d.params[op.weight]!, [rows, cols] = e.shape, [K, N] = operandShape(op, e.shape);
+        k.packB(params.at(e.offset + (rows / op.of) * op.from * cols), cols, K, N, op.transposed ? 1 : 0, region.ptr);
       }
     }
   }
 
+  private operand(d: Direction, field: PackedOperand['field']): number {
+    return d.packed.find((p) => p.op.field === field)?.region.ptr ?? 0;
+  }
+
+  /** The stream descriptor's cell code for this layer (declared by its cell). */
+  get streamCode(): number {
+    return this.cell.streamCode(this.options);
+  }
+
   /**
-   * Per layer, the pointers a streaming step needs (packed forward weights and
-   * biases); unidirectional stacks only. Valid while the layer lives.
+   * Per layer, the pointers a streaming step needs (packed forward weights, W_hr when
+   * projected, and biases, bias = 0 for a cell without them); unidirectional stacks only. Valid while the layer lives.
    */
-  streamPointers(params: Region): { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number }[] {
+  streamPointers(params: Region): { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number; whrT: number }[] {
     if (this.config.bidirectional) throw new ConfigError('streaming needs a unidirectional recurrent layer: a bidirectional one must see the whole sequence');
     return this.dirs.map((d) => ({
-      wihT: d.packed[0].ptr, whhT: d.packed[1].ptr, whhNT: this.config.cell === 'gru' ? d.packed[2].ptr : 0,
-      bih: params.at(d.bih.offset), bhh: params.at(d.bhh.offset),
+      wihT: this.operand(d, 'wih'), whhT: this.operand(d, 'whh'), whhNT: this.operand(d, 'whhN'),
+      bih: d.params.bih ? params.at(d.params.bih.offset) : 0, bhh: d.params.bhh ? params.at(d.params.bhh.offset) : 0,
+      bias: this.config.bias ? 1 : 0, whrT: this.operand(d, 'whr'),
     }));
   }
 
@@ -158,14 +173,15 @@ export class Recurrent {
   }
 
   private layout(T: number, B: number): Record<string, number> {
-    const { cell, hiddenSize: H, numLayers: L } = this.config;
-    const G = GATES[cell] * H, TB = T * B, D = this.numDirections;
+    const { hiddenSize: H, numLayers: L } = this.config;
+    const G = this.cell.gates * H, TB = T * B, D = this.numDirections;
     const maxIn = Math.max(this.config.inputSize, this.outputSize);
+    const cw = this.cell.workspace(T, B, H, this.options), W = this.stateSize;
     const sizes: Record<string, number> = {
-      hn: L * D * B * H, cn: cell === 'lstm' ? L * D * B * H : 0,
-      dhs: TB * H, dz: TB * G, dhg: cell === 'gru' ? TB * G : 0, dhCur: B * H, carry: B * H, carryC: B * H, drh: B * H,
-      hg: B * G, dxRev: TB * maxIn, dA: TB * maxIn, dB: TB * maxIn,
-      pack: packedFloats(TB, Math.max(maxIn, H)),
+      hn: L * D * B * W, cn: this.cell.hasCellState ? L * D * B * H : 0,
+      dhs: TB * W, dz: TB * G, dhg: cw.dhg, dhCur: B * W, carry: B * W, carryC: cw.carryC, drh: cw.drh,
+      hg: cw.hg, dhAll: cw.dhAll, dm: cw.dm, dxRev: TB * maxIn, dA: TB * maxIn, dB: TB * maxIn,
+      pack: packedFloats(TB, Math.max(maxIn, H, W)),
     };
     for (let l = 0; l < L; l++) {
       sizes[`out${l}`] = TB * this.outputSize;
@@ -173,24 +189,43 @@ export class Recurrent {
       for (let d = 0; d < D; d++) {
         const s = `${l}_${d}`;
         if (d === 1) sizes[`xrev${s}`] = TB * (l === 0 ? this.config.inputSize : this.outputSize);
-        sizes[`gates${s}`] = TB * G;
-        sizes[`hs${s}`] = TB * H;
-        if (cell !== 'rnn') sizes[`cs${s}`] = TB * H; // LSTM cell states; GRU saved products
+        sizes[`gates${s}`] = cw.gates;
+        sizes[`hs${s}`] = TB * W;
+        sizes[`saved${s}`] = cw.saved;
+        sizes[`ms${s}`] = cw.ms;
       }
     }
     return this.ws.layout(sizes);
   }
 
+  /** The argument block of one direction; every field named, 0 only where meant. */
+  private argsFor(dir: Direction, s: string, T: number, B: number, x: number, lengths: number, h0: number, c0: number,
+                  ws: Record<string, number>, params: Region | null): RecurrentArgs {
+    const ptr = (e: ParameterEntry | undefined) => (e && params ? params.at(e.offset) : 0);
+    return {
+      T, B, I: dir.inputSize, H: this.config.hiddenSize, variant: this.cell.variant(this.options), bias: this.config.bias ? 1 : 0,
+      P: this.config.projSize, x, lengths, h0, c0: this.cell.hasCellState ? c0 : 0,
+      wih: this.operand(dir, 'wih'), whh: this.operand(dir, 'whh'), whhN: this.operand(dir, 'whhN'),
+      bih: ptr(dir.params.bih), bhh: ptr(dir.params.bhh),
+      gates: ws[`gates${s}`], saved: ws[`saved${s}`], hs: ws[`hs${s}`], hg: ws.hg,
+      whr: this.operand(dir, 'whr'), whrBack: this.operand(dir, 'whrBack'), ms: this.config.projSize ? ws[`ms${s}`] : 0,
+      wihBack: this.operand(dir, 'wihBack'), whhBack: this.operand(dir, 'whhBack'), whhNBack: this.operand(dir, 'whhNBack'),
+      dhs: 0, dhLast: 0, dcLast: 0, dx: 0, dwih: 0, dwhh: 0, dbih: 0, dbhh: 0, dh0: 0, dc0: 0, dwhr: 0,
+      dz: ws.dz, dhg: ws.dhg, dhCur: ws.dhCur, carry: ws.carry, carryC: ws.carryC, drh: ws.drh, pack: ws.pack,
+      dhAll: ws.dhAll, dm: ws.dm,
+    };
+  }
+
   /**
    * Runs the whole stack over x [T][B][inputSize] with lengths (i32 [B] pointer).
-   * h0, c0: [L·D][B][H] pointers or 0 for zeros. x must stay unchanged until backward.
+   * h0 [L·D][B][stateSize], c0 [L·D][B][H]: pointers or 0 for zeros. x must stay unchanged until backward.
    */
   forward(T: number, B: number, x: number, lengths: number, h0: number, c0: number, training: boolean, rng: Rng, params: Region): RecurrentForward {
     const k = this.rt.kernels;
-    const { cell, hiddenSize: H, numLayers: L, merge, dropout, nonlinearity, resetBefore } = this.config;
+    const { hiddenSize: H, numLayers: L, merge, dropout } = this.config;
     const D = this.numDirections;
     const ws = this.layout(T, B);
-    const stateBytes = B * H * 4;
+    const W = this.stateSize, hBytes = B * W * 4, cBytes = B * H * 4;
     const masks: number[] = [];
     let input = x;
     for (let l = 0; l < L; l++) {
@@ -204,18 +239,14 @@ export class Recurrent {
           k.gatherSteps(input, I, xin, I, I, T, B, lengths, 1, 1, 0);
         }
         const idx = l * D + d;
-        const h0p = h0 ? h0 + idx * stateBytes : 0, c0p = c0 ? c0 + idx * stateBytes : 0;
-        const P = dir.packed.map((r) => r.ptr);
-        const [bih, bhh] = [params.at(dir.bih.offset), params.at(dir.bhh.offset)];
+        const h0p = h0 ? h0 + idx * hBytes : 0, c0p = c0 ? c0 + idx * cBytes : 0;
         const hs = ws[`hs${s}`];
-        if (cell === 'rnn') k.rnnForward(T, B, I, H, xin, P[0], P[1], bih, bhh, h0p, lengths, nonlinearity === 'relu' ? 1 : 0, hs);
-        else if (cell === 'lstm') k.lstmForward(T, B, I, H, xin, P[0], P[1], bih, bhh, h0p, c0p, lengths, ws[`gates${s}`], ws[`cs${s}`], hs);
-        else k.gruForward(T, B, I, H, xin, P[0], P[1], P[2], bih, bhh, h0p, lengths, resetBefore ? 1 : 0, ws[`gates${s}`], ws[`cs${s}`], hs, ws.hg);
+        this.cell.forward(k, writeRecurrentArgs(this.args, this.argsFor(dir, s, T, B, xin, lengths, h0p, c0p, ws, params)));
         const concat = merge === 'concat' || D === 1;
-        k.gatherSteps(hs, H, concat ? out + d * H * 4 : out, this.outputSize, H, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, !concat && d === 1 ? 1 : 0);
+        k.gatherSteps(hs, W, concat ? out + d * W * 4 : out, this.outputSize, W, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, !concat && d === 1 ? 1 : 0);
         // Final states: the carried state at T−1 is each row's last valid one.
-        this.copy(ws.hn + idx * stateBytes, hs + (T - 1) * stateBytes, stateBytes);
-        if (cell === 'lstm') this.copy(ws.cn + idx * stateBytes, ws[`cs${s}`] + (T - 1) * stateBytes, stateBytes);
+        this.copy(ws.hn + idx * hBytes, hs + (T - 1) * hBytes, hBytes);
+        if (this.cell.hasCellState) this.copy(ws.cn + idx * cBytes, ws[`saved${s}`] + (T - 1) * cBytes, cBytes);
       }
       if (training && dropout > 0 && l < L - 1) {
         const m = ws[`mask${l}`], n = T * B * this.outputSize;
@@ -226,7 +257,7 @@ export class Recurrent {
       input = out;
     }
     this.saved = { T, B, x, lengths, h0, c0, ws, masks };
-    return { output: ws[`out${L - 1}`], hn: ws.hn, cn: cell === 'lstm' ? ws.cn : 0 };
+    return { output: ws[`out${L - 1}`], hn: ws.hn, cn: this.cell.hasCellState ? ws.cn : 0 };
   }
 
   private copy(dst: number, src: number, bytes: number): void {
@@ -235,20 +266,21 @@ export class Recurrent {
   }
 
   /**
-   * Backward through the stack after forward. dOutput [T][B][outputSize], dhn / dcn
-   * [L·D][B][H] (0 = none). Accumulates parameter gradients into grads. Returns a
-   * pointer to dx [T][B][inputSize] (valid until the next call) and writes dh0 / dc0
-   * ([L·D][B][H]) when given.
+   * Backward through the stack after forward. dOutput [T][B][outputSize], dhn
+   * [L·D][B][stateSize] / dcn [L·D][B][H] (0 = none). Accumulates parameter gradients
+   * into grads. Returns a pointer to dx [T][B][inputSize] (valid until the next call)
+   * and writes dh0 / dc0 (shaped as h0 / c0) when given.
    */
   backward(dOutput: number, dhn: number, dcn: number, grads: Region, dh0: number, dc0: number): number {
     const s0 = this.saved;
     if (!s0) throw new ConfigError('backward called without a preceding forward');
     const { T, B, x, lengths, h0, c0, ws, masks } = s0;
     const k = this.rt.kernels;
-    const { cell, hiddenSize: H, numLayers: L, merge, resetBefore, nonlinearity } = this.config;
+    const { hiddenSize: H, numLayers: L, merge } = this.config;
     const D = this.numDirections;
-    const stateBytes = B * H * 4;
+    const W = this.stateSize, hBytes = B * W * 4, cBytes = B * H * 4;
     const bufs = [ws.dA, ws.dB];
+    const cellState = this.cell.hasCellState;
     let dOut = dOutput;
     let dIn = 0;
     for (let l = L - 1; l >= 0; l--) {
@@ -260,27 +292,19 @@ export class Recurrent {
         const dir = this.dirs[l * D + d];
         const s = `${l}_${d}`, idx = l * D + d;
         const concat = merge === 'concat' || D === 1;
-        if (dOut) k.gatherSteps(concat ? dOut + d * H * 4 : dOut, this.outputSize, ws.dhs, H, H, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, 0);
-        const dhsPtr = dOut ? ws.dhs : 0;
+        if (dOut) k.gatherSteps(concat ? dOut + d * W * 4 : dOut, this.outputSize, ws.dhs, W, W, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, 0);
         const xin = dir.reverse ? ws[`xrev${s}`] : input;
         const dx = dir.reverse ? ws.dxRev : dIn;
         if (dir.reverse) new Float32Array(this.rt.memory.buffer, dx, T * B * I).fill(0);
-        const P = dir.packed.map((r) => r.ptr);
-        const g = (e: ParameterEntry) => grads.at(e.offset);
-        const h0p = h0 ? h0 + idx * stateBytes : 0, c0p = c0 ? c0 + idx * stateBytes : 0;
-        const dhL = dhn ? dhn + idx * stateBytes : 0, dcL = dcn ? dcn + idx * stateBytes : 0;
-        const dh0p = dh0 ? dh0 + idx * stateBytes : 0, dc0p = dc0 ? dc0 + idx * stateBytes : 0;
-        const hs = ws[`hs${s}`];
-        if (cell === 'rnn') {
-          k.rnnBackward(T, B, I, H, xin, P[2], P[3], h0p, lengths, nonlinearity === 'relu' ? 1 : 0, hs, dhsPtr, dhL, dx,
-            g(dir.wih), g(dir.whh), g(dir.bih), g(dir.bhh), dh0p, ws.dz, ws.dhCur, ws.carry, ws.pack);
-        } else if (cell === 'lstm') {
-          k.lstmBackward(T, B, I, H, xin, P[2], P[3], h0p, c0p, lengths, ws[`gates${s}`], ws[`cs${s}`], hs, dhsPtr, dhL, dcL, dx,
-            g(dir.wih), g(dir.whh), g(dir.bih), g(dir.bhh), dh0p, dc0p, ws.dz, ws.dhCur, ws.carry, ws.carryC, ws.pack);
-        } else {
-          k.gruBackward(T, B, I, H, xin, P[3], P[4], P[5], h0p, lengths, resetBefore ? 1 : 0, ws[`gates${s}`], ws[`cs${s}`], hs, dhsPtr, dhL, dx,
-            g(dir.wih), g(dir.whh), g(dir.bih), g(dir.bhh), dh0p, ws.dz, ws.dhg, ws.dhCur, ws.carry, ws.drh, ws.pack);
-        }
+        const g = (e: ParameterEntry | undefined) => (e ? grads.at(e.offset) : 0);
+        const atH = (p: number) => (p ? p + idx * hBytes : 0), atC = (p: number) => (p && cellState ? p + idx * cBytes : 0);
+        const args = this.argsFor(dir, s, T, B, xin, lengths, atH(h0), atC(c0), ws, null); // the backward reads no biases
+        Object.assign(args, {
+          dhs: dOut ? ws.dhs : 0, dhLast: atH(dhn), dcLast: atC(dcn), dx,
+          dwih: g(dir.params.wih), dwhh: g(dir.params.whh), dbih: g(dir.params.bih), dbhh: g(dir.params.bhh), dwhr: g(dir.params.whr),
+          dh0: atH(dh0), dc0: atC(dc0),
+        });
+        this.cell.backward(k, writeRecurrentArgs(this.args, args));
         if (dir.reverse) k.gatherSteps(dx, I, dIn, I, I, T, B, lengths, 1, 1, 1);
       }
       if (l > 0 && masks[l - 1]) k.multiply(dIn, masks[l - 1], dIn, T * B * I);
@@ -290,15 +314,16 @@ export class Recurrent {
   }
 
   dispose(): void {
-    for (const d of this.dirs) for (const r of d.packed) this.rt.planner.release(r);
+    for (const d of this.dirs) for (const p of d.packed) this.rt.planner.release(p.region);
     for (const d of this.dirs) d.packed = [];
     this.ws.release();
+    if (!this.args.released) this.rt.planner.release(this.args);
   }
 }
 
 function validate(c: RecurrentConfig): Required<RecurrentConfig> {
   return {
-    numLayers: 1, bidirectional: false, merge: 'concat', dropout: 0, nonlinearity: 'tanh', resetBefore: false,
-    weightInit: 'default', recurrentInit: 'default', forgetBias: null, ...check<RecurrentConfig>(recurrentCoreSchema, c, `${['rnn', 'lstm', 'gru'].includes(c?.cell) ? c.cell : 'recurrent'} layer`),
+    numLayers: 1, bidirectional: false, merge: 'concat', dropout: 0, nonlinearity: 'tanh', resetBefore: false, bias: true, projSize: 0,
+    weightInit: 'default', recurrentInit: 'default', forgetBias: null, ...check<RecurrentConfig>(recurrentCoreSchema, c, `${isCellType(c?.cell) ? c.cell : 'recurrent'} layer`),
   };
 }

@@ -4,13 +4,16 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { DisposedError, MemoryLimitError, ShapeError, TokenIdError } from '../errors.js';
+import { STREAM_LAYER_BASE, STREAM_LAYER_WORDS } from '../runtime/kernels.generated.js';
 
 export interface StreamSpec {
-  /** 0 rnn tanh, 1 rnn relu, 2 lstm, 3 gru, 4 gru reset-before. */
+  /** StreamCell code, declared by the layer's cell (src/layers/cells/). */
   cell: number;
   L: number; H: number; E: number; C: number; vocabSize: number;
+  /** The LSTM's projection size (h has P floats), 0 for none. */
+  P: number;
   embedding: number; headT: number; headBias: number;
-  layers: { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number }[];
+  layers: { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number; whrT: number }[];
   /** Re-packs the model's weights if they changed since the last step. */
   refresh(): void;
 }
@@ -20,13 +23,14 @@ export class RecurrentStream {
   private readonly desc!: Region;
   private readonly ids!: Region;
   private readonly probs!: Region;
-  private readonly states: Region[] = [];
+  /** Carried states with the floats each stream has in them (h: W, c: H). */
+  private readonly states: { region: Region; width: number }[] = [];
 
   constructor(private readonly rt: Runtime, private readonly spec: StreamSpec, readonly numStreams: number) {
     if (!Number.isSafeInteger(numStreams) || numStreams < 1) throw new ShapeError(`numStreams = ${numStreams} is invalid: expected a positive integer`);
-    const { L, H, E, C } = spec, B = numStreams;
+    const { L, H, E, C, P } = spec, B = numStreams, W = P || H;
     // Refuse a count whose state cannot fit before allocating any of it (numStreams 1e9 would grow memory for seconds first).
-    const floats = 17 + 9 * L + B * (3 + 2 * C + E + 7 * H + 4 * L * H);
+    const floats = STREAM_LAYER_BASE + STREAM_LAYER_WORDS * L + B * (3 + 2 * C + E + 7 * H + 5 * L * H);
     if (floats * 4 > rt.planner.available) {
       throw new MemoryLimitError(floats * 4, rt.planner.limit, `${numStreams} streams need ${floats * 4} bytes of state, more than the ${rt.planner.available} bytes available under the runtime's memoryLimit (${rt.planner.limit}): use fewer streams`);
     }
@@ -36,18 +40,19 @@ export class RecurrentStream {
       return r;
     };
     try {
-      this.desc = alloc(17 + 9 * L);
+      this.desc = alloc(STREAM_LAYER_BASE + STREAM_LAYER_WORDS * L);
       this.ids = alloc(B);
       this.probs = alloc(B * C);
       const ones = alloc(B), targets = alloc(B);
       ones.i32().fill(1);
       targets.i32().fill(-1);
       const words = [spec.cell, B, L, H, E, C, this.ids.ptr, spec.embedding, alloc(B * E).ptr, spec.headT, spec.headBias,
-        alloc(B * C).ptr, ones.ptr, alloc(B * 4 * H).ptr, alloc(B * 3 * H).ptr, targets.ptr, this.probs.ptr];
+        alloc(B * C).ptr, ones.ptr, alloc(B * 4 * H).ptr, alloc(B * 3 * H).ptr, targets.ptr, this.probs.ptr, P];
       for (const p of spec.layers) {
-        const h = alloc(B * H), c = alloc(B * H);
-        this.states.push(h, c);
-        words.push(p.wihT, p.whhT, p.whhNT, p.bih, p.bhh, h.ptr, c.ptr, alloc(B * H).ptr, alloc(B * H).ptr);
+        const h = alloc(B * W), c = alloc(B * H);
+        this.states.push({ region: h, width: W }, { region: c, width: H });
+        words.push(p.wihT, p.whhT, p.whhNT, p.bih, p.bhh, h.ptr, c.ptr, alloc(B * W).ptr, alloc(B * H).ptr, p.bias,
+          p.whrT, P ? alloc(B * H).ptr : 0);
       }
       this.desc.i32().set(words);
     } catch (e) {
@@ -84,13 +89,12 @@ export class RecurrentStream {
   /** Zeroes the state of one stream, or of all. */
   reset(stream?: number): void {
     this.checkAlive();
-    const H = this.spec.H;
     if (stream !== undefined && !(Number.isInteger(stream) && stream >= 0 && stream < this.numStreams)) {
       throw new ShapeError(`stream = ${stream} is invalid: expected an integer in [0, ${this.numStreams})`);
     }
-    for (const s of this.states) {
-      if (stream === undefined) s.f32().fill(0);
-      else s.f32().fill(0, stream * H, (stream + 1) * H);
+    for (const { region, width } of this.states) {
+      if (stream === undefined) region.f32().fill(0);
+      else region.f32().fill(0, stream * width, (stream + 1) * width);
     }
   }
 

@@ -87,7 +87,9 @@ export class RecurrentModule {
   readonly bidirectional: boolean;
   readonly batchFirst: boolean;
   readonly dropout: number;
-  /** Features per step of the output: D·H. */
+  /** LSTM with projections (proj_size): h has projSize features; 0 without. */
+  readonly projSize: number;
+  /** Features per step of the output: D·H (D·projSize with projections). */
   readonly outputSize: number;
   /** The runtime the module runs in (shared with other models). */
   readonly rt: Runtime;
@@ -116,9 +118,11 @@ export class RecurrentModule {
     this.bidirectional = o.bidirectional;
     this.batchFirst = o.batchFirst;
     this.dropout = o.dropout;
-    this.outputSize = (o.bidirectional ? 2 : 1) * o.hiddenSize;
+    this.projSize = o.core.projSize ?? 0;
+    this.outputSize = (o.bidirectional ? 2 : 1) * (this.projSize || o.hiddenSize);
     this.rng = new Rng(o.seed);
-    requireMemory(this.rt, modelFootprint([{ type: o.cell, hiddenSize: o.hiddenSize, numLayers: o.numLayers, bidirectional: o.bidirectional }],
+    const { cell: type, inputSize: _i, ...spec } = o.core;
+    requireMemory(this.rt, modelFootprint([{ ...spec, type }],
       { seq: true, features: o.inputSize }), `nn.${o.cell}`);
     ({ rt: this.owned, ledger: this.ledger } = this.rt.owned());
     finalizer?.register(this, this.ledger, this);
@@ -157,27 +161,28 @@ export class RecurrentModule {
   forward(x: ArrayInput, options: ForwardOptions = {}): ForwardResult {
     this.checkAlive();
     knownKeys(options, ['lengths', 'h0', 'c0', 'training'], 'forward options');
-    const I = this.inputSize, H = this.hiddenSize, F = this.outputSize, bf = this.batchFirst;
+    const I = this.inputSize, H = this.hiddenSize, W = this.stateWidth, F = this.outputSize, bf = this.batchFirst;
     const xa = checkArray(x, 'x', bf ? ['B', 'T', 'I'] : ['T', 'B', 'I'], [undefined, undefined, I]);
-    const T = xa.shape[bf ? 1 : 0], B = xa.shape[bf ? 0 : 1], LD = this.numLayers * this.directions, S = LD * B * H;
+    // h (and its gradients) has W = projSize || H features; c has H.
+    const T = xa.shape[bf ? 1 : 0], B = xa.shape[bf ? 0 : 1], LD = this.numLayers * this.directions, S = LD * B * H, Sh = LD * B * W;
     const training = options.training ?? false;
     if (typeof training !== 'boolean') throw new ArgumentError(`training must be true or false, got ${describe(training)}`);
     const lengths = this.checkLengths(options.lengths, T, B);
-    const h0 = options.h0 === undefined ? undefined : this.stateArray(options.h0, 'h0', B);
+    const h0 = options.h0 === undefined ? undefined : this.stateArray(options.h0, 'h0', B, W);
     if (options.c0 !== undefined && this.cell !== 'lstm') throw new ArgumentError(`c0 is an LSTM's initial cell state; this is an nn.${this.cell}, which has no cell state`);
-    const c0 = options.c0 === undefined ? undefined : this.stateArray(options.c0, 'c0', B);
+    const c0 = options.c0 === undefined ? undefined : this.stateArray(options.c0, 'c0', B, H);
     this.saved = undefined;
 
     const X = this.put('x', xa.data, 'x', T, B, I, bf);
     const Lg = this.slot('lengths', B);
     Lg.i32().set(lengths);
-    const H0 = h0 && this.put('h0', h0, 'h0', 1, 1, S, false);
+    const H0 = h0 && this.put('h0', h0, 'h0', 1, 1, Sh, false);
     const C0 = c0 && this.put('c0', c0, 'c0', 1, 1, S, false);
     this.pack();
     const r = this.core.forward(T, B, X.ptr, Lg.ptr, H0?.ptr ?? 0, C0?.ptr ?? 0, training, this.rng, this.params);
     const result: ForwardResult = {
       output: { data: this.take(r.output, T, B, F, bf), shape: bf ? [B, T, F] : [T, B, F] },
-      hn: { data: this.take(r.hn, 1, 1, S, false), shape: [LD, B, H] },
+      hn: { data: this.take(r.hn, 1, 1, Sh, false), shape: [LD, B, W] },
     };
     if (this.cell === 'lstm') result.cn = { data: this.take(r.cn, 1, 1, S, false), shape: [LD, B, H] };
     if (training) this.saved = { T, B };
@@ -197,23 +202,23 @@ export class RecurrentModule {
     const s = this.saved;
     if (!s) throw new ArgumentError('backward() needs a preceding forward(x, { training: true }) (an inference forward keeps nothing, and each training forward allows one backward)');
     const { T, B } = s;
-    const I = this.inputSize, H = this.hiddenSize, F = this.outputSize, bf = this.batchFirst, L = this.numLayers * this.directions;
-    const S = L * B * H;
+    const I = this.inputSize, H = this.hiddenSize, W = this.stateWidth, F = this.outputSize, bf = this.batchFirst, L = this.numLayers * this.directions;
+    const S = L * B * H, Sh = L * B * W;
     const dOut = grads.dOutput === undefined ? undefined
       : checkArray(grads.dOutput, 'dOutput', bf ? ['B', 'T', 'D·H'] : ['T', 'B', 'D·H'], bf ? [B, T, F] : [T, B, F]).data;
-    const dhn = grads.dhn === undefined ? undefined : this.stateArray(grads.dhn, 'dhn', B);
+    const dhn = grads.dhn === undefined ? undefined : this.stateArray(grads.dhn, 'dhn', B, W);
     if (grads.dcn !== undefined && this.cell !== 'lstm') throw new ArgumentError(`dcn is the gradient of an LSTM's final cell state; this is an nn.${this.cell}, which has none`);
-    const dcn = grads.dcn === undefined ? undefined : this.stateArray(grads.dcn, 'dcn', B);
+    const dcn = grads.dcn === undefined ? undefined : this.stateArray(grads.dcn, 'dcn', B, H);
 
     const DO = dOut && this.put('dOutput', dOut, 'dOutput', T, B, F, bf);
-    const DHN = dhn && this.put('dhn', dhn, 'dhn', 1, 1, S, false);
+    const DHN = dhn && this.put('dhn', dhn, 'dhn', 1, 1, Sh, false);
     const DCN = dcn && this.put('dcn', dcn, 'dcn', 1, 1, S, false);
-    const DH0 = this.slot('dh0', S), DC0 = this.cell === 'lstm' ? this.slot('dc0', S) : undefined;
+    const DH0 = this.slot('dh0', Sh), DC0 = this.cell === 'lstm' ? this.slot('dc0', S) : undefined;
     this.saved = undefined;
     const dx = this.core.backward(DO?.ptr ?? 0, DHN?.ptr ?? 0, DCN?.ptr ?? 0, this.grads, DH0.ptr, DC0?.ptr ?? 0);
     const result: BackwardResult = {
       dx: { data: this.take(dx, T, B, I, bf), shape: bf ? [B, T, I] : [T, B, I] },
-      dh0: { data: DH0.f32().slice(0, S), shape: [L, B, H] },
+      dh0: { data: DH0.f32().slice(0, Sh), shape: [L, B, W] },
     };
     if (DC0) result.dc0 = { data: DC0.f32().slice(0, S), shape: [L, B, H] };
     return result;
@@ -324,9 +329,14 @@ export class RecurrentModule {
     return out;
   }
 
-  /** A state or state gradient: [L·D, B, H]. */
-  private stateArray(v: ArrayInput, what: string, B: number): ArrayLike<number> {
-    return checkArray(v, what, ['L·D', 'B', 'H'], [this.numLayers * this.directions, B, this.hiddenSize]).data;
+  /** Features of h: projSize for a projected LSTM, else hiddenSize. */
+  private get stateWidth(): number {
+    return this.projSize || this.hiddenSize;
+  }
+
+  /** A state or state gradient: [L·D, B, width] (width: h's or c's). */
+  private stateArray(v: ArrayInput, what: string, B: number, width: number): ArrayLike<number> {
+    return checkArray(v, what, ['L·D', 'B', width === this.hiddenSize ? 'H' : 'P'], [this.numLayers * this.directions, B, width]).data;
   }
 
   /** A slot of at least `floats` floats, reallocated only to grow. */

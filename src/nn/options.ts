@@ -3,8 +3,7 @@
 // as data for the one config validator (src/config/schema.ts), and their translation
 // into the recurrent core's config.
 import { bool, check, int, num, obj, oneOf, opt, req, type ObjectRule } from '../config/schema.js';
-import { MAX_DIM, MAX_LAYERS, recurrentCoreSchema } from '../config/layer-schemas.js';
-import { ConfigError } from '../errors.js';
+import { MAX_DIM, MAX_LAYERS } from '../config/layer-schemas.js';
 import type { CellType, RecurrentConfig } from '../layers/recurrent.js';
 
 /** Options every cell takes (torch.nn.RNNBase's arguments). */
@@ -21,16 +20,16 @@ export interface ModuleOptions {
   batchFirst?: boolean;
   /** Dropout on the outputs of every layer but the last, in training forwards only (dropout), default 0. */
   dropout?: number;
-  /**
-   * Bias vectors (bias), default true. `false` needs a recurrent core that knows the
-   * option (its config schema has `bias`); until then it is refused with a ConfigError.
-   */
+  /** Bias vectors (bias), default true; false: no bias_ih / bias_hh parameters at all. */
   bias?: boolean;
   /** Seed of the initialisation (PyTorch's U(−1/√H, 1/√H)) and of the dropout masks, default 0. */
   seed?: number;
 }
 
-export type LSTMOptions = ModuleOptions;
+export interface LSTMOptions extends ModuleOptions {
+  /** LSTM with projections (proj_size): h_t = W_hr (o_t ⊙ tanh c_t) has projSize < hiddenSize features. */
+  projSize?: number;
+}
 export interface GRUOptions extends ModuleOptions {
   /** Reset gate applied before the recurrent product (ONNX linear_before_reset = 0, Keras reset_after = False); PyTorch's GRU is false (default). */
   resetBefore?: boolean;
@@ -52,7 +51,7 @@ const common = {
 };
 
 const schemas: Record<CellType, ObjectRule> = {
-  lstm: obj(common),
+  lstm: obj({ ...common, projSize: opt(int(1, MAX_DIM)) }),
   gru: obj({ ...common, resetBefore: opt(bool) }),
   rnn: obj({ ...common, nonlinearity: opt(oneOf('tanh', 'relu')) }),
 };
@@ -73,16 +72,13 @@ export interface Resolved {
 
 /** Checks a factory's options (ConfigError naming the key and what was expected) and fills in the defaults. */
 export function resolveOptions(cell: CellType, options: unknown): Resolved {
-  const o = check<GRUOptions & RNNOptions>(schemas[cell], options, `nn.${cell} options`);
+  const o = check<GRUOptions & RNNOptions & LSTMOptions>(schemas[cell], options, `nn.${cell} options`);
   const numLayers = o.numLayers ?? 1, bidirectional = o.bidirectional ?? false, dropout = o.dropout ?? 0;
   const core: RecurrentConfig = { cell, inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers, bidirectional, dropout };
   if (o.resetBefore !== undefined) core.resetBefore = o.resetBefore;
   if (o.nonlinearity !== undefined) core.nonlinearity = o.nonlinearity;
-  // Only a bias-free request is passed on, and only to a core whose schema knows the key.
-  if (o.bias === false) {
-    if (!Object.hasOwn(recurrentCoreSchema.fields, 'bias')) throw new ConfigError(`nn.${cell} options: bias = false is not supported yet: this build's recurrent core always has bias_ih and bias_hh (leave bias out, or true)`);
-    (core as RecurrentConfig & { bias?: boolean }).bias = false;
-  }
+  if (o.bias !== undefined) core.bias = o.bias;
+  if (o.projSize !== undefined) core.projSize = o.projSize;
   return {
     cell, inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers, bidirectional,
     batchFirst: o.batchFirst ?? false, dropout, seed: o.seed ?? 0, core,
