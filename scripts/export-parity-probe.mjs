@@ -4,7 +4,7 @@
 // `npm run parity:pytorch` then loads them into PyTorch (scripts/pytorch_parity.py check).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRuntimeSync, Recurrent, ParameterTable, Rng, writeSafetensors } from '../dist/index.js';
+import { loadRuntimeSync, nn, Rng, writeSafetensors } from '../dist/index.js';
 
 const outDir = process.argv[2] ?? 'build/parity';
 mkdirSync(outDir, { recursive: true });
@@ -24,27 +24,21 @@ const configs = [
 const T = 7, lengths = [7, 3, 5, 1];
 const B = lengths.length;
 configs.forEach((cfg, i) => {
-  const table = new ParameterTable();
-  const layer = new Recurrent(rt, cfg, table, '');
-  const params = rt.planner.alloc(table.total);
-  const rng = new Rng(100 + i);
-  layer.initialise(params.f32(), rng);
-  layer.pack(params);
-  const x = rt.planner.alloc(T * B * cfg.inputSize);
-  x.f32().set(Array.from({ length: T * B * cfg.inputSize }, () => rng.normal()));
-  const len = rt.planner.alloc(B);
-  len.i32().set(lengths);
-  const f = layer.forward(T, B, x.ptr, len.ptr, 0, 0, false, rng, params);
-  const D = cfg.bidirectional ? 2 : 1, H = cfg.hiddenSize, L = cfg.numLayers, W = layer.stateSize;
-  const view = (ptr, n) => new Float32Array(rt.memory.buffer, ptr, n).slice();
+  // The public array module, initialised from a seed, run on a probe batch of different lengths.
+  const { cell, ...options } = cfg;
+  const m = nn[cell](rt, { ...options, seed: 100 + i });
+  const rng = new Rng(1000 + i);
+  const x = Float32Array.from({ length: T * B * cfg.inputSize }, () => rng.normal());
+  const f = m.forward({ data: x, shape: [T, B, cfg.inputSize] }, { lengths });
   const tensors = {
-    ...table.toStateDict(params.f32()),
-    'probe.input': { shape: [T, B, cfg.inputSize], data: x.f32().slice() },
+    ...m.stateDict(),
+    'probe.input': { shape: [T, B, cfg.inputSize], data: x },
     'probe.lengths': { shape: [B], data: Float32Array.from(lengths) },
-    'probe.output': { shape: [T, B, layer.outputSize], data: view(f.output, T * B * layer.outputSize) },
-    'probe.hn': { shape: [L * D, B, W], data: view(f.hn, L * D * B * W) },
+    'probe.output': f.output,
+    'probe.hn': f.hn,
   };
-  if (cfg.cell === 'lstm') tensors['probe.cn'] = { shape: [L * D, B, H], data: view(f.cn, L * D * B * H) };
+  if (f.cn) tensors['probe.cn'] = f.cn;
+  m.dispose();
   const file = join(outDir, `${cfg.cell}_${i}.safetensors`);
   writeFileSync(file, writeSafetensors(tensors, { config: JSON.stringify(cfg) }));
   console.log('wrote', file);

@@ -4,7 +4,7 @@ export { Runtime } from './runtime/runtime.js';
 export type { Kernels } from './runtime/kernels.js';
 export { MemoryPlanner, Region } from './runtime/memory-planner.js';
 export { Workspace } from './runtime/workspace.js';
-export { Recurrent, type RecurrentConfig, type RecurrentForward, type CellType } from './layers/recurrent.js';
+export type { RecurrentConfig, CellType } from './layers/recurrent.js';
 export { ParameterTable } from './runtime/parameter-table.js';
 export { Sequential, type SequentialOptions, type Batch, type StepOptions, type StepResult, type ModelJSON, type LossName, type ModelInput, type OutputKind } from './model/sequential.js';
 export * as layers from './layers/index.js';

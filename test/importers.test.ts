@@ -2,7 +2,8 @@
 // came from: outputs of the imported Recurrent layer against float64 references
 // written in each framework's own layout and equations. Bad shapes are rejected.
 import { describe, expect, it } from 'vitest';
-import { fromKeras, fromOnnx, Recurrent, ParameterTable, Rng, WeightFileError, type RecurrentConfig, type StateDict } from '../src/index.js';
+import { fromKeras, fromOnnx, ParameterTable, Rng, WeightFileError, type StateDict } from '../src/index.js';
+import { Recurrent, type RecurrentConfig } from '../src/layers/recurrent.js';
 import { kerasGruRef, kerasLstmRef, onnxGruRef, onnxLstmRef } from './reference/frameworks.js';
 import { expectClose, testRng } from './helpers/arrays.js';
 import { putF32, putI32, runtime } from './helpers/wasm.js';

@@ -6,7 +6,8 @@ import { stackForwardRef, type StackSpec } from './reference/stack.js';
 import { numericalGradient } from './reference/gradcheck.js';
 import { expectClose, testRng } from './helpers/arrays.js';
 import { putF32, putI32, read, runtime, zeros } from './helpers/wasm.js';
-import { Recurrent, ParameterTable, Rng } from '../src/index.js';
+import { ParameterTable, Rng } from '../src/index.js';
+import { Recurrent } from '../src/layers/recurrent.js';
 import type { RnnWeights } from './reference/rnn.js';
 
 const rt = runtime();

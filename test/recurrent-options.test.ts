@@ -3,7 +3,8 @@
 // building counts exactly what the layer allocates, and forgetBias needs a bias.
 // projSize (LSTM proj_size): where it applies, and through a Sequential model.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ParameterTable, Recurrent, layers } from '../src/index.js';
+import { ConfigError, ParameterTable, layers } from '../src/index.js';
+import { Recurrent } from '../src/layers/recurrent.js';
 import { modelFootprint } from '../src/config/footprint.js';
 import { runtime } from './helpers/wasm.js';
 import { simpleModel } from './helpers/models.js';
