@@ -7,7 +7,6 @@ import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FileError } from '../src/index.js';
 import { writeOutput } from '../src/cli/files.js';
 import { orphanTempFiles, removeOrphanTempFiles } from '../src/cli/temp-files.js';
@@ -16,23 +15,13 @@ import { MissingPackageError } from '../src/cli/errors.js';
 import { buildTaggerPipeline, buildTaggerModel, UNIVERSAL_TAGS } from '../src/cli/tasks/pos-tagger.js';
 import { saveModel } from '../src/io/model-file.js';
 import { runtime } from './helpers/wasm.js';
+import { expectOneLine, root, runCli } from './helpers/cli.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist/cli/main.js');
-const cli = (args: string[], cwd = root) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd, timeout: 60_000 });
+const cli = (args: string[], cwd = root) => runCli(args, { cwd });
 const made: string[] = [];
 const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'rnn-wasm-cli-errors-')); made.push(d); return d; };
 afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
 
-/** Exit code `code`, exactly one line on stderr starting `rnn-wasm: `, matching `msg`, and no stack frame. */
-function expectOneLine(r: ReturnType<typeof cli>, code: number, msg: RegExp) {
-  const lines = r.stderr.split('\n').filter(Boolean);
-  expect(r.stderr, 'no stack frames').not.toMatch(/\n\s+at /);
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^rnn-wasm: /);
-  expect(lines[0]).toMatch(msg);
-  expect(r.status, r.stderr).toBe(code);
-}
 
 /** A pid that was alive a moment ago and is not now. */
 function deadPid(): number {
@@ -43,7 +32,7 @@ function deadPid(): number {
 let model: string; // a small pos-brown tagger model file
 let dir: string;
 beforeAll(() => {
-  expect(existsSync(main), 'run npm run build first').toBe(true);
+  expect(existsSync(join(root, 'dist/cli/main.js')), 'run npm run build first').toBe(true);
   dir = tmp();
   const rt = runtime();
   const train = [{ words: ['The', 'cat', 'sat', '.'], tags: ['DET', 'NOUN', 'VERB', '.'] }, { words: ['The', 'dog', 'ran', '.'], tags: ['DET', 'NOUN', 'VERB', '.'] }];

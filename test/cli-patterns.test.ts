@@ -3,11 +3,9 @@
 // the one-line errors for bad data. Expectations come from the data files themselves
 // (tag sets, label sets, token counts counted here), never from the code under test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { toyPosCorpus } from '../src/data/toy-pos.js';
 import { loadModel, saveModel } from '../src/io/model-file.js';
 import { writeSafetensors } from '../src/io/safetensors.js';
@@ -15,21 +13,12 @@ import { Sequential } from '../src/model/sequential.js';
 import * as layers from '../src/layers/index.js';
 import { parseCsv, readLabelledFile } from '../src/cli/tasks/labelled-text.js';
 import { runtime } from './helpers/wasm.js';
+import { expectOneLine, root, runCli } from './helpers/cli.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist/cli/main.js');
 const fixtures = join(root, 'test/fixtures/cli');
-const cli = (args: string[], input?: string) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd: root, input, timeout: 60_000 });
+const cli = (args: string[], input?: string) => runCli(args, { input });
 let dir: string;
 
-function expectOneLine(r: ReturnType<typeof cli>, code: number, msg: RegExp) {
-  const lines = r.stderr.split('\n').filter(Boolean);
-  expect(r.stderr, 'no stack frames').not.toMatch(/\n\s+at /);
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^rnn-wasm: /);
-  expect(lines[0]).toMatch(msg);
-  expect(r.status, r.stderr).toBe(code);
-}
 function ok(r: ReturnType<typeof cli>) {
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;
@@ -48,7 +37,7 @@ const conllu = (ss: typeof corpus) => ss.map((s, k) => [
 ].join('\n') + '\n').join('\n');
 
 beforeAll(() => {
-  expect(existsSync(main), 'run npm run build first').toBe(true);
+  expect(existsSync(join(root, 'dist/cli/main.js')), 'run npm run build first').toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-patterns-'));
   writeFileSync(join(dir, 'train.conllu'), conllu(corpus));
   writeFileSync(join(dir, 'dev.conllu'), conllu(corpus.slice(0, 6)));

@@ -2,8 +2,6 @@
 // failure path frees what it took, a disposed model (with its optimizer and streams)
 // refuses further use, and a model dropped without dispose() is freed by the GC.
 import { describe, expect, it } from 'vitest';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { mkdtempSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,17 +10,8 @@ import {
   ArgumentError, ConfigError, DisposedError, FileError, MemoryLimitError, NonFiniteError, OutOfMemoryError, type Runtime,
 } from '../src/index.js';
 import { loadModelFrom, writeFileAtomic } from '../src/node/index.js';
+import { collect } from './helpers/gc.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Collects garbage and lets FinalizationRegistry callbacks run. */
-async function collect(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 0));
-  }
-}
 
 const tagger = (rt: Runtime, classes = 5, seed = 1) => new Sequential(rt, [
   layers.embedding({ vocabSize: 20, dim: 4 }), layers.lstm({ hiddenSize: 6 }), layers.dense({ units: classes }),

@@ -4,24 +4,13 @@
 // the GC; bad input is refused with a typed error naming what was expected, before
 // anything changes.
 import { describe, expect, it } from 'vitest';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   nn, loadRuntimeSync, ArgumentError, ConfigError, DisposedError, EmptySequenceError, MemoryLimitError, NonFiniteError, ShapeError,
 } from '../src/index.js';
 import * as inference from '../src/inference.js';
 import { runtime } from './helpers/wasm.js';
+import { collect } from './helpers/gc.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Collects garbage and lets FinalizationRegistry callbacks run. */
-async function collect(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 0));
-  }
-}
 
 const T = 3, B = 2, I = 4, H = 5;
 const x = () => ({ data: new Float32Array(T * B * I).map((_, i) => Math.sin(i)), shape: [T, B, I] });
