@@ -3,14 +3,15 @@
 // and updated weights must match the full-batch step within float32 round-off
 // (only the order of the sums over rows differs), for uneven shares, padded
 // batches whose shares hold different numbers of labelled steps, per-sequence and
-// MSE models, 'sum' reduction and clipping. Then determinism, errors from either
-// thread, shutdown, the fallbacks, and fit({ threads: 2 }).
+// MSE models, 'sum' reduction and clipping. Then determinism, errors from either thread,
+// models without the DataParallel capability, shutdown, the fallbacks, and
+// fit({ threads: 2 }).
 import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  Sequential, layers, optim, ConfigError, NonFiniteError, TokenIdError, ParallelTrainer, fit, balancedSplit, sliceRows,
-  type Batch, type StepOptions,
+  Sequential, Seq2Seq, layers, optim, ConfigError, NonFiniteError, TokenIdError, ParallelTrainer, fit, balancedSplit, sliceRows,
+  type Batch, type StepOptions, type Trainable, type TrainBatch,
 } from '../src/node/index.js';
 import { testRng } from './helpers/arrays.js';
 import { runtime } from './helpers/wasm.js';
@@ -44,13 +45,13 @@ function expectTensorsClose(two: Record<string, { data: Float32Array }>, one: Re
 }
 
 /** One step of each path on identical models; compares loss, gradients and updated weights. */
-async function compareStep(make: () => Sequential, batch: Batch, opts: StepOptions = {}, optimizer = () => optim.sgd({ lr: 0.5 })) {
+async function compareStep(make: () => Sequential | Seq2Seq, batch: Batch, opts: StepOptions = {}, optimizer: () => optim.Optimizer = () => optim.sgd({ lr: 0.5 })) {
   const one = make(), two = make();
   const o1 = optimizer(), o2 = optimizer();
   const trainer = await ParallelTrainer.create(two, o2, { threads: 2, probe: false });
   try {
     expect(trainer.threads).toBe(2);
-    const r1 = one.trainStep(batch, o1, opts);
+    const r1 = one.trainStep(batch as TrainBatch, o1, opts);
     const r2 = trainer.trainStep(batch, opts);
     expect(r2.count).toBe(r1.count);
     expect(r2.tokens).toBe(r1.tokens);
@@ -195,6 +196,55 @@ describe('errors', () => {
     const r = t.trainStep({ inputs, targets: [[0, 1], [1, 0], [0, 0], [1, 1]] });
     expect(Number.isFinite(r.loss)).toBe(true);
     await t.close();
+  });
+});
+
+/** A user's own model: trainable (a Sequential inside), but without the DataParallel capability. */
+class Plain implements Trainable {
+  readonly inner = tokenModel('gru');
+  get rt() { return this.inner.rt; }
+  get params() { return this.inner.params; }
+  get grads() { return this.inner.grads; }
+  get rng() { return this.inner.rng; }
+  trainStep(b: TrainBatch, o: optim.Optimizer, s?: StepOptions) { return this.inner.trainStep(b, o, s); }
+  evaluate(b: TrainBatch) { return this.inner.evaluate(b); }
+  resetStates() { this.inner.resetStates(); }
+  stateDict() { return this.inner.stateDict(); }
+  loadStateDict(d: Parameters<Sequential['loadStateDict']>[0]) { this.inner.loadStateDict(d); }
+  toJSON() { return { format: 'test/plain' }; }
+  dispose() { this.inner.dispose(); }
+}
+
+/** The same model with the capability delegated to the Sequential inside. */
+class Splittable extends Plain {
+  parallelRefusal() { return this.inner.parallelRefusal(); }
+  splitBatch(...a: Parameters<Sequential['splitBatch']>) { return this.inner.splitBatch(...a); }
+  shareBytes(...a: Parameters<Sequential['shareBytes']>) { return this.inner.shareBytes(...a); }
+  writeShare(...a: Parameters<Sequential['writeShare']>) { this.inner.writeShare(...a); }
+  readShare(...a: Parameters<Sequential['readShare']>) { return this.inner.readShare(...a); }
+  shareGradients(...a: Parameters<Sequential['shareGradients']>) { return this.inner.shareGradients(...a); }
+  parametersChanged() { this.inner.parametersChanged(); }
+  applyGradients(...a: Parameters<Sequential['applyGradients']>) { this.inner.applyGradients(...a); }
+  toJSON() { return { format: 'test/splittable-unregistered' }; }
+}
+
+describe('models without the capability', () => {
+  it('a Trainable that does not implement DataParallel is refused with a ConfigError naming what it lacks', async () => {
+    const m = new Plain();
+    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { threads: 2 })).rejects.toThrow(ConfigError);
+    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { threads: 2 })).rejects.toThrow(/DataParallel \(parallelRefusal, splitBatch, .*shareGradients/);
+    const data = [{ input: [1, 2], target: [0, 1] }, { input: [3], target: [2] }];
+    await expect(fit(m, data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1, threads: 2, probe: false })).rejects.toThrow(ConfigError);
+    // One thread trains it as before.
+    await expect(fit(m, data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1, threads: 1, verbose: false })).resolves.toBeDefined();
+    m.dispose();
+  });
+
+  it('a DataParallel model whose kind the worker cannot rebuild is refused with the worker\'s ConfigError', async () => {
+    const m = new Splittable();
+    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { probe: false })).rejects.toThrow(ConfigError);
+    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { probe: false })).rejects.toThrow(/unknown model kind "test\/splittable-unregistered"/);
+    m.dispose();
   });
 });
 
