@@ -3,7 +3,8 @@
 // and updated weights must match the full-batch step within float32 round-off
 // (only the order of the sums over rows differs), for uneven shares, padded
 // batches whose shares hold different numbers of labelled steps, per-sequence and
-// MSE models, 'sum' reduction and clipping. Then determinism, errors from either thread,
+// MSE models, 'sum' reduction and clipping; then an encoder–decoder (Seq2Seq), whose
+// shares are cut by target length. Then determinism, errors from either thread,
 // models without the DataParallel capability, shutdown, the fallbacks, and
 // fit({ threads: 2 }).
 import { describe, expect, it, vi } from 'vitest';
@@ -149,6 +150,74 @@ describe('two threads match the one-thread full-batch step', () => {
 
   it('a batch of one sequence runs on the main thread alone', async () => {
     await compareStep(() => tokenModel('lstm'), tokenBatch([5]));
+  });
+});
+
+/** An encoder–decoder without dropout (dropout 0: the two paths then compute the same function). */
+function seq2seqModel(cell: 'lstm' | 'gru' = 'lstm', numLayers = 1) {
+  return new Seq2Seq(rt, { sourceVocabSize: 11, targetVocabSize: 9, embeddingDim: 6, hiddenSize: 10, cell, numLayers, dropout: 0, bos: 0, eos: 1, seed: 7 });
+}
+
+/** Sources and targets of the given lengths (target ids 2..8: never BOS or EOS). */
+function seq2seqBatch(sourceLengths: number[], targetLengths: number[], seed: number) {
+  const r = testRng(seed);
+  return {
+    inputs: sourceLengths.map((n) => Array.from({ length: n }, () => r.int(11))),
+    targets: targetLengths.map((n) => Array.from({ length: n }, () => 2 + r.int(7))),
+  };
+}
+
+describe('Seq2Seq on two threads matches the one-thread step', () => {
+  // 7 rows (odd); the long targets come first, so the cut gives the shares very
+  // different numbers of target tokens: 1 / (the whole batch's tokens + EOS) per share,
+  // not each share's own mean, is what makes the sum right.
+  const batch = seq2seqBatch([3, 6, 2, 5, 4, 1, 6], [8, 7, 9, 2, 0, 3, 1], 50);
+
+  it('LSTM, SGD: loss, gradients and updated weights within float32 round-off', async () => {
+    const { trainer } = await compareStep(() => seq2seqModel('lstm'), batch);
+    // Both threads trained: the worker's share was not empty.
+    expect(trainer.lastTimings!.workerMs).toBeGreaterThan(0);
+  });
+
+  it('two-layer GRU, Adam, clipNorm', async () => {
+    await compareStep(() => seq2seqModel('gru', 2), seq2seqBatch([5, 2, 7, 3, 3], [6, 1, 4, 5, 2], 51), { clipNorm: 0.05 }, () => optim.adam({ lr: 1e-3 }));
+  });
+
+  it('reports the whole batch\'s target tokens + EOS as its count', async () => {
+    const trainer = await ParallelTrainer.create(seq2seqModel(), optim.sgd({ lr: 0.1 }), { probe: false });
+    expect(trainer.trainStep(batch).count).toBe(8 + 7 + 9 + 2 + 0 + 3 + 1 + 7);
+    await trainer.close();
+  });
+
+  it('validates the whole batch on the main thread, naming the caller\'s indices; refuses reduction \'sum\'', async () => {
+    const t = await ParallelTrainer.create(seq2seqModel(), optim.sgd({ lr: 1 }), { probe: false });
+    const bad = { inputs: batch.inputs, targets: batch.targets.map((x, b) => (b === 5 ? [2, 99, 3] : x)) };
+    expect(() => t.trainStep(bad)).toThrow(TokenIdError);
+    expect(() => t.trainStep(bad)).toThrow(/targets\[5\]\[1\]/);
+    expect(() => t.trainStep(batch, { reduction: 'sum' })).toThrow(ConfigError);
+    await t.close();
+  });
+
+  it('with dropout, the same seed gives bitwise the same weights (each share draws its own masks)', async () => {
+    const run = async () => {
+      const m = new Seq2Seq(rt, { sourceVocabSize: 11, targetVocabSize: 9, embeddingDim: 6, hiddenSize: 10, numLayers: 2, dropout: 0.3, bos: 0, eos: 1, seed: 7 });
+      const t = await ParallelTrainer.create(m, optim.adam({ lr: 1e-2 }), { probe: false });
+      for (let i = 0; i < 3; i++) t.trainStep(seq2seqBatch([3, 5, 2, 4, 6], [4, 2, 6, 3, 1], 60 + i));
+      await t.close();
+      const w = m.params.f32().slice();
+      m.dispose();
+      return w;
+    };
+    const a = await run(), b = await run();
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+  });
+
+  it('a share crosses the shared buffer unchanged (token ids as Int32)', () => {
+    const m = seq2seqModel(), header = new Int32Array(8);
+    const data = new SharedArrayBuffer(m.shareBytes(batch));
+    m.writeShare(batch, header, data);
+    expect(m.readShare(header, data)).toEqual(batch);
+    m.dispose();
   });
 });
 
@@ -327,5 +396,23 @@ describe('fit with threads', () => {
     expect(h2.epochs[1].loss).toBeLessThan(h2.epochs[0].loss);
     // The node entry's fit is the threaded one (the core fit would ignore `threads`).
     await expect(fit(tokenModel('lstm'), data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1, threads: 3 })).rejects.toThrow(ConfigError);
+  });
+
+  it('fit(seq2seq, data, { threads: 2 }) trains (the loss falls) and follows fit with one thread', async () => {
+    // Reverse a sequence of 1–6 tokens.
+    const r = testRng(13);
+    const data = Array.from({ length: 48 }, () => {
+      const input = Array.from({ length: 1 + r.int(6) }, () => 2 + r.int(7));
+      return { input, target: [...input].reverse() };
+    });
+    const histories = [];
+    for (const threads of [1, 2]) {
+      const m = seq2seqModel('gru');
+      histories.push(await fit(m, data, { optimizer: optim.adam({ lr: 5e-2 }), epochs: 6, batchSize: 9, seed: 2, threads, probe: false, verbose: false }));
+      m.dispose();
+    }
+    const [h1, h2] = histories;
+    for (let e = 0; e < 6; e++) expect(Math.abs(h2.epochs[e].loss - h1.epochs[e].loss)).toBeLessThanOrEqual(1e-3 * h1.epochs[e].loss);
+    expect(h2.epochs[5].loss).toBeLessThan(0.8 * h2.epochs[0].loss);
   });
 });
