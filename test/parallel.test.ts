@@ -14,6 +14,8 @@ import {
   Sequential, Seq2Seq, layers, optim, ConfigError, NonFiniteError, TokenIdError, ParallelTrainer, fit, balancedSplit, sliceRows,
   type Batch, type StepOptions, type Trainable, type TrainBatch,
 } from '../src/node/index.js';
+import * as lib from '../src/index.js';
+import { defineSplittable } from './helpers/splittable-model.mjs';
 import { testRng } from './helpers/arrays.js';
 import { runtime } from './helpers/wasm.js';
 
@@ -284,19 +286,6 @@ class Plain implements Trainable {
   dispose() { this.inner.dispose(); }
 }
 
-/** The same model with the capability delegated to the Sequential inside. */
-class Splittable extends Plain {
-  parallelRefusal() { return this.inner.parallelRefusal(); }
-  splitBatch(...a: Parameters<Sequential['splitBatch']>) { return this.inner.splitBatch(...a); }
-  shareBytes(...a: Parameters<Sequential['shareBytes']>) { return this.inner.shareBytes(...a); }
-  writeShare(...a: Parameters<Sequential['writeShare']>) { this.inner.writeShare(...a); }
-  readShare(...a: Parameters<Sequential['readShare']>) { return this.inner.readShare(...a); }
-  shareGradients(...a: Parameters<Sequential['shareGradients']>) { return this.inner.shareGradients(...a); }
-  parametersChanged() { this.inner.parametersChanged(); }
-  applyGradients(...a: Parameters<Sequential['applyGradients']>) { this.inner.applyGradients(...a); }
-  toJSON() { return { format: 'test/splittable-unregistered' }; }
-}
-
 describe('models without the capability', () => {
   it('a Trainable that does not implement DataParallel is refused with a ConfigError naming what it lacks', async () => {
     const m = new Plain();
@@ -309,11 +298,22 @@ describe('models without the capability', () => {
     m.dispose();
   });
 
-  it('a DataParallel model whose kind the worker cannot rebuild is refused with the worker\'s ConfigError', async () => {
-    const m = new Splittable();
-    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { probe: false })).rejects.toThrow(ConfigError);
-    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { probe: false })).rejects.toThrow(/unknown model kind "test\/splittable-unregistered"/);
-    m.dispose();
+  it('a DataParallel model of the user\'s own kind trains on two threads once the worker imports its module', async () => {
+    const Splittable = defineSplittable(lib);
+    const one = new Splittable(rt, 7), two = new Splittable(rt, 7);
+    // Without the module the worker cannot rebuild the kind: one typed error that says what to do.
+    await expect(ParallelTrainer.create(two, optim.sgd({ lr: 1 }), { probe: false })).rejects.toThrow(ConfigError);
+    await expect(ParallelTrainer.create(two, optim.sgd({ lr: 1 }), { probe: false })).rejects.toThrow(/unknown model kind "test\/splittable".*workerModules/);
+    const trainer = await ParallelTrainer.create(two, optim.sgd({ lr: 0.5 }), { probe: false, workerModules: [new URL('./helpers/splittable-model.mjs', import.meta.url)] });
+    expect(trainer.threads).toBe(2);
+    const b = tokenBatch([6, 2, 5, 4, 1], true, 70);
+    one.trainStep(b, optim.sgd({ lr: 0.5 }));
+    trainer.trainStep(b);
+    expectTensorsClose(two.gradientDict(), one.gradientDict());
+    expectTensorsClose(two.stateDict(), one.stateDict());
+    await trainer.close();
+    await expect(ParallelTrainer.create(two, optim.sgd({ lr: 1 }), { probe: false, workerModules: ['/nonexistent/model.mjs'] })).rejects.toThrow(/workerModules: cannot import/);
+    one.dispose(); two.dispose();
   });
 });
 

@@ -40,6 +40,12 @@ export interface ParallelOptions {
   minSpeedup?: number;
   /** How long a waiting thread spins before it sleeps in Atomics.wait, in µs. Default 200. */
   spinMicros?: number;
+  /**
+   * Modules the worker imports before it rebuilds the model, as absolute URLs or
+   * paths (e.g. new URL('./my-model.js', import.meta.url)): where a model kind of your
+   * own calls registerModelKind, since the worker has its own registry.
+   */
+  workerModules?: readonly (string | URL)[];
 }
 
 /** Where the last step's time went on the main thread (ms). */
@@ -94,6 +100,7 @@ export class ParallelTrainer {
   private received?: Region;
   private seq = 0;
   private spinMicros = 200;
+  private workerModules: string[] = [];
   private closed = false;
   private readonly arenaBatch = new Arena();
   private readonly arenaMine = new Arena();
@@ -120,8 +127,13 @@ export class ParallelTrainer {
     if (!(Number.isFinite(minSpeedup) && minSpeedup >= 0)) throw new errors.ConfigError(`minSpeedup = ${minSpeedup} is invalid: expected a number ≥ 0 (0: never fall back)`);
     const refusal = model.parallelRefusal();
     if (refusal) throw new errors.ConfigError(refusal);
+    const modules = options.workerModules ?? [];
+    if (!Array.isArray(modules) || modules.some((u) => typeof u !== 'string' && !(u instanceof URL))) {
+      throw new errors.ConfigError('workerModules is invalid: expected an array of module URLs or absolute paths');
+    }
     const t = new ParallelTrainer(model, optimizer);
     t.spinMicros = spin;
+    t.workerModules = modules.map(String);
     if (threads === 1) return t;
     if (typeof globalThis.SharedArrayBuffer !== 'function' || typeof Atomics?.wait !== 'function') {
       t.fallbackReason = 'SharedArrayBuffer / Atomics.wait are not available in this runtime';
@@ -144,7 +156,7 @@ export class ParallelTrainer {
     const params = new SharedArrayBuffer(n * 4), grads = new SharedArrayBuffer(n * 4);
     this.data = new SharedArrayBuffer(64 * 1024);
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = { config: this.model.toJSON(), ctrl, nums, params, grads, data: this.data, port: port2, spinMicros: this.spinMicros };
+    const init: WorkerInit = { config: this.model.toJSON(), modules: this.workerModules, ctrl, nums, params, grads, data: this.data, port: port2, spinMicros: this.spinMicros };
     let worker: Worker;
     try {
       // The worker inherits the process's Node options, except one that only applies to -e / stdin scripts.

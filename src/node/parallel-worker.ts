@@ -8,12 +8,15 @@ import { loadRuntimeSync } from '../runtime/load.js';
 import { modelFromJSON } from '../io/model-kinds.js';
 import { DATA_PARALLEL_METHODS, SHARE_HEADER_WORDS, isDataParallel, type DataParallel } from '../model/data-parallel.js';
 import { ConfigError } from '../errors.js';
+import type { Trainable } from '../model/trainable.js';
 import { Rng } from '../random.js';
 import { CTRL, NUM, OP, probeWork, waitForChange } from './parallel-protocol.js';
 
 export interface WorkerInit {
   /** The model's toJSON(). */
   config: { format: string };
+  /** Imported first: they register the model kinds of their own (ParallelOptions.workerModules). */
+  modules: string[];
   ctrl: SharedArrayBuffer;
   nums: SharedArrayBuffer;
   params: SharedArrayBuffer;
@@ -35,9 +38,22 @@ process.on('exit', () => {
 
 let model: DataParallel;
 try {
+  for (const url of init.modules) {
+    try {
+      await import(url);
+    } catch (e) {
+      throw new ConfigError(`workerModules: cannot import ${url}: ${(e as Error).message}`);
+    }
+  }
   const rt = loadRuntimeSync();
   // Any registered model kind; the weights arrive with every step.
-  const m = modelFromJSON(rt, init.config, false);
+  let m: Trainable;
+  try {
+    m = modelFromJSON(rt, init.config, false);
+  } catch (e) {
+    if (!(e instanceof ConfigError) || !e.message.startsWith('unknown model kind')) throw e;
+    throw new ConfigError(`${e.message}; the worker has its own registry: list the module that registers this kind in the trainer's workerModules option`);
+  }
   if (!isDataParallel(m)) throw new ConfigError(`the model kind ${init.config.format} rebuilt in the worker does not implement DataParallel (${DATA_PARALLEL_METHODS.join(', ')})`);
   model = m;
   // Tier-up before the start-up probe times this thread: baseline-compiled GEMM runs several times slower.
