@@ -235,8 +235,8 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
     return r;
   }
 
-  // Two threads (DataParallel): rows split at about equal decoder length (target
-  // tokens + EOS, balancedSplit); each share's loss sum is scaled by 1 / (target
+  // Two threads (DataParallel): rows cut at about equal decoder cost (rows × longest
+  // target + EOS, balancedSplit); each share's loss sum is scaled by 1 / (target
   // tokens + EOS of the whole batch), so the shares' gradients add up to the mean's.
   // A share travels as token ids in an Int32Array: lengths, then the ids.
 

@@ -1,8 +1,9 @@
 // The second thread of a ParallelTrainer: a model replica in its own runtime (own
-// wasm memory, own scratch), rebuilt from the model's JSON by the model-kind registry, that, per command, takes the current weights and a
-// share of the batch from shared buffers, runs forward and backward, and leaves
-// its gradients and loss sum in shared buffers. No messages per step: commands
-// and completions are Atomics on the control words.
+// wasm memory, own scratch), rebuilt from the model's JSON by the model-kind
+// registry, that, per command, takes the current weights and a share of the batch
+// from shared buffers, runs forward and backward, and leaves its gradients and loss
+// sum in shared buffers. No messages per step: commands and completions are Atomics
+// on the control words.
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { loadRuntimeSync } from '../runtime/load.js';
 import { modelFromJSON } from '../io/model-kinds.js';
