@@ -3,15 +3,19 @@
 // and updated weights must match the full-batch step within float32 round-off
 // (only the order of the sums over rows differs), for uneven shares, padded
 // batches whose shares hold different numbers of labelled steps, per-sequence and
-// MSE models, 'sum' reduction and clipping. Then determinism, errors from either
-// thread, shutdown, the fallbacks, and fit({ threads: 2 }).
+// MSE models, 'sum' reduction and clipping; then an encoder–decoder (Seq2Seq), whose
+// shares are cut by target length. Then determinism, errors from either thread,
+// models without the DataParallel capability, shutdown, the fallbacks, and
+// fit({ threads: 2 }).
 import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  Sequential, layers, optim, ConfigError, NonFiniteError, TokenIdError, ParallelTrainer, fit, balancedSplit, sliceRows,
-  type Batch, type StepOptions,
+  Sequential, Seq2Seq, layers, optim, ConfigError, NonFiniteError, TokenIdError, ParallelTrainer, fit, balancedSplit, sliceRows,
+  type Batch, type StepOptions, type Trainable, type TrainBatch,
 } from '../src/node/index.js';
+import * as lib from '../src/index.js';
+import { defineSplittable } from './helpers/splittable-model.mjs';
 import { testRng } from './helpers/arrays.js';
 import { runtime } from './helpers/wasm.js';
 
@@ -44,13 +48,13 @@ function expectTensorsClose(two: Record<string, { data: Float32Array }>, one: Re
 }
 
 /** One step of each path on identical models; compares loss, gradients and updated weights. */
-async function compareStep(make: () => Sequential, batch: Batch, opts: StepOptions = {}, optimizer = () => optim.sgd({ lr: 0.5 })) {
+async function compareStep(make: () => Sequential | Seq2Seq, batch: Batch, opts: StepOptions = {}, optimizer: () => optim.Optimizer = () => optim.sgd({ lr: 0.5 })) {
   const one = make(), two = make();
   const o1 = optimizer(), o2 = optimizer();
   const trainer = await ParallelTrainer.create(two, o2, { threads: 2, probe: false });
   try {
     expect(trainer.threads).toBe(2);
-    const r1 = one.trainStep(batch, o1, opts);
+    const r1 = one.trainStep(batch as TrainBatch, o1, opts);
     const r2 = trainer.trainStep(batch, opts);
     expect(r2.count).toBe(r1.count);
     expect(r2.tokens).toBe(r1.tokens);
@@ -151,6 +155,74 @@ describe('two threads match the one-thread full-batch step', () => {
   });
 });
 
+/** An encoder–decoder without dropout (dropout 0: the two paths then compute the same function). */
+function seq2seqModel(cell: 'lstm' | 'gru' = 'lstm', numLayers = 1) {
+  return new Seq2Seq(rt, { sourceVocabSize: 11, targetVocabSize: 9, embeddingDim: 6, hiddenSize: 10, cell, numLayers, dropout: 0, bos: 0, eos: 1, seed: 7 });
+}
+
+/** Sources and targets of the given lengths (target ids 2..8: never BOS or EOS). */
+function seq2seqBatch(sourceLengths: number[], targetLengths: number[], seed: number) {
+  const r = testRng(seed);
+  return {
+    inputs: sourceLengths.map((n) => Array.from({ length: n }, () => r.int(11))),
+    targets: targetLengths.map((n) => Array.from({ length: n }, () => 2 + r.int(7))),
+  };
+}
+
+describe('Seq2Seq on two threads matches the one-thread step', () => {
+  // 7 rows (odd); the long targets come first, so the cut gives the shares very
+  // different numbers of target tokens: 1 / (the whole batch's tokens + EOS) per share,
+  // not each share's own mean, is what makes the sum right.
+  const batch = seq2seqBatch([3, 6, 2, 5, 4, 1, 6], [8, 7, 9, 2, 0, 3, 1], 50);
+
+  it('LSTM, SGD: loss, gradients and updated weights within float32 round-off', async () => {
+    const { trainer } = await compareStep(() => seq2seqModel('lstm'), batch);
+    // Both threads trained: the worker's share was not empty.
+    expect(trainer.lastTimings!.workerMs).toBeGreaterThan(0);
+  });
+
+  it('two-layer GRU, Adam, clipNorm', async () => {
+    await compareStep(() => seq2seqModel('gru', 2), seq2seqBatch([5, 2, 7, 3, 3], [6, 1, 4, 5, 2], 51), { clipNorm: 0.05 }, () => optim.adam({ lr: 1e-3 }));
+  });
+
+  it('reports the whole batch\'s target tokens + EOS as its count', async () => {
+    const trainer = await ParallelTrainer.create(seq2seqModel(), optim.sgd({ lr: 0.1 }), { probe: false });
+    expect(trainer.trainStep(batch).count).toBe(8 + 7 + 9 + 2 + 0 + 3 + 1 + 7);
+    await trainer.close();
+  });
+
+  it('validates the whole batch on the main thread, naming the caller\'s indices; refuses reduction \'sum\'', async () => {
+    const t = await ParallelTrainer.create(seq2seqModel(), optim.sgd({ lr: 1 }), { probe: false });
+    const bad = { inputs: batch.inputs, targets: batch.targets.map((x, b) => (b === 5 ? [2, 99, 3] : x)) };
+    expect(() => t.trainStep(bad)).toThrow(TokenIdError);
+    expect(() => t.trainStep(bad)).toThrow(/targets\[5\]\[1\]/);
+    expect(() => t.trainStep(batch, { reduction: 'sum' })).toThrow(ConfigError);
+    await t.close();
+  });
+
+  it('with dropout, the same seed gives bitwise the same weights (each share draws its own masks)', async () => {
+    const run = async () => {
+      const m = new Seq2Seq(rt, { sourceVocabSize: 11, targetVocabSize: 9, embeddingDim: 6, hiddenSize: 10, numLayers: 2, dropout: 0.3, bos: 0, eos: 1, seed: 7 });
+      const t = await ParallelTrainer.create(m, optim.adam({ lr: 1e-2 }), { probe: false });
+      for (let i = 0; i < 3; i++) t.trainStep(seq2seqBatch([3, 5, 2, 4, 6], [4, 2, 6, 3, 1], 60 + i));
+      await t.close();
+      const w = m.params.f32().slice();
+      m.dispose();
+      return w;
+    };
+    const a = await run(), b = await run();
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+  });
+
+  it('a share crosses the shared buffer unchanged (token ids as Int32)', () => {
+    const m = seq2seqModel(), header = new Int32Array(8);
+    const data = new SharedArrayBuffer(m.shareBytes(batch));
+    m.writeShare(batch, header, data);
+    expect(m.readShare(header, data)).toEqual(batch);
+    m.dispose();
+  });
+});
+
 describe('determinism', () => {
   it('same seed and thread count give bitwise the same weights, dropout included', async () => {
     const run = async () => {
@@ -195,6 +267,53 @@ describe('errors', () => {
     const r = t.trainStep({ inputs, targets: [[0, 1], [1, 0], [0, 0], [1, 1]] });
     expect(Number.isFinite(r.loss)).toBe(true);
     await t.close();
+  });
+});
+
+/** A user's own model: trainable (a Sequential inside), but without the DataParallel capability. */
+class Plain implements Trainable {
+  readonly inner = tokenModel('gru');
+  get rt() { return this.inner.rt; }
+  get params() { return this.inner.params; }
+  get grads() { return this.inner.grads; }
+  get rng() { return this.inner.rng; }
+  trainStep(b: TrainBatch, o: optim.Optimizer, s?: StepOptions) { return this.inner.trainStep(b, o, s); }
+  evaluate(b: TrainBatch) { return this.inner.evaluate(b); }
+  resetStates() { this.inner.resetStates(); }
+  stateDict() { return this.inner.stateDict(); }
+  loadStateDict(d: Parameters<Sequential['loadStateDict']>[0]) { this.inner.loadStateDict(d); }
+  toJSON() { return { format: 'test/plain' }; }
+  dispose() { this.inner.dispose(); }
+}
+
+describe('models without the capability', () => {
+  it('a Trainable that does not implement DataParallel is refused with a ConfigError naming what it lacks', async () => {
+    const m = new Plain();
+    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { threads: 2 })).rejects.toThrow(ConfigError);
+    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { threads: 2 })).rejects.toThrow(/DataParallel \(parallelRefusal, splitBatch, .*shareGradients/);
+    const data = [{ input: [1, 2], target: [0, 1] }, { input: [3], target: [2] }];
+    await expect(fit(m, data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1, threads: 2, probe: false })).rejects.toThrow(ConfigError);
+    // One thread trains it as before.
+    await expect(fit(m, data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1, threads: 1, verbose: false })).resolves.toBeDefined();
+    m.dispose();
+  });
+
+  it('a DataParallel model of the user\'s own kind trains on two threads once the worker imports its module', async () => {
+    const Splittable = defineSplittable(lib);
+    const one = new Splittable(rt, 7), two = new Splittable(rt, 7);
+    // Without the module the worker cannot rebuild the kind: one typed error that says what to do.
+    await expect(ParallelTrainer.create(two, optim.sgd({ lr: 1 }), { probe: false })).rejects.toThrow(ConfigError);
+    await expect(ParallelTrainer.create(two, optim.sgd({ lr: 1 }), { probe: false })).rejects.toThrow(/unknown model kind "test\/splittable".*workerModules/);
+    const trainer = await ParallelTrainer.create(two, optim.sgd({ lr: 0.5 }), { probe: false, workerModules: [new URL('./helpers/splittable-model.mjs', import.meta.url)] });
+    expect(trainer.threads).toBe(2);
+    const b = tokenBatch([6, 2, 5, 4, 1], true, 70);
+    one.trainStep(b, optim.sgd({ lr: 0.5 }));
+    trainer.trainStep(b);
+    expectTensorsClose(two.gradientDict(), one.gradientDict());
+    expectTensorsClose(two.stateDict(), one.stateDict());
+    await trainer.close();
+    await expect(ParallelTrainer.create(two, optim.sgd({ lr: 1 }), { probe: false, workerModules: ['/nonexistent/model.mjs'] })).rejects.toThrow(/workerModules: cannot import/);
+    one.dispose(); two.dispose();
   });
 });
 
@@ -277,5 +396,23 @@ describe('fit with threads', () => {
     expect(h2.epochs[1].loss).toBeLessThan(h2.epochs[0].loss);
     // The node entry's fit is the threaded one (the core fit would ignore `threads`).
     await expect(fit(tokenModel('lstm'), data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1, threads: 3 })).rejects.toThrow(ConfigError);
+  });
+
+  it('fit(seq2seq, data, { threads: 2 }) trains (the loss falls) and follows fit with one thread', async () => {
+    // Reverse a sequence of 1–6 tokens.
+    const r = testRng(13);
+    const data = Array.from({ length: 48 }, () => {
+      const input = Array.from({ length: 1 + r.int(6) }, () => 2 + r.int(7));
+      return { input, target: [...input].reverse() };
+    });
+    const histories = [];
+    for (const threads of [1, 2]) {
+      const m = seq2seqModel('gru');
+      histories.push(await fit(m, data, { optimizer: optim.adam({ lr: 5e-2 }), epochs: 6, batchSize: 9, seed: 2, threads, probe: false, verbose: false }));
+      m.dispose();
+    }
+    const [h1, h2] = histories;
+    for (let e = 0; e < 6; e++) expect(Math.abs(h2.epochs[e].loss - h1.epochs[e].loss)).toBeLessThanOrEqual(1e-3 * h1.epochs[e].loss);
+    expect(h2.epochs[5].loss).toBeLessThan(0.8 * h2.epochs[0].loss);
   });
 });

@@ -89,6 +89,11 @@ export abstract class ParameterizedModel {
     this.packedDirty = true;
   }
 
+  /** Marks the parameters as changed after writing them directly (re-pack before the next forward). */
+  parametersChanged(): void {
+    this.packedDirty = true;
+  }
+
   /**
    * Applies clipping and the optimizer to the gradients in `grads` (whose norm,
    * measured before clipping, is gradNormBefore): the update step every model shares.

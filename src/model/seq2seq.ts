@@ -17,6 +17,8 @@ import { ConfigError, NonFiniteError, ShapeError, TokenIdError } from '../errors
 import { gradNorm } from '../optim/clip.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import type { Evaluation, StepOptions, StepResult, Trainable, TrainBatch } from './trainable.js';
+import type { DataParallel, SplitBatch } from './data-parallel.js';
+import { balancedSplit } from '../data/packed-batch.js';
 
 export interface Seq2SeqConfig {
   sourceVocabSize: number;
@@ -53,7 +55,7 @@ export interface BeamOptions {
   lengthPenalty?: number;
 }
 
-export class Seq2Seq extends ParameterizedModel implements Trainable {
+export class Seq2Seq extends ParameterizedModel implements Trainable, DataParallel<Seq2SeqBatch> {
   readonly config: Required<Seq2SeqConfig>;
   /** The RNG behind dropout (its state goes into checkpoints). */
   readonly rng: Rng;
@@ -104,17 +106,17 @@ export class Seq2Seq extends ParameterizedModel implements Trainable {
     this.packedDirty = false;
   }
 
-  private ctx(T: number, B: number, lengths: number, training: boolean): Context {
-    return { T, B, lengths, training, rng: this.rng, params: this.params, grads: this.grads };
+  private ctx(T: number, B: number, lengths: number, training: boolean, rng = this.rng): Context {
+    return { T, B, lengths, training, rng, params: this.params, grads: this.grads };
   }
 
   /** Runs the encoder; returns its context and the final-state pointers. */
-  private encode(sources: unknown, training: boolean, slot: { ids: number; lengths: number }) {
+  private encode(sources: unknown, training: boolean, slot: { ids: number; lengths: number }, rng = this.rng) {
     const seq = packTokenSequences(sources, this.config.sourceVocabSize, this.config.maxLength, 'sources');
     const mem = this.rt.memory.buffer;
     new Int32Array(mem, slot.ids, seq.T * seq.B).set(seq.ids);
     new Int32Array(mem, slot.lengths, seq.B).set(seq.lengths);
-    const ctx = this.ctx(seq.T, seq.B, slot.lengths, training);
+    const ctx = this.ctx(seq.T, seq.B, slot.lengths, training, rng);
     this.encoder.forward(ctx, this.encEmb.forward(ctx, { ptr: slot.ids, seq: true, features: 1 }));
     return { ctx, states: { h: this.encoder.finalStates.hn, c: this.encoder.finalStates.cn }, B: seq.B };
   }
@@ -124,25 +126,17 @@ export class Seq2Seq extends ParameterizedModel implements Trainable {
   }
 
   /** Teacher-forced forward (input BOS + target, labels target + EOS): the loss sum over the labels, and what backward needs. */
-  private teacherForced(batch: Seq2SeqBatch, training: boolean) {
+  private teacherForced(batch: Seq2SeqBatch, training: boolean, rng = this.rng) {
     this.refresh();
+    this.checkTargets(batch);
     const { targetVocabSize: V, bos, eos, maxLength } = this.config;
-    if (!batch || !Array.isArray(batch.targets) || !Array.isArray(batch.inputs) || batch.targets.length !== batch.inputs.length) {
-      throw new ShapeError('a seq2seq batch is { inputs: source sequences, targets: target sequences } of equal counts');
-    }
-    batch.targets.forEach((t, b) => {
-      if (!Array.isArray(t)) throw new ShapeError(`targets[${b}] must be an array of target token ids`);
-      t.forEach((id, j) => {
-        if (!Number.isInteger(id) || id < 0 || id >= V) throw new TokenIdError(`targets[${b}][${j}] = ${id} is not a valid target token id: expected an integer in [0, ${V})`);
-      });
-    });
     const decIn = batch.targets.map((t) => [bos, ...t]);
     const decOut = batch.targets.map((t) => [...t, eos]);
     const dec = packTokenSequences(decIn, V, maxLength + 1, 'targets');
     const labels = packStepLabels(decOut, { ...dec }, V);
     const B = dec.B, R = dec.T * B;
     const s = this.ws.layout({ srcIds: this.config.maxLength * B, srcLengths: B, ids: R, lengths: B, targets: R, probs: R * V, dlogits: R * V, h0: this.stateSize(B), c0: this.stateSize(B) });
-    const enc = this.encode(batch.inputs, training, { ids: s.srcIds, lengths: s.srcLengths });
+    const enc = this.encode(batch.inputs, training, { ids: s.srcIds, lengths: s.srcLengths }, rng);
     const mem = this.rt.memory.buffer;
     new Int32Array(mem, s.ids, R).set(dec.ids);
     new Int32Array(mem, s.lengths, B).set(dec.lengths);
@@ -151,7 +145,7 @@ export class Seq2Seq extends ParameterizedModel implements Trainable {
     const n = this.stateSize(B);
     new Float32Array(mem, s.h0, n).set(new Float32Array(mem, enc.states.h, n));
     if (enc.states.c) new Float32Array(mem, s.c0, n).set(new Float32Array(mem, enc.states.c, n));
-    const dctx = this.ctx(dec.T, B, s.lengths, training);
+    const dctx = this.ctx(dec.T, B, s.lengths, training, rng);
     this.decoder.initialStates = { h: s.h0, c: enc.states.c ? s.c0 : 0 };
     const logits = this.head.forward(dctx, this.decoder.forward(dctx, this.decEmb.forward(dctx, { ptr: s.ids, seq: true, features: 1 })));
     if (!training) this.decoder.initialStates = undefined;
@@ -162,16 +156,41 @@ export class Seq2Seq extends ParameterizedModel implements Trainable {
     return { lossSum, count, labels, R, s, enc, dctx };
   }
 
-  /** Teacher-forced loss (mean over target tokens + EOS) and gradients of every parameter. */
-  lossAndGradients(batch: Seq2SeqBatch): StepResult {
-    const { lossSum, count, R, s, enc, dctx } = this.teacherForced(batch, true);
+  /** The batch's shape and target ids (the sources are checked as they are packed). */
+  private checkTargets(batch: Seq2SeqBatch): void {
+    const V = this.config.targetVocabSize;
+    if (!batch || !Array.isArray(batch.targets) || !Array.isArray(batch.inputs) || batch.targets.length !== batch.inputs.length) {
+      throw new ShapeError('a seq2seq batch is { inputs: source sequences, targets: target sequences } of equal counts');
+    }
+    batch.targets.forEach((t, b) => {
+      if (!Array.isArray(t)) throw new ShapeError(`targets[${b}] must be an array of target token ids`);
+      t.forEach((id, j) => {
+        if (!Number.isInteger(id) || id < 0 || id >= V) throw new TokenIdError(`targets[${b}][${j}] = ${id} is not a valid target token id: expected an integer in [0, ${V})`);
+      });
+    });
+  }
+
+  /**
+   * Teacher-forced forward and backward: the gradients of (the loss sum over target
+   * tokens + EOS) × lossScale are written to `grads`, not accumulated. The default
+   * scale, 1 / count, gives the mean; a share of a split batch passes 1 / (the whole
+   * batch's count). Dropout draws from `rng`.
+   */
+  lossSumAndGradients(batch: Seq2SeqBatch, lossScale?: number, rng = this.rng): { lossSum: number; count: number } {
+    const { lossSum, count, R, s, enc, dctx } = this.teacherForced(batch, true, rng);
     const k = this.rt.kernels, V = this.config.targetVocabSize;
     this.grads.f32().fill(0);
-    k.softmaxCrossEntropyBackward(R, V, s.probs, s.targets, 1 / count, s.dlogits);
+    k.softmaxCrossEntropyBackward(R, V, s.probs, s.targets, lossScale ?? 1 / count, s.dlogits);
     this.decEmb.backward(dctx, this.decoder.backward(dctx, this.head.backward(dctx, s.dlogits)));
     const g = this.decoder.initialStateGrads(dctx);
     this.decoder.initialStates = undefined;
     this.encEmb.backward(enc.ctx, this.encoder.backwardFromStates(enc.ctx, g.dh0, enc.states.c ? g.dc0 : 0));
+    return { lossSum, count };
+  }
+
+  /** Teacher-forced loss (mean over target tokens + EOS) and gradients of every parameter. */
+  lossAndGradients(batch: Seq2SeqBatch): StepResult {
+    const { lossSum, count } = this.lossSumAndGradients(batch);
     return { loss: lossSum / count, count, tokens: count, gradNorm: gradNorm(this.rt, this.grads) };
   }
 
@@ -214,6 +233,62 @@ export class Seq2Seq extends ParameterizedModel implements Trainable {
     const r = this.lossAndGradients(batch as Seq2SeqBatch);
     this.applyGradients(optimizer, r.gradNorm, options);
     return r;
+  }
+
+  // Two threads (DataParallel): rows cut at about equal decoder cost (rows × longest
+  // target + EOS, balancedSplit); each share's loss sum is scaled by 1 / (target
+  // tokens + EOS of the whole batch), so the shares' gradients add up to the mean's.
+  // A share travels as token ids in an Int32Array: lengths, then the ids.
+
+  /** Seq2Seq carries no state between batches: it can always be split. */
+  parallelRefusal(): string | undefined {
+    return undefined;
+  }
+
+  splitBatch(batch: TrainBatch, options: StepOptions): SplitBatch<Seq2SeqBatch> {
+    this.checkAlive();
+    if (options.reduction === 'sum') throw new ConfigError("Seq2Seq trains on the mean loss per target token: reduction 'sum' is not supported");
+    const b = batch as Seq2SeqBatch, { sourceVocabSize, maxLength, bos } = this.config;
+    // The whole batch is checked here, so that errors name the caller's indices.
+    this.checkTargets(b);
+    packTokenSequences(b.inputs, sourceVocabSize, maxLength, 'sources');
+    packTokenSequences(b.targets.map((t) => [bos, ...t]), this.config.targetVocabSize, maxLength + 1, 'targets');
+    const labelled = Int32Array.from(b.targets, (t) => t.length + 1);
+    let count = 0;
+    for (const n of labelled) count += n;
+    return {
+      rows: b.targets.length, split: balancedSplit(labelled), lossScale: 1 / count, count, tokens: count, whole: b,
+      slice: (b0, b1) => ({ inputs: b.inputs.slice(b0, b1), targets: b.targets.slice(b0, b1) }),
+    };
+  }
+
+  shareBytes(share: Seq2SeqBatch): number {
+    let n = 2 * share.targets.length;
+    for (const s of share.inputs) n += s.length;
+    for (const t of share.targets) n += t.length;
+    return n * 4;
+  }
+
+  /** Header: rows; data: source lengths, target lengths, source ids, target ids. */
+  writeShare(share: Seq2SeqBatch, header: Int32Array, data: SharedArrayBuffer): void {
+    const B = share.targets.length, i32 = new Int32Array(data);
+    header[0] = B;
+    let at = 2 * B;
+    share.inputs.forEach((s, b) => { i32[b] = s.length; i32.set(s, at); at += s.length; });
+    share.targets.forEach((t, b) => { i32[B + b] = t.length; i32.set(t, at); at += t.length; });
+  }
+
+  readShare(header: Int32Array, data: SharedArrayBuffer): Seq2SeqBatch {
+    const B = header[0], i32 = new Int32Array(data);
+    let at = 2 * B;
+    const take = (n: number) => Array.from(i32.subarray(at, (at += n)));
+    const inputs = Array.from({ length: B }, (_, b) => take(i32[b]));
+    const targets = Array.from({ length: B }, (_, b) => take(i32[B + b]));
+    return { inputs, targets };
+  }
+
+  shareGradients(share: Seq2SeqBatch, lossScale: number, rng: Rng): { lossSum: number } {
+    return { lossSum: this.lossSumAndGradients(share, lossScale, rng).lossSum };
   }
 
   /** One decoder step for `beams` rows from states (h, c pointers); returns log-probabilities [beams][V] and the new state pointers. */

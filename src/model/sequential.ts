@@ -5,13 +5,15 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { ParameterizedModel, describe } from './parameterized.js';
-import type { StepOptions, StepResult, Trainable } from './trainable.js';
+import type { StepOptions, StepResult, Trainable, TrainBatch } from './trainable.js';
+import type { DataParallel, SplitBatch } from './data-parallel.js';
 export type { StepOptions, StepResult } from './trainable.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
 import { ArgumentError, ConfigError, NonFiniteError } from '../errors.js';
-import { countTargets, type PackedBatch } from '../data/packed-batch.js';
+import { balancedSplit, countTargets, sliceRows, type PackedBatch } from '../data/packed-batch.js';
+import { readShare, shareWords, writeShare } from '../data/packed-share.js';
 import type { Arena } from '../data/arena.js';
 import type { Example } from '../data/batching.js';
 import { Rng } from '../random.js';
@@ -64,7 +66,7 @@ interface Prepared {
   tokens: number;
 }
 
-export class Sequential extends ParameterizedModel implements Trainable {
+export class Sequential extends ParameterizedModel implements Trainable, DataParallel<PackedBatch> {
   readonly layers: Layer[];
   readonly options: Required<SequentialOptions>;
   readonly input: ShapeInfo;
@@ -156,11 +158,6 @@ export class Sequential extends ParameterizedModel implements Trainable {
   /** Forgets the carried states of stateful recurrent layers (start of a new stream or epoch). */
   resetStates(): void {
     for (const l of this.layers) if (l instanceof RecurrentLayer) l.resetStates();
-  }
-
-  /** Marks the parameters as changed (re-pack before the next forward). */
-  parametersChanged(): void {
-    this.packedDirty = true;
   }
 
   private packInputs(inputs: unknown, arena?: Arena) {
@@ -277,6 +274,41 @@ export class Sequential extends ParameterizedModel implements Trainable {
     const scale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     const { lossSum } = this.lossAndGradientsPacked(p, scale);
     return { loss: lossSum * scale, count: p.count, tokens: p.tokens, gradNorm: gradNorm(this.rt, this.grads) };
+  }
+
+  // Two threads (DataParallel): the packed batch is cut by rows (sliceRows) at about
+  // equal cost (rows × padded length, balancedSplit); each share's loss is scaled by
+  // 1 / (labelled rows of the whole batch) under 'mean'.
+
+  /** A model that carries each row's state from batch to batch cannot be split. */
+  parallelRefusal(): string | undefined {
+    if (!this.layers.some((l) => l instanceof RecurrentLayer && l.options.stateful)) return undefined;
+    return 'a stateful model carries each row\'s state from batch to batch and cannot be split across threads: use threads: 1';
+  }
+
+  splitBatch(batch: TrainBatch, options: StepOptions, arena: Arena): SplitBatch<PackedBatch> {
+    const p = this.packBatch(batch, arena);
+    const lossScale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
+    return {
+      rows: p.B, split: balancedSplit(p.lengths), lossScale, count: p.count, tokens: p.tokens, whole: p,
+      slice: (b0, b1, a) => sliceRows(p, b0, b1, a),
+    };
+  }
+
+  shareBytes(share: PackedBatch): number {
+    return shareWords(share, this.outputSize, this.options.loss === 'mse') * 4;
+  }
+
+  writeShare(share: PackedBatch, header: Int32Array, data: SharedArrayBuffer): void {
+    writeShare(header, data, share);
+  }
+
+  readShare(header: Int32Array, data: SharedArrayBuffer): PackedBatch {
+    return readShare(header, data, this.outputSize);
+  }
+
+  shareGradients(share: PackedBatch, lossScale: number, rng: Rng): { lossSum: number } {
+    return this.lossAndGradientsPacked(share, lossScale, rng);
   }
 
   /** One training step: forward, backward through time, clipping, optimizer update. */

@@ -1,19 +1,16 @@
 // fit() with `threads`: the core training loop with each step taken by a
 // ParallelTrainer, which is closed (its worker stopped) however the loop ends.
-import { Sequential } from '../model/sequential.js';
 import type { Trainable } from '../model/trainable.js';
-import { ConfigError } from '../errors.js';
 import type { Example } from '../data/batching.js';
 import { fit as fitOneThread, type FitCallOptions, type History } from '../train/fit.js';
 import { ParallelTrainer, type ParallelOptions } from './parallel-trainer.js';
 
 export type ParallelFitOptions<I = unknown, T = unknown> = FitCallOptions<I, T> & ParallelOptions;
 
-/** Trains like the core fit (any Trainable); `threads: 2` splits every batch of a Sequential model across two threads (default 1). */
+/** Trains like the core fit (any Trainable); `threads: 2` splits every batch across two threads (default 1) for a model that implements DataParallel (Sequential, Seq2Seq). */
 export async function fit<I, T>(model: Trainable, train: Example<I, T>[], o: ParallelFitOptions<I, T>): Promise<History> {
   if ((o?.threads ?? 1) === 1) return fitOneThread(model, train, o);
-  // The data-parallel split works on Sequential's packed batches (rows of one padded batch).
-  if (!(model instanceof Sequential)) throw new ConfigError(`threads: ${o.threads} needs a Sequential model (batches split by rows); train this ${model?.constructor?.name ?? 'model'} with threads: 1`);
+  // ParallelTrainer.create refuses, with a ConfigError, a model that does not implement DataParallel.
   const trainer = await ParallelTrainer.create(model, o.optimizer, o);
   try {
     return await fitOneThread(model, train, { ...o, trainStep: (batch, options) => trainer.trainStep(batch, options) });

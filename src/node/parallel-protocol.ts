@@ -1,8 +1,7 @@
 // What the main thread and a training worker share: the control words both sides
-// read and write with Atomics, the layout of a batch share in a SharedArrayBuffer,
+// read and write with Atomics (a batch share's layout is the model's: DataParallel),
 // the hand-off (a bounded spin, then Atomics.wait), and the probe workload that
 // measures whether a second thread actually runs in parallel.
-import type { PackedBatch } from '../data/packed-batch.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** Int32 slots of the control buffer. */
@@ -16,7 +15,10 @@ export const CTRL = {
   status: 3,
   /** Set by the worker when its thread exits, so a waiting main thread does not hang. */
   dead: 4,
-  T: 8, B: 9, width: 10, perStep: 11, ids: 12, classes: 13, seed: 14,
+  /** The worker's dropout seed for this step. */
+  seed: 5,
+  /** First of the SHARE_HEADER_WORDS words the model writes its share's shape into. */
+  header: 8,
   size: 16,
 } as const;
 
@@ -24,44 +26,6 @@ export const CTRL = {
 export const NUM = { lossScale: 0, lossSum: 1, workMs: 2, size: 4 } as const;
 
 export const OP = { step: 1, exchange: 2, ping: 3, probe: 4, exit: 5 } as const;
-
-/** Float count of a share's data: lengths, inputs, targets, mask. */
-export function shareWords(p: Pick<PackedBatch, 'T' | 'B' | 'width' | 'perStep'>, C: number, mse: boolean): number {
-  const R = p.perStep ? p.T * p.B : p.B;
-  return p.B + p.T * p.B * p.width + R * (mse ? C + 1 : 1);
-}
-
-/** Copies a share into `data` and its shape into the control words. */
-export function writeShare(ctrl: Int32Array, data: SharedArrayBuffer, p: PackedBatch): void {
-  const i32 = new Int32Array(data), f32 = new Float32Array(data);
-  ctrl[CTRL.T] = p.T; ctrl[CTRL.B] = p.B; ctrl[CTRL.width] = p.width;
-  ctrl[CTRL.perStep] = p.perStep ? 1 : 0; ctrl[CTRL.ids] = p.ids ? 1 : 0; ctrl[CTRL.classes] = p.classes ? 1 : 0;
-  let at = 0;
-  i32.set(p.lengths, at); at += p.B;
-  if (p.ids) i32.set(p.ids, at); else f32.set(p.values!, at);
-  at += p.T * p.B * p.width;
-  if (p.classes) { i32.set(p.classes, at); return; }
-  f32.set(p.targetValues!, at); at += p.targetValues!.length;
-  f32.set(p.mask!, at);
-}
-
-/** Views of a share written by writeShare (no copies; valid until the next command). */
-export function readShare(ctrl: Int32Array, data: SharedArrayBuffer, C: number): PackedBatch {
-  const T = ctrl[CTRL.T], B = ctrl[CTRL.B], width = ctrl[CTRL.width], perStep = ctrl[CTRL.perStep] === 1;
-  const R = perStep ? T * B : B, n = T * B * width;
-  let at = 0;
-  const lengths = new Int32Array(data, at * 4, B); at += B;
-  const p: PackedBatch = { T, B, lengths, width, perStep, count: 0, tokens: 0 };
-  if (ctrl[CTRL.ids]) p.ids = new Int32Array(data, at * 4, n); else p.values = new Float32Array(data, at * 4, n);
-  at += n;
-  if (ctrl[CTRL.classes]) p.classes = new Int32Array(data, at * 4, R);
-  else {
-    p.targetValues = new Float32Array(data, at * 4, R * C); at += R * C;
-    p.mask = new Float32Array(data, at * 4, R);
-  }
-  for (const l of lengths) p.tokens += l;
-  return p;
-}
 
 /**
  * Waits until a[i] differs from `old` and returns the new value: spins for up to

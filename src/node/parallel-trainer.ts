@@ -4,21 +4,22 @@
 // added to the main thread's, and the optimizer steps once on the main model.
 // Weights go to the worker and gradients come back through SharedArrayBuffers
 // (memcpy-sized, no structured cloning); the hand-off is Atomics (one round trip
-// per step). Each share's loss is scaled by 1 / (labelled rows of the whole batch),
-// so the sum of the shares' gradients is the full batch's gradient.
+// per step). The model says how (DataParallel, src/model/data-parallel.ts): how a
+// batch is split into row shares, how a share crosses to the worker, and by what each
+// share's loss sum is scaled so that the shares' gradients add up to the batch's.
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Sequential, Batch, StepOptions, StepResult } from '../model/sequential.js';
+import type { StepOptions, StepResult, Trainable, TrainBatch } from '../model/trainable.js';
+import type { Batch } from '../model/sequential.js';
+import { DATA_PARALLEL_METHODS, SHARE_HEADER_WORDS, isDataParallel, type DataParallel } from '../model/data-parallel.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Region } from '../runtime/memory-planner.js';
-import { balancedSplit, sliceRows, type PackedBatch } from '../data/packed-batch.js';
 import { Arena } from '../data/arena.js';
 import { gradNorm } from '../optim/clip.js';
 import { Rng } from '../random.js';
-import { RecurrentLayer } from '../layers/recurrent-layer.js';
 import * as errors from '../errors.js';
-import { CTRL, NUM, OP, probeWork, shareWords, waitForChange, writeShare } from './parallel-protocol.js';
+import { CTRL, NUM, OP, probeWork, waitForChange } from './parallel-protocol.js';
 import type { WorkerInit } from './parallel-worker.js';
 
 export interface ParallelOptions {
@@ -39,6 +40,12 @@ export interface ParallelOptions {
   minSpeedup?: number;
   /** How long a waiting thread spins before it sleeps in Atomics.wait, in µs. Default 200. */
   spinMicros?: number;
+  /**
+   * Modules the worker imports before it rebuilds the model, as absolute URLs or
+   * paths (e.g. new URL('./my-model.js', import.meta.url)): where a model kind of your
+   * own calls registerModelKind, since the worker has its own registry.
+   */
+  workerModules?: readonly (string | URL)[];
 }
 
 /** Where the last step's time went on the main thread (ms). */
@@ -85,6 +92,7 @@ export class ParallelTrainer {
   private worker?: Worker;
   private port?: MessagePort;
   private ctrl!: Int32Array;
+  private header!: Int32Array;
   private nums!: Float64Array;
   private sharedParams!: Float32Array;
   private sharedGrads!: Float32Array;
@@ -92,12 +100,13 @@ export class ParallelTrainer {
   private received?: Region;
   private seq = 0;
   private spinMicros = 200;
+  private workerModules: string[] = [];
   private closed = false;
   private readonly arenaBatch = new Arena();
   private readonly arenaMine = new Arena();
   private readonly arenaTheirs = new Arena();
 
-  private constructor(readonly model: Sequential, readonly optimizer: Optimizer) {}
+  private constructor(readonly model: DataParallel, readonly optimizer: Optimizer) {}
 
   /**
    * A trainer for `model` with `optimizer`. With threads: 2 it starts a worker
@@ -105,19 +114,26 @@ export class ParallelTrainer {
    * SharedArrayBuffer or worker threads are unavailable, or where the probe finds
    * no second core. Call close() when done (the worker does not keep Node alive).
    */
-  static async create(model: Sequential, optimizer: Optimizer, options: ParallelOptions = {}): Promise<ParallelTrainer> {
+  static async create(model: Trainable, optimizer: Optimizer, options: ParallelOptions = {}): Promise<ParallelTrainer> {
     const threads = options.threads ?? 2;
     if (threads !== 1 && threads !== 2) throw new errors.ConfigError(`threads = ${threads} is invalid: expected 1 or 2`);
-    if (!model || typeof model.packBatch !== 'function' || typeof model.toJSON !== 'function') throw new errors.ConfigError('ParallelTrainer needs a Sequential model');
+    if (!isDataParallel(model)) {
+      const name = (model as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'model';
+      throw new errors.ConfigError(`ParallelTrainer needs a model that implements DataParallel (${DATA_PARALLEL_METHODS.join(', ')}; see src/model/data-parallel.ts) and whose toJSON() format is a registered model kind; this ${name} does not: train it with threads: 1`);
+    }
     if (!optimizer || typeof optimizer.step !== 'function') throw new errors.ConfigError('ParallelTrainer needs an optimizer');
     const spin = options.spinMicros ?? 200, minSpeedup = options.minSpeedup ?? 1.1;
     if (!(Number.isFinite(spin) && spin >= 0)) throw new errors.ConfigError(`spinMicros = ${spin} is invalid: expected a non-negative number`);
     if (!(Number.isFinite(minSpeedup) && minSpeedup >= 0)) throw new errors.ConfigError(`minSpeedup = ${minSpeedup} is invalid: expected a number ≥ 0 (0: never fall back)`);
-    if (model.layers.some((l) => l instanceof RecurrentLayer && l.options.stateful)) {
-      throw new errors.ConfigError('a stateful model carries each row\'s state from batch to batch and cannot be split across threads: use threads: 1');
+    const refusal = model.parallelRefusal();
+    if (refusal) throw new errors.ConfigError(refusal);
+    const modules = options.workerModules ?? [];
+    if (!Array.isArray(modules) || modules.some((u) => typeof u !== 'string' && !(u instanceof URL))) {
+      throw new errors.ConfigError('workerModules is invalid: expected an array of module URLs or absolute paths');
     }
     const t = new ParallelTrainer(model, optimizer);
     t.spinMicros = spin;
+    t.workerModules = modules.map(String);
     if (threads === 1) return t;
     if (typeof globalThis.SharedArrayBuffer !== 'function' || typeof Atomics?.wait !== 'function') {
       t.fallbackReason = 'SharedArrayBuffer / Atomics.wait are not available in this runtime';
@@ -140,7 +156,7 @@ export class ParallelTrainer {
     const params = new SharedArrayBuffer(n * 4), grads = new SharedArrayBuffer(n * 4);
     this.data = new SharedArrayBuffer(64 * 1024);
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = { config: this.model.toJSON(), ctrl, nums, params, grads, data: this.data, port: port2, spinMicros: this.spinMicros };
+    const init: WorkerInit = { config: this.model.toJSON(), modules: this.workerModules, ctrl, nums, params, grads, data: this.data, port: port2, spinMicros: this.spinMicros };
     let worker: Worker;
     try {
       // The worker inherits the process's Node options, except one that only applies to -e / stdin scripts.
@@ -167,6 +183,7 @@ export class ParallelTrainer {
     this.worker = worker;
     this.port = port1;
     this.ctrl = new Int32Array(ctrl);
+    this.header = new Int32Array(ctrl, CTRL.header * 4, SHARE_HEADER_WORDS);
     this.nums = new Float64Array(nums);
     this.sharedParams = new Float32Array(params);
     this.sharedGrads = new Float32Array(grads);
@@ -224,25 +241,25 @@ export class ParallelTrainer {
     if (this.closed) throw new errors.ConfigError('this ParallelTrainer was closed');
   }
 
-  /** One training step (the same contract as Sequential.trainStep with this trainer's optimizer). */
-  trainStep(batch: Batch, options: StepOptions = {}): StepResult {
+  /** One training step (the same contract as the model's trainStep with this trainer's optimizer). */
+  trainStep(batch: TrainBatch | Batch, options: StepOptions = {}): StepResult {
     this.checkOpen();
     const model = this.model;
     const t0 = performance.now();
     this.arenaBatch.reset();
-    const p = model.packBatch(batch, this.arenaBatch);
-    const scale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
-    if (this.threads === 1 || p.B < 2) {
-      const { lossSum } = model.lossAndGradientsPacked(p, scale);
+    const p = model.splitBatch(batch as TrainBatch, options, this.arenaBatch);
+    const scale = p.lossScale;
+    if (this.threads === 1 || p.rows < 2) {
+      const { lossSum } = model.shareGradients(p.whole, scale, model.rng);
       return this.update(p, lossSum * scale, options);
     }
-    const s = balancedSplit(p.lengths);
+    const s = p.split;
     // Each share's dropout masks come from its own stream, seeded from the model's RNG.
     const seedMine = model.rng.nextU32(), seedTheirs = model.rng.nextU32();
     this.sharedParams.set(model.params.f32());
     this.arenaTheirs.reset();
     this.arenaMine.reset();
-    this.putShare(sliceRows(p, s, p.B, this.arenaTheirs));
+    this.putShare(p.slice(s, p.rows, this.arenaTheirs));
     this.ctrl[CTRL.seed] = seedTheirs | 0;
     this.nums[NUM.lossScale] = scale;
     const seq = this.send(OP.step);
@@ -250,7 +267,7 @@ export class ParallelTrainer {
     let mineError: unknown, lossSum = 0;
     try {
       // Sliced after the hand-off: the worker is already busy.
-      lossSum = model.lossAndGradientsPacked(sliceRows(p, 0, s, this.arenaMine), scale, new Rng(seedMine)).lossSum;
+      lossSum = model.shareGradients(p.slice(0, s, this.arenaMine), scale, new Rng(seedMine)).lossSum;
     } catch (e) {
       mineError = e;
     }
@@ -268,7 +285,7 @@ export class ParallelTrainer {
     return r;
   }
 
-  private update(p: PackedBatch, loss: number, options: StepOptions): StepResult {
+  private update(p: { count: number; tokens: number }, loss: number, options: StepOptions): StepResult {
     if (!Number.isFinite(loss)) throw new errors.NonFiniteError(`the loss is ${loss} (non-finite): the parameters were not updated`);
     const norm = gradNorm(this.model.rt, this.model.grads);
     this.model.applyGradients(this.optimizer, norm, options);
@@ -276,14 +293,13 @@ export class ParallelTrainer {
   }
 
   /** Writes the worker's share, first growing the shared data buffer (and telling the worker) if it is too small. */
-  private putShare(share: PackedBatch): void {
-    const mse = this.model.options.loss === 'mse';
-    const bytes = shareWords(share, this.model.outputSize, mse) * 4;
+  private putShare(share: unknown): void {
+    const bytes = this.model.shareBytes(share);
     if (bytes > this.data.byteLength) {
       this.data = new SharedArrayBuffer(Math.ceil(bytes * 1.25));
       this.port!.postMessage({ data: this.data });
     }
-    writeShare(this.ctrl, this.data, share);
+    this.model.writeShare(share, this.header, this.data);
   }
 
   /**

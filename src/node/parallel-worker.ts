@@ -1,16 +1,23 @@
 // The second thread of a ParallelTrainer: a model replica in its own runtime (own
-// wasm memory, own scratch) that, per command, takes the current weights and a
-// share of the batch from shared buffers, runs forward and backward, and leaves
-// its gradients and loss sum in shared buffers. No messages per step: commands
-// and completions are Atomics on the control words.
+// wasm memory, own scratch), rebuilt from the model's JSON by the model-kind
+// registry, that, per command, takes the current weights and a share of the batch
+// from shared buffers, runs forward and backward, and leaves its gradients and loss
+// sum in shared buffers. No messages per step: commands and completions are Atomics
+// on the control words.
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { loadRuntimeSync } from '../runtime/load.js';
-import { Sequential, type ModelJSON } from '../model/sequential.js';
+import { modelFromJSON } from '../io/model-kinds.js';
+import { DATA_PARALLEL_METHODS, SHARE_HEADER_WORDS, isDataParallel, type DataParallel } from '../model/data-parallel.js';
+import { ConfigError } from '../errors.js';
+import type { Trainable } from '../model/trainable.js';
 import { Rng } from '../random.js';
-import { CTRL, NUM, OP, probeWork, readShare, waitForChange } from './parallel-protocol.js';
+import { CTRL, NUM, OP, probeWork, waitForChange } from './parallel-protocol.js';
 
 export interface WorkerInit {
-  config: ModelJSON;
+  /** The model's toJSON(). */
+  config: { format: string };
+  /** Imported first: they register the model kinds of their own (ParallelOptions.workerModules). */
+  modules: string[];
   ctrl: SharedArrayBuffer;
   nums: SharedArrayBuffer;
   params: SharedArrayBuffer;
@@ -22,6 +29,7 @@ export interface WorkerInit {
 
 const init = workerData as WorkerInit;
 const ctrl = new Int32Array(init.ctrl), nums = new Float64Array(init.nums);
+const header = new Int32Array(init.ctrl, CTRL.header * 4, SHARE_HEADER_WORDS);
 const sharedParams = new Float32Array(init.params), sharedGrads = new Float32Array(init.grads);
 let data = init.data;
 process.on('exit', () => {
@@ -29,10 +37,26 @@ process.on('exit', () => {
   Atomics.notify(ctrl, CTRL.done);
 });
 
-let model: Sequential;
+let model: DataParallel;
 try {
+  for (const url of init.modules) {
+    try {
+      await import(url);
+    } catch (e) {
+      throw new ConfigError(`workerModules: cannot import ${url}: ${(e as Error).message}`);
+    }
+  }
   const rt = loadRuntimeSync();
-  model = Sequential.fromJSON(rt, init.config);
+  // Any registered model kind; the weights arrive with every step.
+  let m: Trainable;
+  try {
+    m = modelFromJSON(rt, init.config, false);
+  } catch (e) {
+    if (!(e instanceof ConfigError) || !e.message.startsWith('unknown model kind')) throw e;
+    throw new ConfigError(`${e.message}; the worker has its own registry: list the module that registers this kind in the trainer's workerModules option`);
+  }
+  if (!isDataParallel(m)) throw new ConfigError(`the model kind ${init.config.format} rebuilt in the worker does not implement DataParallel (${DATA_PARALLEL_METHODS.join(', ')})`);
+  model = m;
   // Tier-up before the start-up probe times this thread: baseline-compiled GEMM runs several times slower.
   for (let i = 0; i < 3; i++) probeWork(rt);
 } catch (e) {
@@ -57,8 +81,8 @@ for (;;) {
       model.parametersChanged();
     }
     if (op === OP.step) {
-      const share = readShare(ctrl, data, model.outputSize);
-      const { lossSum } = model.lossAndGradientsPacked(share, nums[NUM.lossScale], new Rng(ctrl[CTRL.seed]));
+      const share = model.readShare(header, data);
+      const { lossSum } = model.shareGradients(share, nums[NUM.lossScale], new Rng(ctrl[CTRL.seed]));
       nums[NUM.lossSum] = lossSum;
     }
     if (op === OP.step || op === OP.exchange) sharedGrads.set(model.grads.f32());
