@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { generateAbi } from '../scripts/kernel-abi.mjs';
 import { KERNEL_ARITY, RECURRENT_ARG_COUNT, RECURRENT_ARG_OFFSETS, StreamCell } from '../src/runtime/kernels.generated.js';
 import { writeRecurrentArgs, RECURRENT_ARG_WORDS, type RecurrentArgs } from '../src/runtime/recurrent-args.js';
-import { CELLS } from '../src/layers/cells/index.js';
+import { CELLS } from '../src/cells/index.js';
 import { recurrentArgs, runtime } from './helpers/wasm.js';
 
 const root = new URL('../', import.meta.url);

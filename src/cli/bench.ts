@@ -10,7 +10,7 @@ import { Rng } from '../random.js';
 import { ParallelTrainer } from '../node/parallel-trainer.js';
 import { ConfigError } from '../errors.js';
 import { defined } from '../options.js';
-import { CELLS, isCellType, type CellType } from '../layers/cells/index.js';
+import { CELLS, isCellType, type CellType } from '../cells/index.js';
 
 function median(f: () => void, seconds: number): number {
   for (let i = 0; i < 3; i++) f(); // warm-up: optimised wasm code arrives after a few calls

@@ -6,8 +6,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { LayerSpec } from './layer-schemas.js';
 import { MemoryLimitError } from '../errors.js';
 import { MAX_WASM_BYTES } from '../runtime/memory-planner.js';
-import { CELLS, isCellType, type CellType } from '../layers/cells/index.js';
-import { operandShape } from '../layers/cells/cell.js';
+import { CELLS, isCellType, type CellType } from '../cells/index.js';
+import { operandShape } from '../cells/cell.js';
 
 /**
  * Floats needed to pack a K × N GEMM operand (assembly/gemm.ts packedSize), computed

@@ -2,7 +2,7 @@
 // model JSON envelope, as data for the validator (src/config/schema.ts). Sizes have
 // upper bounds so that no size can overflow a kernel's i32 arithmetic (the memory a
 // config needs is checked separately, src/config/footprint.ts).
-import { CELL_NAMES } from '../layers/cells/index.js';
+import { CELL_NAMES } from '../cells/index.js';
 import { any, arrayOf, bool, int, nullable, num, obj, oneOf, opt, req, str, type ObjectRule } from './schema.js';
 
 /** The JSON form of a layer: its type and constructor options (what these schemas check). */

@@ -4,9 +4,9 @@
 import { WeightFileError } from '../errors.js';
 import type { Tensor } from './safetensors.js';
 import type { StateDict } from '../runtime/parameter-table.js';
-import { CELLS, type CellType } from '../layers/cells/index.js';
+import { CELLS, type CellType } from '../cells/index.js';
 
-/** Gate count per cell, from the cell table (src/layers/cells/). */
+/** Gate count per cell, from the cell table (src/cells/). */
 export const GATES = Object.fromEntries(Object.values(CELLS).map((c) => [c.name, c.gates])) as Readonly<Record<CellType, number>>;
 
 /** Per cell, the other framework's gate block that feeds each of PyTorch's gates, declared by the cell. */

@@ -7,7 +7,7 @@ import { Pooling, type PoolingOptions } from './pooling.js';
 import type { Layer, LayerSpec } from './layer.js';
 import { ConfigError } from '../errors.js';
 import { show } from '../config/schema.js';
-import { CELL_NAMES, isCellType } from './cells/index.js';
+import { CELL_NAMES, isCellType } from '../cells/index.js';
 
 export { Layer, type LayerSpec, type Activation, type Context, type ShapeInfo } from './layer.js';
 export { Embedding, RecurrentLayer, Dense, Dropout, Pooling };

@@ -5,7 +5,7 @@ import type { ParameterTable } from '../runtime/parameter-table.js';
 import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
 import { ConfigError } from '../errors.js';
-import { isCellType } from './cells/index.js';
+import { isCellType } from '../cells/index.js';
 import { Recurrent, type RecurrentConfig } from './recurrent.js';
 import { check } from '../config/schema.js';
 import { recurrentSchema } from '../config/layer-schemas.js';

@@ -15,11 +15,11 @@ import { fillDropoutMask } from './dropout-mask.js';
 import { check } from '../config/schema.js';
 import { recurrentCoreSchema } from '../config/layer-schemas.js';
 import { packedFloats } from '../config/footprint.js';
-import { CELLS, isCellType, type Cell, type CellOptions, type CellType, type PackedOperand } from './cells/index.js';
-import { operandShape } from './cells/cell.js';
+import { CELLS, isCellType, type Cell, type CellOptions, type CellType, type PackedOperand } from '../cells/index.js';
+import { operandShape } from '../cells/cell.js';
 import { RECURRENT_ARG_WORDS, writeRecurrentArgs, type RecurrentArgs } from '../runtime/recurrent-args.js';
 
-export type { CellType } from './cells/index.js';
+export type { CellType } from '../cells/index.js';
 
 export interface RecurrentConfig {
   cell: CellType;
@@ -81,7 +81,7 @@ export class Recurrent {
   readonly outputSize: number;
   /** Floats of h per direction: hiddenSize, or the LSTM's projSize. */
   readonly stateSize: number;
-  /** The cell's declarations (src/layers/cells/). */
+  /** The cell's declarations (src/cells/). */
   readonly cell: Cell;
   private readonly options: CellOptions;
   private readonly dirs: Direction[] = [];

@@ -7,7 +7,7 @@ import { DisposedError, MemoryLimitError, ShapeError, TokenIdError } from '../er
 import { STREAM_LAYER_BASE, STREAM_LAYER_WORDS } from '../runtime/kernels.generated.js';
 
 export interface StreamSpec {
-  /** StreamCell code, declared by the layer's cell (src/layers/cells/). */
+  /** StreamCell code, declared by the layer's cell (src/cells/). */
   cell: number;
   L: number; H: number; E: number; C: number; vocabSize: number;
   /** The LSTM's projection size (h has P floats), 0 for none. */

@@ -1,7 +1,7 @@
 // The LSTM cell, PyTorch's nn.LSTM (gates i, f, g, o): c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c').
 // With projSize (PyTorch's proj_size) h' = W_hr (o ⊙ tanh(c')) has projSize floats.
 // Kernels: assembly/lstm.ts (saves the activated gates, every c and, projected, every o ⊙ tanh(c)).
-import { StreamCell } from '../../runtime/kernels.generated.js';
+import { StreamCell } from '../runtime/kernels.generated.js';
 import { gateParameters, NO_WORKSPACE, WHOLE_GATE_OPERANDS, type Cell, type PackedOperand } from './cell.js';
 
 const PROJECTED: readonly PackedOperand[] = [

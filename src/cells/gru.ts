@@ -2,7 +2,7 @@
 // (resetBefore: ONNX linear_before_reset = 0, Keras reset_after = False).
 // Kernels: assembly/gru.ts. W_hh is packed as two blocks, the r, z rows and the n
 // rows, so both variants share one code path (the n block's GEMM takes h or r ⊙ h).
-import { StreamCell } from '../../runtime/kernels.generated.js';
+import { StreamCell } from '../runtime/kernels.generated.js';
 import { gateParameters, NO_WORKSPACE, type Cell } from './cell.js';
 
 // The r, z rows of W_hh and its n rows (blocks [0, 2) and [2, 3) of 3).

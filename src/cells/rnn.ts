@@ -1,6 +1,6 @@
 // The Elman cell, PyTorch's nn.RNN: h' = tanh or relu(W_ih x + b_ih + W_hh h + b_hh).
 // Kernels: assembly/rnn.ts.
-import { StreamCell } from '../../runtime/kernels.generated.js';
+import { StreamCell } from '../runtime/kernels.generated.js';
 import { gateParameters, NO_WORKSPACE, WHOLE_GATE_OPERANDS, type Cell } from './cell.js';
 
 export const rnnCell: Cell = {

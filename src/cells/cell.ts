@@ -2,7 +2,7 @@
 // importers (src/io/gate-layout.ts), the stream and the bench can use it without
 // knowing it by name. One module per cell in this folder; see docs/ARCHITECTURE.md,
 // "Adding a cell".
-import type { Kernels } from '../../runtime/kernels.js';
+import type { Kernels } from '../runtime/kernels.js';
 
 export type CellType = 'rnn' | 'lstm' | 'gru';
 
