@@ -15,6 +15,7 @@ import { recurrentBench } from './recurrent.bench.mjs';
 import { bigBench } from './big.bench.mjs';
 import { naiveLstmBench } from './naive.bench.mjs';
 import { memoryBench } from './memory.bench.mjs';
+import { optimizerBench } from './optimizer.bench.mjs';
 import { pytorchPeer } from './peers/pytorch.mjs';
 import { onnxruntimePeer } from './peers/onnxruntime.mjs';
 import { brainjsPeer } from './peers/brainjs.mjs';
@@ -55,6 +56,8 @@ section('rnn-wasm: W1 train, W2 infer, W3 stream');
 results.ours = await recurrentBench();
 section('rnn-wasm: W4 big');
 results.big = await bigBench();
+section('rnn-wasm: the optimizer step with and without the finite-update guard');
+results.optimizer = await optimizerBench();
 
 // threads: 2 — ParallelTrainer (rnn-wasm/node), one- and two-thread steps alternated
 // (bench/parallel.bench.mjs → { threads, w1: { lstm }, w1OneThread, w4, w4OneThread, syncUs, … }).
