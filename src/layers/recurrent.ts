@@ -63,7 +63,7 @@ interface Direction {
 /** Pointers of one forward pass, kept for the backward. */
 interface Saved {
   T: number; B: number; x: number; lengths: number; h0: number; c0: number;
-  ws: Record<string, number>;
+  ws: StackSlots;
   masks: number[];
 }
 
@@ -75,6 +75,16 @@ export interface RecurrentForward {
   /** LSTM only: [L·D][B][H]. */
   cn: number;
 }
+
+const SHARED_SLOTS = ['hn', 'cn', 'dhs', 'dz', 'dhg', 'dhCur', 'carry', 'carryC', 'drh', 'hg', 'dhAll', 'dm', 'dxRev', 'dA', 'dB', 'pack'] as const;
+type SharedSlot = (typeof SHARED_SLOTS)[number];
+
+/** Byte pointers into the stack's workspace: slots every direction shares, and per layer / per direction (index l·D + d). */
+type StackSlots = Record<SharedSlot, number> & {
+  out: number[];
+  mask: number[];
+  dirs: { xrev: number; gates: number; hs: number; saved: number; ms: number }[];
+};
 
 export class Recurrent {
   readonly config: Required<RecurrentConfig>;
@@ -172,43 +182,53 @@ export class Recurrent {
     return this.config.bidirectional ? 2 : 1;
   }
 
-  private layout(T: number, B: number): Record<string, number> {
+  /** The stack's scratch for (T, B): the shared slots, each layer's output and dropout mask, each direction's buffers. */
+  private layout(T: number, B: number): StackSlots {
     const { hiddenSize: H, numLayers: L } = this.config;
     const G = this.cell.gates * H, TB = T * B, D = this.numDirections;
     const maxIn = Math.max(this.config.inputSize, this.outputSize);
     const cw = this.cell.workspace(T, B, H, this.options), W = this.stateSize;
-    const sizes: Record<string, number> = {
+    const shared: Record<SharedSlot, number> = {
       hn: L * D * B * W, cn: this.cell.hasCellState ? L * D * B * H : 0,
       dhs: TB * W, dz: TB * G, dhg: cw.dhg, dhCur: B * W, carry: B * W, carryC: cw.carryC, drh: cw.drh,
       hg: cw.hg, dhAll: cw.dhAll, dm: cw.dm, dxRev: TB * maxIn, dA: TB * maxIn, dB: TB * maxIn,
       pack: packedFloats(TB, Math.max(maxIn, H, W)),
     };
+    // One flat request to the workspace (one region); keys are positional, read back below.
+    const sizes: Record<string, number> = { ...shared };
     for (let l = 0; l < L; l++) {
-      sizes[`out${l}`] = TB * this.outputSize;
-      if (l < L - 1) sizes[`mask${l}`] = TB * this.outputSize;
+      sizes[`out.${l}`] = TB * this.outputSize;
+      sizes[`mask.${l}`] = l < L - 1 ? TB * this.outputSize : 0;
       for (let d = 0; d < D; d++) {
-        const s = `${l}_${d}`;
-        if (d === 1) sizes[`xrev${s}`] = TB * (l === 0 ? this.config.inputSize : this.outputSize);
-        sizes[`gates${s}`] = cw.gates;
-        sizes[`hs${s}`] = TB * W;
-        sizes[`saved${s}`] = cw.saved;
-        sizes[`ms${s}`] = cw.ms;
+        const i = l * D + d;
+        sizes[`xrev.${i}`] = d === 1 ? TB * (l === 0 ? this.config.inputSize : this.outputSize) : 0;
+        sizes[`gates.${i}`] = cw.gates;
+        sizes[`hs.${i}`] = TB * W;
+        sizes[`saved.${i}`] = cw.saved;
+        sizes[`ms.${i}`] = cw.ms;
       }
     }
-    return this.ws.layout(sizes);
+    const at = this.ws.layout(sizes);
+    return {
+      ...(Object.fromEntries(SHARED_SLOTS.map((k) => [k, at[k]])) as Record<SharedSlot, number>),
+      out: Array.from({ length: L }, (_, l) => at[`out.${l}`]),
+      mask: Array.from({ length: L }, (_, l) => at[`mask.${l}`]),
+      dirs: Array.from({ length: L * D }, (_, i) => ({ xrev: at[`xrev.${i}`], gates: at[`gates.${i}`], hs: at[`hs.${i}`], saved: at[`saved.${i}`], ms: at[`ms.${i}`] })),
+    };
   }
 
   /** The argument block of one direction; every field named, 0 only where meant. */
-  private argsFor(dir: Direction, s: string, T: number, B: number, x: number, lengths: number, h0: number, c0: number,
-                  ws: Record<string, number>, params: Region | null): RecurrentArgs {
+  private argsFor(dir: Direction, i: number, T: number, B: number, x: number, lengths: number, h0: number, c0: number,
+                  ws: StackSlots, params: Region | null): RecurrentArgs {
+    const own = ws.dirs[i];
     const ptr = (e: ParameterEntry | undefined) => (e && params ? params.at(e.offset) : 0);
     return {
       T, B, I: dir.inputSize, H: this.config.hiddenSize, variant: this.cell.variant(this.options), bias: this.config.bias ? 1 : 0,
       P: this.config.projSize, x, lengths, h0, c0: this.cell.hasCellState ? c0 : 0,
       wih: this.operand(dir, 'wih'), whh: this.operand(dir, 'whh'), whhN: this.operand(dir, 'whhN'),
       bih: ptr(dir.params.bih), bhh: ptr(dir.params.bhh),
-      gates: ws[`gates${s}`], saved: ws[`saved${s}`], hs: ws[`hs${s}`], hg: ws.hg,
-      whr: this.operand(dir, 'whr'), whrBack: this.operand(dir, 'whrBack'), ms: this.config.projSize ? ws[`ms${s}`] : 0,
+      gates: own.gates, saved: own.saved, hs: own.hs, hg: ws.hg,
+      whr: this.operand(dir, 'whr'), whrBack: this.operand(dir, 'whrBack'), ms: this.config.projSize ? own.ms : 0,
       wihBack: this.operand(dir, 'wihBack'), whhBack: this.operand(dir, 'whhBack'), whhNBack: this.operand(dir, 'whhNBack'),
       dhs: 0, dhLast: 0, dcLast: 0, dx: 0, dwih: 0, dwhh: 0, dbih: 0, dbhh: 0, dh0: 0, dc0: 0, dwhr: 0,
       dz: ws.dz, dhg: ws.dhg, dhCur: ws.dhCur, carry: ws.carry, carryC: ws.carryC, drh: ws.drh, pack: ws.pack,
@@ -229,27 +249,26 @@ export class Recurrent {
     const masks: number[] = [];
     let input = x;
     for (let l = 0; l < L; l++) {
-      const out = ws[`out${l}`];
+      const out = ws.out[l];
       for (let d = 0; d < D; d++) {
-        const dir = this.dirs[l * D + d];
-        const s = `${l}_${d}`, I = dir.inputSize;
+        const idx = l * D + d;
+        const dir = this.dirs[idx], I = dir.inputSize;
         let xin = input;
         if (dir.reverse) {
-          xin = ws[`xrev${s}`];
+          xin = ws.dirs[idx].xrev;
           k.gatherSteps(input, I, xin, I, I, T, B, lengths, 1, 1, 0);
         }
-        const idx = l * D + d;
         const h0p = h0 ? h0 + idx * hBytes : 0, c0p = c0 ? c0 + idx * cBytes : 0;
-        const hs = ws[`hs${s}`];
-        this.cell.forward(k, writeRecurrentArgs(this.args, this.argsFor(dir, s, T, B, xin, lengths, h0p, c0p, ws, params)));
+        const hs = ws.dirs[idx].hs;
+        this.cell.forward(k, writeRecurrentArgs(this.args, this.argsFor(dir, idx, T, B, xin, lengths, h0p, c0p, ws, params)));
         const concat = merge === 'concat' || D === 1;
         k.gatherSteps(hs, W, concat ? out + d * W * 4 : out, this.outputSize, W, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, !concat && d === 1 ? 1 : 0);
         // Final states: the carried state at T−1 is each row's last valid one.
         this.copy(ws.hn + idx * hBytes, hs + (T - 1) * hBytes, hBytes);
-        if (this.cell.hasCellState) this.copy(ws.cn + idx * cBytes, ws[`saved${s}`] + (T - 1) * cBytes, cBytes);
+        if (this.cell.hasCellState) this.copy(ws.cn + idx * cBytes, ws.dirs[idx].saved + (T - 1) * cBytes, cBytes);
       }
       if (training && dropout > 0 && l < L - 1) {
-        const m = ws[`mask${l}`], n = T * B * this.outputSize;
+        const m = ws.mask[l], n = T * B * this.outputSize;
         fillDropoutMask(new Float32Array(this.rt.memory.buffer, m, n), dropout, rng);
         k.multiply(out, m, out, n);
         masks[l] = m;
@@ -257,7 +276,7 @@ export class Recurrent {
       input = out;
     }
     this.saved = { T, B, x, lengths, h0, c0, ws, masks };
-    return { output: ws[`out${L - 1}`], hn: ws.hn, cn: this.cell.hasCellState ? ws.cn : 0 };
+    return { output: ws.out[L - 1], hn: ws.hn, cn: this.cell.hasCellState ? ws.cn : 0 };
   }
 
   private copy(dst: number, src: number, bytes: number): void {
@@ -287,18 +306,18 @@ export class Recurrent {
       const I = this.dirs[l * D].inputSize;
       dIn = bufs[l % 2];
       new Float32Array(this.rt.memory.buffer, dIn, T * B * I).fill(0);
-      const input = l === 0 ? x : ws[`out${l - 1}`];
+      const input = l === 0 ? x : ws.out[l - 1];
       for (let d = 0; d < D; d++) {
         const dir = this.dirs[l * D + d];
-        const s = `${l}_${d}`, idx = l * D + d;
+        const idx = l * D + d;
         const concat = merge === 'concat' || D === 1;
         if (dOut) k.gatherSteps(concat ? dOut + d * W * 4 : dOut, this.outputSize, ws.dhs, W, W, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, 0);
-        const xin = dir.reverse ? ws[`xrev${s}`] : input;
+        const xin = dir.reverse ? ws.dirs[idx].xrev : input;
         const dx = dir.reverse ? ws.dxRev : dIn;
         if (dir.reverse) new Float32Array(this.rt.memory.buffer, dx, T * B * I).fill(0);
         const g = (e: ParameterEntry | undefined) => (e ? grads.at(e.offset) : 0);
         const atH = (p: number) => (p ? p + idx * hBytes : 0), atC = (p: number) => (p && cellState ? p + idx * cBytes : 0);
-        const args = this.argsFor(dir, s, T, B, xin, lengths, atH(h0), atC(c0), ws, null); // the backward reads no biases
+        const args = this.argsFor(dir, idx, T, B, xin, lengths, atH(h0), atC(c0), ws, null); // the backward reads no biases
         Object.assign(args, {
           dhs: dOut ? ws.dhs : 0, dhLast: atH(dhn), dcLast: atC(dcn), dx,
           dwih: g(dir.params.wih), dwhh: g(dir.params.whh), dbih: g(dir.params.bih), dbhh: g(dir.params.bhh), dwhr: g(dir.params.whr),
