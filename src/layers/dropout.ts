@@ -42,7 +42,7 @@ export class Dropout extends Layer {
     if (!this.active) return x;
     const n = (this.n = (x.seq ? ctx.T * ctx.B : ctx.B) * x.features);
     const ws = this.slots(n);
-    fillDropoutMask(new Float32Array(this.rt.memory.buffer, ws.mask, n), this.options.rate, ctx.rng);
+    fillDropoutMask(this.rt.f32(ws.mask, n), this.options.rate, ctx.rng);
     this.rt.kernels.multiply(x.ptr, ws.mask, ws.y, n);
     return { ...x, ptr: ws.y };
   }

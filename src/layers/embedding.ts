@@ -108,7 +108,7 @@ export class Embedding extends Layer {
     if (this.fields.length === 1 && !this.options.chars) {
       k.embeddingForward(x.ptr, R, this.dim, ctx.params.at(this.tables[0].offset), ws.out);
     } else {
-      new Int32Array(this.rt.memory.buffer, ws.ones, R).fill(1);
+      this.rt.i32(ws.ones, R).fill(1);
       let col = 0;
       this.fields.forEach((f, i) => {
         k.embeddingForward(x.ptr + i * R * 4, R, f.dim, ctx.params.at(this.tables[i].offset), ws.part);
@@ -124,8 +124,8 @@ export class Embedding extends Layer {
   /** Character ids arrive as maxChars more fields: [char][T·B], i.e. time-major for a batch of T·B words. */
   private charsForward(ctx: Context, charIds: number, ws: Record<string, number>): void {
     const ch = this.options.chars!, k = this.rt.kernels, R = ctx.T * ctx.B, H = ch.hiddenSize;
-    const ids = new Int32Array(this.rt.memory.buffer, charIds, ch.maxChars * R);
-    const lengths = new Int32Array(this.rt.memory.buffer, ws.charLengths, R);
+    const ids = this.rt.i32(charIds, ch.maxChars * R);
+    const lengths = this.rt.i32(ws.charLengths, R);
     for (let r = 0; r < R; r++) {
       let n = 0;
       while (n < ch.maxChars && ids[n * R + r] !== 0) n++;

@@ -96,7 +96,7 @@ export class RecurrentLayer extends Layer {
     const { numLayers: L, merge } = this.core.config;
     const H = this.core.stateSize, D = this.core.config.bidirectional ? 2 : 1, F = this.core.outputSize;
     const ws = this.slots(ctx);
-    new Int32Array(this.rt.memory.buffer, ws.ones, ctx.B).fill(1); // a one-step "sequence": every row valid
+    this.rt.i32(ws.ones, ctx.B).fill(1); // a one-step "sequence": every row valid
     for (let d = 0; d < D; d++) {
       const concat = merge === 'concat' || D === 1;
       const state = hn + ((L - 1) * D + d) * ctx.B * H * 4;
@@ -115,9 +115,9 @@ export class RecurrentLayer extends Layer {
         throw new ConfigError(`layer '${this.name}' is stateful with ${this.state.B} streams but got a batch of ${ctx.B}: keep the batch size, or call resetStates()`);
       }
       // Copy the carried states in: the backward needs them after this forward overwrites the carry.
-      const ws = this.slots(ctx), mem = this.rt.memory.buffer;
-      new Float32Array(mem, ws.h0, nh).set(this.state.h.f32());
-      new Float32Array(mem, ws.c0, nc).set(this.state.c.f32());
+      const ws = this.slots(ctx);
+      this.rt.f32(ws.h0, nh).set(this.state.h.f32());
+      this.rt.f32(ws.c0, nc).set(this.state.c.f32());
       h0 = ws.h0;
       c0 = ws.c0;
     }
@@ -129,9 +129,8 @@ export class RecurrentLayer extends Layer {
     this.finalStates = { hn: r.hn, cn: r.cn };
     if (this.options.stateful) {
       this.state ??= { B: ctx.B, h: this.rt.planner.alloc(nh), c: this.rt.planner.alloc(nc) };
-      const mem = this.rt.memory.buffer;
-      this.state.h.f32().set(new Float32Array(mem, r.hn, nh));
-      if (r.cn) this.state.c.f32().set(new Float32Array(mem, r.cn, nc));
+      this.state.h.f32().set(this.rt.f32(r.hn, nh));
+      if (r.cn) this.state.c.f32().set(this.rt.f32(r.cn, nc));
     }
     if (this.returnSequences) return { ptr: r.output, seq: true, features: this.core.outputSize };
     const ws = this.slots(ctx);
@@ -162,7 +161,7 @@ export class RecurrentLayer extends Layer {
   /** The gradient w.r.t. the [B][F] final-state rows as a gradient w.r.t. h_n ([L·D][B][H], zero below the last layer). */
   private rowsToStates(ctx: Context, dy: number): number {
     const ws = this.slots(ctx);
-    new Float32Array(this.rt.memory.buffer, ws.dhn, this.stateFloats(ctx.B).nh).fill(0);
+    this.rt.f32(ws.dhn, this.stateFloats(ctx.B).nh).fill(0);
     this.statesRows(ctx, ws.dhn, dy, false);
     return ws.dhn;
   }

@@ -269,7 +269,7 @@ export class Recurrent {
       }
       if (training && dropout > 0 && l < L - 1) {
         const m = ws.mask[l], n = T * B * this.outputSize;
-        fillDropoutMask(new Float32Array(this.rt.memory.buffer, m, n), dropout, rng);
+        fillDropoutMask(this.rt.f32(m, n), dropout, rng);
         k.multiply(out, m, out, n);
         masks[l] = m;
       }
@@ -305,7 +305,7 @@ export class Recurrent {
     for (let l = L - 1; l >= 0; l--) {
       const I = this.dirs[l * D].inputSize;
       dIn = bufs[l % 2];
-      new Float32Array(this.rt.memory.buffer, dIn, T * B * I).fill(0);
+      this.rt.f32(dIn, T * B * I).fill(0);
       const input = l === 0 ? x : ws.out[l - 1];
       for (let d = 0; d < D; d++) {
         const dir = this.dirs[l * D + d];
@@ -314,7 +314,7 @@ export class Recurrent {
         if (dOut) k.gatherSteps(concat ? dOut + d * W * 4 : dOut, this.outputSize, ws.dhs, W, W, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, 0);
         const xin = dir.reverse ? ws.dirs[idx].xrev : input;
         const dx = dir.reverse ? ws.dxRev : dIn;
-        if (dir.reverse) new Float32Array(this.rt.memory.buffer, dx, T * B * I).fill(0);
+        if (dir.reverse) this.rt.f32(dx, T * B * I).fill(0);
         const g = (e: ParameterEntry | undefined) => (e ? grads.at(e.offset) : 0);
         const atH = (p: number) => (p ? p + idx * hBytes : 0), atC = (p: number) => (p && cellState ? p + idx * cBytes : 0);
         const args = this.argsFor(dir, idx, T, B, xin, lengths, atH(h0), atC(c0), ws, null); // the backward reads no biases

@@ -113,9 +113,8 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
   /** Runs the encoder; returns its context and the final-state pointers. */
   private encode(sources: unknown, training: boolean, slot: { ids: number; lengths: number }, rng = this.rng) {
     const seq = packTokenSequences(sources, this.config.sourceVocabSize, this.config.maxLength, 'sources');
-    const mem = this.rt.memory.buffer;
-    new Int32Array(mem, slot.ids, seq.T * seq.B).set(seq.ids);
-    new Int32Array(mem, slot.lengths, seq.B).set(seq.lengths);
+    this.rt.i32(slot.ids, seq.T * seq.B).set(seq.ids);
+    this.rt.i32(slot.lengths, seq.B).set(seq.lengths);
     const ctx = this.ctx(seq.T, seq.B, slot.lengths, training, rng);
     this.encoder.forward(ctx, this.encEmb.forward(ctx, { ptr: slot.ids, seq: true, features: 1 }));
     return { ctx, states: { h: this.encoder.finalStates.hn, c: this.encoder.finalStates.cn }, B: seq.B };
@@ -137,14 +136,13 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
     const B = dec.B, R = dec.T * B;
     const s = this.ws.layout({ srcIds: this.config.maxLength * B, srcLengths: B, ids: R, lengths: B, targets: R, probs: R * V, dlogits: R * V, h0: this.stateSize(B), c0: this.stateSize(B) });
     const enc = this.encode(batch.inputs, training, { ids: s.srcIds, lengths: s.srcLengths }, rng);
-    const mem = this.rt.memory.buffer;
-    new Int32Array(mem, s.ids, R).set(dec.ids);
-    new Int32Array(mem, s.lengths, B).set(dec.lengths);
-    new Int32Array(mem, s.targets, R).set(labels);
+    this.rt.i32(s.ids, R).set(dec.ids);
+    this.rt.i32(s.lengths, B).set(dec.lengths);
+    this.rt.i32(s.targets, R).set(labels);
     // Copy the encoder's final states: the decoder's backward reads them after the encoder's workspace is reused.
     const n = this.stateSize(B);
-    new Float32Array(mem, s.h0, n).set(new Float32Array(mem, enc.states.h, n));
-    if (enc.states.c) new Float32Array(mem, s.c0, n).set(new Float32Array(mem, enc.states.c, n));
+    this.rt.f32(s.h0, n).set(this.rt.f32(enc.states.h, n));
+    if (enc.states.c) this.rt.f32(s.c0, n).set(this.rt.f32(enc.states.c, n));
     const dctx = this.ctx(dec.T, B, s.lengths, training, rng);
     this.decoder.initialStates = { h: s.h0, c: enc.states.c ? s.c0 : 0 };
     const logits = this.head.forward(dctx, this.decoder.forward(dctx, this.decEmb.forward(dctx, { ptr: s.ids, seq: true, features: 1 })));
@@ -198,7 +196,7 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
   evaluate(batch: TrainBatch): Evaluation {
     this.checkAlive();
     const { lossSum, count, labels, R, s } = this.teacherForced(batch as Seq2SeqBatch, false);
-    const V = this.config.targetVocabSize, probs = new Float32Array(this.rt.memory.buffer, s.probs, R * V);
+    const V = this.config.targetVocabSize, probs = this.rt.f32(s.probs, R * V);
     let correct = 0;
     for (let r = 0; r < R; r++) {
       if (labels[r] < 0) continue;
@@ -294,16 +292,15 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
   /** One decoder step for `beams` rows from states (h, c pointers); returns log-probabilities [beams][V] and the new state pointers. */
   private step(tokens: number[], h: number, c: number, s: Record<string, number>) {
     const V = this.config.targetVocabSize, B = tokens.length;
-    const mem = this.rt.memory.buffer;
-    new Int32Array(mem, s.ids, B).set(tokens);
-    new Int32Array(mem, s.lengths, B).fill(1);
-    new Int32Array(mem, s.targets, B).fill(-1);
+    this.rt.i32(s.ids, B).set(tokens);
+    this.rt.i32(s.lengths, B).fill(1);
+    this.rt.i32(s.targets, B).fill(-1);
     const ctx = this.ctx(1, B, s.lengths, false);
     this.decoder.initialStates = { h, c };
     const logits = this.head.forward(ctx, this.decoder.forward(ctx, this.decEmb.forward(ctx, { ptr: s.ids, seq: true, features: 1 })));
     this.decoder.initialStates = undefined;
     this.rt.kernels.softmaxCrossEntropyForward(B, V, logits.ptr, s.targets, s.probs);
-    const p = new Float32Array(this.rt.memory.buffer, s.probs, B * V); // forward may have grown memory: a fresh view
+    const p = this.rt.f32(s.probs, B * V); // forward may have grown memory: a fresh view
     return { logp: Array.from({ length: B }, (_, b) => Array.from(p.subarray(b * V, (b + 1) * V), (v) => Math.log(Math.max(v, 1e-45)))), ...this.decoder.finalStates };
   }
 
@@ -326,8 +323,7 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
       }
       const copyStates = (dst: number, src2: number, parents: number[], from: number) => {
         if (!src2) return;
-        const mem = this.rt.memory.buffer; // fresh: a decoder step may have grown memory
-        const a = new Float32Array(mem, src2, L * from * H), d = new Float32Array(mem, dst, L * K * H);
+        const a = this.rt.f32(src2, L * from * H), d = this.rt.f32(dst, L * K * H);
         const tmp = new Float32Array(L * parents.length * H);
         for (let l = 0; l < L; l++) parents.forEach((p, j) => tmp.set(a.subarray((l * from + p) * H, (l * from + p + 1) * H), (l * parents.length + j) * H));
         d.set(tmp);

@@ -185,10 +185,9 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     const R = this.output.seq ? T * B : B, C = this.output.features;
     const fields = this.input.tokens ? (this.layers[0] as Embedding).vocabSizes.length : this.input.features;
     const slots = this.ws.layout({ x: T * B * fields, lengths: B, targets: R * C, mask: R, probs: R * C, dy: R * C });
-    const mem = this.rt.memory.buffer;
-    if (packed.ids) new Int32Array(mem, slots.x, packed.ids.length).set(packed.ids);
-    else new Float32Array(mem, slots.x, T * B * inputFeatures).set(packed.values!);
-    new Int32Array(mem, slots.lengths, B).set(lengths);
+    if (packed.ids) this.rt.i32(slots.x, packed.ids.length).set(packed.ids);
+    else this.rt.f32(slots.x, T * B * inputFeatures).set(packed.values!);
+    this.rt.i32(slots.lengths, B).set(lengths);
     const ctx: Context = { T, B, lengths: slots.lengths, training, rng, params: this.params, grads: this.grads };
     let act: Activation = { ptr: slots.x, seq: true, features: this.input.features };
     for (const l of this.layers) act = l.forward(ctx, act);
@@ -213,14 +212,14 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   /** Copies packed targets into the slots and returns the loss sum over labelled rows. */
   private lossPacked(p: Prepared & { slots: Record<string, number> }, t: Pick<PackedBatch, 'classes' | 'targetValues' | 'mask'>): number {
     const { T, B } = p.ctx;
-    const k = this.rt.kernels, mem = this.rt.memory.buffer;
+    const k = this.rt.kernels;
     const C = this.output.features, R = this.output.seq ? T * B : B;
     if (t.classes) {
-      new Int32Array(mem, p.slots.targets, R).set(t.classes);
+      this.rt.i32(p.slots.targets, R).set(t.classes);
       return k.softmaxCrossEntropyForward(R, C, p.out.ptr, p.slots.targets, p.slots.probs);
     }
-    new Float32Array(mem, p.slots.targets, R * C).set(t.targetValues!);
-    new Float32Array(mem, p.slots.mask, R).set(t.mask!);
+    this.rt.f32(p.slots.targets, R * C).set(t.targetValues!);
+    this.rt.f32(p.slots.mask, R).set(t.mask!);
     return k.mseForward(R, C, p.out.ptr, p.slots.targets, p.slots.mask);
   }
 
@@ -333,10 +332,10 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     const { T, B } = p.ctx;
     const R = this.output.seq ? T * B : B, C = this.output.features;
     this.checkFiniteOutputs(p.out.ptr, R * C);
-    if (this.options.loss === 'mse') return new Float32Array(this.rt.memory.buffer, p.out.ptr, R * C);
-    new Int32Array(this.rt.memory.buffer, p.slots.targets, R).fill(-1); // the loss kernel's softmax, every target ignored
+    if (this.options.loss === 'mse') return this.rt.f32(p.out.ptr, R * C);
+    this.rt.i32(p.slots.targets, R).fill(-1); // the loss kernel's softmax, every target ignored
     this.rt.kernels.softmaxCrossEntropyForward(R, C, p.out.ptr, p.slots.targets, p.slots.probs);
-    return new Float32Array(this.rt.memory.buffer, p.slots.probs, R * C);
+    return this.rt.f32(p.slots.probs, R * C);
   }
 
   /** Probabilities or values per valid step ([b][t][c]) or per sequence ([b][c]); the typed predict* methods say which. */
@@ -453,7 +452,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     const l = this.loss(p, batch.targets);
     const r: { loss: number; accuracy?: number; count: number } = { loss: l.sum / Math.max(1, l.count), count: l.count };
     if (l.classTargets) {
-      const probs = new Float32Array(this.rt.memory.buffer, p.slots.probs, l.rows * this.output.features);
+      const probs = this.rt.f32(p.slots.probs, l.rows * this.output.features);
       const C = this.output.features;
       let correct = 0;
       l.classTargets.forEach((t, i) => { if (t >= 0 && argmax(probs.subarray(i * C, i * C + C)) === t) correct++; });

@@ -362,7 +362,7 @@ export class RecurrentModule {
   /** A copy of [T][B][C] floats the core wrote at `ptr` (batch-first: transposed to [B][T][C]). */
   private take(ptr: number, T: number, B: number, C: number, batchFirst: boolean): Float32Array {
     // The core hands out byte pointers into its own workspace; this is the one place they are read.
-    const src = new Float32Array(this.rt.memory.buffer, ptr, T * B * C);
+    const src = this.rt.f32(ptr, T * B * C);
     if (!batchFirst) return src.slice();
     const out = new Float32Array(T * B * C);
     copyArray(src, out, T, B, C, true);

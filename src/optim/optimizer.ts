@@ -109,7 +109,7 @@ export abstract class Optimizer {
         this.update(rt, tp, grads.ptr + off * 4, tState, m);
         const bad = [tp, ...tState].findIndex((p) => k.hasNonFinite(p, m));
         if (bad >= 0) {
-          const view = new Float32Array(rt.memory.buffer, bad === 0 ? tp : tState[bad - 1], m);
+          const view = rt.f32(bad === 0 ? tp : tState[bad - 1], m);
           const i = off + view.findIndex((v) => !Number.isFinite(v));
           const what = bad === 0 ? 'the updated weight' : 'the optimizer state of';
           throw new NonFiniteError(`this step would make ${what} ${nameOf(i)} non-finite: nothing was changed; lower the learning rate or clip gradients`);

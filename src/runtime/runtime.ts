@@ -30,6 +30,20 @@ export class Runtime {
     return this;
   }
 
+  /**
+   * A view of `length` f32 values at byte pointer `ptr`: the one way src/ looks into
+   * linear memory outside a Region. Valid until the next call that may grow memory
+   * (growth detaches it): take it, use it, never keep it across a kernel call that allocates.
+   */
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, length);
+  }
+
+  /** As f32, for i32 values (token ids, lengths, targets). */
+  i32(ptr: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, length);
+  }
+
   get memory(): WebAssembly.Memory {
     return this.kernels.memory;
   }
