@@ -1,0 +1,176 @@
+// exportPyTorch against PyTorch itself: each model is exported (model.py +
+// weights.safetensors), loaded by /usr/bin/python3 with load_state_dict(strict=True)
+// and run on a batch of different lengths; PyTorch's predictions must match
+// predictOutputs. Without torch (CI) the PyTorch half is skipped with a notice.
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, exportPyTorch, layers, readSafetensors, Sequential, type Layer, type SequentialOptions } from '../src/index.js';
+import { runtime } from './helpers/wasm.js';
+
+const rt = runtime();
+const PYTHON = '/usr/bin/python3';
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+if (!hasTorch) console.log(`pytorch-export: ${PYTHON} has no torch (apt-get install python3-torch); the PyTorch comparison is skipped`);
+
+const lengths = [5, 2, 4, 1];
+let seed = 12345;
+const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+
+type Input = number[] | number[][];
+interface Case {
+  name: string;
+  layers: () => Layer[];
+  options?: SequentialOptions;
+  /** One step's input: a token id, [field ids…], or a feature vector. */
+  step: () => number | number[];
+}
+
+const cases: Case[] = [
+  {
+    name: 'tagger: embedding → BiLSTM 2 layers (dropout) → dropout → dense',
+    layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.lstm({ hiddenSize: 5, numLayers: 2, bidirectional: true, dropout: 0.3 }), layers.dropout({ rate: 0.2 }), layers.dense({ units: 4 })],
+    step: () => next(20),
+  },
+  {
+    name: 'classifier: embedding → GRU returnSequences false → dense',
+    layers: () => [layers.embedding({ vocabSize: 15, dim: 4 }), layers.gru({ hiddenSize: 6, numLayers: 2, returnSequences: false }), layers.dense({ units: 3 })],
+    step: () => next(15),
+  },
+  {
+    name: 'classifier: embedding → bidirectional LSTM returnSequences false (stateful) → dense',
+    layers: () => [layers.embedding({ vocabSize: 15, dim: 4 }), layers.lstm({ hiddenSize: 5, bidirectional: true, numLayers: 2, returnSequences: false, stateful: true }), layers.dense({ units: 3 })],
+    step: () => next(15),
+  },
+  {
+    name: 'pooling mean over a relu RNN',
+    layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.rnn({ hiddenSize: 6, nonlinearity: 'relu' }), layers.pooling({ mode: 'mean' }), layers.dense({ units: 3 })],
+    step: () => next(12),
+  },
+  {
+    name: 'pooling max over a bidirectional GRU',
+    layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.gru({ hiddenSize: 4, bidirectional: true }), layers.pooling({ mode: 'max' }), layers.dense({ units: 2 })],
+    step: () => next(12),
+  },
+  {
+    name: 'pooling last over an LSTM',
+    layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.lstm({ hiddenSize: 4 }), layers.pooling({ mode: 'last' }), layers.dense({ units: 2 })],
+    step: () => next(12),
+  },
+  {
+    name: 'multi-field embedding → LSTM → dense',
+    layers: () => [layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }, { vocabSize: 5, dim: 2 }] }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 3 })],
+    step: () => [next(10), next(5)],
+  },
+  {
+    name: 'fields and a character BiLSTM → GRU → dense',
+    layers: () => [layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }, { vocabSize: 4, dim: 2 }], chars: { vocabSize: 8, dim: 3, hiddenSize: 4, maxChars: 5 } }), layers.gru({ hiddenSize: 4 }), layers.dense({ units: 3 })],
+    // 0 to 5 characters, zero-padded at the end; some words have none
+    step: () => { const n = next(6); return [next(10), next(4), ...Array.from({ length: 5 }, (_, i) => (i < n ? 1 + next(7) : 0))]; },
+  },
+  {
+    name: 'bias false: GRU 2 layers and an Elman layer',
+    layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, numLayers: 2, bias: false }), layers.rnn({ hiddenSize: 3, bias: false, bidirectional: true }), layers.dense({ units: 3 })],
+    step: () => next(9),
+  },
+  {
+    name: 'projSize: bidirectional LSTM 2 layers with projections',
+    layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 6, projSize: 3, numLayers: 2, bidirectional: true }), layers.dense({ units: 3 })],
+    step: () => next(9),
+  },
+  {
+    name: 'projSize: LSTM returnSequences false',
+    layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 6, projSize: 2, bidirectional: true, returnSequences: false }), layers.dense({ units: 3 })],
+    step: () => next(9),
+  },
+  {
+    name: 'merge sum and mean (one bidirectional layer each)',
+    layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, bidirectional: true, merge: 'sum' }), layers.lstm({ hiddenSize: 4, bidirectional: true, merge: 'mean', returnSequences: false }), layers.dense({ units: 3 })],
+    step: () => next(9),
+  },
+  {
+    name: 'MSE regression over features: LSTM → dense per step',
+    layers: () => [layers.lstm({ hiddenSize: 5, bidirectional: true }), layers.dense({ units: 2 })],
+    options: { inputFeatures: 4, loss: 'mse' },
+    step: () => Array.from({ length: 4 }, () => next(2001) / 1000 - 1),
+  },
+  {
+    name: 'MSE regression over features: GRU returnSequences false → dense',
+    layers: () => [layers.gru({ hiddenSize: 5, returnSequences: false }), layers.dense({ units: 1 })],
+    options: { inputFeatures: 3, loss: 'mse' },
+    step: () => Array.from({ length: 3 }, () => next(2001) / 1000 - 1),
+  },
+];
+
+const pad = (seqs: (number | number[])[][], T: number): (number | number[])[][] => seqs.map((s) => {
+  const blank = Array.isArray(s[0]) ? (s[0] as number[]).map(() => 0) : 0;
+  return [...s, ...Array.from({ length: T - s.length }, () => blank)];
+});
+
+describe('exportPyTorch', () => {
+  it('writes state_dict names and a model.py with the config', () => {
+    const model = new Sequential(rt, cases[0].layers(), { seed: 1 });
+    const out = exportPyTorch(model);
+    expect(Object.keys(readSafetensors(out['weights.safetensors']).tensors).sort()).toEqual(Object.keys(model.stateDict()).sort());
+    expect(out['model.py']).toMatch(/^CONFIG = json\.loads\('\{"layers":\[\{"type":"embedding"/m);
+    expect(out['model.py']).toContain('class Model(nn.Module)');
+    model.dispose();
+  });
+
+  it('refuses what PyTorch has no module for, naming the layer', () => {
+    const gru = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.gru({ hiddenSize: 3, resetBefore: true, name: 'enc' }), layers.dense({ units: 2 })]);
+    expect(() => exportPyTorch(gru)).toThrow(ConfigError);
+    expect(() => exportPyTorch(gru)).toThrow(/layer 'enc' \(gru\): a reset-before GRU/);
+    const sum = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3, bidirectional: true, numLayers: 2, merge: 'sum' }), layers.dense({ units: 2 })]);
+    expect(() => exportPyTorch(sum)).toThrow(/layer 'lstm' \(lstm\): merge 'sum' between 2 stacked layers/);
+    gru.dispose();
+    sum.dispose();
+  });
+
+  it.skipIf(!hasTorch)('PyTorch loads each export with strict=True and predicts what rnn-wasm predicts (1e-5)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rnn-wasm-pytorch-'));
+    try {
+      const T = Math.max(...lengths);
+      const expected: (number[][] | number[][][])[] = [];
+      const dirs = cases.map((c, i) => {
+        const model = new Sequential(rt, c.layers(), { seed: 40 + i, ...c.options });
+        const inputs = lengths.map((n) => Array.from({ length: n }, c.step));
+        expected.push(model.predictOutputs(inputs as Input[]));
+        const files = exportPyTorch(model);
+        model.dispose();
+        const dir = join(root, `m${i}`);
+        mkdirSync(dir);
+        writeFileSync(join(dir, 'model.py'), files['model.py']);
+        writeFileSync(join(dir, 'weights.safetensors'), files['weights.safetensors']);
+        writeFileSync(join(dir, 'inputs.json'), JSON.stringify({ x: pad(inputs, T), lengths, ids: !c.options?.inputFeatures }));
+        return dir;
+      });
+      execFileSync(PYTHON, [new URL('./helpers/pytorch-export-driver.py', import.meta.url).pathname, ...dirs], { stdio: ['ignore', 'ignore', 'inherit'] });
+      let worst = 0;
+      cases.forEach((c, i) => {
+        const got = JSON.parse(readFileSync(join(dirs[i], 'outputs.json'), 'utf8')) as number[][] | number[][][];
+        const want = expected[i];
+        expect(got.length, c.name).toBe(want.length);
+        want.forEach((row, b) => {
+          // step outputs: PyTorch pads to T, rnn-wasm returns the valid steps
+          const pairs: [number[], number[]][] = Array.isArray(row[0])
+            ? (row as number[][]).map((r, t) => [r, (got[b] as number[][])[t]])
+            : [[row as number[], got[b] as number[]]];
+          for (const [w, g] of pairs) {
+            expect(g.length, c.name).toBe(w.length);
+            w.forEach((v, j) => {
+              const d = Math.abs(v - g[j]);
+              worst = Math.max(worst, d);
+              expect(d, `${c.name}: row ${b}, value ${j}: rnn-wasm ${v}, PyTorch ${g[j]}`).toBeLessThanOrEqual(1e-5);
+            });
+          }
+        });
+      });
+      console.log(`pytorch-export: ${cases.length} models, largest difference from PyTorch ${worst.toExponential(2)}`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
