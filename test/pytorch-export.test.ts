@@ -2,13 +2,14 @@
 // weights.safetensors), loaded by /usr/bin/python3 with load_state_dict(strict=True)
 // and run on a batch of different lengths; PyTorch's predictions must match
 // predictOutputs. Without torch (CI) the PyTorch half is skipped with a notice.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, exportPyTorch, layers, readSafetensors, Sequential, type Layer, type SequentialOptions } from '../src/index.js';
+import { ConfigError, exportPyTorch, layers, readSafetensors, saveModel, Sequential, type Layer, type SequentialOptions } from '../src/index.js';
 import { runtime } from './helpers/wasm.js';
+import { expectOneLine, root, runCli } from './helpers/cli.js';
 
 const rt = runtime();
 const PYTHON = '/usr/bin/python3';
@@ -109,6 +110,32 @@ const pad = (seqs: (number | number[])[][], T: number): (number | number[])[][] 
   return [...s, ...Array.from({ length: T - s.length }, () => blank)];
 });
 
+/** Runs the driver on export directories (model.py, weights.safetensors, inputs.json); returns the largest difference from `expected`, failing above 1e-5. */
+function comparePyTorch(dirs: string[], expected: (number[][] | number[][][])[], names: string[]): number {
+  execFileSync(PYTHON, [new URL('./helpers/pytorch-export-driver.py', import.meta.url).pathname, ...dirs], { stdio: ['ignore', 'ignore', 'inherit'] });
+  let worst = 0;
+  dirs.forEach((dir, i) => {
+    const got = JSON.parse(readFileSync(join(dir, 'outputs.json'), 'utf8')) as number[][] | number[][][];
+    const want = expected[i], name = names[i];
+    expect(got.length, name).toBe(want.length);
+    want.forEach((row, b) => {
+      // step outputs: PyTorch pads to T, rnn-wasm returns the valid steps
+      const pairs: [number[], number[]][] = Array.isArray(row[0])
+        ? (row as number[][]).map((r, t) => [r, (got[b] as number[][])[t]])
+        : [[row as number[], got[b] as number[]]];
+      for (const [w, g] of pairs) {
+        expect(g.length, name).toBe(w.length);
+        w.forEach((v, j) => {
+          const d = Math.abs(v - g[j]);
+          worst = Math.max(worst, d);
+          expect(d, `${name}: row ${b}, value ${j}: rnn-wasm ${v}, PyTorch ${g[j]}`).toBeLessThanOrEqual(1e-5);
+        });
+      }
+    });
+  });
+  return worst;
+}
+
 describe('exportPyTorch', () => {
   it('writes state_dict names and a model.py with the config', () => {
     const model = new Sequential(rt, cases[0].layers(), { seed: 1 });
@@ -147,30 +174,56 @@ describe('exportPyTorch', () => {
         writeFileSync(join(dir, 'inputs.json'), JSON.stringify({ x: pad(inputs, T), lengths, ids: !c.options?.inputFeatures }));
         return dir;
       });
-      execFileSync(PYTHON, [new URL('./helpers/pytorch-export-driver.py', import.meta.url).pathname, ...dirs], { stdio: ['ignore', 'ignore', 'inherit'] });
-      let worst = 0;
-      cases.forEach((c, i) => {
-        const got = JSON.parse(readFileSync(join(dirs[i], 'outputs.json'), 'utf8')) as number[][] | number[][][];
-        const want = expected[i];
-        expect(got.length, c.name).toBe(want.length);
-        want.forEach((row, b) => {
-          // step outputs: PyTorch pads to T, rnn-wasm returns the valid steps
-          const pairs: [number[], number[]][] = Array.isArray(row[0])
-            ? (row as number[][]).map((r, t) => [r, (got[b] as number[][])[t]])
-            : [[row as number[], got[b] as number[]]];
-          for (const [w, g] of pairs) {
-            expect(g.length, c.name).toBe(w.length);
-            w.forEach((v, j) => {
-              const d = Math.abs(v - g[j]);
-              worst = Math.max(worst, d);
-              expect(d, `${c.name}: row ${b}, value ${j}: rnn-wasm ${v}, PyTorch ${g[j]}`).toBeLessThanOrEqual(1e-5);
-            });
-          }
-        });
-      });
+      const worst = comparePyTorch(dirs, expected, cases.map((c) => c.name));
       console.log(`pytorch-export: ${cases.length} models, largest difference from PyTorch ${worst.toExponential(2)}`);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('rnn-wasm export --to pytorch', () => {
+  const made: string[] = [];
+  afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+  const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'rnn-wasm-export-cli-')); made.push(d); return d; };
+
+  it('writes model.py and weights.safetensors into --out-dir, which PyTorch loads and predicts with', () => {
+    expect(existsSync(join(root, 'dist/cli/main.js')), 'run npm run build first').toBe(true);
+    const dir = tmp(), c = cases[1];
+    const model = new Sequential(rt, c.layers(), { seed: 7 });
+    const inputs = lengths.map((n) => Array.from({ length: n }, c.step));
+    const expected = model.predictOutputs(inputs as Input[]);
+    writeFileSync(join(dir, 'clf.safetensors'), saveModel(model));
+    model.dispose();
+    const out = join(dir, 'out', 'torch');
+    const r = runCli(['export', '--to', 'pytorch', join(dir, 'clf.safetensors'), '--out-dir', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(join(out, 'model.py'));
+    expect(Object.keys(readSafetensors(readFileSync(join(out, 'weights.safetensors'))).tensors).sort())
+      .toEqual(Object.keys(readSafetensors(readFileSync(join(dir, 'clf.safetensors'))).tensors).sort());
+    if (!hasTorch) return;
+    writeFileSync(join(out, 'inputs.json'), JSON.stringify({ x: pad(inputs, Math.max(...lengths)), lengths, ids: true }));
+    expect(comparePyTorch([out], [expected], [c.name])).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('defaults --out-dir to the model file\'s name with -pytorch', () => {
+    const dir = tmp();
+    const model = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3 }), layers.dense({ units: 2 })], { seed: 1 });
+    writeFileSync(join(dir, 'm.safetensors'), saveModel(model));
+    model.dispose();
+    const r = runCli(['export', '--to', 'pytorch', 'm.safetensors'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'm-pytorch')).sort()).toEqual(['model.py', 'weights.safetensors']);
+  });
+
+  it('says in one line what it cannot do, and writes nothing', () => {
+    const dir = tmp();
+    const model = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.gru({ hiddenSize: 3, resetBefore: true }), layers.dense({ units: 2 })], { seed: 1 });
+    writeFileSync(join(dir, 'rb.safetensors'), saveModel(model));
+    model.dispose();
+    expectOneLine(runCli(['export', '--to', 'pytorch', join(dir, 'rb.safetensors'), '--out-dir', join(dir, 'x')]), 1, /layer 'gru' \(gru\): a reset-before GRU/);
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+    expectOneLine(runCli(['export', '--to', 'onnx', join(dir, 'rb.safetensors')]), 2, /cannot export to 'onnx': expected --to pytorch/);
+    expectOneLine(runCli(['export', '--to', 'pytorch', join(dir, 'missing.safetensors')]), 1, /file not found: .*missing\.safetensors/);
+  });
 });
