@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, exportPyTorch, layers, readSafetensors, saveModel, Sequential, type Layer, type SequentialOptions } from '../src/index.js';
+import { ConfigError, exportPyTorch, layers, loadWeights, readSafetensors, saveModel, Sequential, type Layer, type SequentialOptions } from '../src/index.js';
 import { runtime } from './helpers/wasm.js';
 import { expectOneLine, root, runCli } from './helpers/cli.js';
 
@@ -110,12 +110,16 @@ const pad = (seqs: (number | number[])[][], T: number): (number | number[])[][] 
   return [...s, ...Array.from({ length: T - s.length }, () => blank)];
 });
 
-/** Runs the driver on export directories (model.py, weights.safetensors, inputs.json); returns the largest difference from `expected`, failing above 1e-5. */
-function comparePyTorch(dirs: string[], expected: (number[][] | number[][][])[], names: string[]): number {
+/** Runs the driver on export directories (model.py, weights.safetensors, inputs.json). */
+function runPyTorch(dirs: string[]): void {
   execFileSync(PYTHON, [new URL('./helpers/pytorch-export-driver.py', import.meta.url).pathname, ...dirs], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** The largest difference between `expected` and PyTorch's predictions in each dir's `file`, failing above 1e-5. */
+function comparePyTorch(dirs: string[], expected: (number[][] | number[][][])[], names: string[], file = 'outputs.json'): number {
   let worst = 0;
   dirs.forEach((dir, i) => {
-    const got = JSON.parse(readFileSync(join(dir, 'outputs.json'), 'utf8')) as number[][] | number[][][];
+    const got = JSON.parse(readFileSync(join(dir, file), 'utf8')) as number[][] | number[][][];
     const want = expected[i], name = names[i];
     expect(got.length, name).toBe(want.length);
     want.forEach((row, b) => {
@@ -156,28 +160,42 @@ describe('exportPyTorch', () => {
     sum.dispose();
   });
 
-  it.skipIf(!hasTorch)('PyTorch loads each export with strict=True and predicts what rnn-wasm predicts (1e-5)', () => {
-    const root = mkdtempSync(join(tmpdir(), 'rnn-wasm-pytorch-'));
+  it.skipIf(!hasTorch)('PyTorch loads each export with strict=True and predicts what rnn-wasm predicts (1e-5); trained there, it comes back with loadWeights', () => {
+    const base = mkdtempSync(join(tmpdir(), 'rnn-wasm-pytorch-'));
     try {
       const T = Math.max(...lengths);
-      const expected: (number[][] | number[][][])[] = [];
+      const expected: (number[][] | number[][][])[] = [], inputs: Input[][] = [];
       const dirs = cases.map((c, i) => {
         const model = new Sequential(rt, c.layers(), { seed: 40 + i, ...c.options });
-        const inputs = lengths.map((n) => Array.from({ length: n }, c.step));
-        expected.push(model.predictOutputs(inputs as Input[]));
+        inputs.push(lengths.map((n) => Array.from({ length: n }, c.step)) as Input[]);
+        expected.push(model.predictOutputs(inputs[i]));
         const files = exportPyTorch(model);
         model.dispose();
-        const dir = join(root, `m${i}`);
+        const dir = join(base, `m${i}`);
         mkdirSync(dir);
         writeFileSync(join(dir, 'model.py'), files['model.py']);
         writeFileSync(join(dir, 'weights.safetensors'), files['weights.safetensors']);
-        writeFileSync(join(dir, 'inputs.json'), JSON.stringify({ x: pad(inputs, T), lengths, ids: !c.options?.inputFeatures }));
+        writeFileSync(join(dir, 'inputs.json'), JSON.stringify({ x: pad(inputs[i] as (number | number[])[][], T), lengths, ids: !c.options?.inputFeatures }));
         return dir;
       });
-      const worst = comparePyTorch(dirs, expected, cases.map((c) => c.name));
-      console.log(`pytorch-export: ${cases.length} models, largest difference from PyTorch ${worst.toExponential(2)}`);
+      runPyTorch(dirs);
+      const names = cases.map((c) => c.name);
+      const worst = comparePyTorch(dirs, expected, names);
+      // The way back: PyTorch's trained state_dict into the same architecture.
+      let moved = 0;
+      const back = cases.map((c, i) => {
+        const model = new Sequential(rt, c.layers(), { seed: 1, ...c.options });
+        loadWeights(model, readFileSync(join(dirs[i], 'trained.safetensors')));
+        const out = model.predictOutputs(inputs[i]);
+        model.dispose();
+        moved = Math.max(moved, ...out.flat(2).map((v, j) => Math.abs(v - expected[i].flat(2)[j])));
+        return out;
+      });
+      expect(moved, 'training in PyTorch changed the predictions').toBeGreaterThan(1e-2);
+      const worstBack = comparePyTorch(dirs, back, names, 'trained.json');
+      console.log(`pytorch-export: ${cases.length} models, largest difference from PyTorch ${worst.toExponential(2)}; after training in PyTorch, loaded back: ${worstBack.toExponential(2)}`);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      rmSync(base, { recursive: true, force: true });
     }
   }, 120_000);
 });
@@ -203,6 +221,7 @@ describe('rnn-wasm export --to pytorch', () => {
       .toEqual(Object.keys(readSafetensors(readFileSync(join(dir, 'clf.safetensors'))).tensors).sort());
     if (!hasTorch) return;
     writeFileSync(join(out, 'inputs.json'), JSON.stringify({ x: pad(inputs, Math.max(...lengths)), lengths, ids: true }));
+    runPyTorch([out]);
     expect(comparePyTorch([out], [expected], [c.name])).toBeLessThanOrEqual(1e-5);
   });
 
