@@ -156,8 +156,9 @@ describe('exportPyTorch', () => {
     expect(() => exportPyTorch(gru)).toThrow(/layer 'enc' \(gru\): a reset-before GRU/);
     const sum = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3, bidirectional: true, numLayers: 2, merge: 'sum' }), layers.dense({ units: 2 })]);
     expect(() => exportPyTorch(sum)).toThrow(/layer 'lstm' \(lstm\): merge 'sum' between 2 stacked layers/);
-    gru.dispose();
-    sum.dispose();
+    const named = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3, name: 'forward' }), layers.dense({ units: 2 })]);
+    expect(() => exportPyTorch(named)).toThrow(/layer 'forward' \(lstm\): the name is an attribute of PyTorch's nn.Module/);
+    for (const m of [gru, sum, named]) m.dispose();
   });
 
   it.skipIf(!hasTorch)('PyTorch loads each export with strict=True and predicts what rnn-wasm predicts (1e-5); trained there, it comes back with loadWeights', () => {

@@ -15,10 +15,23 @@ export interface PyTorchExport {
   'weights.safetensors': Uint8Array;
 }
 
+// Model's own attributes and nn.Module's (torch 1.13, and a few later ones): a layer
+// name is a submodule attribute there, and add_module refuses these.
+const TAKEN = new Set(`T_destination add_module apply bfloat16 buffers call_super_init children compile config cpu cuda
+  double dump_patches eval extra_repr float forward get_buffer get_extra_state get_parameter get_submodule half ipu
+  load_state_dict modules mtia named_buffers named_children named_modules named_parameters parameters predict
+  register_backward_hook register_buffer register_forward_hook register_forward_pre_hook register_full_backward_hook
+  register_full_backward_pre_hook register_load_state_dict_post_hook register_load_state_dict_pre_hook register_module
+  register_parameter register_state_dict_pre_hook requires_grad_ set_extra_state share_memory state_dict to to_empty
+  train training type xpu zero_grad`.split(/\s+/));
+
 /** Throws a ConfigError naming the first layer option the PyTorch module cannot reproduce. */
 function checkExportable(layers: readonly LayerSpec[]): void {
   for (const spec of layers) {
     const s = spec as LayerSpec & Record<string, unknown>, where = `layer '${String(s.name)}' (${s.type})`;
+    if (TAKEN.has(String(s.name)) || String(s.name).startsWith('_')) {
+      throw new ConfigError(`${where}: the name is an attribute of PyTorch's nn.Module (or starts with '_', as its private ones do); rename the layer (name: '…') to export it, since the name prefixes its weights`);
+    }
     if (s.type === 'gru' && s.resetBefore) {
       throw new ConfigError(`${where}: a reset-before GRU (resetBefore: true) has no PyTorch cell (nn.GRU resets after); it cannot be exported to PyTorch`);
     }
