@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The rnn-wasm command line: train / eval / predict for the built-in tasks, and the demo.
+// The rnn-wasm command line: train / eval / predict for the built-in tasks, the demo, and export.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +16,7 @@ import { any, check, obj, opt } from '../config/schema.js';
 import { DataFileError } from './tasks/tagged-text.js';
 import { PATTERNS, patternConfig, patternTask, type Pattern } from './tasks/patterns.js';
 import { loadModel } from '../io/model-file.js';
+import { exportPyTorch } from '../io/pytorch-export.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Task, TaskOptions } from './tasks/task.js';
 import { plotHistory, plotStudy, terminalChart, loadVega } from './plot.js';
@@ -356,6 +357,24 @@ program.command('bench').description('training and inference speed of the LSTM, 
       H: o.hiddenSize, layers: o.layers, C: o.classes, V: o.vocabSize,
     });
     for (const line of lines) console.log(line);
+  });
+
+program.command('export').argument('<model>', 'a model file (.safetensors) written by rnn-wasm').description('write a model as a PyTorch module: DIR/model.py (class Model, an nn.Module) and DIR/weights.safetensors (its state_dict)')
+  .requiredOption('--to <format>', 'pytorch')
+  .option('--out-dir <dir>', 'where the files go (default: the model file\'s name with -pytorch)')
+  .action(async (path: string, o) => {
+    if (o.to !== 'pytorch') throw new UsageError(`cannot export to '${o.to}': expected --to pytorch`);
+    const dir = o.outDir ?? `${path.replace(/\.safetensors$/, '')}-pytorch`;
+    const rt = await loadRuntime();
+    const model = loadModel(rt, readInput(path));
+    const files = exportPyTorch(model); // refusals (what PyTorch cannot express) before any file is written
+    model.dispose();
+    makeDirectory(dir);
+    const targets = Object.keys(files).map((name) => join(dir, name));
+    for (const f of targets) checkOutput(f);
+    for (const [name, bytes] of Object.entries(files)) await writeOutput(join(dir, name), bytes);
+    console.log(`wrote ${targets.join(' and ')}`);
+    console.log(`in Python: sys.path.insert(0, '${dir}'); from model import Model, load_weights; m = Model(); m.load_state_dict(load_weights('${join(dir, 'weights.safetensors')}'), strict=True)`);
   });
 
 program.command('study').argument('<name>', 'vanishing').description('the vanishing-gradient study: gradient norms against distance and accuracy against length for Elman, LSTM and GRU')
