@@ -10,7 +10,8 @@ describe('rnn-wasm bench', () => {
     const lines = await runQuickBench(runtime(), { seconds: 0.01, cells: ['gru', 'rnn'], T: 3, B: 2, E: 4, H: 8, C: 5, V: 10, layers: 2 });
     expect(lines[0]).toContain('[T=3 B=2 I=4 H=8 layers=2 C=5, one thread]');
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['gru', 'rnn']);
-    for (const l of lines.slice(1)) expect(l.split(/\s+/).slice(1).map(Number).every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+    // Figures only need to be numbers: at this tiny shape a rate can print as 0.0 (timings are not tested).
+    for (const l of lines.slice(1)) expect(l.split(/\s+/).slice(1).map(Number).every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
   });
 
   it('keeps the reference workload for options left undefined', () => {
