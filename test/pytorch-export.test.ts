@@ -243,7 +243,7 @@ describe('rnn-wasm export --to pytorch', () => {
     model.dispose();
     expectOneLine(runCli(['export', '--to', 'pytorch', join(dir, 'rb.safetensors'), '--out-dir', join(dir, 'x')]), 1, /layer 'gru' \(gru\): a reset-before GRU/);
     expect(existsSync(join(dir, 'x'))).toBe(false);
-    expectOneLine(runCli(['export', '--to', 'onnx', join(dir, 'rb.safetensors')]), 2, /cannot export to 'onnx': expected --to pytorch/);
+    expectOneLine(runCli(['export', '--to', 'tflite', join(dir, 'rb.safetensors')]), 2, /cannot export to 'tflite': expected --to pytorch or --to onnx/);
     expectOneLine(runCli(['export', '--to', 'pytorch', join(dir, 'missing.safetensors')]), 1, /file not found: .*missing\.safetensors/);
   });
 });

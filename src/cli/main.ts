@@ -20,6 +20,7 @@ import { exportPyTorch } from '../io/pytorch-export.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Task, TaskOptions } from './tasks/task.js';
 import { plotHistory, plotStudy, terminalChart, loadVega } from './plot.js';
+import { importPeer } from './peers.js';
 import { runVanishingStudy, STUDY_DEFAULTS } from './study-vanishing.js';
 import { join } from 'node:path';
 
@@ -359,11 +360,29 @@ program.command('bench').description('training and inference speed of the LSTM, 
     for (const line of lines) console.log(line);
   });
 
-program.command('export').argument('<model>', 'a model file (.safetensors) written by rnn-wasm').description('write a model as a PyTorch module: DIR/model.py (class Model, an nn.Module) and DIR/weights.safetensors (its state_dict)')
-  .requiredOption('--to <format>', 'pytorch')
-  .option('--out-dir <dir>', 'where the files go (default: the model file\'s name with -pytorch)')
+program.command('export').argument('<model>', 'a model file (.safetensors) written by rnn-wasm')
+  .description('write a model for another framework: --to pytorch, DIR/model.py (class Model, an nn.Module) and DIR/weights.safetensors (its state_dict); --to onnx, one .onnx file (opset 14, needs onnx-proto)')
+  .requiredOption('--to <format>', 'pytorch or onnx')
+  .option('--out-dir <dir>', 'pytorch: where the files go (default: the model file\'s name with -pytorch)')
+  .option('--out <file>', 'onnx: the file written (default: the model file\'s name with .onnx)')
   .action(async (path: string, o) => {
-    if (o.to !== 'pytorch') throw new UsageError(`cannot export to '${o.to}': expected --to pytorch`);
+    if (o.to !== 'pytorch' && o.to !== 'onnx') throw new UsageError(`cannot export to '${o.to}': expected --to pytorch or --to onnx`);
+    if (o.to === 'onnx') {
+      if (o.outDir !== undefined) throw new UsageError('--out-dir is for --to pytorch; --to onnx writes one file: --out FILE');
+      const file = o.out ?? `${path.replace(/\.safetensors$/, '')}.onnx`;
+      checkOutput(file);
+      // The optional peer first, so that a missing one is the one-line hint.
+      await importPeer('onnx-proto', 'export --to onnx needs onnx-proto (the ONNX schema)');
+      const { exportOnnx } = await import('../onnx.js');
+      const rt = await loadRuntime();
+      const model = loadModel(rt, readInput(path));
+      const bytes = exportOnnx(model); // refusals (what ONNX's operators cannot express) before the file is written
+      model.dispose();
+      await writeOutput(file, bytes);
+      console.log(`wrote ${file} (ONNX opset 14; inputs ids or x [T, B, …] time-major and sequence_lens int32 [B])`);
+      return;
+    }
+    if (o.out !== undefined) throw new UsageError('--out is for --to onnx; --to pytorch writes a directory: --out-dir DIR');
     const dir = o.outDir ?? `${path.replace(/\.safetensors$/, '')}-pytorch`;
     const rt = await loadRuntime();
     const model = loadModel(rt, readInput(path));

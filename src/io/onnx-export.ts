@@ -1,0 +1,199 @@
+// A Sequential as a standard .onnx file (opset 14), run as it is by onnxruntime and
+// other ONNX runtimes. Time-major like the ONNX recurrent operators: inputs `ids`
+// int64 [T, B] (several fields: [T, B, fields]) or `x` float [T, B, features], and
+// `sequence_lens` int32 [B]; T and B are dynamic. Output `probs` (softmax, cross-entropy
+// models) or `values` (MSE): [T, B, C] per step (padded steps hold garbage) or [B, C].
+// Each recurrent layer is one ONNX RNN / LSTM / GRU node per stacked layer, gates
+// reordered from PyTorch's by the cell table. What ONNX cannot express the same way
+// is refused here, naming the layer.
+import { ArgumentError, ConfigError } from '../errors.js';
+import { Sequential } from '../model/sequential.js';
+import type { LayerSpec } from '../config/layer-schemas.js';
+import type { StateDict } from '../runtime/parameter-table.js';
+import { CELLS, type CellType } from '../cells/index.js';
+import { gateOrder, permuteGateRows, suffix } from './gate-layout.js';
+import { OnnxGraph } from './onnx-graph.js';
+
+/** Opset 14 (ONNX 1.9): the recurrent operators' current form; IR version 7 goes with it. */
+export const ONNX_OPSET = 14;
+export const ONNX_IR_VERSION = 7;
+
+type Spec = LayerSpec & Record<string, unknown>;
+
+/** The value flowing between layers: [T, B, width] (seq) or [B, width]. */
+interface Flow { value: string; seq: boolean; width: number }
+
+/** Throws a ConfigError naming the first layer option ONNX's operators cannot reproduce. */
+function checkExportable(layers: readonly Spec[]): void {
+  for (const s of layers) {
+    const where = `layer '${String(s.name)}' (${s.type})`;
+    if (s.type === 'embedding' && s.chars) {
+      throw new ConfigError(`${where}: the characters' BiLSTM (chars) runs per word, which the ONNX export does not map; export a model without chars`);
+    }
+    if (s.type in CELLS && s.projSize) {
+      throw new ConfigError(`${where}: projSize (an LSTM projection) has no ONNX LSTM equivalent; it cannot be exported to ONNX`);
+    }
+    if (s.type in CELLS && s.bidirectional && (s.merge ?? 'concat') !== 'concat' && ((s.numLayers as number | undefined) ?? 1) > 1) {
+      throw new ConfigError(`${where}: merge '${String(s.merge)}' between ${String(s.numLayers)} stacked layers is not exported; export needs merge 'concat' or numLayers 1`);
+    }
+  }
+}
+
+/** ONNX gate block p is PyTorch gate block inv[p] (the inverse of the cell's import order). */
+function exportOrder(cell: CellType): number[] {
+  const order = gateOrder(cell, 'onnx'), inv: number[] = [];
+  order.forEach((onnxGate, q) => (inv[onnxGate] = q));
+  return inv;
+}
+
+class Exporter {
+  readonly g = new OnnxGraph();
+  private lens64?: string;
+  private steps?: string;
+
+  constructor(private readonly dict: StateDict, readonly seqLens: string) {}
+
+  tensor(name: string): { shape: number[]; data: Float32Array } {
+    const t = this.dict[name];
+    if (!t) throw new ArgumentError(`exportOnnx: the model has no parameter '${name}'`);
+    return t as { shape: number[]; data: Float32Array };
+  }
+
+  /** sequence_lens as int64 [1, B] and the step indices int64 [T, 1], for masks over valid steps. */
+  private maskParts(like: string): { steps: string; lens: string } {
+    const g = this.g;
+    if (!this.lens64) {
+      const lens = g.op('Cast', [this.seqLens], { to: 7 });
+      this.lens64 = g.op('Unsqueeze', [lens, g.ints('axis0', [0])]);
+      const T = g.op('Gather', [g.op('Shape', [like]), g.ints('zero', [0], true)], { axis: 0 });
+      const range = g.op('Range', [g.ints('zero', [0], true), T, g.ints('one', [1], true)]);
+      this.steps = g.op('Unsqueeze', [range, g.ints('axis1', [1])]);
+    }
+    return { steps: this.steps!, lens: this.lens64 };
+  }
+
+  embedding(s: Spec, ids: string, fields: { vocabSize: number; dim: number }[]): Flow {
+    const g = this.g, one = fields.length === 1;
+    const parts = fields.map((f, i) => {
+      const table = g.floats(`${String(s.name)}.weight${one ? '' : `_${i}`}`, [f.vocabSize, f.dim], this.tensor(`${String(s.name)}.weight${one ? '' : `_${i}`}`).data);
+      // field i's ids: [T, B, fields] → [T, B]
+      const col = one ? ids : g.op('Gather', [ids, g.ints(`field_${i}`, [i], true)], { axis: 2 });
+      return g.op('Gather', [table, col], { axis: 0 });
+    });
+    const value = parts.length === 1 ? parts[0] : g.op('Concat', parts, { axis: 2 });
+    return { value, seq: true, width: fields.reduce((a, f) => a + f.dim, 0) };
+  }
+
+  recurrent(s: Spec, input: Flow): Flow {
+    const g = this.g, name = String(s.name), cell = s.type as CellType;
+    const G = CELLS[cell].gates, H = s.hiddenSize as number, L = (s.numLayers as number | undefined) ?? 1;
+    const D = s.bidirectional ? 2 : 1, order = exportOrder(cell);
+    let x = input.value, I = input.width, Yh = '';
+    let Y = '';
+    for (let l = 0; l < L; l++) {
+      const W = new Float32Array(D * G * H * I), R = new Float32Array(D * G * H * H), B = new Float32Array(D * 2 * G * H);
+      for (let d = 0; d < D; d++) {
+        const sfx = suffix(l, d === 1), p = `${name}.`;
+        W.set(permuteGateRows(this.tensor(`${p}weight_ih${sfx}`).data, H, I, order), d * G * H * I);
+        R.set(permuteGateRows(this.tensor(`${p}weight_hh${sfx}`).data, H, H, order), d * G * H * H);
+        // bias: false is exactly zero biases (ONNX's default B)
+        if (this.dict[`${p}bias_ih${sfx}`]) {
+          B.set(permuteGateRows(this.tensor(`${p}bias_ih${sfx}`).data, H, 1, order), d * 2 * G * H);
+          B.set(permuteGateRows(this.tensor(`${p}bias_hh${sfx}`).data, H, 1, order), d * 2 * G * H + G * H);
+        }
+      }
+      const attrs: Record<string, number | string | string[]> = { hidden_size: H, direction: D === 2 ? 'bidirectional' : 'forward' };
+      if (cell === 'gru') attrs.linear_before_reset = s.resetBefore ? 0 : 1;
+      if (cell === 'rnn') attrs.activations = Array(D).fill(s.nonlinearity === 'relu' ? 'Relu' : 'Tanh');
+      const op = cell === 'rnn' ? 'RNN' : cell.toUpperCase();
+      const ins = [x, g.floats(`${name}.W_l${l}`, [D, G * H, I], W), g.floats(`${name}.R_l${l}`, [D, G * H, H], R),
+        g.floats(`${name}.B_l${l}`, [D, 2 * G * H], B), this.seqLens];
+      [Y, Yh] = g.node(op, ins, [`${name}_Y_l${l}`, `${name}_Y_h_l${l}`], attrs);
+      // Y [T, D, B, H] → [T, B, D·H]: directions concatenated, as the next layer takes them
+      x = g.op('Reshape', [g.op('Transpose', [Y], { perm: [0, 2, 1, 3] }), g.ints('shape_TB_', [0, 0, -1])]);
+      I = D * H;
+    }
+    const merge = (s.merge as string | undefined) ?? 'concat';
+    if (s.returnSequences === false) {
+      // Y_h [D, B, H]: each direction's state after its last valid step
+      if (D === 2 && merge !== 'concat') return { value: g.op(merge === 'sum' ? 'ReduceSum' : 'ReduceMean', merge === 'sum' ? [Yh, g.ints('axis0', [0])] : [Yh], merge === 'sum' ? { keepdims: 0 } : { axes: [0], keepdims: 0 }), seq: false, width: H };
+      return { value: g.op('Reshape', [g.op('Transpose', [Yh], { perm: [1, 0, 2] }), g.ints('shape_B_', [0, -1])]), seq: false, width: D * H };
+    }
+    if (D === 2 && merge !== 'concat') {
+      const value = merge === 'sum'
+        ? g.op('ReduceSum', [Y, g.ints('axis1', [1])], { keepdims: 0 })
+        : g.op('ReduceMean', [Y], { axes: [1], keepdims: 0 });
+      return { value, seq: true, width: H };
+    }
+    return { value: x, seq: true, width: D * H };
+  }
+
+  dense(s: Spec, input: Flow): Flow {
+    const g = this.g, name = String(s.name), units = s.units as number;
+    const w = this.tensor(`${name}.weight`), b = this.tensor(`${name}.bias`);
+    // x · Wᵀ with W [units, in] stored transposed once: MatMul broadcasts over [T, B] or [B]
+    const wt = new Float32Array(input.width * units);
+    for (let u = 0; u < units; u++) for (let i = 0; i < input.width; i++) wt[i * units + u] = w.data[u * input.width + i];
+    const y = g.op('MatMul', [input.value, g.floats(`${name}.weight_t`, [input.width, units], wt)]);
+    return { value: g.op('Add', [y, g.floats(`${name}.bias`, [units], b.data)]), seq: input.seq, width: units };
+  }
+
+  pooling(s: Spec, input: Flow): Flow {
+    const g = this.g, mode = s.mode as 'last' | 'mean' | 'max';
+    const { steps, lens } = this.maskParts(input.value);
+    // [T, B, 1] booleans: the step to keep (last) or the valid steps (mean, max)
+    const pick = mode === 'last'
+      ? g.op('Equal', [steps, g.op('Sub', [lens, g.ints('one', [1], true)])])
+      : g.op('Less', [steps, lens]);
+    const mask = g.op('Unsqueeze', [pick, g.ints('axis2', [2])]);
+    let value: string;
+    if (mode === 'max') {
+      value = g.op('ReduceMax', [g.op('Where', [mask, input.value, g.floats('minus_inf', [], [-Infinity])])], { axes: [0], keepdims: 0 });
+    } else {
+      // Where, not a product: a padded step's value never reaches the sum
+      value = g.op('ReduceSum', [g.op('Where', [mask, input.value, g.floats('zero_f', [], [0])]), g.ints('axis0', [0])], { keepdims: 0 });
+      if (mode === 'mean') {
+        const n = g.op('Cast', [g.op('Transpose', [lens], { perm: [1, 0] })], { to: 1 });
+        value = g.op('Div', [value, n]);
+      }
+    }
+    return { value, seq: false, width: input.width };
+  }
+}
+
+/**
+ * The model as an ONNX model (opset 14): inputs `ids` int64 [T, B] (several embedding
+ * fields: [T, B, fields]; a model with `inputFeatures`: `x` float [T, B, features]) and
+ * `sequence_lens` int32 [B]; output `probs` (softmax) or, for an MSE model, `values`,
+ * [T, B, C] for per-step models or [B, C]. Dropout is dropped (inference); stateful
+ * layers export as ordinary ones (they start from zero states).
+ */
+export function exportOnnx(model: Sequential): Uint8Array {
+  if (!(model instanceof Sequential)) throw new ArgumentError('exportOnnx expects a Sequential model');
+  const json = model.toJSON(), specs = json.layers as Spec[];
+  checkExportable(specs);
+  const { loss, inputFeatures } = json.options as { loss?: string; inputFeatures?: number };
+  const ex = new Exporter(model.stateDict(), 'sequence_lens'), g = ex.g;
+  let flow: Flow;
+  const first = specs[0];
+  if (first.type === 'embedding') {
+    const fields = (first.fields as { vocabSize: number; dim: number }[] | undefined) ?? [{ vocabSize: first.vocabSize as number, dim: first.dim as number }];
+    g.input('ids', 'int64', fields.length === 1 ? ['T', 'B'] : ['T', 'B', fields.length]);
+    g.input('sequence_lens', 'int32', ['B']);
+    flow = ex.embedding(first, 'ids', fields);
+  } else {
+    g.input('x', 'float', ['T', 'B', inputFeatures as number]);
+    g.input('sequence_lens', 'int32', ['B']);
+    flow = { value: 'x', seq: true, width: inputFeatures as number };
+  }
+  for (const s of first.type === 'embedding' ? specs.slice(1) : specs) {
+    if (s.type in CELLS) flow = ex.recurrent(s, flow);
+    else if (s.type === 'dense') flow = ex.dense(s, flow);
+    else if (s.type === 'pooling') flow = ex.pooling(s, flow);
+    else if (s.type !== 'dropout') throw new ConfigError(`layer '${String(s.name)}' (${s.type}): no ONNX mapping for this layer type`);
+  }
+  const dims = flow.seq ? ['T', 'B', flow.width] : ['B', flow.width];
+  if (loss === 'mse') g.output(flow.value, 'values', 'float', dims);
+  else g.output(g.op('Softmax', [flow.value], { axis: -1 }), 'probs', 'float', dims);
+  return g.encode('rnn-wasm', ONNX_OPSET, ONNX_IR_VERSION, '0.1.0');
+}

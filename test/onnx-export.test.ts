@@ -1,0 +1,193 @@
+// exportOnnx against the real runtimes: each model is exported, loaded by
+// onnxruntime-node (and onnxruntime-web's wasm backend, one thread) from the bytes,
+// and run on a padded batch of different lengths; the outputs must match
+// predictOutputs to 1e-5 on every valid step.
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+import onnxProto from 'onnx-proto';
+import { ConfigError, layers, saveModel, Sequential, type Layer, type SequentialOptions } from '../src/index.js';
+import { exportOnnx, ONNX_OPSET } from '../src/onnx.js';
+import { runtime } from './helpers/wasm.js';
+import { expectOneLine, root, runCli } from './helpers/cli.js';
+
+const rt = runtime();
+const lengths = [5, 2, 4, 1];
+let seed = 777;
+const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+const real = () => next(2001) / 1000 - 1;
+
+interface Case {
+  name: string;
+  layers: () => Layer[];
+  options?: SequentialOptions;
+  /** One step's input: a token id, [field ids…], or a feature vector. */
+  step: () => number | number[];
+}
+
+const tok = (V: number) => () => next(V);
+const cases: Case[] = [
+  { name: 'LSTM per step', layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.lstm({ hiddenSize: 5 }), layers.dense({ units: 4 })], step: tok(20) },
+  { name: 'GRU per step', layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.gru({ hiddenSize: 5 }), layers.dense({ units: 4 })], step: tok(20) },
+  { name: 'reset-before GRU', layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.gru({ hiddenSize: 5, resetBefore: true, bidirectional: true }), layers.dense({ units: 4 })], step: tok(20) },
+  { name: 'RNN tanh', layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.rnn({ hiddenSize: 5 }), layers.dense({ units: 4 })], step: tok(20) },
+  { name: 'RNN relu, 2 layers', layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.rnn({ hiddenSize: 5, nonlinearity: 'relu', numLayers: 2 }), layers.dense({ units: 4 })], step: tok(20) },
+  {
+    name: 'stacked bidirectional LSTM (dropout) → dropout → dense',
+    layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.lstm({ hiddenSize: 5, numLayers: 2, bidirectional: true, dropout: 0.3 }), layers.dropout({ rate: 0.2 }), layers.dense({ units: 4 })],
+    step: tok(20),
+  },
+  { name: 'two recurrent layers in a row (GRU → LSTM)', layers: () => [layers.embedding({ vocabSize: 12, dim: 4 }), layers.gru({ hiddenSize: 5, bidirectional: true }), layers.lstm({ hiddenSize: 3 }), layers.dense({ units: 3 })], step: tok(12) },
+  { name: 'GRU returnSequences false, 2 layers', layers: () => [layers.embedding({ vocabSize: 15, dim: 4 }), layers.gru({ hiddenSize: 6, numLayers: 2, returnSequences: false }), layers.dense({ units: 3 })], step: tok(15) },
+  { name: 'bidirectional LSTM returnSequences false (stateful)', layers: () => [layers.embedding({ vocabSize: 15, dim: 4 }), layers.lstm({ hiddenSize: 5, bidirectional: true, numLayers: 2, returnSequences: false, stateful: true }), layers.dense({ units: 3 })], step: tok(15) },
+  { name: 'pooling mean over a relu RNN', layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.rnn({ hiddenSize: 6, nonlinearity: 'relu' }), layers.pooling({ mode: 'mean' }), layers.dense({ units: 3 })], step: tok(12) },
+  { name: 'pooling max over a bidirectional GRU', layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.gru({ hiddenSize: 4, bidirectional: true }), layers.pooling({ mode: 'max' }), layers.dense({ units: 2 })], step: tok(12) },
+  { name: 'pooling last over an LSTM', layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.lstm({ hiddenSize: 4 }), layers.pooling({ mode: 'last' }), layers.dense({ units: 2 })], step: tok(12) },
+  { name: 'multi-field embedding → LSTM → dense', layers: () => [layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }, { vocabSize: 5, dim: 2 }] }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 3 })], step: () => [next(10), next(5)] },
+  { name: 'bias false: GRU 2 layers and a bidirectional Elman layer', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, numLayers: 2, bias: false }), layers.rnn({ hiddenSize: 3, bias: false, bidirectional: true }), layers.dense({ units: 3 })], step: tok(9) },
+  { name: 'merge sum and mean (one bidirectional layer each)', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, bidirectional: true, merge: 'sum' }), layers.lstm({ hiddenSize: 4, bidirectional: true, merge: 'mean', returnSequences: false }), layers.dense({ units: 3 })], step: tok(9) },
+  { name: 'MSE over features: bidirectional LSTM → dense per step', layers: () => [layers.lstm({ hiddenSize: 5, bidirectional: true }), layers.dense({ units: 2 })], options: { inputFeatures: 4, loss: 'mse' }, step: () => Array.from({ length: 4 }, real) },
+  { name: 'MSE over features: GRU returnSequences false → dense', layers: () => [layers.gru({ hiddenSize: 5, returnSequences: false }), layers.dense({ units: 1 })], options: { inputFeatures: 3, loss: 'mse' }, step: () => Array.from({ length: 3 }, real) },
+];
+
+type Ort = typeof ort;
+
+/** The padded time-major feeds: ids int64 [T, B] / [T, B, fields] or x float [T, B, F], and sequence_lens. */
+function feeds(runtime: Ort, seqs: (number | number[])[][], features: boolean): Record<string, ort.Tensor> {
+  const T = Math.max(...seqs.map((s) => s.length)), B = seqs.length;
+  const width = Array.isArray(seqs[0][0]) ? (seqs[0][0] as number[]).length : 1;
+  const flat = new Array<number>(T * B * width).fill(0);
+  seqs.forEach((s, b) => s.forEach((v, t) => [v].flat().forEach((x, k) => (flat[(t * B + b) * width + k] = x))));
+  const lens = new runtime.Tensor('int32', Int32Array.from(seqs.map((s) => s.length)), [B]);
+  if (features) return { x: new runtime.Tensor('float32', Float32Array.from(flat), [T, B, width]), sequence_lens: lens };
+  const shape = Array.isArray(seqs[0][0]) ? [T, B, width] : [T, B];
+  return { ids: new runtime.Tensor('int64', BigInt64Array.from(flat.map(BigInt)), shape), sequence_lens: lens };
+}
+
+/** Largest difference between rnn-wasm's predictions and the runtime's output on valid steps, failing above 1e-5. */
+function compare(name: string, want: number[][] | number[][][], got: ort.Tensor): number {
+  const data = got.data as Float32Array, B = want.length;
+  let worst = 0;
+  want.forEach((row, b) => {
+    const rows: [number[], number][] = Array.isArray(row[0])
+      ? (row as number[][]).map((r, t) => [r, (t * B + b) * r.length])
+      : [[row as number[], b * (row as number[]).length]];
+    for (const [w, at] of rows) {
+      w.forEach((v, j) => {
+        const d = Math.abs(v - data[at + j]);
+        worst = Math.max(worst, d);
+        expect(d, `${name}: row ${b}, value ${j}: rnn-wasm ${v}, onnxruntime ${data[at + j]}`).toBeLessThanOrEqual(1e-5);
+      });
+    }
+  });
+  return worst;
+}
+
+async function check(runtimeName: string, runtime: Ort): Promise<void> {
+  let worst = 0;
+  for (const [i, c] of cases.entries()) {
+    const model = new Sequential(rt, c.layers(), { seed: 60 + i, ...c.options });
+    const inputs = lengths.map((n) => Array.from({ length: n }, c.step));
+    const want = model.predictOutputs(inputs as never);
+    const bytes = exportOnnx(model);
+    model.dispose();
+    const session = await runtime.InferenceSession.create(bytes);
+    const out = await session.run(feeds(runtime, inputs, !!c.options?.inputFeatures));
+    const name = c.options?.loss === 'mse' ? 'values' : 'probs';
+    expect(Object.keys(out), c.name).toEqual([name]);
+    const T = Math.max(...lengths), perStep = Array.isArray(want[0][0]);
+    expect(out[name].dims, c.name).toEqual(perStep ? [T, lengths.length, (want[0][0] as number[]).length] : [lengths.length, (want[0] as number[]).length]);
+    const d = compare(`${runtimeName}: ${c.name}`, want, out[name]);
+    worst = Math.max(worst, d);
+    await session.release();
+  }
+  console.log(`onnx-export: ${cases.length} models in ${runtimeName}, largest difference from rnn-wasm ${worst.toExponential(2)}`);
+}
+
+describe('exportOnnx', () => {
+  it(`writes an opset-${ONNX_OPSET} model with dynamic T and B, one recurrent node per stacked layer and gate orders converted`, () => {
+    const model = new Sequential(rt, cases[5].layers(), { seed: 1 });
+    const m = onnxProto.onnx.ModelProto.decode(exportOnnx(model));
+    expect(Number(m.opsetImport[0].version)).toBe(ONNX_OPSET);
+    const dims = (v: typeof m.graph.input[number]) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+    expect(m.graph!.input.map((v) => [v.name, dims(v)])).toEqual([['ids', ['T', 'B']], ['sequence_lens', ['B']]]);
+    expect(m.graph!.node.filter((n) => n.opType === 'LSTM').length).toBe(2);
+    // ONNX's gate i, o, f, c: block o of W is PyTorch's block 3 (i, f, g, o)
+    const sd = model.stateDict(), pt = sd['lstm.weight_ih_l0'], H = 5, I = 6;
+    const W = m.graph!.initializer.find((t) => t.name === 'lstm.W_l0')!;
+    const w = new Float32Array(Uint8Array.from(W.rawData!).buffer);
+    expect(W.dims!.map(Number)).toEqual([2, 4 * H, I]);
+    expect(Array.from(w.subarray(H * I, 2 * H * I))).toEqual(Array.from(pt.data.subarray(3 * H * I, 4 * H * I)));
+    model.dispose();
+  });
+
+  it('refuses what it does not map, naming the layer', () => {
+    const refused: [Layer[], RegExp][] = [
+      [[layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 6, projSize: 3, name: 'enc' }), layers.dense({ units: 3 })], /layer 'enc' \(lstm\): projSize/],
+      [[layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3, bidirectional: true, numLayers: 2, merge: 'sum' }), layers.dense({ units: 2 })], /layer 'lstm' \(lstm\): merge 'sum' between 2 stacked layers/],
+      [[layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }], chars: { vocabSize: 8, dim: 3, hiddenSize: 4, maxChars: 5 }, name: 'words' }), layers.gru({ hiddenSize: 4 }), layers.dense({ units: 3 })], /layer 'words' \(embedding\): the characters' BiLSTM/],
+    ];
+    for (const [ls, message] of refused) {
+      const model = new Sequential(rt, ls);
+      expect(() => exportOnnx(model)).toThrow(ConfigError);
+      expect(() => exportOnnx(model)).toThrow(message);
+      model.dispose();
+    }
+  });
+
+  it('onnxruntime-node runs each export as rnn-wasm does (1e-5 on valid steps)', async () => {
+    await check('onnxruntime-node', ort);
+  });
+
+  it('onnxruntime-web (wasm backend, one thread) runs each export as rnn-wasm does', async () => {
+    ortWeb.env.wasm.numThreads = 1;
+    await check('onnxruntime-web', ortWeb as unknown as Ort);
+  });
+});
+
+describe('rnn-wasm export --to onnx', () => {
+  const made: string[] = [];
+  afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+  const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'rnn-wasm-onnx-cli-')); made.push(d); return d; };
+
+  it('writes --out, which onnxruntime-node runs as rnn-wasm does', async () => {
+    expect(existsSync(join(root, 'dist/cli/main.js')), 'run npm run build first').toBe(true);
+    const dir = tmp(), c = cases[8];
+    const model = new Sequential(rt, c.layers(), { seed: 7 });
+    const inputs = lengths.map((n) => Array.from({ length: n }, c.step));
+    const want = model.predictOutputs(inputs as never);
+    writeFileSync(join(dir, 'clf.safetensors'), saveModel(model));
+    model.dispose();
+    const r = runCli(['export', '--to', 'onnx', join(dir, 'clf.safetensors'), '--out', join(dir, 'clf-model.onnx')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(join(dir, 'clf-model.onnx'));
+    const session = await ort.InferenceSession.create(readFileSync(join(dir, 'clf-model.onnx')));
+    const out = await session.run(feeds(ort, inputs, false));
+    expect(compare(c.name, want, out.probs)).toBeLessThanOrEqual(1e-5);
+    await session.release();
+  });
+
+  it('defaults --out to the model file\'s name with .onnx', () => {
+    const dir = tmp();
+    const model = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3 }), layers.dense({ units: 2 })], { seed: 1 });
+    writeFileSync(join(dir, 'm.safetensors'), saveModel(model));
+    model.dispose();
+    const r = runCli(['export', '--to', 'onnx', 'm.safetensors'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'm.onnx'))).toBe(true);
+  });
+
+  it('says in one line what it cannot do, and writes nothing', () => {
+    const dir = tmp();
+    const model = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 4, projSize: 2 }), layers.dense({ units: 2 })], { seed: 1 });
+    writeFileSync(join(dir, 'p.safetensors'), saveModel(model));
+    model.dispose();
+    expectOneLine(runCli(['export', '--to', 'onnx', join(dir, 'p.safetensors')]), 1, /layer 'lstm' \(lstm\): projSize/);
+    expect(existsSync(join(dir, 'p.onnx'))).toBe(false);
+    expectOneLine(runCli(['export', '--to', 'onnx', join(dir, 'p.safetensors'), '--out-dir', dir]), 2, /--out-dir is for --to pytorch/);
+    expectOneLine(runCli(['export', '--to', 'onnx', join(dir, 'missing.safetensors')]), 1, /file not found: .*missing\.safetensors/);
+  });
+});
