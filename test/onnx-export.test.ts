@@ -148,6 +148,54 @@ describe('exportOnnx', () => {
   });
 });
 
+describe('exportOnnx with states: true', () => {
+  const carried: Case[] = [
+    {
+      name: 'stateful BiLSTM 2 layers → GRU → relu RNN → dense per step',
+      layers: () => [layers.embedding({ vocabSize: 11, dim: 4 }), layers.lstm({ hiddenSize: 4, numLayers: 2, bidirectional: true, stateful: true }),
+        layers.gru({ hiddenSize: 3, stateful: true, name: 'gru' }), layers.rnn({ hiddenSize: 3, nonlinearity: 'relu', stateful: true }), layers.dense({ units: 3 })],
+      step: tok(11),
+    },
+    {
+      name: 'stateful reset-before GRU returnSequences false, merge mean → dense (MSE)',
+      layers: () => [layers.gru({ hiddenSize: 4, bidirectional: true, merge: 'mean', resetBefore: true, returnSequences: false, stateful: true }), layers.dense({ units: 2 })],
+      options: { inputFeatures: 3, loss: 'mse' }, step: () => Array.from({ length: 3 }, real),
+    },
+  ];
+
+  it('carries a stream as stateful layers do: batch 2 from batch 1\'s final states, in onnxruntime-node (1e-5)', async () => {
+    let worst = 0;
+    for (const [i, c] of carried.entries()) {
+      const model = new Sequential(rt, c.layers(), { seed: 90 + i, ...c.options });
+      const batches = [[5, 2, 4, 1], [3, 4, 1, 2]].map((ls) => ls.map((n) => Array.from({ length: n }, c.step)));
+      const want = batches.map((b) => model.predictOutputs(b as never)); // the stateful layers carry from the first to the second
+      const bytes = exportOnnx(model, { states: true });
+      const specs = model.toJSON().layers.filter((l) => ['lstm', 'gru', 'rnn'].includes(l.type));
+      model.dispose();
+      const session = await ort.InferenceSession.create(bytes);
+      const stateNames = specs.flatMap((l) => (l.type === 'lstm' ? ['h', 'c'] : ['h']).map((k) => `${String(l.name)}.${k}`));
+      const name = c.options?.loss === 'mse' ? 'values' : 'probs';
+      expect(session.outputNames).toEqual([name, ...stateNames.map((n) => `${n}n`)]);
+      expect(session.inputNames.slice(2)).toEqual(stateNames.map((n) => `${n}0`));
+      let states: Record<string, ort.Tensor> = {};
+      for (const [k, batch] of batches.entries()) {
+        const f = feeds(ort, batch, !!c.options?.inputFeatures);
+        // the first batch starts from zero states, as a fresh stateful layer does
+        const extra = Object.fromEntries(stateNames.map((n) => {
+          const l = specs.find((s) => n.startsWith(`${String(s.name)}.`))!;
+          const dims = [((l.numLayers as number | undefined) ?? 1) * (l.bidirectional ? 2 : 1), batch.length, l.hiddenSize as number];
+          return [`${n}0`, states[`${n}n`] ?? new ort.Tensor('float32', new Float32Array(dims[0] * dims[1] * dims[2]), dims)];
+        }));
+        const out = await session.run({ ...f, ...extra });
+        worst = Math.max(worst, compare(`${c.name}, batch ${k + 1}`, want[k], out[name]));
+        states = out;
+      }
+      await session.release();
+    }
+    console.log(`onnx-export: ${carried.length} stateful models over 2 batches in onnxruntime-node, largest difference ${worst.toExponential(2)}`);
+  });
+});
+
 describe('rnn-wasm export --to onnx', () => {
   const made: string[] = [];
   afterAll(() => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
@@ -177,7 +225,13 @@ describe('rnn-wasm export --to onnx', () => {
     model.dispose();
     const r = runCli(['export', '--to', 'onnx', 'm.safetensors'], { cwd: dir });
     expect(r.status, r.stderr).toBe(0);
-    expect(existsSync(join(dir, 'm.onnx'))).toBe(true);
+    expect(onnxProto.onnx.ModelProto.decode(readFileSync(join(dir, 'm.onnx'))).graph!.output.map((o) => o.name)).toEqual(['probs']);
+    // --states: the LSTM's states in and out
+    const s = runCli(['export', '--to', 'onnx', 'm.safetensors', '--out', 's.onnx', '--states'], { cwd: dir });
+    expect(s.status, s.stderr).toBe(0);
+    const g = onnxProto.onnx.ModelProto.decode(readFileSync(join(dir, 's.onnx'))).graph!;
+    expect(g.input.map((i) => i.name)).toEqual(['ids', 'sequence_lens', 'lstm.h0', 'lstm.c0']);
+    expect(g.output.map((o) => o.name)).toEqual(['probs', 'lstm.hn', 'lstm.cn']);
   });
 
   it('says in one line what it cannot do, and writes nothing', () => {
@@ -188,6 +242,7 @@ describe('rnn-wasm export --to onnx', () => {
     expectOneLine(runCli(['export', '--to', 'onnx', join(dir, 'p.safetensors')]), 1, /layer 'lstm' \(lstm\): projSize/);
     expect(existsSync(join(dir, 'p.onnx'))).toBe(false);
     expectOneLine(runCli(['export', '--to', 'onnx', join(dir, 'p.safetensors'), '--out-dir', dir]), 2, /--out-dir is for --to pytorch/);
+    expectOneLine(runCli(['export', '--to', 'pytorch', join(dir, 'p.safetensors'), '--states']), 2, /--states is for --to onnx/);
     expectOneLine(runCli(['export', '--to', 'onnx', join(dir, 'missing.safetensors')]), 1, /file not found: .*missing\.safetensors/);
   });
 });

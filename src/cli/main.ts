@@ -365,6 +365,7 @@ program.command('export').argument('<model>', 'a model file (.safetensors) writt
   .requiredOption('--to <format>', 'pytorch or onnx')
   .option('--out-dir <dir>', 'pytorch: where the files go (default: the model file\'s name with -pytorch)')
   .option('--out <file>', 'onnx: the file written (default: the model file\'s name with .onnx)')
+  .option('--states', 'onnx: each recurrent layer\'s initial states as inputs (NAME.h0, NAME.c0) and final states as outputs (NAME.hn, NAME.cn)')
   .action(async (path: string, o) => {
     if (o.to !== 'pytorch' && o.to !== 'onnx') throw new UsageError(`cannot export to '${o.to}': expected --to pytorch or --to onnx`);
     if (o.to === 'onnx') {
@@ -376,13 +377,13 @@ program.command('export').argument('<model>', 'a model file (.safetensors) writt
       const { exportOnnx } = await import('../onnx.js');
       const rt = await loadRuntime();
       const model = loadModel(rt, readInput(path));
-      const bytes = exportOnnx(model); // refusals (what ONNX's operators cannot express) before the file is written
+      const bytes = exportOnnx(model, { states: o.states === true }); // refusals (what ONNX's operators cannot express) before the file is written
       model.dispose();
       await writeOutput(file, bytes);
       console.log(`wrote ${file} (ONNX opset 14; inputs ids or x [T, B, …] time-major and sequence_lens int32 [B])`);
       return;
     }
-    if (o.out !== undefined) throw new UsageError('--out is for --to onnx; --to pytorch writes a directory: --out-dir DIR');
+    if (o.out !== undefined || o.states) throw new UsageError(`${o.out !== undefined ? '--out' : '--states'} is for --to onnx; --to pytorch writes a directory: --out-dir DIR`);
     const dir = o.outDir ?? `${path.replace(/\.safetensors$/, '')}-pytorch`;
     const rt = await loadRuntime();
     const model = loadModel(rt, readInput(path));

@@ -46,12 +46,26 @@ function exportOrder(cell: CellType): number[] {
   return inv;
 }
 
+export interface OnnxExportOptions {
+  /**
+   * Initial states as inputs and final states as outputs, per recurrent layer N:
+   * inputs `N.h0` (and, LSTM, `N.c0`) float [numLayers·D, B, H], outputs `N.hn` (`N.cn`)
+   * of the same shape (PyTorch's h_0 / h_n layout): feed a batch's final states to the
+   * next to carry a stream, as a stateful layer does. Default false: zero initial states.
+   */
+  states?: boolean;
+}
+
+/** A graph output beyond the prediction: a final state, [L·D, B, H]. */
+interface StateOutput { value: string; name: string; rows: number; H: number }
+
 class Exporter {
   readonly g = new OnnxGraph();
+  readonly stateOutputs: StateOutput[] = [];
   private lens64?: string;
   private steps?: string;
 
-  constructor(private readonly dict: StateDict, readonly seqLens: string) {}
+  constructor(private readonly dict: StateDict, readonly seqLens: string, private readonly states: boolean) {}
 
   tensor(name: string): { shape: number[]; data: Float32Array } {
     const t = this.dict[name];
@@ -88,6 +102,10 @@ class Exporter {
     const g = this.g, name = String(s.name), cell = s.type as CellType;
     const G = CELLS[cell].gates, H = s.hiddenSize as number, L = (s.numLayers as number | undefined) ?? 1;
     const D = s.bidirectional ? 2 : 1, order = exportOrder(cell);
+    const lstm = cell === 'lstm', names = lstm ? ['h', 'c'] : ['h'];
+    // initial states [L·D, B, H] per kind (h, c): each stacked layer takes its D rows
+    const init = this.states ? names.map((k) => this.g.input(`${name}.${k}0`, 'float', [L * D, 'B', H])) : [];
+    const finals: string[][] = names.map(() => []);
     let x = input.value, I = input.width, Yh = '';
     let Y = '';
     for (let l = 0; l < L; l++) {
@@ -108,10 +126,19 @@ class Exporter {
       const op = cell === 'rnn' ? 'RNN' : cell.toUpperCase();
       const ins = [x, g.floats(`${name}.W_l${l}`, [D, G * H, I], W), g.floats(`${name}.R_l${l}`, [D, G * H, H], R),
         g.floats(`${name}.B_l${l}`, [D, 2 * G * H], B), this.seqLens];
-      [Y, Yh] = g.node(op, ins, [`${name}_Y_l${l}`, `${name}_Y_h_l${l}`], attrs);
+      for (const v of init) ins.push(g.op('Slice', [v, g.ints('start', [l * D]), g.ints('end', [(l + 1) * D]), g.ints('axis0', [0])]));
+      const outs = [`${name}_Y_l${l}`, `${name}_Y_h_l${l}`, ...(this.states && lstm ? [`${name}_Y_c_l${l}`] : [])];
+      const got = g.node(op, ins, outs, attrs);
+      [Y, Yh] = got;
+      names.forEach((_, k) => finals[k].push(got[1 + k]));
       // Y [T, D, B, H] → [T, B, D·H]: directions concatenated, as the next layer takes them
       x = g.op('Reshape', [g.op('Transpose', [Y], { perm: [0, 2, 1, 3] }), g.ints('shape_TB_', [0, 0, -1])]);
       I = D * H;
+    }
+    if (this.states) {
+      names.forEach((k, i) => this.stateOutputs.push({
+        value: finals[i].length === 1 ? finals[i][0] : g.op('Concat', finals[i], { axis: 0 }), name: `${name}.${k}n`, rows: L * D, H,
+      }));
     }
     const merge = (s.merge as string | undefined) ?? 'concat';
     if (s.returnSequences === false) {
@@ -165,15 +192,17 @@ class Exporter {
  * The model as an ONNX model (opset 14): inputs `ids` int64 [T, B] (several embedding
  * fields: [T, B, fields]; a model with `inputFeatures`: `x` float [T, B, features]) and
  * `sequence_lens` int32 [B]; output `probs` (softmax) or, for an MSE model, `values`,
- * [T, B, C] for per-step models or [B, C]. Dropout is dropped (inference); stateful
- * layers export as ordinary ones (they start from zero states).
+ * [T, B, C] for per-step models or [B, C]. Dropout is dropped (inference). With
+ * `states: true`, each recurrent layer's initial states are inputs and its final states
+ * outputs (see OnnxExportOptions); without, every layer starts from zero states
+ * (stateful layers export as ordinary ones).
  */
-export function exportOnnx(model: Sequential): Uint8Array {
+export function exportOnnx(model: Sequential, options: OnnxExportOptions = {}): Uint8Array {
   if (!(model instanceof Sequential)) throw new ArgumentError('exportOnnx expects a Sequential model');
   const json = model.toJSON(), specs = json.layers as Spec[];
   checkExportable(specs);
   const { loss, inputFeatures } = json.options as { loss?: string; inputFeatures?: number };
-  const ex = new Exporter(model.stateDict(), 'sequence_lens'), g = ex.g;
+  const ex = new Exporter(model.stateDict(), 'sequence_lens', options.states === true), g = ex.g;
   let flow: Flow;
   const first = specs[0];
   if (first.type === 'embedding') {
@@ -195,5 +224,6 @@ export function exportOnnx(model: Sequential): Uint8Array {
   const dims = flow.seq ? ['T', 'B', flow.width] : ['B', flow.width];
   if (loss === 'mse') g.output(flow.value, 'values', 'float', dims);
   else g.output(g.op('Softmax', [flow.value], { axis: -1 }), 'probs', 'float', dims);
+  for (const st of ex.stateOutputs) g.output(st.value, st.name, 'float', [st.rows, 'B', st.H]);
   return g.encode('rnn-wasm', ONNX_OPSET, ONNX_IR_VERSION, '0.1.0');
 }
