@@ -60,6 +60,7 @@ const cases: Case[] = [
   },
   { name: 'bias false: GRU 2 layers and a bidirectional Elman layer', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, numLayers: 2, bias: false }), layers.rnn({ hiddenSize: 3, bias: false, bidirectional: true }), layers.dense({ units: 3 })], step: tok(9) },
   { name: 'merge sum and mean (one bidirectional layer each)', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, bidirectional: true, merge: 'sum' }), layers.lstm({ hiddenSize: 4, bidirectional: true, merge: 'mean', returnSequences: false }), layers.dense({ units: 3 })], step: tok(9) },
+  { name: 'merge sum and mean between stacked layers (GRU 3 layers, LSTM 2 layers returnSequences false)', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, numLayers: 3, bidirectional: true, merge: 'sum' }), layers.lstm({ hiddenSize: 4, numLayers: 2, bidirectional: true, merge: 'mean', returnSequences: false }), layers.dense({ units: 3 })], step: tok(9) },
   { name: 'MSE over features: bidirectional LSTM → dense per step', layers: () => [layers.lstm({ hiddenSize: 5, bidirectional: true }), layers.dense({ units: 2 })], options: { inputFeatures: 4, loss: 'mse' }, step: () => Array.from({ length: 4 }, real) },
   { name: 'MSE over features: GRU returnSequences false → dense', layers: () => [layers.gru({ hiddenSize: 5, returnSequences: false }), layers.dense({ units: 1 })], options: { inputFeatures: 3, loss: 'mse' }, step: () => Array.from({ length: 3 }, real) },
 ];
@@ -138,8 +139,8 @@ describe('exportOnnx', () => {
   it('refuses what it does not map, naming the layer', () => {
     const refused: [Layer[], RegExp][] = [
       [[layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 6, projSize: 3, name: 'enc' }), layers.dense({ units: 3 })], /layer 'enc' \(lstm\): projSize/],
-      [[layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3, bidirectional: true, numLayers: 2, merge: 'sum' }), layers.dense({ units: 2 })], /layer 'lstm' \(lstm\): merge 'sum' between 2 stacked layers/],
     ];
+    expect(() => exportOnnx({} as Sequential)).toThrow(/exportOnnx expects a Sequential model/);
     for (const [ls, message] of refused) {
       const model = new Sequential(rt, ls);
       expect(() => exportOnnx(model)).toThrow(ConfigError);

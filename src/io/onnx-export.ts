@@ -31,9 +31,6 @@ function checkExportable(layers: readonly Spec[]): void {
     if (s.type in CELLS && s.projSize) {
       throw new ConfigError(`${where}: projSize (an LSTM projection) has no ONNX LSTM equivalent; it cannot be exported to ONNX`);
     }
-    if (s.type in CELLS && s.bidirectional && (s.merge ?? 'concat') !== 'concat' && ((s.numLayers as number | undefined) ?? 1) > 1) {
-      throw new ConfigError(`${where}: merge '${String(s.merge)}' between ${String(s.numLayers)} stacked layers is not exported; export needs merge 'concat' or numLayers 1`);
-    }
   }
 }
 
@@ -160,35 +157,30 @@ class Exporter {
     // initial states [L·D, B, H] per kind (h, c): each stacked layer takes its D rows
     const init = this.states ? names.map((k) => this.g.input(`${name}.${k}0`, 'float', [L * D, 'B', H])) : [];
     const finals: string[][] = names.map(() => []);
+    // merge 'sum' / 'mean' joins the two directions of every stacked layer, so the next takes H
+    const merge = D === 2 ? ((s.merge as string | undefined) ?? 'concat') : 'concat';
+    const join = (v: string, axis: number): string => (merge === 'sum'
+      ? g.op('ReduceSum', [v, g.ints(`axis${axis}`, [axis])], { keepdims: 0 })
+      : g.op('ReduceMean', [v], { axes: [axis], keepdims: 0 }));
     let x = input.value, I = input.width, Yh = '';
-    let Y = '';
     for (let l = 0; l < L; l++) {
       const initial = init.map((v) => g.op('Slice', [v, g.ints('start', [l * D]), g.ints('end', [(l + 1) * D]), g.ints('axis0', [0])]));
       const got = this.recurrentNode(`${name}.`, s, l, I, x, this.seqLens, initial, this.states && lstm);
-      [Y, Yh] = got;
+      Yh = got[1];
       names.forEach((_, k) => finals[k].push(got[1 + k]));
-      // Y [T, D, B, H] → [T, B, D·H]: directions concatenated, as the next layer takes them
-      x = g.op('Reshape', [g.op('Transpose', [Y], { perm: [0, 2, 1, 3] }), g.ints('shape_TB_', [0, 0, -1])]);
-      I = D * H;
+      // Y [T, D, B, H] → [T, B, D·H] (directions concatenated) or [T, B, H] (merged)
+      x = merge === 'concat' ? g.op('Reshape', [g.op('Transpose', [got[0]], { perm: [0, 2, 1, 3] }), g.ints('shape_TB_', [0, 0, -1])]) : join(got[0], 1);
+      I = merge === 'concat' ? D * H : H;
     }
     if (this.states) {
       names.forEach((k, i) => this.stateOutputs.push({
         value: finals[i].length === 1 ? finals[i][0] : g.op('Concat', finals[i], { axis: 0 }), name: `${name}.${k}n`, rows: L * D, H,
       }));
     }
-    const merge = (s.merge as string | undefined) ?? 'concat';
-    if (s.returnSequences === false) {
-      // Y_h [D, B, H]: each direction's state after its last valid step
-      if (D === 2 && merge !== 'concat') return { value: g.op(merge === 'sum' ? 'ReduceSum' : 'ReduceMean', merge === 'sum' ? [Yh, g.ints('axis0', [0])] : [Yh], merge === 'sum' ? { keepdims: 0 } : { axes: [0], keepdims: 0 }), seq: false, width: H };
-      return { value: g.op('Reshape', [g.op('Transpose', [Yh], { perm: [1, 0, 2] }), g.ints('shape_B_', [0, -1])]), seq: false, width: D * H };
-    }
-    if (D === 2 && merge !== 'concat') {
-      const value = merge === 'sum'
-        ? g.op('ReduceSum', [Y, g.ints('axis1', [1])], { keepdims: 0 })
-        : g.op('ReduceMean', [Y], { axes: [1], keepdims: 0 });
-      return { value, seq: true, width: H };
-    }
-    return { value: x, seq: true, width: D * H };
+    if (s.returnSequences !== false) return { value: x, seq: true, width: I };
+    // Y_h [D, B, H]: each direction's state after its last valid step
+    if (merge !== 'concat') return { value: join(Yh, 0), seq: false, width: H };
+    return { value: g.op('Reshape', [g.op('Transpose', [Yh], { perm: [1, 0, 2] }), g.ints('shape_B_', [0, -1])]), seq: false, width: D * H };
   }
 
   dense(s: Spec, input: Flow): Flow {
