@@ -255,5 +255,5 @@ export function exportOnnx(model: Sequential, options: OnnxExportOptions = {}): 
   if (loss === 'mse') g.output(flow.value, 'values', 'float', dims);
   else g.output(g.op('Softmax', [flow.value], { axis: -1 }), 'probs', 'float', dims);
   for (const st of ex.stateOutputs) g.output(st.value, st.name, 'float', [st.rows, 'B', st.H]);
-  return g.encode('rnn-wasm', ONNX_OPSET, ONNX_IR_VERSION, '0.1.0');
+  return g.encode('rnn-wasm', ONNX_OPSET, ONNX_IR_VERSION);
 }

@@ -91,9 +91,9 @@ export class OnnxGraph {
     return this.node(op, inputs, 1, attrs)[0];
   }
 
-  encode(graphName: string, opset: number, irVersion: number, producerVersion: string): Uint8Array {
+  encode(graphName: string, opset: number, irVersion: number): Uint8Array {
     const model = onnx.ModelProto.create({
-      irVersion, producerName: 'rnn-wasm', producerVersion,
+      irVersion, producerName: 'rnn-wasm',
       opsetImport: [{ domain: '', version: opset }],
       graph: {
         name: graphName, node: this.nodes, initializer: this.initializers,
