@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as index from '../src/index.js';
 import * as inference from '../src/inference.js';
 import * as node from '../src/node/index.js';
+import * as onnx from '../src/onnx.js';
 import { Sequential } from '../src/index.js';
 
 const api = join(import.meta.dirname, '../docs/api');
@@ -16,13 +17,14 @@ const docs = {
   index: [read('index/README.md'), ...readdirSync(join(api, 'index/namespaces')).map((f) => read('index/namespaces', f))].join('\n'),
   inference: read('inference.md'),
   node: read('node.md'),
+  onnx: read('onnx.md'),
 };
-// A heading for a class, function, type or member; a namespace is a link to its own page.
+// A heading for a class, function, type or member (Markdown escapes its underscores); a namespace is a link to its own page.
 const heading = (text: string, name: string) =>
-  new RegExp(`^#{2,6} ${name}(\\(\\))?$`, 'm').test(text) || text.includes(`- [${name}](namespaces/${name}.md)`);
+  new RegExp(`^#{2,6} ${name.replace(/_/g, '\\\\?_')}(\\(\\))?$`, 'm').test(text) || text.includes(`- [${name}](namespaces/${name}.md)`);
 
 describe('the API reference (docs/api) is current — regenerate with npm run docs', () => {
-  for (const [entry, mod] of [['index', index], ['inference', inference]] as const) {
+  for (const [entry, mod] of [['index', index], ['inference', inference], ['onnx', onnx]] as const) {
     it(`documents every export of rnn-wasm${entry === 'index' ? '' : `/${entry}`}`, () => {
       const missing = Object.keys(mod).filter((k) => !heading(docs[entry], k));
       expect(missing).toEqual([]);

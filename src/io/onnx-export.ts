@@ -15,8 +15,9 @@ import { CELLS, type CellType } from '../cells/index.js';
 import { gateOrder, permuteGateRows, suffix } from './gate-layout.js';
 import { OnnxGraph } from './onnx-graph.js';
 
-/** Opset 14 (ONNX 1.9): the recurrent operators' current form; IR version 7 goes with it. */
+/** The opset the export writes: 14 (ONNX 1.9), the recurrent operators' current form. */
 export const ONNX_OPSET = 14;
+/** The ONNX IR version that goes with opset 14. */
 export const ONNX_IR_VERSION = 7;
 
 type Spec = LayerSpec & Record<string, unknown>;
