@@ -113,7 +113,10 @@ async function check(runtimeName: string, runtime: Ort): Promise<void> {
     const T = Math.max(...lengths), perStep = Array.isArray(want[0][0]);
     expect(out[name].dims, c.name).toEqual(perStep ? [T, lengths.length, (want[0][0] as number[]).length] : [lengths.length, (want[0] as number[]).length]);
     const d = compare(`${runtimeName}: ${c.name}`, want, out[name]);
-    worst = Math.max(worst, d);
+    // T and B are dynamic: the same session on another batch (sequences 1 and 2: B 2, T 4)
+    const again = await session.run(feeds(runtime, inputs.slice(1, 3), !!c.options?.inputFeatures));
+    const d2 = compare(`${runtimeName}: ${c.name}, B 2`, want.slice(1, 3) as typeof want, again[name]);
+    worst = Math.max(worst, d, d2);
     await session.release();
   }
   console.log(`onnx-export: ${cases.length} models in ${runtimeName}, largest difference from rnn-wasm ${worst.toExponential(2)}`);
