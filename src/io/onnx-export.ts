@@ -5,8 +5,9 @@
 // `sequence_lens` int32 [B]; T and B are dynamic. Output `probs` (softmax, cross-entropy
 // models) or `values` (MSE): [T, B, C] per step (padded steps hold garbage) or [B, C].
 // Each recurrent layer is one ONNX RNN / LSTM / GRU node per stacked layer, gates
-// reordered from PyTorch's by the cell table. What ONNX cannot express the same way
-// is refused here, naming the layer.
+// reordered from PyTorch's by the cell table; an LSTM with projSize, which the LSTM
+// operator cannot express, is a Scan over its step (onnx-projected-lstm.ts). A layer
+// type with no mapping is refused, naming the layer.
 import { ArgumentError, ConfigError } from '../errors.js';
 import { Sequential } from '../model/sequential.js';
 import type { LayerSpec } from '../config/layer-schemas.js';
@@ -14,6 +15,7 @@ import type { StateDict } from '../runtime/parameter-table.js';
 import { CELLS, type CellType } from '../cells/index.js';
 import { gateOrder, permuteGateRows, suffix } from './gate-layout.js';
 import { OnnxGraph } from './onnx-graph.js';
+import { projectedLstmLayer } from './onnx-projected-lstm.js';
 
 /** The opset the export writes: 14 (ONNX 1.9), the recurrent operators' current form. */
 export const ONNX_OPSET = 14;
@@ -24,16 +26,6 @@ type Spec = LayerSpec & Record<string, unknown>;
 
 /** The value flowing between layers: [T, B, width] (seq) or [B, width]. */
 interface Flow { value: string; seq: boolean; width: number }
-
-/** Throws a ConfigError naming the first layer option ONNX's operators cannot reproduce. */
-function checkExportable(layers: readonly Spec[]): void {
-  for (const s of layers) {
-    const where = `layer '${String(s.name)}' (${s.type})`;
-    if (s.type in CELLS && s.projSize) {
-      throw new ConfigError(`${where}: projSize (an LSTM projection) has no ONNX LSTM equivalent; it cannot be exported to ONNX`);
-    }
-  }
-}
 
 /** ONNX gate block p is PyTorch gate block inv[p] (the inverse of the cell's import order). */
 function exportOrder(cell: CellType): number[] {
@@ -80,6 +72,12 @@ class Exporter {
       this.steps = g.op('Unsqueeze', [range, g.ints('axis1', [1])]);
     }
     return { steps: this.steps!, lens: this.lens64 };
+  }
+
+  /** For the projected LSTM: sequence_lens as int64 [B], and the valid steps of x as booleans [T, B, 1]. */
+  private projectionMasks(x: string): { lens: string; valid: string } {
+    const g = this.g, { steps, lens } = this.maskParts(x);
+    return { lens: g.op('Cast', [this.seqLens], { to: 7 }), valid: g.op('Unsqueeze', [g.op('Less', [steps, lens]), g.ints('axis2', [2])]) };
   }
 
   embedding(s: Spec, ids: string, fields: { vocabSize: number; dim: number }[]): Flow {
@@ -154,9 +152,11 @@ class Exporter {
     const g = this.g, name = String(s.name), cell = s.type as CellType;
     const H = s.hiddenSize as number, L = (s.numLayers as number | undefined) ?? 1;
     const D = s.bidirectional ? 2 : 1;
-    const lstm = cell === 'lstm', names = lstm ? ['h', 'c'] : ['h'];
-    // initial states [L·D, B, H] per kind (h, c): each stacked layer takes its D rows
-    const init = this.states ? names.map((k) => this.g.input(`${name}.${k}0`, 'float', [L * D, 'B', H])) : [];
+    // P: the width of h and of the output per direction (an LSTM's projSize, else H)
+    const P = (s.projSize as number | undefined) || H;
+    const lstm = cell === 'lstm', names = lstm ? ['h', 'c'] : ['h'], width = (k: string) => (k === 'h' ? P : H);
+    // initial states [L·D, B, P or H] per kind (h, c): each stacked layer takes its D rows
+    const init = this.states ? names.map((k) => this.g.input(`${name}.${k}0`, 'float', [L * D, 'B', width(k)])) : [];
     const finals: string[][] = names.map(() => []);
     // merge 'sum' / 'mean' joins the two directions of every stacked layer, so the next takes H
     const merge = D === 2 ? ((s.merge as string | undefined) ?? 'concat') : 'concat';
@@ -166,22 +166,24 @@ class Exporter {
     let x = input.value, I = input.width, Yh = '';
     for (let l = 0; l < L; l++) {
       const initial = init.map((v) => g.op('Slice', [v, g.ints('start', [l * D]), g.ints('end', [(l + 1) * D]), g.ints('axis0', [0])]));
-      const got = this.recurrentNode(`${name}.`, s, l, I, x, this.seqLens, initial, this.states && lstm);
+      const got = P !== H
+        ? projectedLstmLayer({ g, prefix: `${name}.`, H, P, D, tensor: (n) => this.tensor(n).data, has: (n) => n in this.dict, ...this.projectionMasks(x) }, l, I, x, initial)
+        : this.recurrentNode(`${name}.`, s, l, I, x, this.seqLens, initial, this.states && lstm);
       Yh = got[1];
       names.forEach((_, k) => finals[k].push(got[1 + k]));
       // Y [T, D, B, H] → [T, B, D·H] (directions concatenated) or [T, B, H] (merged)
       x = merge === 'concat' ? g.op('Reshape', [g.op('Transpose', [got[0]], { perm: [0, 2, 1, 3] }), g.ints('shape_TB_', [0, 0, -1])]) : join(got[0], 1);
-      I = merge === 'concat' ? D * H : H;
+      I = merge === 'concat' ? D * P : P;
     }
     if (this.states) {
       names.forEach((k, i) => this.stateOutputs.push({
-        value: finals[i].length === 1 ? finals[i][0] : g.op('Concat', finals[i], { axis: 0 }), name: `${name}.${k}n`, rows: L * D, H,
+        value: finals[i].length === 1 ? finals[i][0] : g.op('Concat', finals[i], { axis: 0 }), name: `${name}.${k}n`, rows: L * D, H: width(k),
       }));
     }
     if (s.returnSequences !== false) return { value: x, seq: true, width: I };
     // Y_h [D, B, H]: each direction's state after its last valid step
-    if (merge !== 'concat') return { value: join(Yh, 0), seq: false, width: H };
-    return { value: g.op('Reshape', [g.op('Transpose', [Yh], { perm: [1, 0, 2] }), g.ints('shape_B_', [0, -1])]), seq: false, width: D * H };
+    if (merge !== 'concat') return { value: join(Yh, 0), seq: false, width: P };
+    return { value: g.op('Reshape', [g.op('Transpose', [Yh], { perm: [1, 0, 2] }), g.ints('shape_B_', [0, -1])]), seq: false, width: D * P };
   }
 
   dense(s: Spec, input: Flow): Flow {
@@ -230,7 +232,6 @@ class Exporter {
 export function exportOnnx(model: Sequential, options: OnnxExportOptions = {}): Uint8Array {
   if (!(model instanceof Sequential)) throw new ArgumentError('exportOnnx expects a Sequential model');
   const json = model.toJSON(), specs = json.layers as Spec[];
-  checkExportable(specs);
   const { loss, inputFeatures } = json.options as { loss?: string; inputFeatures?: number };
   const ex = new Exporter(model.stateDict(), 'sequence_lens', options.states === true), g = ex.g;
   let flow: Flow;

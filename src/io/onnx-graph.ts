@@ -12,11 +12,11 @@ type TensorProto = import('onnx-proto').onnx.ITensorProto;
 type ValueInfo = import('onnx-proto').onnx.IValueInfoProto;
 
 /** ONNX element types used here (TensorProto.DataType). */
-export const DType = { float: 1, int32: 6, int64: 7 } as const;
+export const DType = { float: 1, int32: 6, int64: 7, bool: 9 } as const;
 export type DTypeName = keyof typeof DType;
 
-/** An attribute value: a number is an INT unless wrapped as { f }, a string a STRING. */
-export type AttrValue = number | { f: number } | string | number[] | string[];
+/** An attribute value: a number is an INT unless wrapped as { f }, a string a STRING, a graph a GRAPH (a loop body). */
+export type AttrValue = number | { f: number } | string | number[] | string[] | OnnxGraph;
 
 const text = new TextEncoder();
 
@@ -24,6 +24,7 @@ function attribute(name: string, v: AttrValue): Attr {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'number') return { name, type: T.INT, i: v };
   if (typeof v === 'string') return { name, type: T.STRING, s: text.encode(v) };
+  if (v instanceof OnnxGraph) return { name, type: T.GRAPH, g: v.proto(name) };
   if (!Array.isArray(v)) return { name, type: T.FLOAT, f: v.f };
   if (v.every((x) => typeof x === 'string')) return { name, type: T.STRINGS, strings: (v as string[]).map((s) => text.encode(s)) };
   return { name, type: T.INTS, ints: v as number[] };
@@ -37,7 +38,13 @@ export class OnnxGraph {
   private readonly initializers: TensorProto[] = [];
   private readonly inputs: ValueInfo[] = [];
   private readonly outputs: ValueInfo[] = [];
-  private readonly used = new Set<string>();
+  // Names are unique across the model, subgraphs included (ONNX forbids shadowing).
+  private readonly used: Set<string>;
+
+  /** A graph; with `parent`, a subgraph (a Scan body) that may read the parent's values. */
+  constructor(parent?: OnnxGraph) {
+    this.used = parent ? parent.used : new Set<string>();
+  }
 
   /** A value name not used yet: `base`, else `base_1`, `base_2`, … */
   fresh(base: string): string {
@@ -47,15 +54,17 @@ export class OnnxGraph {
     return name;
   }
 
+  /** A graph input named `name` (or `name_k` when taken); returns its name. */
   input(name: string, type: DTypeName, dims: Dim[]): string {
-    this.inputs.push(valueInfo(this.fresh(name), type, dims));
-    return name;
+    const n = this.fresh(name);
+    this.inputs.push(valueInfo(n, type, dims));
+    return n;
   }
 
-  /** Declares an existing value as a graph output (an Identity gives it the public name). */
+  /** Declares an existing value as a graph output (an Identity gives it the public name, or `name_k` when taken). */
   output(value: string, name: string, type: DTypeName, dims: Dim[]): void {
-    this.node('Identity', [value], [name]);
-    this.outputs.push(valueInfo(name, type, dims));
+    const [n] = this.node('Identity', [value], [name]);
+    this.outputs.push(valueInfo(n, type, dims));
   }
 
   /** A float constant; its bytes are written little-endian as ONNX's raw_data requires. */
@@ -91,14 +100,15 @@ export class OnnxGraph {
     return this.node(op, inputs, 1, attrs)[0];
   }
 
+  proto(name: string): import('onnx-proto').onnx.IGraphProto {
+    return { name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs };
+  }
+
   encode(graphName: string, opset: number, irVersion: number): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion, producerName: 'rnn-wasm',
       opsetImport: [{ domain: '', version: opset }],
-      graph: {
-        name: graphName, node: this.nodes, initializer: this.initializers,
-        input: this.inputs, output: this.outputs,
-      },
+      graph: this.proto(graphName),
     });
     return onnx.ModelProto.encode(model).finish();
   }
