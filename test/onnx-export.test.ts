@@ -182,29 +182,30 @@ describe('exportOnnx with states: true', () => {
     },
   ];
 
-  it('carries a stream as stateful layers do: batch 2 from batch 1\'s final states, in onnxruntime-node (1e-5)', async () => {
+  it('carries a stream as stateful layers do: batch 2 from batch 1\'s final states, in onnxruntime-node and -web (1e-5)', async () => {
+    ortWeb.env.wasm.numThreads = 1;
     let worst = 0;
-    for (const [i, c] of carried.entries()) {
+    for (const [i, c] of carried.entries()) for (const runtime of [ort, ortWeb as unknown as Ort]) {
       const model = new Sequential(rt, c.layers(), { seed: 90 + i, ...c.options });
       const batches = [[5, 2, 4, 1], [3, 4, 1, 2]].map((ls) => ls.map((n) => Array.from({ length: n }, c.step)));
       const want = batches.map((b) => model.predictOutputs(b as never)); // the stateful layers carry from the first to the second
       const bytes = exportOnnx(model, { states: true });
       const specs = model.toJSON().layers.filter((l) => ['lstm', 'gru', 'rnn'].includes(l.type));
       model.dispose();
-      const session = await ort.InferenceSession.create(bytes);
+      const session = await runtime.InferenceSession.create(bytes);
       const stateNames = specs.flatMap((l) => (l.type === 'lstm' ? ['h', 'c'] : ['h']).map((k) => `${String(l.name)}.${k}`));
       const name = c.options?.loss === 'mse' ? 'values' : 'probs';
       expect(session.outputNames).toEqual([name, ...stateNames.map((n) => `${n}n`)]);
       expect(session.inputNames.slice(2)).toEqual(stateNames.map((n) => `${n}0`));
       let states: Record<string, ort.Tensor> = {};
       for (const [k, batch] of batches.entries()) {
-        const f = feeds(ort, batch, !!c.options?.inputFeatures);
+        const f = feeds(runtime, batch, !!c.options?.inputFeatures);
         // the first batch starts from zero states, as a fresh stateful layer does
         const extra = Object.fromEntries(stateNames.map((n) => {
           const l = specs.find((s) => n.startsWith(`${String(s.name)}.`))!;
           const width = n.endsWith('.h') && l.projSize ? l.projSize as number : l.hiddenSize as number;
           const dims = [((l.numLayers as number | undefined) ?? 1) * (l.bidirectional ? 2 : 1), batch.length, width];
-          return [`${n}0`, states[`${n}n`] ?? new ort.Tensor('float32', new Float32Array(dims[0] * dims[1] * dims[2]), dims)];
+          return [`${n}0`, states[`${n}n`] ?? new runtime.Tensor('float32', new Float32Array(dims[0] * dims[1] * dims[2]), dims)];
         }));
         const out = await session.run({ ...f, ...extra });
         worst = Math.max(worst, compare(`${c.name}, batch ${k + 1}`, want[k], out[name]));
@@ -212,7 +213,7 @@ describe('exportOnnx with states: true', () => {
       }
       await session.release();
     }
-    console.log(`onnx-export: ${carried.length} stateful models over 2 batches in onnxruntime-node, largest difference ${worst.toExponential(2)}`);
+    console.log(`onnx-export: ${carried.length} stateful models over 2 batches in onnxruntime-node and -web, largest difference ${worst.toExponential(2)}`);
   });
 });
 

@@ -25,8 +25,18 @@ describe('bundles', () => {
       const imports = Object.values(metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
       expect(imports.filter(nodeBuiltin)).toEqual([]);
       expect(Object.keys(metafile.inputs).filter((p) => /src\/(node|cli)\//.test(p))).toEqual([]);
+      // the ONNX export and its optional peer stay in rnn-wasm/onnx
+      expect(Object.keys(metafile.inputs).filter((p) => /onnx-proto|protobufjs|src\/io\/onnx-/.test(p))).toEqual([]);
     });
   }
+
+  it('the onnx entry carries onnx-proto and imports no Node built-in', async () => {
+    const { code, metafile } = await bundle({ entryPoints: [entry('onnx')], format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], minify: true });
+    const imports = Object.values(metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
+    expect(imports.filter(nodeBuiltin)).toEqual([]);
+    expect(Object.keys(metafile.inputs).some((p) => p.includes('node_modules/onnx-proto/'))).toBe(true);
+    console.log(`rnn-wasm/onnx: ${(code.length / 1024).toFixed(1)} KB minified, ${(gzipSync(code, { level: 9 }).length / 1024).toFixed(1)} KB gzipped with onnx-proto and protobufjs`);
+  });
 
   it('the check notices a Node built-in (the Node entry has some)', async () => {
     const { metafile } = await bundle({ entryPoints: [entry('index').replace('index.ts', 'node/index.ts')], format: 'esm', platform: 'node' });

@@ -9,7 +9,7 @@ import { runtime } from '../helpers/wasm.js';
 import { simpleModel } from '../helpers/models.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
-export const entry = (name: 'index' | 'inference') => join(root, 'src', `${name}.ts`);
+export const entry = (name: 'index' | 'inference' | 'onnx') => join(root, 'src', `${name}.ts`);
 export const wasmBytes = () => new Uint8Array(readFileSync(join(root, 'dist/wasm/rnn-simd.wasm')));
 
 export async function bundle(options: BuildOptions): Promise<{ code: string; metafile: Metafile }> {

@@ -23,6 +23,14 @@ describe('package entry points', () => {
     for (const name of ['saveModelFile', 'loadModelFile', 'writeFileAtomic', 'optim', 'fit']) expect(out.node).toContain(name);
   });
 
+  it('import and require rnn-wasm/onnx by name (onnx-proto, its optional peer, is a devDependency here)', () => {
+    const out = JSON.parse(node(['--input-type=module', '-e', `
+      const o = await import('rnn-wasm/onnx');
+      console.log(JSON.stringify({ onnx: Object.keys(o).sort(), opset: o.ONNX_OPSET }));`]));
+    expect(out).toEqual({ onnx: ['ONNX_IR_VERSION', 'ONNX_OPSET', 'exportOnnx'], opset: 14 });
+    if (requireEsm) expect(node(['-e', "console.log(typeof require('rnn-wasm/onnx').exportOnnx)"])).toBe('function');
+  });
+
   it.skipIf(!requireEsm)('CommonJS require() of the entries works (Node ≥ 20.19 loads ES modules through require)', () => {
     expect(node(['-e', "const m = require('rnn-wasm/inference'); console.log(typeof m.loadModelFrom, typeof require('rnn-wasm').optim.adam)"])).toBe('function function');
   });
