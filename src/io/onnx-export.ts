@@ -14,7 +14,7 @@ import type { LayerSpec } from '../config/layer-schemas.js';
 import type { StateDict } from '../runtime/parameter-table.js';
 import { CELLS, type CellType } from '../cells/index.js';
 import { gateOrder, permuteGateRows, suffix } from './gate-layout.js';
-import { OnnxGraph } from './onnx-graph.js';
+import { DType, OnnxGraph } from './onnx-graph.js';
 import { projectedLstmLayer } from './onnx-projected-lstm.js';
 
 /** The opset the export writes: 14 (ONNX 1.9), the recurrent operators' current form. */
@@ -52,6 +52,7 @@ class Exporter {
   readonly stateOutputs: StateOutput[] = [];
   private lens64?: string;
   private steps?: string;
+  private projection?: { lens: string; valid: string };
 
   constructor(private readonly dict: StateDict, readonly seqLens: string, private readonly states: boolean) {}
 
@@ -65,7 +66,7 @@ class Exporter {
   private maskParts(like: string): { steps: string; lens: string } {
     const g = this.g;
     if (!this.lens64) {
-      const lens = g.op('Cast', [this.seqLens], { to: 7 });
+      const lens = g.op('Cast', [this.seqLens], { to: DType.int64 });
       this.lens64 = g.op('Unsqueeze', [lens, g.ints('axis0', [0])]);
       const T = g.op('Gather', [g.op('Shape', [like]), g.ints('zero', [0], true)], { axis: 0 });
       const range = g.op('Range', [g.ints('zero', [0], true), T, g.ints('one', [1], true)]);
@@ -74,10 +75,11 @@ class Exporter {
     return { steps: this.steps!, lens: this.lens64 };
   }
 
-  /** For the projected LSTM: sequence_lens as int64 [B], and the valid steps of x as booleans [T, B, 1]. */
+  /** For the projected LSTM: sequence_lens as int64 [B], and the valid steps as booleans [T, B, 1] (made once). */
   private projectionMasks(x: string): { lens: string; valid: string } {
     const g = this.g, { steps, lens } = this.maskParts(x);
-    return { lens: g.op('Cast', [this.seqLens], { to: 7 }), valid: g.op('Unsqueeze', [g.op('Less', [steps, lens]), g.ints('axis2', [2])]) };
+    this.projection ??= { lens: g.op('Cast', [this.seqLens], { to: DType.int64 }), valid: g.op('Unsqueeze', [g.op('Less', [steps, lens]), g.ints('axis2', [2])]) };
+    return this.projection;
   }
 
   embedding(s: Spec, ids: string, fields: { vocabSize: number; dim: number }[]): Flow {
@@ -132,17 +134,17 @@ class Exporter {
     const g = this.g, name = String(s.name), M = ch.maxChars, H = ch.hiddenSize;
     const flat = g.op('Reshape', [chars, g.ints('shape_words', [-1, M])]);
     // leading non-zero ids: the steps before the running count of zeros leaves 0
-    const zeros = g.op('CumSum', [g.op('Cast', [g.op('Equal', [flat, g.ints('zero', [0], true)])], { to: 6 }), g.ints('one', [1], true)]);
-    const n = g.op('ReduceSum', [g.op('Cast', [g.op('Equal', [zeros, g.op('Cast', [g.ints('zero', [0], true)], { to: 6 })])], { to: 6 }), g.ints('axis1', [1])], { keepdims: 0 });
+    const zeros = g.op('CumSum', [g.op('Cast', [g.op('Equal', [flat, g.ints('zero', [0], true)])], { to: DType.int32 }), g.ints('one', [1], true)]);
+    const n = g.op('ReduceSum', [g.op('Cast', [g.op('Equal', [zeros, g.op('Cast', [g.ints('zero', [0], true)], { to: DType.int32 })])], { to: DType.int32 }), g.ints('axis1', [1])], { keepdims: 0 });
     // a word without characters runs one step (older onnxruntime versions refuse length 0) and is zeroed below
-    const lens = g.op('Max', [n, g.op('Cast', [g.ints('one', [1], true)], { to: 6 })]);
+    const lens = g.op('Max', [n, g.op('Cast', [g.ints('one', [1], true)], { to: DType.int32 })]);
     const table = g.floats(`${name}.char_weight`, [ch.vocabSize, ch.dim], this.tensor(`${name}.char_weight`).data);
     const x = g.op('Transpose', [g.op('Gather', [table, flat], { axis: 0 })], { perm: [1, 0, 2] });
     const spec: Spec = { type: 'lstm', hiddenSize: H, bidirectional: true };
     const Yh = this.recurrentNode(`${name}.char_lstm.`, spec, 0, ch.dim, x, lens, [], false)[1];
     // Y_h [2, words, H] → [words, 2H] (forward then backward), zero where n = 0
     const h = g.op('Reshape', [g.op('Transpose', [Yh], { perm: [1, 0, 2] }), g.ints('shape_words_2H', [0, -1])]);
-    const some = g.op('Unsqueeze', [g.op('Greater', [n, g.op('Cast', [g.ints('zero', [0], true)], { to: 6 })]), g.ints('axis1', [1])]);
+    const some = g.op('Unsqueeze', [g.op('Greater', [n, g.op('Cast', [g.ints('zero', [0], true)], { to: DType.int32 })]), g.ints('axis1', [1])]);
     const kept = g.op('Where', [some, h, g.floats('zero_f', [], [0])]);
     const TB = g.op('Slice', [g.op('Shape', [chars]), g.ints('start', [0]), g.ints('end', [2])]);
     return g.op('Reshape', [kept, g.op('Concat', [TB, g.ints('width', [2 * H])], { axis: 0 })]);
@@ -211,7 +213,7 @@ class Exporter {
       // Where, not a product: a padded step's value never reaches the sum
       value = g.op('ReduceSum', [g.op('Where', [mask, input.value, g.floats('zero_f', [], [0])]), g.ints('axis0', [0])], { keepdims: 0 });
       if (mode === 'mean') {
-        const n = g.op('Cast', [g.op('Transpose', [lens], { perm: [1, 0] })], { to: 1 });
+        const n = g.op('Cast', [g.op('Transpose', [lens], { perm: [1, 0] })], { to: DType.float });
         value = g.op('Div', [value, n]);
       }
     }
