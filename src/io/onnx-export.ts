@@ -13,7 +13,7 @@ import { Sequential } from '../model/sequential.js';
 import type { LayerSpec } from '../config/layer-schemas.js';
 import type { StateDict } from '../runtime/parameter-table.js';
 import { CELLS, type CellType } from '../cells/index.js';
-import { gateOrder, permuteGateRows, suffix } from './gate-layout.js';
+import { gateOrder, permuteGateRows, suffix, transpose } from './gate-layout.js';
 import { DType, OnnxGraph } from './onnx-graph.js';
 import { projectedLstmLayer } from './onnx-projected-lstm.js';
 
@@ -192,8 +192,7 @@ class Exporter {
     const g = this.g, name = String(s.name), units = s.units as number;
     const w = this.tensor(`${name}.weight`), b = this.tensor(`${name}.bias`);
     // x · Wᵀ with W [units, in] stored transposed once: MatMul broadcasts over [T, B] or [B]
-    const wt = new Float32Array(input.width * units);
-    for (let u = 0; u < units; u++) for (let i = 0; i < input.width; i++) wt[i * units + u] = w.data[u * input.width + i];
+    const wt = transpose(w.data, units, input.width);
     const y = g.op('MatMul', [input.value, g.floats(`${name}.weight_t`, [input.width, units], wt)]);
     return { value: g.op('Add', [y, g.floats(`${name}.bias`, [units], b.data)]), seq: input.seq, width: units };
   }

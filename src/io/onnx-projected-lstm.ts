@@ -4,7 +4,7 @@
 // Steps past a row's length keep its states and output zero, as the operator does; the
 // reverse direction runs on the sequence reversed within each length (ReverseSequence).
 import { OnnxGraph } from './onnx-graph.js';
-import { suffix } from './gate-layout.js';
+import { suffix, transpose as transposed } from './gate-layout.js';
 
 export interface ProjectedLstm {
   g: OnnxGraph;
@@ -18,13 +18,6 @@ export interface ProjectedLstm {
   /** sequence_lens as int64 [B], and the valid steps as booleans [T, B, 1]. */
   lens: string;
   valid: string;
-}
-
-/** [rows][cols] → [cols][rows], for x · Wᵀ as one MatMul. */
-function transposed(src: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
-  return out;
 }
 
 /**
