@@ -221,6 +221,7 @@ export async function main(): Promise<number> {
 
     // With onnx-proto, the ONNX export: the CLI and the rnn-wasm/onnx entry.
     ok(installOffline(['onnx-proto'], { 'onnx-proto': pkg.devDependencies['onnx-proto'] }), 'offline install of onnx-proto');
+    console.log(`with onnx-proto (the optional peer of rnn-wasm/onnx): node_modules ${(treeSize(nm) / 2 ** 20).toFixed(2)} MB`);
     ok(npx('export', '--to', 'onnx', 'out.safetensors'), 'rnn-wasm export --to onnx');
     expect(existsSync(join(app, 'out.onnx'))).toBe(true);
     writeFileSync(join(app, 'onnx.mjs'), `
