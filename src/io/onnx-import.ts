@@ -49,7 +49,7 @@ interface LayerEntry { spec: Record<string, unknown>; nodes?: OnnxRecurrentWeigh
 const num = (v: unknown): number => (typeof v === 'object' && v !== null ? (v as { toNumber(): number }).toNumber() : Number(v));
 const text = new TextDecoder();
 
-function tensorOf(t: TensorProto, what: string): Const {
+function tensorOf(t: TensorProto): Const {
   const dims = (t.dims ?? []).map(num), n = dims.reduce((a, b) => a * b, 1);
   const raw = t.rawData && t.rawData.length ? t.rawData : undefined;
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
@@ -189,7 +189,7 @@ class Importer {
       case 'Constant': {
         const t = a.get('value')?.t;
         if (!t) this.fail(n, 'only Constant with a tensor value is supported');
-        return { k: 'const', t: tensorOf(t, n.output![0]) };
+        return { k: 'const', t: tensorOf(t) };
       }
       case 'Identity': case 'Dropout': return x;
       case 'RNN': case 'LSTM': case 'GRU': this.recurrent(n); return undefined;
@@ -338,7 +338,7 @@ export function importOnnx(rt: Runtime, bytes: Uint8Array): Sequential {
   if (!g) throw new WeightFileError('importOnnx: the model has no graph');
   for (const o of model.opsetImport ?? []) if (o.domain && o.domain !== 'ai.onnx') throw new WeightFileError(`importOnnx: operator set '${o.domain}' is not supported`);
   const im = new Importer();
-  for (const t of g.initializer ?? []) im.values.set(t.name ?? '', { k: 'const', t: tensorOf(t, t.name ?? '') });
+  for (const t of g.initializer ?? []) im.values.set(t.name ?? '', { k: 'const', t: tensorOf(t) });
   let first = true;
   for (const inp of g.input ?? []) {
     const name = inp.name ?? '';
