@@ -3,14 +3,15 @@
 // with what onnxruntime-node computes from the same bytes (valid steps, 1e-5). PyTorch:
 // the files and outputs scripts/onnx_import_fixtures.py wrote with torch.onnx.export.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
-import { layers, Sequential, WeightFileError, type Layer, type SequentialOptions } from '../src/index.js';
+import { layers, loadModel, Sequential, WeightFileError, type Layer, type SequentialOptions } from '../src/index.js';
 import { exportOnnx, importOnnx } from '../src/onnx.js';
 import { runtime } from './helpers/wasm.js';
-import { root } from './helpers/cli.js';
+import { expectOneLine, root, runCli } from './helpers/cli.js';
 
 const rt = runtime();
 const lengths = [5, 2, 4, 1];
@@ -135,4 +136,33 @@ describe('importOnnx: torch.onnx.export files', () => {
       console.log(`onnx-import: ${name}, largest difference from PyTorch ${worst.toExponential(2)}`);
     });
   }
+});
+
+describe('rnn-wasm import --from onnx', () => {
+  it('writes a model file that predicts as PyTorch did, and refuses in one line', () => {
+    expect(existsSync(join(root, 'dist/cli/main.js')), 'run npm run build first').toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-onnx-import-'));
+    try {
+      const name = 'gru_time_major_2_layers', fixtures = join(root, 'test/fixtures/onnx');
+      const r = runCli(['import', '--from', 'onnx', join(fixtures, `${name}.onnx`), '--out', join(dir, 'm.safetensors')]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('embedding → gru → dense');
+      const { ids, outputs } = (JSON.parse(readFileSync(join(fixtures, 'outputs.json'), 'utf8')) as Record<string, { ids: number[][]; outputs: number[][][] }>)[name];
+      const model = loadModel(rt, readFileSync(join(dir, 'm.safetensors')));
+      const got = model.predictOutputs(ids);
+      model.dispose();
+      compare(`CLI: ${name}`, got, (b, t, c) => outputs[b][t][c]);
+      const m = new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 6, projSize: 3 }), layers.dense({ units: 3 })], { seed: 3 });
+      const bytes = exportOnnx(m);
+      m.dispose();
+      rmSync(join(dir, 'm.safetensors'));
+      const proj = join(dir, 'p.onnx');
+      writeFileSync(proj, bytes);
+      expectOneLine(runCli(['import', '--from', 'onnx', proj]), 1, /\(Expand\): unsupported operator/);
+      expect(existsSync(join(dir, 'p.safetensors'))).toBe(false);
+      expectOneLine(runCli(['import', '--from', 'tfjs', proj]), 2, /expected --from onnx/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
