@@ -73,8 +73,15 @@ describe('importOnnx: our own exports', () => {
       const inputs = lengths.map((n) => Array.from({ length: n }, c.step));
       const original = model.predictOutputs(inputs as never);
       const bytes = exportOnnx(model);
-      model.dispose();
       const imported = importOnnx(rt, bytes);
+      // the same layers and recurrent options (dropout dropped; bias false reads as zero biases)
+      const shape = (m: Sequential) => m.toJSON().layers.filter((l) => l.type !== 'dropout').map((l) => {
+        const { name, dropout, bias, stateful, ...rest } = l as Record<string, unknown>;
+        return { numLayers: 1, bidirectional: false, returnSequences: true, ...rest };
+      });
+      expect(shape(imported), c.name).toEqual(shape(model));
+      expect(imported.toJSON().options.loss, c.name).toBe(model.toJSON().options.loss);
+      model.dispose();
       const got = imported.predictOutputs(inputs as never);
       imported.dispose();
       const session = await ort.InferenceSession.create(bytes);
