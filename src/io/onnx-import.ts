@@ -44,7 +44,8 @@ type V =
   | { k: 'state' } // an initial-state graph input
   | { k: 'aux' }; // shapes, lengths, step indices: no model data
 
-interface LayerEntry { spec: Record<string, unknown>; nodes?: OnnxRecurrentWeights[]; attrs?: { lbr: 0 | 1; act: 'Tanh' | 'Relu' } }
+type Merge = 'concat' | 'sum' | 'mean';
+interface LayerEntry { spec: Record<string, unknown>; nodes?: OnnxRecurrentWeights[]; attrs?: { lbr: 0 | 1; act: 'Tanh' | 'Relu' }; merge?: Merge }
 
 const num = (v: unknown): number => (typeof v === 'object' && v !== null ? (v as { toNumber(): number }).toNumber() : Number(v));
 const text = new TextDecoder();
@@ -118,11 +119,21 @@ class Importer {
   }
 
   /** The recurrent layer a final state or last output belongs to: it must be the last layer, and it stops returning sequences. */
-  lastOf(n: NodeProto, f: From): V {
+  lastOf(n: NodeProto, f: From, merge: Merge = 'concat'): V {
     const e = this.layers[f.layer];
     if (f.layer !== this.layers.length - 1 || e.nodes!.length !== f.node + 1) this.fail(n, 'a final state of a layer other than the last');
+    this.join(n, f, merge);
     e.spec.returnSequences = false;
-    return { k: 'vec', width: f.D * f.H };
+    return { k: 'vec', width: merge === 'concat' ? f.D * f.H : f.H };
+  }
+
+  /** How a bidirectional layer's two directions are joined: one way for all its stacked layers (rnn-wasm's merge). */
+  join(n: NodeProto, f: From, merge: Merge): void {
+    if (f.D === 1) return;
+    const e = this.layers[f.layer];
+    e.merge ??= merge;
+    if (e.merge !== merge) this.fail(n, `directions joined by ${merge} where the layer's earlier stacked layer used ${e.merge}`);
+    if (merge !== 'concat') e.spec.merge = merge;
   }
 
   recurrent(n: NodeProto): void {
@@ -230,7 +241,10 @@ class Importer {
       case 'Reshape': {
         if (data.length === 0) return { k: 'aux' };
         const shape = this.ints(n, 1);
-        if (x?.k === 'YT' && shape?.length === 3) return { k: 'seq', layout: this.timeMajor!, width: x.from.D * x.from.H, from: x.from };
+        if (x?.k === 'YT' && shape?.length === 3) {
+          this.join(n, x.from, 'concat');
+          return { k: 'seq', layout: this.timeMajor!, width: x.from.D * x.from.H, from: x.from };
+        }
         if (x?.k === 'YhT' && shape?.length === 2) return this.lastOf(n, x.from);
         break;
       }
@@ -254,16 +268,22 @@ class Importer {
         if (x?.k === 'mask' && ins[1]?.k === 'seq' && ins[1].layout === (this.timeMajor ?? 'TB') && fill !== undefined) return { k: 'masked', last: x.last, src: this.settle(n, ins[1]) as V & { k: 'seq' }, fill };
         break;
       }
-      case 'ReduceMax': case 'ReduceSum': {
-        const axes = this.ints(n, 1) ?? (a.get('axes')?.ints ?? []).map(num);
-        if (x?.k === 'masked' && axes.join() === '0' && num(a.get('keepdims')?.i ?? 1) === 0) {
+      case 'ReduceMax': case 'ReduceSum': case 'ReduceMean': {
+        const axes = this.ints(n, 1) ?? (a.get('axes')?.ints ?? []).map(num), keep = num(a.get('keepdims')?.i ?? 1);
+        const merge = op === 'ReduceSum' ? 'sum' : op === 'ReduceMean' ? 'mean' : undefined;
+        // merge 'sum' / 'mean': the directions axis of Y [T, D, B, H] or Y_h [D, B, H] reduced
+        if (merge && keep === 0 && x?.k === 'Y' && x.from.D === 2 && axes.join() === '1') {
+          this.join(n, x.from, merge);
+          return { k: 'seq', layout: this.timeMajor!, width: x.from.H, from: x.from };
+        }
+        if (merge && keep === 0 && x?.k === 'Yh' && x.from.length === 1 && x.from[0].D === 2 && axes.join() === '0') return this.lastOf(n, x.from[0], merge);
+        if (x?.k === 'masked' && op !== 'ReduceMean' && axes.join() === '0' && keep === 0) {
           const mode = op === 'ReduceMax' ? (x.fill === -Infinity && !x.last ? 'max' : undefined) : x.fill === 0 ? (x.last ? 'last' : 'sum') : undefined;
           if (!mode) this.fail(n, 'a masked reduction that is not a pooling');
           if (mode === 'sum') return { k: 'sum', width: x.src.width };
           this.layers.push({ spec: { type: 'pooling', name: `pooling_${this.layers.length}`, mode } });
           return { k: 'vec', width: x.src.width };
         }
-        if (x?.k === 'Y' || x?.k === 'Yh') this.fail(n, 'bidirectional merge sum / mean is not imported');
         break;
       }
       case 'Div':
@@ -319,7 +339,7 @@ class Importer {
 
 /**
  * A Sequential from an .onnx file: one written by exportOnnx (without its character
- * embeddings, projected LSTMs or merge sum / mean), or by torch.onnx.export for
+ * embeddings or projected LSTMs), or by torch.onnx.export for
  * nn.Embedding → nn.LSTM / GRU / RNN (batch_first or not, stacked, bidirectional) →
  * nn.Linear per step or on h_n[-1]. A graph ending in Softmax gives a cross-entropy
  * model (predictOutputs: probabilities); otherwise an MSE model whose predictOutputs
@@ -367,10 +387,13 @@ export function importOnnx(rt: Runtime, bytes: Uint8Array): Sequential {
   for (const e of im.layers) {
     if (!e.nodes) continue;
     const cell = e.spec.type as CellType, name = e.spec.name as string;
-    const { stateDict, config } = fromOnnx(cell, e.nodes, { linearBeforeReset: e.attrs!.lbr, activation: e.attrs!.act, prefix: `${name}.` });
-    Object.assign(im.dict, stateDict);
-    if (cell === 'gru' && config.resetBefore) e.spec.resetBefore = true;
-    if (cell === 'rnn' && config.nonlinearity === 'relu') e.spec.nonlinearity = 'relu';
+    // one node at a time: after merge 'sum' / 'mean' a stacked layer's input is H wide, not D·H as fromOnnx expects
+    e.nodes.forEach((node, l) => {
+      const { stateDict, config } = fromOnnx(cell, [node], { linearBeforeReset: e.attrs!.lbr, activation: e.attrs!.act });
+      for (const [k, t] of Object.entries(stateDict)) im.dict[`${name}.${k.replace('_l0', `_l${l}`)}`] = t;
+      if (cell === 'gru' && config.resetBefore) e.spec.resetBefore = true;
+      if (cell === 'rnn' && config.nonlinearity === 'relu') e.spec.nonlinearity = 'relu';
+    });
   }
   // a torch export is batch-first or time-major; the layout only matters inside the graph
   const json = {
