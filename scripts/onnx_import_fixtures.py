@@ -21,21 +21,26 @@ CELLS = {'lstm': nn.LSTM, 'gru': nn.GRU, 'rnn': nn.RNN}
 
 
 class Tagger(nn.Module):
-    """Embedding → recurrent → Linear per step, or on the last step (h_n[-1])."""
+    """Embedding → recurrent → Linear per step, or on the last step: last='h' takes
+    h_n[-1], 'y' the output's last step, 'h2' both directions' final states h_n[-2:]."""
 
     def __init__(self, cell, vocab, dim, hidden, classes, last=False, **rnn):
         super().__init__()
         self.last = last
         self.embedding = nn.Embedding(vocab, dim)
         self.rnn = CELLS[cell](dim, hidden, **rnn)
-        width = hidden * (2 if rnn.get('bidirectional') and not last else 1)
+        width = hidden * (2 if rnn.get('bidirectional') and last != 'h' else 1)
         self.linear = nn.Linear(width, classes)
 
     def forward(self, ids):
         y, h = self.rnn(self.embedding(ids))
-        if self.last:
-            h = h[0] if isinstance(h, tuple) else h
+        h = h[0] if isinstance(h, tuple) else h
+        if self.last == 'h':
             return self.linear(h[-1])
+        if self.last == 'h2':
+            return self.linear(torch.cat([h[-2], h[-1]], dim=1))
+        if self.last == 'y':
+            return self.linear(y[:, -1] if self.rnn.batch_first else y[-1])
         return self.linear(y)
 
 
@@ -44,8 +49,10 @@ MODULES = {
     'gru_time_major_2_layers': dict(cell='gru', vocab=15, dim=4, hidden=6, classes=3, num_layers=2),
     'rnn_relu_bidirectional_batch_first': dict(cell='rnn', vocab=12, dim=5, hidden=4, classes=3, nonlinearity='relu', bidirectional=True, batch_first=True),
     'lstm_bidirectional_2_layers': dict(cell='lstm', vocab=10, dim=4, hidden=3, classes=2, num_layers=2, bidirectional=True),
-    'gru_last_step_batch_first': dict(cell='gru', vocab=11, dim=3, hidden=5, classes=3, last=True, batch_first=True),
-    'lstm_last_step_2_layers': dict(cell='lstm', vocab=9, dim=4, hidden=4, classes=2, last=True, num_layers=2),
+    'gru_last_step_batch_first': dict(cell='gru', vocab=11, dim=3, hidden=5, classes=3, last='h', batch_first=True),
+    'lstm_last_step_2_layers': dict(cell='lstm', vocab=9, dim=4, hidden=4, classes=2, last='h', num_layers=2),
+    'lstm_last_output_step_batch_first': dict(cell='lstm', vocab=10, dim=4, hidden=5, classes=3, last='y', batch_first=True),
+    'gru_bidirectional_final_states_2_layers': dict(cell='gru', vocab=10, dim=4, hidden=3, classes=2, last='h2', num_layers=2, bidirectional=True),
 }
 
 

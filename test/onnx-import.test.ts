@@ -126,6 +126,12 @@ describe('importOnnx: our own exports', () => {
     proto.graph!.node.splice(proto.graph!.node.indexOf(dense), 0, onnxProto.onnx.NodeProto.create({ opType: 'Elu', name: 'my_elu', input: [dense.input[0]], output: ['elu_out'] }));
     dense.input[0] = 'elu_out';
     expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(proto).finish())).toThrow(/node 'my_elu' \(Elu\): unsupported operator/);
+    // the same in a torch export: a Tanh between the LSTM's output and the Linear
+    const torch = onnxProto.onnx.ModelProto.decode(readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
+    const linear = torch.graph!.node.find((n) => n.opType === 'MatMul')!;
+    torch.graph!.node.splice(torch.graph!.node.indexOf(linear), 0, onnxProto.onnx.NodeProto.create({ opType: 'Tanh', name: '/act/Tanh', input: [linear.input[0]], output: ['tanh_out'] }));
+    linear.input[0] = 'tanh_out';
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/node '\/act\/Tanh' \(Tanh\): unsupported operator/);
   });
 });
 

@@ -35,6 +35,7 @@ type V =
   | { k: 'YT'; from: From } // [T, B, D, H]
   | { k: 'Yh'; from: From[] } // [n·D, B, H], stacked nodes' finals concatenated
   | { k: 'YhT'; from: From } // [B, D, H]
+  | { k: 'dir'; from: From; d: number } // one direction's final state [B, H] (h_n[-2] in torch)
   | { k: 'vec'; width: number }
   | { k: 'mm'; src: V & { k: 'seq' | 'vec' }; W: Float32Array; units: number; node: string }
   | { k: 'mask'; last: boolean }
@@ -215,8 +216,13 @@ class Importer {
         if (x?.k === 'Yh' && idx.k === 'const' && idx.t.dims.length === 0 && num(a.get('axis')?.i ?? 0) === 0) {
           const from = x.from, rows = from.length * from[0].D, r = idx.t.i![0] < 0 ? rows + idx.t.i![0] : idx.t.i![0];
           const f = from[Math.floor(r / from[0].D)];
-          if (f.D !== 1) this.fail(n, 'one direction of a bidirectional final state (import the concatenated directions instead)');
-          return this.lastOf(n, f);
+          return f.D === 1 ? this.lastOf(n, f) : { k: 'dir', from: f, d: r % f.D };
+        }
+        // y[:, -1] / y[-1]: the output at the last step, a unidirectional layer's final state when no sequence is padded
+        const timeAxis = x?.k === 'seq' && x.layout === this.timeMajor ? 0 : 1;
+        if (x?.k === 'seq' && x.from && idx.k === 'const' && idx.t.dims.length === 0 && num(a.get('axis')?.i ?? 0) === timeAxis && idx.t.i?.[0] === -1) {
+          if (x.from.D !== 1) this.fail(n, 'the last step of a bidirectional output (its reverse direction there has seen one step; use the final states h_n)');
+          return this.lastOf(n, x.from);
         }
         if (data.length === 0) return { k: 'aux' };
         break;
@@ -227,6 +233,12 @@ class Importer {
         if (data.length === ins.length && data.every((v) => v.k === 'seq' && v.emb) && (ax === 2 || ax === -1)) {
           const parts = data as (V & { k: 'seq' })[];
           return { k: 'seq', layout: parts[0].layout, width: parts.reduce((s, p) => s + p.width, 0), emb: parts.flatMap((p) => p.emb!) };
+        }
+        // torch.cat([h_n[-2], h_n[-1]], 1): both directions' final states, as returnSequences false gives them
+        if (data.length === 2 && ins.length === 2 && (ax === 1 || ax === -1) && data.every((v) => v.k === 'dir')) {
+          const [p, q] = data as (V & { k: 'dir' })[];
+          if (p.from !== q.from || p.d !== 0 || q.d !== 1) this.fail(n, 'final states of different layers, or the reverse direction first');
+          return this.lastOf(n, p.from);
         }
         if (data.length === ins.length && data.every((v) => v.k === 'Yh') && ax === 0) return { k: 'Yh', from: data.flatMap((v) => (v as V & { k: 'Yh' }).from) };
         break;
@@ -341,7 +353,8 @@ class Importer {
  * A Sequential from an .onnx file: one written by exportOnnx (without its character
  * embeddings or projected LSTMs), or by torch.onnx.export for
  * nn.Embedding → nn.LSTM / GRU / RNN (batch_first or not, stacked, bidirectional) →
- * nn.Linear per step or on h_n[-1]. A graph ending in Softmax gives a cross-entropy
+ * nn.Linear per step, on y[:, -1] (one direction) or on the final states
+ * (h_n[-1], or both directions' h_n[-2:] concatenated). A graph ending in Softmax gives a cross-entropy
  * model (predictOutputs: probabilities); otherwise an MSE model whose predictOutputs
  * are the graph's output values. Anything else is refused with a WeightFileError naming
  * the first node it cannot read.
