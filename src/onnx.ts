@@ -2,4 +2,4 @@
 // optional peer onnx-proto (the ONNX schema for protobufjs): importing rnn-wasm or
 // rnn-wasm/inference never loads it.
 export { exportOnnx, ONNX_OPSET, ONNX_IR_VERSION, type OnnxExportOptions } from './io/onnx-export.js';
-export { importOnnx } from './io/onnx-import.js';
+export { importOnnx, type ImportOnnxOptions } from './io/onnx-import.js';

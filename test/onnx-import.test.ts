@@ -133,6 +133,13 @@ describe('importOnnx: our own exports', () => {
     linear.input[0] = 'tanh_out';
     expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/node '\/act\/Tanh' \(Tanh\): unsupported operator/);
   });
+
+  it('refuses a graph that branches (a value read by two nodes)', () => {
+    const torch = onnxProto.onnx.ModelProto.decode(readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
+    const linear = torch.graph!.node.find((n) => n.opType === 'MatMul')!;
+    torch.graph!.node.push(onnxProto.onnx.NodeProto.create({ opType: 'Identity', name: 'side', input: [linear.input[0]], output: ['side_out'] }));
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/\(MatMul\): '.*' is read by 2 nodes: a graph that branches/);
+  });
 });
 
 describe('importOnnx: torch.onnx.export files', () => {
@@ -150,6 +157,17 @@ describe('importOnnx: torch.onnx.export files', () => {
       console.log(`onnx-import: ${name}, largest difference from PyTorch ${worst.toExponential(2)}`);
     });
   }
+
+  it("loss 'crossEntropy' for a graph without Softmax: predictOutputs are the softmax of PyTorch's logits", () => {
+    const { ids, outputs } = expected.gru_last_step_batch_first as { ids: number[][]; outputs: number[][] };
+    const model = importOnnx(rt, readFileSync(join(dir, 'gru_last_step_batch_first.onnx')), { loss: 'crossEntropy' });
+    const got = model.predictOutputs(ids) as number[][];
+    expect(model.toJSON().options.loss).toBe('crossEntropy');
+    model.dispose();
+    const softmax = (z: number[]) => { const m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0); return e.map((v) => v / s); };
+    const want = outputs.map(softmax);
+    compare('softmax of the logits', got, (b, _t, c) => want[b][c]);
+  });
 });
 
 describe('rnn-wasm import --from onnx', () => {

@@ -81,6 +81,8 @@ class Importer {
   inputFeatures = 0;
   /** The layout whose axis 0 is time: the first recurrent node's X says (our exports: the ids as given). */
   timeMajor?: Layout;
+  /** Per value, the nodes reading it other than Shape: data read twice is a branch a Sequential cannot hold (but the ids per field, and the stacked final states per layer and direction). */
+  readonly readers = new Map<string, number>();
 
   fail(n: NodeProto, why: string): never {
     throw new WeightFileError(`importOnnx: node '${n.name || n.output?.[0] || '?'}' (${n.opType}): ${why}`);
@@ -123,6 +125,7 @@ class Importer {
   lastOf(n: NodeProto, f: From, merge: Merge = 'concat'): V {
     const e = this.layers[f.layer];
     if (f.layer !== this.layers.length - 1 || e.nodes!.length !== f.node + 1) this.fail(n, 'a final state of a layer other than the last');
+    if (e.spec.returnSequences === false) this.fail(n, 'the final state of a layer read twice');
     this.join(n, f, merge);
     e.spec.returnSequences = false;
     return { k: 'vec', width: merge === 'concat' ? f.D * f.H : f.H };
@@ -195,6 +198,13 @@ class Importer {
     const op = n.opType as string, a = attrs(n);
     const ins = (n.input ?? []).map((name, i) => (name ? this.get(n, i) : undefined));
     const data = ins.filter((v): v is V => !!v && v.k !== 'aux' && v.k !== 'const');
+    if (op !== 'Shape') {
+      for (const [i, v] of ins.entries()) {
+        if (v && v.k !== 'aux' && v.k !== 'const' && v.k !== 'mask' && v.k !== 'state' && v.k !== 'ids' && v.k !== 'Yh' && (this.readers.get(n.input![i]) ?? 0) > 1) {
+          this.fail(n, `'${n.input![i]}' is read by ${this.readers.get(n.input![i])} nodes: a graph that branches is not a Sequential`);
+        }
+      }
+    }
     const x = ins[0];
     const perm = (a.get('perm')?.ints ?? []).map(num).join(',');
     switch (op) {
@@ -349,6 +359,16 @@ class Importer {
   }
 }
 
+export interface ImportOnnxOptions {
+  /**
+   * The model's loss. Default: 'crossEntropy' when the graph ends in Softmax, else
+   * 'mse' (predictOutputs then returns the graph's output, a torch classifier's
+   * logits). 'crossEntropy' for a graph without Softmax: predictOutputs returns
+   * softmax(logits) and training takes class labels.
+   */
+  loss?: 'crossEntropy' | 'mse';
+}
+
 /**
  * A Sequential from an .onnx file: one written by exportOnnx (without its character
  * embeddings or projected LSTMs), or by torch.onnx.export for
@@ -356,10 +376,10 @@ class Importer {
  * nn.Linear per step, on y[:, -1] (one direction) or on the final states
  * (h_n[-1], or both directions' h_n[-2:] concatenated). A graph ending in Softmax gives a cross-entropy
  * model (predictOutputs: probabilities); otherwise an MSE model whose predictOutputs
- * are the graph's output values. Anything else is refused with a WeightFileError naming
+ * are the graph's output values (options.loss overrides). Anything else is refused with a WeightFileError naming
  * the first node it cannot read.
  */
-export function importOnnx(rt: Runtime, bytes: Uint8Array): Sequential {
+export function importOnnx(rt: Runtime, bytes: Uint8Array, options: ImportOnnxOptions = {}): Sequential {
   if (!(bytes instanceof Uint8Array)) throw new WeightFileError('importOnnx expects the .onnx file as a Uint8Array');
   let model: import('onnx-proto').onnx.ModelProto;
   try {
@@ -371,6 +391,9 @@ export function importOnnx(rt: Runtime, bytes: Uint8Array): Sequential {
   if (!g) throw new WeightFileError('importOnnx: the model has no graph');
   for (const o of model.opsetImport ?? []) if (o.domain && o.domain !== 'ai.onnx') throw new WeightFileError(`importOnnx: operator set '${o.domain}' is not supported`);
   const im = new Importer();
+  for (const n of g.node ?? []) {
+    if (n.opType !== 'Shape') for (const i of n.input ?? []) if (i) im.readers.set(i, (im.readers.get(i) ?? 0) + 1);
+  }
   for (const t of g.initializer ?? []) im.values.set(t.name ?? '', { k: 'const', t: tensorOf(t) });
   let first = true;
   for (const inp of g.input ?? []) {
@@ -411,7 +434,7 @@ export function importOnnx(rt: Runtime, bytes: Uint8Array): Sequential {
   // a torch export is batch-first or time-major; the layout only matters inside the graph
   const json = {
     format: 'rnn-wasm/sequential', version: 1, layers: im.layers.map((e) => e.spec),
-    options: { loss: im.softmax ? 'crossEntropy' : 'mse', ...(im.inputFeatures ? { inputFeatures: im.inputFeatures } : {}) },
+    options: { loss: options.loss ?? (im.softmax ? 'crossEntropy' : 'mse'), ...(im.inputFeatures ? { inputFeatures: im.inputFeatures } : {}) },
   };
   const seq = Sequential.fromJSON(rt, json, false);
   try {
