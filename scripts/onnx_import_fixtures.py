@@ -4,7 +4,7 @@
   /usr/bin/python3 scripts/onnx_import_fixtures.py test/fixtures/onnx
 
 exports a few nn.Embedding + nn.LSTM/GRU/RNN + nn.Linear modules (fixed seeds) with
-torch.onnx.export (opset 14, dynamic batch and time axes) to OUTDIR/NAME.onnx, and
+torch.onnx.export (opset 14, two at 11 and 17; dynamic batch and time axes) to OUTDIR/NAME.onnx, and
 writes OUTDIR/outputs.json: per module the input ids (batch-major, all sequences of
 full length: the modules see no padding) and PyTorch's outputs for them (the Linear's
 values, no softmax). test/onnx-import.test.ts imports each file and compares.
@@ -53,6 +53,9 @@ MODULES = {
     'lstm_last_step_2_layers': dict(cell='lstm', vocab=9, dim=4, hidden=4, classes=2, last='h', num_layers=2),
     'lstm_last_output_step_batch_first': dict(cell='lstm', vocab=10, dim=4, hidden=5, classes=3, last='y', batch_first=True),
     'gru_bidirectional_final_states_2_layers': dict(cell='gru', vocab=10, dim=4, hidden=3, classes=2, last='h2', num_layers=2, bidirectional=True),
+    # other opsets spell the glue differently (Squeeze's axes an attribute before 13)
+    'lstm_bidirectional_opset_11': dict(cell='lstm', vocab=10, dim=4, hidden=3, classes=2, bidirectional=True, batch_first=True, opset=11),
+    'rnn_last_step_opset_17': dict(cell='rnn', vocab=10, dim=4, hidden=3, classes=2, last='y', opset=17),
 }
 
 
@@ -62,6 +65,8 @@ def main(outdir):
     results = {}
     for i, (name, spec) in enumerate(MODULES.items()):
         torch.manual_seed(100 + i)
+        spec = dict(spec)
+        opset = spec.pop('opset', 14)
         module = Tagger(**spec).eval()
         batch_first = spec.get('batch_first', False)
         B, T = 3, 5
@@ -71,7 +76,7 @@ def main(outdir):
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             torch.onnx.export(module, (feed,), str(out / f'{name}.onnx'), input_names=['ids'], output_names=['out'],
-                              dynamic_axes={'ids': dyn, 'out': {}}, opset_version=14)
+                              dynamic_axes={'ids': dyn, 'out': {}}, opset_version=opset)
         with torch.no_grad():
             y = module(feed)
         if not spec.get('last') and not batch_first:
