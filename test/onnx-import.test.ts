@@ -134,6 +134,13 @@ describe('importOnnx: our own exports', () => {
     expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/node '\/act\/Tanh' \(Tanh\): unsupported operator/);
   });
 
+  it('refuses initial states other than zeros in a torch export', () => {
+    const torch = onnxProto.onnx.ModelProto.decode(readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
+    const fill = torch.graph!.node.find((n) => n.opType === 'ConstantOfShape')!;
+    fill.attribute[0].t = { dataType: 1, dims: [1], floatData: [0.5] };
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/\(ConstantOfShape\): initial states filled with 0\.5/);
+  });
+
   it('refuses a graph that branches (a value read by two nodes)', () => {
     const torch = onnxProto.onnx.ModelProto.decode(readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
     const linear = torch.graph!.node.find((n) => n.opType === 'MatMul')!;

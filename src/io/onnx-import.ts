@@ -167,7 +167,9 @@ class Importer {
     for (const [i, what] of [[4, 'sequence_lens'], [5, 'initial_h'], [6, 'initial_c']] as const) {
       const v = n.input?.[i] ? this.get(n, i) : undefined;
       if (v && v.k === 'state') this.fail(n, `${what} is a graph input: initial states are not imported (rnn-wasm starts from zero states)`);
-      if (v && v.k !== 'aux' && v.k !== 'const') this.fail(n, `${what} is not derived from the input's shape or lengths`);
+      // zeros (torch's ConstantOfShape, checked where it is made) or the lengths input
+      const zeros = v?.k === 'const' && i > 4 && v.t.f?.every((z) => z === 0);
+      if (v && v.k !== 'aux' && !zeros) this.fail(n, `${what} is not ${i === 4 ? 'the lengths input' : 'zeros'}`);
     }
     if (n.input?.[7]) this.fail(n, 'LSTM peephole weights (P) are not supported');
     const prev = x.from && this.layers[x.from.layer];
@@ -347,7 +349,14 @@ class Importer {
           return this.settle(n, x);
         }
         break;
-      case 'Shape': case 'Cast': case 'Range': case 'ConstantOfShape': case 'Sub': case 'Mul': case 'Slice': case 'Max': case 'Min':
+      case 'ConstantOfShape': {
+        // a float fill is an initial state: only zeros (rnn-wasm's states start at 0)
+        const fill = a.get('value')?.t ? tensorOf(a.get('value')!.t!) : undefined;
+        if (fill?.f?.some((z) => z !== 0)) this.fail(n, `initial states filled with ${fill.f[0]}: only zero initial states are imported`);
+        if (data.length === 0) return { k: 'aux' };
+        break;
+      }
+      case 'Shape': case 'Cast': case 'Range': case 'Sub': case 'Mul': case 'Slice': case 'Max': case 'Min':
         if (x?.k === 'ids' && op === 'Slice') this.fail(n, 'character columns of the ids: character embeddings are not imported');
         if (op === 'Shape' || data.length === 0) return { k: 'aux' };
         if (data.every((v) => v.k === 'state')) return { k: 'state' }; // one stacked layer's rows of an initial state
