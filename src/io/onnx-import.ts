@@ -227,6 +227,7 @@ class Importer {
         if (x?.k === 'ids' && idx.k === 'const' && num(a.get('axis')?.i) === 2 && idx.t.i?.length === 1) return { k: 'field', i: idx.t.i[0], layout: x.layout };
         if (x?.k === 'Yh' && idx.k === 'const' && idx.t.dims.length === 0 && num(a.get('axis')?.i ?? 0) === 0) {
           const from = x.from, rows = from.length * from[0].D, r = idx.t.i![0] < 0 ? rows + idx.t.i![0] : idx.t.i![0];
+          if (!(r >= 0 && r < rows)) this.fail(n, `row ${idx.t.i![0]} of ${rows} final states`);
           const f = from[Math.floor(r / from[0].D)];
           return f.D === 1 ? this.lastOf(n, f) : { k: 'dir', from: f, d: r % f.D };
         }
@@ -265,11 +266,12 @@ class Importer {
       case 'Reshape': {
         if (data.length === 0) return { k: 'aux' };
         const shape = this.ints(n, 1);
-        if (x?.k === 'YT' && shape?.length === 3) {
+        // [T, B, D, H] → [T, B, D·H]: T and B kept (0) or inferred (-1)
+        if (x?.k === 'YT' && shape?.length === 3 && shape[0] <= 0 && shape[1] <= 0 && (shape[2] === -1 || shape[2] === x.from.D * x.from.H)) {
           this.join(n, x.from, 'concat');
           return { k: 'seq', layout: this.timeMajor!, width: x.from.D * x.from.H, from: x.from };
         }
-        if (x?.k === 'YhT' && shape?.length === 2) return this.lastOf(n, x.from);
+        if (x?.k === 'YhT' && shape?.length === 2 && shape[0] <= 0 && (shape[1] === -1 || shape[1] === x.from.D * x.from.H)) return this.lastOf(n, x.from);
         break;
       }
       case 'Squeeze': {
