@@ -134,6 +134,14 @@ describe('importOnnx: our own exports', () => {
     expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/node '\/act\/Tanh' \(Tanh\): unsupported operator/);
   });
 
+  it('refuses a Softmax that is not the last node of the model', () => {
+    const torch = onnxProto.onnx.ModelProto.decode(readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
+    const linear = torch.graph!.node.find((n) => n.opType === 'MatMul')!;
+    torch.graph!.node.splice(torch.graph!.node.indexOf(linear), 0, onnxProto.onnx.NodeProto.create({ opType: 'Softmax', name: 'early', input: [linear.input[0]], output: ['early_out'] }));
+    linear.input[0] = 'early_out';
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/\(MatMul\): operator MatMul on probs does not match/);
+  });
+
   it('refuses initial states other than zeros in a torch export', () => {
     const torch = onnxProto.onnx.ModelProto.decode(readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
     const fill = torch.graph!.node.find((n) => n.opType === 'ConstantOfShape')!;

@@ -41,6 +41,7 @@ type V =
   | { k: 'mask'; last: boolean }
   | { k: 'masked'; last: boolean; src: V & { k: 'seq' }; fill: number }
   | { k: 'sum'; width: number }
+  | { k: 'probs'; of: V & { k: 'seq' | 'vec' } } // Softmax's output: the end of the model
   | { k: 'const'; t: Const }
   | { k: 'state' } // an initial-state graph input
   | { k: 'aux' }; // shapes, lengths, step indices: no model data
@@ -345,12 +346,14 @@ class Importer {
         }
         break;
       }
-      case 'Softmax':
-        if ((x?.k === 'seq' || x?.k === 'vec' || x?.k === 'mm') && [-1, x.k === 'seq' ? 2 : 1].includes(num(a.get('axis')?.i ?? -1))) {
+      case 'Softmax': {
+        const v = x && this.settle(n, x);
+        if ((v?.k === 'seq' || v?.k === 'vec') && [-1, v.k === 'seq' ? 2 : 1].includes(num(a.get('axis')?.i ?? -1))) {
           this.softmax = true;
-          return this.settle(n, x);
+          return { k: 'probs', of: v };
         }
         break;
+      }
       case 'ConstantOfShape': {
         // a float fill is an initial state: only zeros (rnn-wasm's states start at 0)
         const fill = a.get('value')?.t ? tensorOf(a.get('value')!.t!) : undefined;
@@ -427,9 +430,10 @@ export function importOnnx(rt: Runtime, bytes: Uint8Array, options: ImportOnnxOp
     if (out) for (const o of n.output ?? []) if (o) im.values.set(o, out);
   }
   const outName = g.output?.[0]?.name ?? '';
-  let result = im.values.get(outName);
-  if (!result) throw new WeightFileError(`importOnnx: the graph output '${outName}' is not computed`);
-  result = im.settle({ name: outName, opType: 'output' }, result);
+  const computed = im.values.get(outName);
+  if (!computed) throw new WeightFileError(`importOnnx: the graph output '${outName}' is not computed`);
+  const settled = im.settle({ name: outName, opType: 'output' }, computed);
+  const result = settled.k === 'probs' ? settled.of : settled;
   if (result.k !== 'seq' && result.k !== 'vec') throw new WeightFileError(`importOnnx: the graph output '${outName}' is not a sequence or a vector per sequence (${result.k})`);
   for (const e of im.layers) {
     if (!e.nodes) continue;
