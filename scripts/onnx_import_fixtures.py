@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ONNX import fixtures (run with Debian's /usr/bin/python3 + python3-torch):
 
-  /usr/bin/python3 scripts/onnx_import_fixtures.py test/fixtures/onnx
+  /usr/bin/python3 scripts/onnx_import_fixtures.py test/fixtures/onnx   (npm run fixtures:onnx)
 
 exports a few nn.Embedding + nn.LSTM/GRU/RNN + nn.Linear modules (fixed seeds) with
 torch.onnx.export (opset 14, two at 11 and 17; dynamic batch and time axes) to OUTDIR/NAME.onnx, and
