@@ -35,6 +35,17 @@ const cases: Case[] = [
   { name: 'pooling max over a bidirectional GRU', layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.gru({ hiddenSize: 4, bidirectional: true }), layers.pooling({ mode: 'max' }), layers.dense({ units: 2 })], step: tok(12) },
   { name: 'pooling last over an LSTM', layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.lstm({ hiddenSize: 4 }), layers.pooling({ mode: 'last' }), layers.dense({ units: 2 })], step: tok(12) },
   { name: 'multi-field embedding → LSTM → dense', layers: () => [layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }, { vocabSize: 5, dim: 2 }] }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 3 })], step: () => [next(10), next(5)] },
+  {
+    name: 'fields and a character BiLSTM → GRU → dense',
+    layers: () => [layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }, { vocabSize: 4, dim: 2 }], chars: { vocabSize: 8, dim: 3, hiddenSize: 4, maxChars: 5 } }), layers.gru({ hiddenSize: 4 }), layers.dense({ units: 3 })],
+    // 0 to 5 characters, zero-padded at the end; some words have none
+    step: () => { const n = next(6); return [next(10), next(4), ...Array.from({ length: 5 }, (_, i) => (i < n ? 1 + next(7) : 0))]; },
+  },
+  {
+    name: 'one field with characters (ids after the first 0 ignored) → LSTM returnSequences false → dense',
+    layers: () => [layers.embedding({ vocabSize: 10, dim: 3, chars: { vocabSize: 6, dim: 2, hiddenSize: 3, maxChars: 4 } }), layers.lstm({ hiddenSize: 4, returnSequences: false }), layers.dense({ units: 3 })],
+    step: () => { const n = next(5); return [next(10), ...Array.from({ length: 4 }, (_, i) => (i < n ? 1 + next(5) : i === n ? 0 : next(6)))]; },
+  },
   { name: 'bias false: GRU 2 layers and a bidirectional Elman layer', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, numLayers: 2, bias: false }), layers.rnn({ hiddenSize: 3, bias: false, bidirectional: true }), layers.dense({ units: 3 })], step: tok(9) },
   { name: 'merge sum and mean (one bidirectional layer each)', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, bidirectional: true, merge: 'sum' }), layers.lstm({ hiddenSize: 4, bidirectional: true, merge: 'mean', returnSequences: false }), layers.dense({ units: 3 })], step: tok(9) },
   { name: 'merge sum and mean between stacked layers (GRU 3 layers, LSTM 2 layers returnSequences false)', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, numLayers: 3, bidirectional: true, merge: 'sum' }), layers.lstm({ hiddenSize: 4, numLayers: 2, bidirectional: true, merge: 'mean', returnSequences: false }), layers.dense({ units: 3 })], step: tok(9) },
@@ -101,7 +112,6 @@ describe('importOnnx: our own exports', () => {
   it('refuses what it does not import with a WeightFileError naming the node', () => {
     const refused: [Layer[], RegExp][] = [
       [[layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 6, projSize: 3 }), layers.dense({ units: 3 })], /\(Expand\): unsupported operator/],
-      [[layers.embedding({ vocabSize: 10, dim: 3, chars: { vocabSize: 6, dim: 2, hiddenSize: 3, maxChars: 4 } }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 3 })], /\(Slice\): character columns/],
     ];
     for (const [ls, msg] of refused) {
       const m = new Sequential(rt, ls, { seed: 3 });

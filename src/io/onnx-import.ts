@@ -23,7 +23,8 @@ type AttrProto = import('onnx-proto').onnx.IAttributeProto;
 interface Const { dims: number[]; f?: Float32Array; i?: number[] }
 /** Axes 0 and 1 as in the token ids ('TB') or swapped ('BT'); which one is time is learnt from the first recurrent node. */
 type Layout = 'TB' | 'BT';
-interface EmbPart { field: number; table: Const }
+/** One embedding table's lookup; the characters' part also has its BiLSTM. */
+interface EmbPart { field: number; table: Const; chars?: { lstm: OnnxRecurrentWeights; H: number; M: number } }
 /** Where a recurrent node's output came from: layer index in the list, stacked node l. */
 interface From { layer: number; node: number; D: number; H: number }
 
@@ -42,6 +43,15 @@ type V =
   | { k: 'masked'; last: boolean; src: V & { k: 'seq' }; fill: number }
   | { k: 'sum'; width: number }
   | { k: 'probs'; of: V & { k: 'seq' | 'vec' } } // Softmax's output: the end of the model
+  // our export's characters (onnx-export.ts, chars): the columns [T, B, M], per word [T·B, M],
+  // the counts and masks made from them, the looked-up characters, the BiLSTM's finals
+  | { k: 'chars'; F: number; M: number }
+  | { k: 'charIds'; M: number }
+  | { k: 'charLens' }
+  | { k: 'charEmb'; table: Const; M: number; time: boolean }
+  | { k: 'charYh'; part: EmbPart; T: boolean }
+  | { k: 'charH'; part: EmbPart }
+  | { k: 'charKept'; part: EmbPart }
   | { k: 'const'; t: Const }
   | { k: 'state' } // an initial-state graph input
   | { k: 'aux' }; // shapes, lengths, step indices: no model data
@@ -100,13 +110,21 @@ class Importer {
   settle(n: NodeProto, v: V): V {
     if (v.k === 'seq' && v.emb) {
       if (this.layers.length > 0) this.fail(n, 'an embedding after other layers');
-      const parts = v.emb, one = parts.length === 1, name = 'embedding';
+      const name = 'embedding', ch = v.emb.find((p) => p.chars), parts = v.emb.filter((p) => !p.chars), one = parts.length === 1;
+      if (ch && v.emb[v.emb.length - 1] !== ch) this.fail(n, 'the characters concatenated before a field');
+      if (parts.length === 0) this.fail(n, 'characters without a word field');
       parts.forEach((p, i) => {
         if (p.field !== i) this.fail(n, `embedding fields concatenated out of order (field ${p.field} at ${i})`);
         this.dict[`${name}.weight${one ? '' : `_${i}`}`] = { shape: p.table.dims, data: p.table.f! };
       });
       const fields = parts.map((p) => ({ vocabSize: p.table.dims[0], dim: p.table.dims[1] }));
-      this.layers.push({ spec: { type: 'embedding', name, ...(one ? fields[0] : { fields }) } });
+      let chars = {};
+      if (ch) {
+        this.dict[`${name}.char_weight`] = { shape: ch.table.dims, data: ch.table.f! };
+        Object.assign(this.dict, fromOnnx('lstm', [ch.chars!.lstm], { prefix: `${name}.char_lstm.` }).stateDict);
+        chars = { chars: { vocabSize: ch.table.dims[0], dim: ch.table.dims[1], hiddenSize: ch.chars!.H, maxChars: ch.chars!.M } };
+      }
+      this.layers.push({ spec: { type: 'embedding', name, ...(one ? fields[0] : { fields }), ...chars } });
       return { ...v, emb: undefined };
     }
     if (v.k === 'mm') return this.dense(n, v, new Float32Array(v.units));
@@ -191,6 +209,46 @@ class Importer {
     if (outs[2]) this.values.set(outs[2], { k: 'aux' }); // Y_c: refused if used as data
   }
 
+  /** Our export's character BiLSTM (onnx-export.ts, chars): read back into the embedding's characters part. */
+  charStep(n: NodeProto, op: string, a: Map<string, AttrProto>, ins: (V | undefined)[], perm: string): V | undefined {
+    const x = ins[0];
+    // the words' lengths and masks: made only from the character ids and constants
+    const lengths = ins.every((v) => !v || v.k === 'aux' || v.k === 'const' || v.k === 'charIds' || v.k === 'charLens');
+    switch (op) {
+      case 'Shape': return { k: 'aux' };
+      case 'Reshape':
+        if (x?.k === 'chars') return { k: 'charIds', M: x.M };
+        if (x?.k === 'charYh' && x.T) return { k: 'charH', part: x.part };
+        if (x?.k === 'charKept' && ins[1]?.k === 'aux') return { k: 'seq', layout: 'TB', width: 2 * x.part.chars!.H, emb: [x.part] };
+        break;
+      case 'Gather':
+        if (x?.k === 'const' && x.t.f && x.t.dims.length === 2 && ins[1]?.k === 'charIds') return { k: 'charEmb', table: x.t, M: ins[1].M, time: false };
+        break;
+      case 'Transpose':
+        if (x?.k === 'charEmb' && !x.time && perm === '1,0,2') return { ...x, time: true };
+        if (x?.k === 'charYh' && !x.T && perm === '1,0,2') return { ...x, T: true };
+        break;
+      case 'Where':
+        if (x?.k === 'charLens' && ins[1]?.k === 'charH' && ins[2]?.k === 'const' && ins[2].t.f?.every((z) => z === 0)) return { k: 'charKept', part: ins[1].part };
+        break;
+      case 'Equal': case 'Cast': case 'CumSum': case 'ReduceSum': case 'Max': case 'Greater': case 'Unsqueeze':
+        if (lengths) return { k: 'charLens' };
+        break;
+      case 'LSTM': {
+        const dir = a.get('direction')?.s ? text.decode(a.get('direction')!.s!) : 'forward', H = num(a.get('hidden_size')?.i);
+        const [W, R, B] = [ins[1], ins[2], ins[3]];
+        if (x?.k !== 'charEmb' || !x.time || dir !== 'bidirectional' || ins[4]?.k !== 'charLens' || ins.length > 5 || a.has('activations') || a.has('clip')) break;
+        if (W?.k !== 'const' || R?.k !== 'const' || (B && B.k !== 'const')) this.fail(n, 'W, R and B are not constants');
+        const part: EmbPart = { field: -1, table: x.table, chars: { lstm: { W: { shape: W.t.dims, data: W.t.f! }, R: { shape: R.t.dims, data: R.t.f! }, B: B?.k === 'const' ? { shape: B.t.dims, data: B.t.f! } : undefined }, H, M: x.M } };
+        const outs = n.output ?? [];
+        if (outs[0]) this.values.set(outs[0], { k: 'aux' });
+        if (outs[1]) this.values.set(outs[1], { k: 'charYh', part, T: false });
+        return undefined;
+      }
+    }
+    return this.fail(n, `operator ${op} on the character columns does not match the export's character BiLSTM`);
+  }
+
   ints(n: NodeProto, i: number): number[] | undefined {
     const v = n.input?.[i] ? this.values.get(n.input[i]) : undefined;
     return v?.k === 'const' ? v.t.i : undefined;
@@ -203,13 +261,14 @@ class Importer {
     const data = ins.filter((v): v is V => !!v && v.k !== 'aux' && v.k !== 'const');
     if (op !== 'Shape') {
       for (const [i, v] of ins.entries()) {
-        if (v && v.k !== 'aux' && v.k !== 'const' && v.k !== 'mask' && v.k !== 'state' && v.k !== 'ids' && v.k !== 'Yh' && (this.readers.get(n.input![i]) ?? 0) > 1) {
+        if (v && v.k !== 'aux' && v.k !== 'const' && v.k !== 'mask' && v.k !== 'state' && v.k !== 'ids' && v.k !== 'Yh' && !v.k.startsWith('char') && (this.readers.get(n.input![i]) ?? 0) > 1) {
           this.fail(n, `'${n.input![i]}' is read by ${this.readers.get(n.input![i])} nodes: a graph that branches is not a Sequential`);
         }
       }
     }
     const x = ins[0];
     const perm = (a.get('perm')?.ints ?? []).map(num).join(',');
+    if (ins.some((v) => v?.k.startsWith('char'))) return this.charStep(n, op, a, ins, perm);
     switch (op) {
       case 'Constant': {
         const t = a.get('value')?.t;
@@ -362,7 +421,12 @@ class Importer {
         break;
       }
       case 'Shape': case 'Cast': case 'Range': case 'Sub': case 'Mul': case 'Slice': case 'Max': case 'Min':
-        if (x?.k === 'ids' && op === 'Slice') this.fail(n, 'character columns of the ids: character embeddings are not imported');
+        if (x?.k === 'ids' && op === 'Slice') {
+          // the character columns: ids[:, :, F : F + M]
+          const [start, end, axes] = [this.ints(n, 1), this.ints(n, 2), this.ints(n, 3)];
+          if (start?.length !== 1 || end?.[0] !== x.fields || axes?.join() !== '2' || !(start[0] > 0 && start[0] < end[0])) this.fail(n, 'a slice of the ids other than their last columns (the characters)');
+          return { k: 'chars', F: start[0], M: end[0] - start[0] };
+        }
         if (op === 'Shape' || data.length === 0) return { k: 'aux' };
         if (data.every((v) => v.k === 'state')) return { k: 'state' }; // one stacked layer's rows of an initial state
         break;
@@ -384,8 +448,8 @@ export interface ImportOnnxOptions {
 }
 
 /**
- * A Sequential from an .onnx file: one written by exportOnnx (without its character
- * embeddings or projected LSTMs), or by torch.onnx.export for
+ * A Sequential from an .onnx file: one written by exportOnnx (all but its projected
+ * LSTMs), or by torch.onnx.export for
  * nn.Embedding → nn.LSTM / GRU / RNN (batch_first or not, stacked, bidirectional) →
  * nn.Linear per step, on y[:, -1] (one direction) or on the final states
  * (h_n[-1], or both directions' h_n[-2:] concatenated). A graph ending in Softmax gives a cross-entropy
