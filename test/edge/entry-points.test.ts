@@ -27,7 +27,7 @@ describe('package entry points', () => {
     const out = JSON.parse(node(['--input-type=module', '-e', `
       const o = await import('rnn-wasm/onnx');
       console.log(JSON.stringify({ onnx: Object.keys(o).sort(), opset: o.ONNX_OPSET }));`]));
-    expect(out).toEqual({ onnx: ['ONNX_IR_VERSION', 'ONNX_OPSET', 'exportOnnx'], opset: 14 });
+    expect(out).toEqual({ onnx: ['ONNX_IR_VERSION', 'ONNX_OPSET', 'exportOnnx', 'importOnnx'], opset: 14 });
     if (requireEsm) expect(node(['-e', "console.log(typeof require('rnn-wasm/onnx').exportOnnx)"])).toBe('function');
   });
 

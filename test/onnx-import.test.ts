@@ -1,0 +1,225 @@
+// importOnnx against the real runtime and against PyTorch. Round trip: each model is
+// exported, the bytes imported back, and the imported model's predictOutputs compared
+// with what onnxruntime-node computes from the same bytes (valid steps, 1e-5). PyTorch:
+// the files and outputs scripts/onnx_import_fixtures.py wrote with torch.onnx.export.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import { layers, loadModel, Sequential, WeightFileError, type Layer, type SequentialOptions } from '../src/index.js';
+import { exportOnnx, importOnnx } from '../src/onnx.js';
+import { runtime } from './helpers/wasm.js';
+import { expectOneLine, root, runCli } from './helpers/cli.js';
+
+const rt = runtime();
+const lengths = [5, 2, 4, 1];
+let seed = 4242;
+const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+const real = () => next(2001) / 1000 - 1;
+const tok = (V: number) => () => next(V);
+
+interface Case { name: string; layers: () => Layer[]; options?: SequentialOptions; step: () => number | number[] }
+
+const cases: Case[] = [
+  { name: 'LSTM per step', layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.lstm({ hiddenSize: 5 }), layers.dense({ units: 4 })], step: tok(20) },
+  { name: 'GRU per step', layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.gru({ hiddenSize: 5 }), layers.dense({ units: 4 })], step: tok(20) },
+  { name: 'reset-before bidirectional GRU', layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.gru({ hiddenSize: 5, resetBefore: true, bidirectional: true }), layers.dense({ units: 4 })], step: tok(20) },
+  { name: 'RNN relu, 2 layers', layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.rnn({ hiddenSize: 5, nonlinearity: 'relu', numLayers: 2 }), layers.dense({ units: 4 })], step: tok(20) },
+  { name: 'stacked bidirectional LSTM → dropout → dense', layers: () => [layers.embedding({ vocabSize: 20, dim: 6 }), layers.lstm({ hiddenSize: 5, numLayers: 2, bidirectional: true }), layers.dropout({ rate: 0.2 }), layers.dense({ units: 4 })], step: tok(20) },
+  { name: 'GRU → LSTM (two recurrent layers in a row)', layers: () => [layers.embedding({ vocabSize: 12, dim: 4 }), layers.gru({ hiddenSize: 5, bidirectional: true }), layers.lstm({ hiddenSize: 3 }), layers.dense({ units: 3 })], step: tok(12) },
+  { name: 'GRU returnSequences false, 2 layers', layers: () => [layers.embedding({ vocabSize: 15, dim: 4 }), layers.gru({ hiddenSize: 6, numLayers: 2, returnSequences: false }), layers.dense({ units: 3 })], step: tok(15) },
+  { name: 'bidirectional LSTM returnSequences false', layers: () => [layers.embedding({ vocabSize: 15, dim: 4 }), layers.lstm({ hiddenSize: 5, bidirectional: true, numLayers: 2, returnSequences: false }), layers.dense({ units: 3 })], step: tok(15) },
+  { name: 'pooling mean over a relu RNN', layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.rnn({ hiddenSize: 6, nonlinearity: 'relu' }), layers.pooling({ mode: 'mean' }), layers.dense({ units: 3 })], step: tok(12) },
+  { name: 'pooling max over a bidirectional GRU', layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.gru({ hiddenSize: 4, bidirectional: true }), layers.pooling({ mode: 'max' }), layers.dense({ units: 2 })], step: tok(12) },
+  { name: 'pooling last over an LSTM', layers: () => [layers.embedding({ vocabSize: 12, dim: 5 }), layers.lstm({ hiddenSize: 4 }), layers.pooling({ mode: 'last' }), layers.dense({ units: 2 })], step: tok(12) },
+  { name: 'multi-field embedding → LSTM → dense', layers: () => [layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }, { vocabSize: 5, dim: 2 }] }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 3 })], step: () => [next(10), next(5)] },
+  {
+    name: 'fields and a character BiLSTM → GRU → dense',
+    layers: () => [layers.embedding({ fields: [{ vocabSize: 10, dim: 3 }, { vocabSize: 4, dim: 2 }], chars: { vocabSize: 8, dim: 3, hiddenSize: 4, maxChars: 5 } }), layers.gru({ hiddenSize: 4 }), layers.dense({ units: 3 })],
+    // 0 to 5 characters, zero-padded at the end; some words have none
+    step: () => { const n = next(6); return [next(10), next(4), ...Array.from({ length: 5 }, (_, i) => (i < n ? 1 + next(7) : 0))]; },
+  },
+  {
+    name: 'one field with characters (ids after the first 0 ignored) → LSTM returnSequences false → dense',
+    layers: () => [layers.embedding({ vocabSize: 10, dim: 3, chars: { vocabSize: 6, dim: 2, hiddenSize: 3, maxChars: 4 } }), layers.lstm({ hiddenSize: 4, returnSequences: false }), layers.dense({ units: 3 })],
+    step: () => { const n = next(5); return [next(10), ...Array.from({ length: 4 }, (_, i) => (i < n ? 1 + next(5) : i === n ? 0 : next(6)))]; },
+  },
+  { name: 'bias false: GRU 2 layers and a bidirectional Elman layer', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, numLayers: 2, bias: false }), layers.rnn({ hiddenSize: 3, bias: false, bidirectional: true }), layers.dense({ units: 3 })], step: tok(9) },
+  { name: 'merge sum and mean (one bidirectional layer each)', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, bidirectional: true, merge: 'sum' }), layers.lstm({ hiddenSize: 4, bidirectional: true, merge: 'mean', returnSequences: false }), layers.dense({ units: 3 })], step: tok(9) },
+  { name: 'merge sum and mean between stacked layers (GRU 3 layers, LSTM 2 layers returnSequences false)', layers: () => [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 5, numLayers: 3, bidirectional: true, merge: 'sum' }), layers.lstm({ hiddenSize: 4, numLayers: 2, bidirectional: true, merge: 'mean', returnSequences: false }), layers.dense({ units: 3 })], step: tok(9) },
+  { name: 'MSE over features: bidirectional LSTM → dense per step', layers: () => [layers.lstm({ hiddenSize: 5, bidirectional: true }), layers.dense({ units: 2 })], options: { inputFeatures: 4, loss: 'mse' }, step: () => Array.from({ length: 4 }, real) },
+  { name: 'MSE over features: GRU returnSequences false → dense', layers: () => [layers.gru({ hiddenSize: 5, returnSequences: false }), layers.dense({ units: 1 })], options: { inputFeatures: 3, loss: 'mse' }, step: () => Array.from({ length: 3 }, real) },
+];
+
+/** The padded time-major feeds our exports take: ids int64 [T, B] / [T, B, fields] or x float [T, B, F], and sequence_lens. */
+function feeds(seqs: (number | number[])[][], features: boolean): Record<string, ort.Tensor> {
+  const T = Math.max(...seqs.map((s) => s.length)), B = seqs.length;
+  const width = Array.isArray(seqs[0][0]) ? (seqs[0][0] as number[]).length : 1;
+  const flat = new Array<number>(T * B * width).fill(0);
+  seqs.forEach((s, b) => s.forEach((v, t) => [v].flat().forEach((x, k) => (flat[(t * B + b) * width + k] = x))));
+  const lens = new ort.Tensor('int32', Int32Array.from(seqs.map((s) => s.length)), [B]);
+  if (features) return { x: new ort.Tensor('float32', Float32Array.from(flat), [T, B, width]), sequence_lens: lens };
+  return { ids: new ort.Tensor('int64', BigInt64Array.from(flat.map(BigInt)), Array.isArray(seqs[0][0]) ? [T, B, width] : [T, B]), sequence_lens: lens };
+}
+
+/** Largest difference between the imported model's outputs and `at(b, t, c)`, failing above 1e-5. */
+function compare(name: string, got: number[][] | number[][][], at: (b: number, t: number, c: number) => number): number {
+  let worst = 0;
+  got.forEach((row, b) => {
+    const steps = Array.isArray(row[0]) ? (row as number[][]) : [row as number[]];
+    steps.forEach((r, t) => r.forEach((v, c) => {
+      const d = Math.abs(v - at(b, t, c));
+      worst = Math.max(worst, d);
+      expect(d, `${name}: row ${b}, step ${t}, value ${c}: imported ${v}, reference ${at(b, t, c)}`).toBeLessThanOrEqual(1e-5);
+    }));
+  });
+  return worst;
+}
+
+describe('importOnnx: our own exports', () => {
+  it('rebuilds each exported model: predictOutputs equal onnxruntime-node on the same file and the original model', async () => {
+    let worst = 0;
+    for (const [i, c] of cases.entries()) {
+      const model = new Sequential(rt, c.layers(), { seed: 90 + i, ...c.options });
+      const inputs = lengths.map((n) => Array.from({ length: n }, c.step));
+      const original = model.predictOutputs(inputs as never);
+      const bytes = exportOnnx(model);
+      const imported = importOnnx(rt, bytes);
+      // the same layers and recurrent options (dropout dropped; bias false reads as zero biases)
+      const shape = (m: Sequential) => m.toJSON().layers.filter((l) => l.type !== 'dropout').map((l) => {
+        const { name, dropout, bias, stateful, ...rest } = l as Record<string, unknown>;
+        return { numLayers: 1, bidirectional: false, returnSequences: true, ...rest };
+      });
+      expect(shape(imported), c.name).toEqual(shape(model));
+      expect(imported.toJSON().options.loss, c.name).toBe(model.toJSON().options.loss);
+      model.dispose();
+      const got = imported.predictOutputs(inputs as never);
+      imported.dispose();
+      const session = await ort.InferenceSession.create(bytes);
+      const out = Object.values(await session.run(feeds(inputs, !!c.options?.inputFeatures)))[0];
+      await session.release();
+      const data = out.data as Float32Array, B = lengths.length, C = out.dims[out.dims.length - 1];
+      const perStep = out.dims.length === 3;
+      expect(Array.isArray(got[0][0]), c.name).toBe(perStep);
+      worst = Math.max(worst, compare(`${c.name} vs onnxruntime`, got, (b, t, k) => data[perStep ? (t * B + b) * C + k : b * C + k]));
+      worst = Math.max(worst, compare(`${c.name} vs the original`, got, (b, t, k) => (perStep ? (original as number[][][])[b][t][k] : (original as number[][])[b][k])));
+    }
+    console.log(`onnx-import: ${cases.length} round trips, largest difference ${worst.toExponential(2)}`);
+  });
+
+  it('refuses what it does not import with a WeightFileError naming the node', () => {
+    const refused: [Layer[], RegExp][] = [
+      [[layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 6, projSize: 3 }), layers.dense({ units: 3 })], /\(Expand\): unsupported operator/],
+    ];
+    for (const [ls, msg] of refused) {
+      const m = new Sequential(rt, ls, { seed: 3 });
+      const bytes = exportOnnx(m);
+      m.dispose();
+      expect(() => importOnnx(rt, bytes)).toThrow(WeightFileError);
+      expect(() => importOnnx(rt, bytes)).toThrow(msg);
+    }
+    const m = new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 3 })], { seed: 3 });
+    const bytes = exportOnnx(m, { states: true });
+    m.dispose();
+    expect(() => importOnnx(rt, bytes)).toThrow(/\(LSTM\): initial_h is a graph input/);
+    expect(() => importOnnx(rt, new Uint8Array([1, 2, 3, 255]))).toThrow(WeightFileError);
+  });
+
+  it('names the first unsupported operator', () => {
+    const m = new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 4 }), layers.gru({ hiddenSize: 4 }), layers.dense({ units: 3 })], { seed: 5 });
+    const proto = onnxProto.onnx.ModelProto.decode(exportOnnx(m));
+    m.dispose();
+    const dense = proto.graph!.node.find((n) => n.opType === 'MatMul')!;
+    // an activation between the recurrent layer and the dense one: no rnn-wasm layer for it
+    proto.graph!.node.splice(proto.graph!.node.indexOf(dense), 0, onnxProto.onnx.NodeProto.create({ opType: 'Elu', name: 'my_elu', input: [dense.input[0]], output: ['elu_out'] }));
+    dense.input[0] = 'elu_out';
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(proto).finish())).toThrow(/node 'my_elu' \(Elu\): unsupported operator/);
+    // the same in a torch export: a Tanh between the LSTM's output and the Linear
+    const torch = onnxProto.onnx.ModelProto.decode(readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
+    const linear = torch.graph!.node.find((n) => n.opType === 'MatMul')!;
+    torch.graph!.node.splice(torch.graph!.node.indexOf(linear), 0, onnxProto.onnx.NodeProto.create({ opType: 'Tanh', name: '/act/Tanh', input: [linear.input[0]], output: ['tanh_out'] }));
+    linear.input[0] = 'tanh_out';
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/node '\/act\/Tanh' \(Tanh\): unsupported operator/);
+  });
+
+  it('refuses a Softmax that is not the last node of the model', () => {
+    const torch = onnxProto.onnx.ModelProto.decode(readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
+    const linear = torch.graph!.node.find((n) => n.opType === 'MatMul')!;
+    torch.graph!.node.splice(torch.graph!.node.indexOf(linear), 0, onnxProto.onnx.NodeProto.create({ opType: 'Softmax', name: 'early', input: [linear.input[0]], output: ['early_out'] }));
+    linear.input[0] = 'early_out';
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/\(MatMul\): operator MatMul on probs does not match/);
+  });
+
+  it('refuses initial states other than zeros in a torch export', () => {
+    const torch = onnxProto.onnx.ModelProto.decode(readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
+    const fill = torch.graph!.node.find((n) => n.opType === 'ConstantOfShape')!;
+    fill.attribute[0].t = { dataType: 1, dims: [1], floatData: [0.5] };
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/\(ConstantOfShape\): initial states filled with 0\.5/);
+  });
+
+  it('refuses a graph that branches (a value read by two nodes)', () => {
+    const torch = onnxProto.onnx.ModelProto.decode(readFileSync(join(root, 'test/fixtures/onnx/lstm_batch_first.onnx')));
+    const linear = torch.graph!.node.find((n) => n.opType === 'MatMul')!;
+    torch.graph!.node.push(onnxProto.onnx.NodeProto.create({ opType: 'Identity', name: 'side', input: [linear.input[0]], output: ['side_out'] }));
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(torch).finish())).toThrow(/\(MatMul\): '.*' is read by 2 nodes: a graph that branches/);
+  });
+});
+
+describe('importOnnx: torch.onnx.export files', () => {
+  const dir = join(root, 'test/fixtures/onnx');
+  const expected = JSON.parse(readFileSync(join(dir, 'outputs.json'), 'utf8')) as Record<string, { ids: number[][]; outputs: number[][] | number[][][] }>;
+  for (const [name, { ids, outputs }] of Object.entries(expected)) {
+    it(`${name}: predictOutputs equal PyTorch's outputs`, () => {
+      const model = importOnnx(rt, readFileSync(join(dir, `${name}.onnx`)));
+      const got = model.predictOutputs(ids);
+      model.dispose();
+      expect(got.length).toBe(ids.length);
+      const perStep = Array.isArray(outputs[0][0]);
+      expect(Array.isArray(got[0][0])).toBe(perStep);
+      const worst = compare(name, got, (b, t, c) => (perStep ? (outputs as number[][][])[b][t][c] : (outputs as number[][])[b][c]));
+      console.log(`onnx-import: ${name}, largest difference from PyTorch ${worst.toExponential(2)}`);
+    });
+  }
+
+  it("loss 'crossEntropy' for a graph without Softmax: predictOutputs are the softmax of PyTorch's logits", () => {
+    const { ids, outputs } = expected.gru_last_step_batch_first as { ids: number[][]; outputs: number[][] };
+    const model = importOnnx(rt, readFileSync(join(dir, 'gru_last_step_batch_first.onnx')), { loss: 'crossEntropy' });
+    const got = model.predictOutputs(ids) as number[][];
+    expect(model.toJSON().options.loss).toBe('crossEntropy');
+    model.dispose();
+    const softmax = (z: number[]) => { const m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0); return e.map((v) => v / s); };
+    const want = outputs.map(softmax);
+    compare('softmax of the logits', got, (b, _t, c) => want[b][c]);
+  });
+});
+
+describe('rnn-wasm import --from onnx', () => {
+  it('writes a model file that predicts as PyTorch did, and refuses in one line', () => {
+    expect(existsSync(join(root, 'dist/cli/main.js')), 'run npm run build first').toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-onnx-import-'));
+    try {
+      const name = 'gru_time_major_2_layers', fixtures = join(root, 'test/fixtures/onnx');
+      const r = runCli(['import', '--from', 'onnx', join(fixtures, `${name}.onnx`), '--out', join(dir, 'm.safetensors')]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('embedding → gru → dense');
+      const { ids, outputs } = (JSON.parse(readFileSync(join(fixtures, 'outputs.json'), 'utf8')) as Record<string, { ids: number[][]; outputs: number[][][] }>)[name];
+      const model = loadModel(rt, readFileSync(join(dir, 'm.safetensors')));
+      const got = model.predictOutputs(ids);
+      model.dispose();
+      compare(`CLI: ${name}`, got, (b, t, c) => outputs[b][t][c]);
+      const m = new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 6, projSize: 3 }), layers.dense({ units: 3 })], { seed: 3 });
+      const bytes = exportOnnx(m);
+      m.dispose();
+      rmSync(join(dir, 'm.safetensors'));
+      const proj = join(dir, 'p.onnx');
+      writeFileSync(proj, bytes);
+      expectOneLine(runCli(['import', '--from', 'onnx', proj]), 1, /\(Expand\): unsupported operator/);
+      expect(existsSync(join(dir, 'p.safetensors'))).toBe(false);
+      expectOneLine(runCli(['import', '--from', 'tfjs', proj]), 2, /expected --from onnx/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
