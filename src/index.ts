@@ -26,6 +26,7 @@ export { readSafetensors, writeSafetensors, type Tensor, type SafetensorsFile, t
 export { halfToFloat, floatToHalf } from './io/half.js';
 export { fromKeras, type KerasRecurrentWeights, type KerasImportOptions } from './io/keras.js';
 export { fromOnnx, type OnnxRecurrentWeights, type OnnxImportOptions } from './io/onnx.js';
+export { importTfjs, type TfjsModelJson } from './io/tfjs-import.js';
 export { exportPyTorch, type PyTorchExport } from './io/pytorch-export.js';
 export { fit, fitEvents, evaluateDataset, type FitOptions, type FitCallOptions, type FitEvent, type History, type Metrics, type EarlyStopping } from './train/fit.js';
 export { saveModel, loadModel, loadModelOf, loadWeights, type SaveModelOptions } from './io/model-file.js';

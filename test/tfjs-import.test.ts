@@ -1,0 +1,83 @@
+// TensorFlow.js layers models built and saved in Node with @tensorflow/tfjs, imported,
+// and compared with tfjs's own model.predict on the same token ids.
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { importTfjs, WeightFileError, type TfjsModelJson } from '../src/index.js';
+import { runtime } from './helpers/wasm.js';
+
+const rt = runtime();
+const V = 11, T = 5, B = 3;
+
+/** model.json and the weight bytes, as model.save writes them. */
+async function saved(model: tf.LayersModel): Promise<{ json: TfjsModelJson; data: ArrayBuffer }> {
+  let out!: { json: TfjsModelJson; data: ArrayBuffer };
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    out = { json: { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs! }] } as TfjsModelJson, data: a.weightData as ArrayBuffer };
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return out;
+}
+
+function ids(seed: number): number[][] {
+  return Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => (seed * 7 + b * 5 + t * 3) % V));
+}
+
+const rec = { recurrentActivation: 'sigmoid' as const, kernelInitializer: 'glorotUniform' as const, biasInitializer: 'randomNormal' as const };
+
+const cases: Record<string, () => tf.layers.Layer[]> = {
+  'lstm, last state, dense': () => [tf.layers.lstm({ units: 4, ...rec }), tf.layers.dense({ units: 3 })],
+  'gru reset_after false, sequences, softmax': () => [tf.layers.gru({ units: 4, returnSequences: true, resetAfter: false, ...rec }), tf.layers.dense({ units: 3, activation: 'softmax' })],
+  'simpleRNN relu, dropout, timeDistributed dense': () => [tf.layers.dropout({ rate: 0.3 }), tf.layers.simpleRNN({ units: 4, activation: 'relu', returnSequences: true, kernelInitializer: 'glorotUniform', biasInitializer: 'randomNormal' }), tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2 }) })],
+  'bidirectional lstm concat, stacked gru, softmax': () => [tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, returnSequences: true, ...rec }) as tf.RNN, mergeMode: 'concat' }), tf.layers.gru({ units: 4, ...rec }), tf.layers.dense({ units: 3, activation: 'softmax' })],
+  'bidirectional gru sum, sequences': () => [tf.layers.bidirectional({ layer: tf.layers.gru({ units: 3, returnSequences: true, ...rec }) as tf.RNN, mergeMode: 'sum' }), tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2, biasInitializer: 'randomNormal' }) })],
+  'bidirectional simpleRNN ave, last state, no bias': () => [tf.layers.bidirectional({ layer: tf.layers.simpleRNN({ units: 3, useBias: false }) as tf.RNN, mergeMode: 'ave' }), tf.layers.dense({ units: 2, activation: 'softmax', useBias: false })],
+};
+
+function build(layers: tf.layers.Layer[]): tf.Sequential {
+  const m = tf.sequential();
+  m.add(tf.layers.embedding({ inputDim: V, outputDim: 4, inputLength: T, embeddingsInitializer: 'randomNormal' }));
+  for (const l of layers) m.add(l);
+  return m;
+}
+
+describe('importTfjs', () => {
+  let seed = 1;
+  for (const [name, layers] of Object.entries(cases)) {
+    it(`${name}: predictOutputs equal tfjs model.predict`, async () => {
+      const s = seed++;
+      const m = build(layers());
+      const x = ids(s);
+      const want = (m.predict(tf.tensor2d(x, [B, T], 'int32')) as tf.Tensor).arraySync() as number[][] | number[][][];
+      const { json, data } = await saved(m);
+      const model = importTfjs(rt, json, data);
+      const got = model.predictOutputs(x) as number[][] | number[][][];
+      model.dispose();
+      const flatW = (want as unknown[]).flat(2) as number[], flatG = (got as unknown[]).flat(2) as number[];
+      expect(Array.isArray(got[0][0])).toBe(Array.isArray(want[0][0]));
+      expect(flatG.length).toBe(flatW.length);
+      let worst = 0;
+      flatW.forEach((w, i) => { worst = Math.max(worst, Math.abs(w - flatG[i])); });
+      console.log(`tfjs-import: ${name}, largest difference from tfjs ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThan(1e-5);
+    });
+  }
+
+  it('refuses an unsupported layer class with a WeightFileError naming it', async () => {
+    const m = build([tf.layers.conv1d({ filters: 2, kernelSize: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 2 })]);
+    const { json, data } = await saved(m);
+    expect(() => importTfjs(rt, json, data)).toThrow(WeightFileError);
+    expect(() => importTfjs(rt, json, data)).toThrow(/layer class Conv1D is not supported/);
+  });
+
+  it('refuses what PyTorch layers cannot express: hard_sigmoid gates, go_backwards, mask_zero', async () => {
+    const hard = await saved(build([tf.layers.lstm({ units: 2 })]));
+    expect(() => importTfjs(rt, hard.json, hard.data)).toThrow(/recurrent_activation 'hard_?[sS]igmoid'/);
+    const back = await saved(build([tf.layers.gru({ units: 2, goBackwards: true, ...rec })]));
+    expect(() => importTfjs(rt, back.json, back.data)).toThrow(/go_backwards/);
+    const mask = tf.sequential();
+    mask.add(tf.layers.embedding({ inputDim: V, outputDim: 2, inputLength: T, maskZero: true }));
+    mask.add(tf.layers.simpleRNN({ units: 2 }));
+    const masked = await saved(mask);
+    expect(() => importTfjs(rt, masked.json, masked.data)).toThrow(/mask_zero/);
+  });
+});
