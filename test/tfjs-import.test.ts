@@ -62,6 +62,31 @@ describe('importTfjs', () => {
     });
   }
 
+  it('float inputs (no Embedding): an LSTM over [B, T, features] equals tfjs model.predict', async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.lstm({ units: 3, inputShape: [T, 2], returnSequences: true, ...rec }));
+    m.add(tf.layers.dense({ units: 2 }));
+    const x = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => [Math.sin(b + t), Math.cos(2 * b - t)]));
+    const want = (m.predict(tf.tensor3d(x)) as tf.Tensor).arraySync() as number[][][];
+    const { json, data } = await saved(m);
+    const model = importTfjs(rt, json, data);
+    const got = model.predictOutputs(x as never) as number[][][];
+    model.dispose();
+    let worst = 0;
+    want.flat(2).forEach((w, i) => { worst = Math.max(worst, Math.abs(w - got.flat(2)[i])); });
+    console.log(`tfjs-import: float inputs, largest difference from tfjs ${worst.toExponential(2)}`);
+    expect(got.flat(2).length).toBe(want.flat(2).length);
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('refuses weight data that does not match the manifest', async () => {
+    const { json, data } = await saved(build([tf.layers.gru({ units: 2, ...rec })]));
+    expect(() => importTfjs(rt, json, data.slice(0, data.byteLength - 4))).toThrow(/runs past the end of the weight data/);
+    const longer = new Uint8Array(data.byteLength + 4);
+    longer.set(new Uint8Array(data));
+    expect(() => importTfjs(rt, json, longer)).toThrow(/holds \d+ bytes, the manifest \d+/);
+  });
+
   it('refuses an unsupported layer class with a WeightFileError naming it', async () => {
     const m = build([tf.layers.conv1d({ filters: 2, kernelSize: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 2 })]);
     const { json, data } = await saved(m);
