@@ -1,9 +1,13 @@
 // TensorFlow.js layers models built and saved in Node with @tensorflow/tfjs, imported,
 // and compared with tfjs's own model.predict on the same token ids.
 import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { importTfjs, WeightFileError, type TfjsModelJson } from '../src/index.js';
+import { importTfjs, loadModel, WeightFileError, type TfjsModelJson } from '../src/index.js';
 import { runtime } from './helpers/wasm.js';
+import { expectOneLine, root, runCli } from './helpers/cli.js';
 
 const rt = runtime();
 const V = 11, T = 5, B = 3;
@@ -104,5 +108,39 @@ describe('importTfjs', () => {
     mask.add(tf.layers.simpleRNN({ units: 2 }));
     const masked = await saved(mask);
     expect(() => importTfjs(rt, masked.json, masked.data)).toThrow(/mask_zero/);
+  });
+});
+
+describe('rnn-wasm import --from tfjs', () => {
+  it('writes a model file that predicts as tfjs did, and refuses in one line', async () => {
+    expect(existsSync(join(root, 'dist/cli/main.js')), 'run npm run build first').toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-tfjs-import-'));
+    try {
+      const write = async (m: tf.LayersModel, sub: string) => {
+        const { json, data } = await saved(m);
+        writeFileSync(join(dir, `${sub}.bin`), new Uint8Array(data));
+        json.weightsManifest[0].paths = [`${sub}.bin`];
+        writeFileSync(join(dir, `${sub}.json`), JSON.stringify(json));
+        return join(dir, `${sub}.json`);
+      };
+      const m = build([tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, ...rec }) as tf.RNN }), tf.layers.dense({ units: 3, activation: 'softmax' })]);
+      const x = ids(9);
+      const want = (m.predict(tf.tensor2d(x, [B, T], 'int32')) as tf.Tensor).arraySync() as number[][];
+      const r = runCli(['import', '--from', 'tfjs', await write(m, 'model')]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('embedding → lstm → dense');
+      const model = loadModel(rt, readFileSync(join(dir, 'model.safetensors')));
+      const got = model.predictOutputs(x) as number[][];
+      model.dispose();
+      const worst = Math.max(...want.flat().map((w, i) => Math.abs(w - got.flat()[i])));
+      console.log(`tfjs-import: CLI, largest difference from tfjs ${worst.toExponential(2)}`);
+      expect(got.flat().length).toBe(want.flat().length);
+      expect(worst).toBeLessThan(1e-5);
+      const conv = await write(build([tf.layers.conv1d({ filters: 2, kernelSize: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 2 })]), 'conv');
+      expectOneLine(runCli(['import', '--from', 'tfjs', conv]), 1, /layer class Conv1D is not supported/);
+      expect(existsSync(join(dir, 'conv.safetensors'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -21,6 +21,8 @@ import type { Sequential } from '../model/sequential.js';
 import type { Task, TaskOptions } from './tasks/task.js';
 import { plotHistory, plotStudy, terminalChart, loadVega } from './plot.js';
 import { importPeer } from './peers.js';
+import { importTfjs } from '../io/tfjs-import.js';
+import { readTfjsWeights } from './tfjs-weights.js';
 import { runVanishingStudy, STUDY_DEFAULTS } from './study-vanishing.js';
 import { join } from 'node:path';
 
@@ -397,19 +399,25 @@ program.command('export').argument('<model>', 'a model file (.safetensors) writt
     console.log(`in Python: sys.path.insert(0, '${dir}'); from model import Model, load_weights; m = Model(); m.load_state_dict(load_weights('${join(dir, 'weights.safetensors')}'), strict=True)`);
   });
 
-program.command('import').argument('<file>', 'a model of another framework (.onnx)')
-  .description('read another framework\'s model into a rnn-wasm model file: --from onnx, an .onnx file written by rnn-wasm or by torch.onnx.export (Embedding, LSTM/GRU/RNN, Linear; needs onnx-proto)')
-  .requiredOption('--from <format>', 'onnx')
+program.command('import').argument('<file>', 'a model of another framework (.onnx, or a tfjs model.json)')
+  .description('read another framework\'s model into a rnn-wasm model file: --from onnx, an .onnx file written by rnn-wasm or by torch.onnx.export (Embedding, LSTM/GRU/RNN, Linear; needs onnx-proto); --from tfjs, a TensorFlow.js layers model.json with its weight files beside it')
+  .requiredOption('--from <format>', 'onnx or tfjs')
   .option('--out <file>', 'the model file written (default: the file\'s name with .safetensors)')
   .action(async (path: string, o) => {
-    if (o.from !== 'onnx') throw new UsageError(`cannot import from '${o.from}': expected --from onnx`);
-    const file = o.out ?? `${path.replace(/\.onnx$/, '')}.safetensors`;
+    if (o.from !== 'onnx' && o.from !== 'tfjs') throw new UsageError(`cannot import from '${o.from}': expected --from onnx or --from tfjs`);
+    const file = o.out ?? `${path.replace(o.from === 'onnx' ? /\.onnx$/ : /\.json$/, '')}.safetensors`;
     checkOutput(file);
     // The optional peer first, so that a missing one is the one-line hint.
-    await importPeer('onnx-proto', 'import --from onnx needs onnx-proto (the ONNX schema)');
-    const { importOnnx } = await import('../onnx.js');
+    if (o.from === 'onnx') await importPeer('onnx-proto', 'import --from onnx needs onnx-proto (the ONNX schema)');
     const rt = await loadRuntime();
-    const model = importOnnx(rt, readInput(path)); // refusals (operators it cannot read) before the file is written
+    let model: Sequential; // refusals (operators, layers it cannot read) before the file is written
+    if (o.from === 'tfjs') {
+      const text = readInput(path, 'utf8');
+      model = importTfjs(rt, text, readTfjsWeights(path, text));
+    } else {
+      const { importOnnx } = await import('../onnx.js');
+      model = importOnnx(rt, readInput(path));
+    }
     const bytes = saveModel(model), layers = model.toJSON().layers.map((l) => l.type).join(' → ');
     model.dispose();
     await writeOutput(file, bytes);
