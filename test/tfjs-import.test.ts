@@ -98,7 +98,7 @@ describe('importTfjs', () => {
     expect(() => importTfjs(rt, json, data)).toThrow(/layer class Conv1D is not supported/);
   });
 
-  it('refuses what PyTorch layers cannot express: hard_sigmoid gates, go_backwards, mask_zero', async () => {
+  it('refuses what PyTorch layers cannot express: hard_sigmoid gates, go_backwards, mask_zero, merge_mode mul, a relu Dense', async () => {
     const hard = await saved(build([tf.layers.lstm({ units: 2 })]));
     expect(() => importTfjs(rt, hard.json, hard.data)).toThrow(/recurrent_activation 'hard_?[sS]igmoid'/);
     const back = await saved(build([tf.layers.gru({ units: 2, goBackwards: true, ...rec })]));
@@ -108,6 +108,10 @@ describe('importTfjs', () => {
     mask.add(tf.layers.simpleRNN({ units: 2 }));
     const masked = await saved(mask);
     expect(() => importTfjs(rt, masked.json, masked.data)).toThrow(/mask_zero/);
+    const mul = await saved(build([tf.layers.bidirectional({ layer: tf.layers.simpleRNN({ units: 2 }) as tf.RNN, mergeMode: 'mul' })]));
+    expect(() => importTfjs(rt, mul.json, mul.data)).toThrow(/merge_mode 'mul'/);
+    const relu = await saved(build([tf.layers.simpleRNN({ units: 2 }), tf.layers.dense({ units: 2, activation: 'relu' })]));
+    expect(() => importTfjs(rt, relu.json, relu.data)).toThrow(/Dense activation 'relu'/);
   });
 });
 
