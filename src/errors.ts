@@ -107,3 +107,12 @@ export class ArgumentError extends RnnWasmError {
 export class FileError extends RnnWasmError {
   constructor(readonly path: string, readonly reason: string, message: string) { super('FILE', message); }
 }
+
+/** A short description of a value a caller passed by mistake, for ArgumentError messages. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (v instanceof Uint8Array) return `a Uint8Array of ${v.length} bytes`;
+  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'no prototype'})`;
+  return `${typeof v} ${String(v).slice(0, 40)}`;
+}

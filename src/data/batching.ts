@@ -1,7 +1,7 @@
 // Batches from examples: seeded shuffling, length bucketing (similar lengths together,
 // so less padding), train/validation splits, and the contiguous batches of truncated
 // backpropagation through time over one long token stream.
-import { ArgumentError, ConfigError, EmptySequenceError } from '../errors.js';
+import { ArgumentError, ConfigError, EmptySequenceError, describeValue } from '../errors.js';
 import { Rng } from '../random.js';
 
 export interface Example<I = unknown, T = unknown> {
@@ -38,13 +38,18 @@ export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
   return a;
 }
 
+/** Throws ArgumentError naming the first element that is not an example `{ input, target }`. */
+export function requireExamples(examples: readonly unknown[], where?: string): void {
+  const bad = examples.findIndex((e) => !e || typeof e !== 'object' || !('input' in e) || !('target' in e));
+  if (bad >= 0) throw new ArgumentError(`${where ? `${where}: ` : ''}examples[${bad}] must be an object { input, target }, got ${describeValue(examples[bad])}`);
+}
+
 /** Splits examples into batches; the same seed gives the same batches. */
 export function batches<I, T>(examples: readonly Example<I, T>[], o: BatchOptions): BatchOf<I, T>[] {
   if (!Number.isInteger(o?.batchSize) || o.batchSize < 1) throw new ConfigError(`batchSize = ${o?.batchSize} is invalid: expected a positive integer`);
   if (!Array.isArray(examples)) throw new ArgumentError(`examples must be an array of { input, target }, got ${examples === null ? 'null' : typeof examples}`);
   if (examples.length === 0) throw new EmptySequenceError('no examples to batch');
-  const bad = examples.findIndex((e) => !e || typeof e !== 'object' || !('input' in e) || !('target' in e));
-  if (bad >= 0) throw new ArgumentError(`examples[${bad}] must be an object { input, target }, got ${JSON.stringify(examples[bad]) ?? String(examples[bad])}`.slice(0, 300));
+  requireExamples(examples);
   const rng = new Rng(o.seed ?? 0);
   const bucket = o.bucket ?? 0;
   let order = o.shuffle ? shuffled(examples, rng) : [...examples];

@@ -8,7 +8,7 @@ import { Runtime } from '../runtime/runtime.js';
 import type { Ledger } from '../runtime/ledger.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { ParameterTable, type StateDict } from '../runtime/parameter-table.js';
-import { ArgumentError, DisposedError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
+import { ArgumentError, describeValue, DisposedError, NonFiniteError, RnnWasmError, WeightFileError } from '../errors.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import { clipGradNorm, clipGradValue } from '../optim/clip.js';
 import type { StepOptions } from './trainable.js';
@@ -20,17 +20,10 @@ const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationR
 /** Throws ArgumentError unless `rt` is a runtime from loadRuntime(). */
 export function requireRuntime(rt: unknown, what = 'the first argument'): asserts rt is Runtime {
   if (!(rt instanceof Runtime)) {
-    throw new ArgumentError(`${what} must be a runtime from loadRuntime() or loadRuntimeSync(), got ${describe(rt)}`);
+    throw new ArgumentError(`${what} must be a runtime from loadRuntime() or loadRuntimeSync(), got ${describeValue(rt)}`);
   }
 }
 
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (v instanceof Uint8Array) return `a Uint8Array of ${v.length} bytes`;
-  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'no prototype'})`;
-  return `${typeof v} ${String(v).slice(0, 40)}`;
-}
 
 export abstract class ParameterizedModel {
   readonly table = new ParameterTable();

@@ -4,18 +4,18 @@
 // under `${layerName}.${param}` names; the config serialises to JSON.
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
-import { ParameterizedModel, describe } from './parameterized.js';
+import { ParameterizedModel } from './parameterized.js';
 import type { StepOptions, StepResult, Trainable, TrainBatch } from './trainable.js';
 import type { DataParallel, SplitBatch } from './data-parallel.js';
 export type { StepOptions, StepResult } from './trainable.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
-import { ArgumentError, ConfigError, NonFiniteError } from '../errors.js';
+import { ArgumentError, ConfigError, NonFiniteError, describeValue } from '../errors.js';
 import { balancedSplit, countTargets, sliceRows, type PackedBatch } from '../data/packed-batch.js';
 import { readShare, shareWords, writeShare } from '../data/packed-share.js';
 import type { Arena } from '../data/arena.js';
-import type { Example } from '../data/batching.js';
+import { requireExamples, type Example } from '../data/batching.js';
 import { Rng } from '../random.js';
 import { gradNorm } from '../optim/clip.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
@@ -237,7 +237,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
    */
   packBatch(batch: Batch, arena?: Arena): PackedBatch {
     this.checkAlive();
-    if (!batch || typeof batch !== 'object') throw new ArgumentError(`a batch must be an object { inputs, targets }, got ${describe(batch)}`);
+    if (!batch || typeof batch !== 'object') throw new ArgumentError(`a batch must be an object { inputs, targets }, got ${describeValue(batch)}`);
     const x = this.packInputs(batch.inputs, arena);
     const t = this.packTargets(batch.targets, x, arena);
     let tokens = 0;
@@ -488,11 +488,10 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 /** Examples `[{ input, target }]` (what fit takes) or a batch `{ inputs, targets }`, as a batch. */
 function toBatch(data: Batch | readonly Example[], method: string): Batch {
   if (Array.isArray(data)) {
-    const bad = data.findIndex((e) => !e || typeof e !== 'object' || !('input' in e) || !('target' in e));
-    if (bad >= 0) throw new ArgumentError(`${method}: examples[${bad}] must be an object { input, target }, got ${describe(data[bad])}`);
+    requireExamples(data, method);
     return { inputs: data.map((e: Example) => e.input), targets: data.map((e: Example) => e.target) };
   }
-  if (!data || typeof data !== 'object') throw new ArgumentError(`${method} expects examples [{ input, target }, …] or a batch { inputs, targets }, got ${describe(data)}`);
+  if (!data || typeof data !== 'object') throw new ArgumentError(`${method} expects examples [{ input, target }, …] or a batch { inputs, targets }, got ${describeValue(data)}`);
   return data as Batch;
 }
 

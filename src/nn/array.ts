@@ -2,8 +2,7 @@
 // with its shape (what PyTorch's tensor.numpy() holds). Inputs are checked here, before
 // anything is copied into wasm memory: what the value is, its shape against the one
 // expected (named axis by axis), and that every value is finite.
-import { ArgumentError, NonFiniteError, ShapeError } from '../errors.js';
-import { describe } from '../model/parameterized.js';
+import { ArgumentError, NonFiniteError, ShapeError, describeValue } from '../errors.js';
 
 /** A dense row-major array: `data.length` is the product of `shape`. */
 export interface NdArray {
@@ -24,10 +23,10 @@ export interface ArrayInput {
  */
 export function checkArray(v: unknown, what: string, axes: readonly string[], expected: readonly (number | undefined)[]): { data: ArrayLike<number>; shape: number[] } {
   const want = `[${axes.map((a, i) => (expected[i] === undefined ? a : `${a} = ${expected[i]}`)).join(', ')}]`;
-  if (v === null || typeof v !== 'object') throw new ArgumentError(`${what} must be { data, shape } with shape ${want}, got ${describe(v)}`);
+  if (v === null || typeof v !== 'object') throw new ArgumentError(`${what} must be { data, shape } with shape ${want}, got ${describeValue(v)}`);
   const { data, shape } = v as { data?: unknown; shape?: unknown };
   if (!(Array.isArray(data) || (ArrayBuffer.isView(data) && !(data instanceof DataView) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array)))) {
-    throw new ArgumentError(`${what}.data must be a Float32Array (or another array of numbers), got ${describe(data)}`);
+    throw new ArgumentError(`${what}.data must be a Float32Array (or another array of numbers), got ${describeValue(data)}`);
   }
   if (!Array.isArray(shape) || shape.length !== axes.length || !shape.every((d) => Number.isSafeInteger(d) && d >= 1)) {
     throw new ShapeError(`${what} has shape ${show(shape)}, expected ${want} (every size a positive integer)`);
@@ -66,5 +65,5 @@ export function copyArray(src: ArrayLike<number>, dst: Float32Array, A: number, 
 }
 
 function show(shape: unknown): string {
-  return Array.isArray(shape) ? `[${shape.map(String).join(', ')}]` : describe(shape);
+  return Array.isArray(shape) ? `[${shape.map(String).join(', ')}]` : describeValue(shape);
 }

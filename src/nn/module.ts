@@ -11,11 +11,11 @@ import type { Ledger } from '../runtime/ledger.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { Recurrent, type CellType } from '../layers/recurrent.js';
 import { ParameterTable, type StateDict } from '../runtime/parameter-table.js';
-import { describe, requireRuntime } from '../model/parameterized.js';
+import { requireRuntime } from '../model/parameterized.js';
 import { modelFootprint, requireMemory } from '../config/footprint.js';
 import { nearest } from '../config/schema.js';
 import { Rng } from '../random.js';
-import { ArgumentError, DisposedError, EmptySequenceError, NonFiniteError, ShapeError } from '../errors.js';
+import { ArgumentError, DisposedError, EmptySequenceError, NonFiniteError, ShapeError, describeValue } from '../errors.js';
 import { checkArray, copyArray, nonFinite, type ArrayInput, type NdArray } from './array.js';
 import type { Resolved } from './options.js';
 
@@ -166,7 +166,7 @@ export class RecurrentModule {
     // h (and its gradients) has W = projSize || H features; c has H.
     const T = xa.shape[bf ? 1 : 0], B = xa.shape[bf ? 0 : 1], LD = this.numLayers * this.directions, S = LD * B * H, Sh = LD * B * W;
     const training = options.training ?? false;
-    if (typeof training !== 'boolean') throw new ArgumentError(`training must be true or false, got ${describe(training)}`);
+    if (typeof training !== 'boolean') throw new ArgumentError(`training must be true or false, got ${describeValue(training)}`);
     const lengths = this.checkLengths(options.lengths, T, B);
     const h0 = options.h0 === undefined ? undefined : this.stateArray(options.h0, 'h0', B, W);
     if (options.c0 !== undefined && this.cell !== 'lstm') throw new ArgumentError(`c0 is an LSTM's initial cell state; this is an nn.${this.cell}, which has no cell state`);
@@ -197,7 +197,7 @@ export class RecurrentModule {
    */
   backward(grads: BackwardInput): BackwardResult {
     this.checkAlive();
-    if (grads === null || typeof grads !== 'object') throw new ArgumentError(`backward takes { dOutput, dhn, dcn }, got ${describe(grads)}`);
+    if (grads === null || typeof grads !== 'object') throw new ArgumentError(`backward takes { dOutput, dhn, dcn }, got ${describeValue(grads)}`);
     knownKeys(grads, ['dOutput', 'dhn', 'dcn'], 'backward gradients');
     const s = this.saved;
     if (!s) throw new ArgumentError('backward() needs a preceding forward(x, { training: true }) (an inference forward keeps nothing, and each training forward allows one backward)');
@@ -250,10 +250,10 @@ export class RecurrentModule {
    */
   loadStateDict(dict: StateDict, options: { strict?: boolean } = {}): LoadResult {
     this.checkAlive();
-    if (dict === null || typeof dict !== 'object') throw new ArgumentError(`loadStateDict takes { name: { data, shape } }, got ${describe(dict)}`);
+    if (dict === null || typeof dict !== 'object') throw new ArgumentError(`loadStateDict takes { name: { data, shape } }, got ${describeValue(dict)}`);
     knownKeys(options, ['strict'], 'loadStateDict options');
     const strict = options.strict ?? true;
-    if (typeof strict !== 'boolean') throw new ArgumentError(`strict must be true or false, got ${describe(strict)}`);
+    if (typeof strict !== 'boolean') throw new ArgumentError(`strict must be true or false, got ${describeValue(strict)}`);
     const names = this.parameterNames;
     const missingKeys = names.filter((n) => !Object.hasOwn(dict, n));
     const unexpectedKeys = Object.keys(dict).filter((n) => !names.includes(n));
@@ -316,7 +316,7 @@ export class RecurrentModule {
   private checkLengths(v: ArrayLike<number> | undefined, T: number, B: number): Int32Array {
     if (v === undefined) return new Int32Array(B).fill(T);
     if (v === null || typeof v !== 'object' || typeof (v as ArrayLike<number>).length !== 'number') {
-      throw new ArgumentError(`lengths must be an array of ${B} integers (one per sequence), got ${describe(v)}`);
+      throw new ArgumentError(`lengths must be an array of ${B} integers (one per sequence), got ${describeValue(v)}`);
     }
     if (v.length !== B) throw new ShapeError(`lengths holds ${v.length} values, expected ${B} (B: one per sequence)`);
     const out = new Int32Array(B);
@@ -372,7 +372,7 @@ export class RecurrentModule {
 
 /** ArgumentError for a key the call does not know, with the nearest known one suggested. */
 function knownKeys(o: unknown, known: readonly string[], what: string): void {
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new ArgumentError(`${what} must be an object, got ${describe(o)}`);
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new ArgumentError(`${what} must be an object, got ${describeValue(o)}`);
   for (const k of Object.keys(o)) {
     if (known.includes(k)) continue;
     const near = nearest(k, known);

@@ -5,7 +5,7 @@
 // run on copies, chunk by chunk, and applied only if every result is finite.
 import type { Runtime } from '../runtime/runtime.js';
 import type { Allocator, Region } from '../runtime/memory-planner.js';
-import { ArgumentError, ConfigError, DisposedError, NonFiniteError } from '../errors.js';
+import { ArgumentError, ConfigError, DisposedError, NonFiniteError, describeValue } from '../errors.js';
 
 /** Floats per trial chunk: small enough that the copies stay in cache, a multiple of 16 for alignment. */
 const CHUNK = 16384;
@@ -162,8 +162,7 @@ export abstract class Optimizer {
 /** Throws ArgumentError unless `optimizer` is one of rnn-wasm's optimizers. */
 export function requireOptimizer(optimizer: unknown): asserts optimizer is Optimizer {
   if (!(optimizer instanceof Optimizer)) {
-    const got = optimizer === null ? 'null' : typeof optimizer === 'object' ? `an object (${optimizer.constructor?.name ?? 'no prototype'})` : typeof optimizer;
-    throw new ArgumentError(`expected an optimizer (optim.adam(), optim.sgd({ lr }), …), got ${got}`);
+    throw new ArgumentError(`expected an optimizer (optim.adam(), optim.sgd({ lr }), …), got ${describeValue(optimizer)}`);
   }
 }
 
