@@ -399,21 +399,26 @@ program.command('export').argument('<model>', 'a model file (.safetensors) writt
     console.log(`in Python: sys.path.insert(0, '${dir}'); from model import Model, load_weights; m = Model(); m.load_state_dict(load_weights('${join(dir, 'weights.safetensors')}'), strict=True)`);
   });
 
-program.command('import').argument('<file>', 'a model of another framework (.onnx, or a tfjs model.json)')
-  .description('read another framework\'s model into a rnn-wasm model file: --from onnx, an .onnx file written by rnn-wasm or by torch.onnx.export (Embedding, LSTM/GRU/RNN, Linear; needs onnx-proto); --from tfjs, a TensorFlow.js layers model.json with its weight files beside it')
-  .requiredOption('--from <format>', 'onnx or tfjs')
+program.command('import').argument('<file>', 'a model of another framework (.onnx, a tfjs model.json, or a .keras file)')
+  .description('read another framework\'s model into a rnn-wasm model file: --from onnx, an .onnx file written by rnn-wasm or by torch.onnx.export (Embedding, LSTM/GRU/RNN, Linear; needs onnx-proto); --from tfjs, a TensorFlow.js layers model.json with its weight files beside it; --from keras, a Keras 3 .keras file (needs fflate and jsfive)')
+  .requiredOption('--from <format>', 'onnx, tfjs or keras')
   .option('--out <file>', 'the model file written (default: the file\'s name with .safetensors)')
   .action(async (path: string, o) => {
-    if (o.from !== 'onnx' && o.from !== 'tfjs') throw new UsageError(`cannot import from '${o.from}': expected --from onnx or --from tfjs`);
-    const file = o.out ?? `${path.replace(o.from === 'onnx' ? /\.onnx$/ : /\.json$/, '')}.safetensors`;
+    const extension: Record<string, RegExp> = { onnx: /\.onnx$/, tfjs: /\.json$/, keras: /\.keras$/ };
+    if (!(o.from in extension)) throw new UsageError(`cannot import from '${o.from}': expected --from onnx, --from tfjs or --from keras`);
+    const file = o.out ?? `${path.replace(extension[o.from], '')}.safetensors`;
     checkOutput(file);
     // The optional peer first, so that a missing one is the one-line hint.
     if (o.from === 'onnx') await importPeer('onnx-proto', 'import --from onnx needs onnx-proto (the ONNX schema)');
+    if (o.from === 'keras') for (const pkg of ['fflate', 'jsfive']) await importPeer(pkg, 'import --from keras needs fflate (zip) and jsfive (HDF5)', ['fflate', 'jsfive']);
     const rt = await loadRuntime();
     let model: Sequential; // refusals (operators, layers it cannot read) before the file is written
     if (o.from === 'tfjs') {
       const text = readInput(path, 'utf8');
       model = importTfjs(rt, text, readTfjsWeights(path, text));
+    } else if (o.from === 'keras') {
+      const { importKeras } = await import('../keras.js');
+      model = importKeras(rt, readInput(path));
     } else {
       const { importOnnx } = await import('../onnx.js');
       model = importOnnx(rt, readInput(path));
