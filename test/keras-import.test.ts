@@ -92,6 +92,15 @@ describe('importKeras', () => {
     const without = (name: string) => zipSync(Object.fromEntries(Object.entries(entries).filter(([k]) => k !== name)));
     expect(() => importKeras(rt, without('config.json'))).toThrow(/has no config.json/);
     expect(() => importKeras(rt, without('model.weights.h5'))).toThrow(/has no model.weights.h5/);
+    // a Bidirectional whose backward_layer was built with other options
+    const config = JSON.parse(new TextDecoder().decode(unzipSync(file('bidirectional_lstm_concat_mask_zero'))['config.json']));
+    config.config.layers.find((l: { class_name: string }) => l.class_name === 'Bidirectional').config.backward_layer.config.units = 5;
+    const other = zipSync({ ...unzipSync(file('bidirectional_lstm_concat_mask_zero')), 'config.json': new TextEncoder().encode(JSON.stringify(config)) });
+    expect(() => importKeras(rt, other)).toThrow(/layer 'bidirectional': Bidirectional backward_layer differs from the forward layer in its units/);
+    // use_bias false in the config while the file holds the bias
+    const noBias = JSON.parse(new TextDecoder().decode(entries['config.json']));
+    noBias.config.layers.find((l: { class_name: string }) => l.class_name === 'LSTM').config.use_bias = false;
+    expect(() => importKeras(rt, zipSync({ ...entries, 'config.json': new TextEncoder().encode(JSON.stringify(noBias)) }))).toThrow(/layer 'lstm': layers\/lstm\/cell\/vars holds 3 variables, the layer's config 2/);
     const h5 = entries['model.weights.h5'];
     const cut = zipSync({ ...entries, 'model.weights.h5': h5.subarray(0, 600) });
     expect(() => importKeras(rt, cut)).toThrow(WeightFileError);

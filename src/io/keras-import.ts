@@ -99,6 +99,10 @@ export function importKeras(rt: Runtime, bytes: ArrayBuffer | Uint8Array): Seque
   return sequentialFromKeras(rt, 'importKeras', list, (layer, index, part, n) => {
     const name = String(layer.config?.name ?? `#${index}`);
     const base = `layers/${keys.get(index)}${part ? `/${part}` : ''}/vars`;
-    return Array.from({ length: n }, (_, i) => dataset(`${base}/${i}`, name));
+    const out = Array.from({ length: n }, (_, i) => dataset(`${base}/${i}`, name));
+    // more variables than the config asks for: the config and the weights disagree (use_bias, a quantized layer)
+    const held = (h5.get(base) as hdf5.Group).keys.length;
+    if (held !== n) fail(`layer '${name}': ${base} holds ${held} variables, the layer's config ${n}`);
+    return out;
   });
 }

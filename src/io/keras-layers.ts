@@ -120,6 +120,14 @@ export function sequentialFromKeras(rt: Runtime, who: string, list: KerasLayer[]
         if (!(icls in CELLS)) fail(kname, `Bidirectional(${icls}) is not supported (SimpleRNN, LSTM or GRU)`);
         const r = inner!.config, cell = CELLS[icls], D = cls === 'Bidirectional' ? 2 : 1;
         checkRecurrent(kname, icls, r);
+        // Keras 3 writes the backward copy's config too; one built apart must match the forward one (our directions share their options)
+        const back = c.backward_layer as KerasLayer | undefined;
+        if (back) {
+          const differs = back.class_name !== icls ? 'class' : ['units', 'use_bias', 'activation', 'recurrent_activation', 'reset_after', 'return_sequences']
+            .find((k) => JSON.stringify(back.config?.[k]) !== JSON.stringify(r[k]));
+          if (differs) fail(kname, `Bidirectional backward_layer differs from the forward layer in its ${differs}`);
+          if (!back.config?.go_backwards) fail(kname, 'Bidirectional backward_layer does not run backwards (go_backwards false)');
+        }
         const merge = D === 2 ? MERGE[String(c.merge_mode)] : undefined;
         if (D === 2 && !merge) fail(kname, `Bidirectional merge_mode '${c.merge_mode}' is not supported (concat, sum or ave)`);
         const sets: KerasRecurrentWeights[] = [];
