@@ -13,7 +13,7 @@ export { Layer, type LayerSpec } from './layers/index.js';
 export type { StateDict, ParameterEntry } from './runtime/parameter-table.js';
 export { RecurrentStream } from './model/stream.js';
 export { packTokenSequences, packStepLabels, packSequenceLabels, type PackedSequences } from './data/pack.js';
-export { sliceRows, balancedSplit, countTargets, type PackedBatch } from './data/packed-batch.js';
+export { sliceRows, balancedSplit, balancedCuts, countTargets, type PackedBatch } from './data/packed-batch.js';
 export { Arena } from './data/arena.js';
 export * as optim from './optim/index.js';
 export { Rng } from './random.js';
