@@ -112,6 +112,7 @@ export class ParallelPredictor {
         const p = w.pending;
         if (!p || p.id !== m.id) return;
         w.pending = undefined;
+        worker.unref();
         if (m.type === 'result') p.resolve(m.results); else p.reject(remoteError(m));
       });
       worker.on('exit', () => {
@@ -166,6 +167,7 @@ export class ParallelPredictor {
       const id = this.nextId++;
       return new Promise<unknown[]>((resolve, reject) => {
         w.pending = { id, resolve, reject };
+        w.worker.ref(); // a call in flight keeps Node alive (an idle worker does not)
         w.worker.postMessage({ id, method, rows: idx.map((k) => rows[k]), args, version, batchSize: this.batchSize });
       });
     });
