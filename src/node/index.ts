@@ -5,4 +5,3 @@ export { ParallelTrainer, defaultThreads, type ParallelOptions, type StepTimings
 // Shadows the core fit: the same loop, plus `threads`.
 export { fit, type ParallelFitOptions } from './parallel-fit.js';
 export { ParallelPredictor, predict, type PredictorOptions } from './parallel-predictor.js';
-export type { RowMethod } from './predict-protocol.js';

@@ -1,5 +1,5 @@
-// Batch inference on several threads: the rows of a predict call are cut into one
-// contiguous share per thread (about equal padded cost, balancedCuts); the main
+// Batch inference on several threads in Node: the rows of a predict call are cut into
+// one share per thread (about equal padded cost: predictInShares); the main
 // thread runs its share while each worker (a model replica, as in training) runs
 // one, and the results are put back in the rows' order. Each row's result is
 // computed by the same kernels whatever rows share its pass, so the output equals
@@ -8,14 +8,13 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { balancedCuts } from '../data/packed-batch.js';
 import { isDataParallel } from '../model/data-parallel.js';
 import type { Trainable } from '../model/trainable.js';
 import type { ModelInput } from '../model/sequential.js';
 import type { BeamOptions } from '../model/seq2seq.js';
 import * as errors from '../errors.js';
 import { checkThreads } from './parallel-trainer.js';
-import { ROW_METHODS, runRows, type PredictInit, type PredictReply, type RowMethod } from './predict-protocol.js';
+import { ROW_METHODS, predictInShares, sameWeights, type PredictInit, type PredictReply, type RowMethod, type RowWorker } from '../parallel/predict-protocol.js';
 
 export interface PredictorOptions {
   /** Threads, the main thread included: any integer from 1 to 256 (default: the cores available, os.availableParallelism()). */
@@ -42,7 +41,7 @@ function remoteError(m: { name?: string; message?: string }): Error {
   return new E(`prediction worker: ${m.message ?? 'failed without a message'}`);
 }
 
-interface PredictWorker { worker: Worker; pending?: { id: number; resolve(r: unknown[]): void; reject(e: Error): void } }
+interface PredictWorker extends RowWorker { worker: Worker; pending?: { id: number; resolve(r: unknown[]): void; reject(e: Error): void } }
 
 /** A model whose rows are predicted by this class: a Sequential or Seq2Seq (any model kind that implements DataParallel). */
 type Model = Trainable & { parametersChanged(): void };
@@ -107,7 +106,16 @@ export class ParallelPredictor {
         worker.once('exit', (code) => resolve(new Error(`the worker exited with code ${code} before it was ready`)));
       });
       if (ready) { await worker.terminate(); return ready; }
-      const w: PredictWorker = { worker };
+      const w: PredictWorker = {
+        worker,
+        get busy() { return w.pending !== undefined; },
+        call: (request) => new Promise<unknown[]>((resolve, reject) => {
+          const id = this.nextId++;
+          w.pending = { id, resolve, reject };
+          worker.ref(); // a call in flight keeps Node alive (an idle worker does not)
+          worker.postMessage({ id, ...request });
+        }),
+      };
       worker.on('message', (m: PredictReply) => {
         const p = w.pending;
         if (!p || p.id !== m.id) return;
@@ -139,7 +147,7 @@ export class ParallelPredictor {
   /** Publishes the weights to the workers when they changed since the last call; returns their version. */
   private publish(): number {
     const w = this.model.params.f32();
-    if (!this.lastWeights || !sameValues(this.lastWeights, w)) {
+    if (!this.lastWeights || !sameWeights(this.lastWeights, w)) {
       this.shared!.set(w);
       this.lastWeights = w.slice();
       this.version++;
@@ -152,42 +160,7 @@ export class ParallelPredictor {
     if (this.closed) throw new errors.ConfigError('this ParallelPredictor was closed');
     if (!ROW_METHODS.includes(method)) throw new errors.ConfigError(`method ${JSON.stringify(method)} is invalid: expected one of ${ROW_METHODS.join(', ')}`);
     if (!Array.isArray(rows)) throw new errors.ArgumentError(`${method}: expected an array of rows, got ${errors.describeValue(rows)}`);
-    const workers = this.workers.filter((w) => !w.pending);
-    if (!workers.length || rows.length < 2) return runRows(this.model, method, rows, args, this.batchSize);
-    const parts = workers.length + 1;
-    // Rows sorted by length, then cut into runs of about equal padded cost: the main thread takes the first (shortest) run.
-    const len = (r: unknown) => (Array.isArray(r) ? r.length : 0);
-    const order = Array.from(rows.keys()).sort((a, b) => len(rows[a]) - len(rows[b]) || a - b);
-    const cuts = balancedCuts(Int32Array.from(order, (k) => len(rows[k])), parts);
-    const version = this.publish();
-    const share = (i: number) => order.slice(cuts[i], cuts[i + 1]);
-    const replies = workers.map((w, j) => {
-      const idx = share(j + 1);
-      if (!idx.length) return Promise.resolve([] as unknown[]);
-      const id = this.nextId++;
-      return new Promise<unknown[]>((resolve, reject) => {
-        w.pending = { id, resolve, reject };
-        w.worker.ref(); // a call in flight keeps Node alive (an idle worker does not)
-        w.worker.postMessage({ id, method, rows: idx.map((k) => rows[k]), args, version, batchSize: this.batchSize });
-      });
-    });
-    const out = new Array<unknown>(rows.length);
-    let mine: unknown;
-    try {
-      const idx = share(0);
-      const res = runRows(this.model, method, idx.map((k) => rows[k]), args, this.batchSize);
-      idx.forEach((k, j) => { out[k] = res[j]; });
-    } catch (e) {
-      mine = e;
-    }
-    // Every worker's reply is awaited, so none is still busy when the next call comes.
-    const settled = await Promise.allSettled(replies);
-    if (mine) throw mine;
-    settled.forEach((s, j) => {
-      if (s.status === 'rejected') throw s.reason;
-      share(j + 1).forEach((k, i) => { out[k] = s.value[i]; });
-    });
-    return out;
+    return predictInShares(this.model, method, rows, args, this.batchSize, this.workers, () => this.publish());
   }
 
   /** model.predict over many rows (classes, or values for MSE models), on every thread. */
@@ -221,11 +194,6 @@ export class ParallelPredictor {
   dispose(): Promise<void> {
     return this.close();
   }
-}
-
-function sameValues(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 /**

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadRuntimeSync } from '../runtime/load.js';
 import { modelFromJSON } from '../io/model-kinds.js';
 import { ConfigError } from '../errors.js';
-import { ROW_METHODS, runRows, type PredictInit, type PredictReply, type PredictRequest } from './predict-protocol.js';
+import { ROW_METHODS, runRows, type PredictInit, type PredictReply, type PredictRequest } from '../parallel/predict-protocol.js';
 
 const init = workerData as PredictInit;
 const shared = new Float32Array(init.params);
