@@ -6,6 +6,8 @@
 // than this machine may have cores; then weights changed between calls, errors, and
 // shutdown.
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Sequential, Seq2Seq, layers, optim, ConfigError, TokenIdError, ParallelPredictor, predict } from '../src/node/index.js';
 import { testRng } from './helpers/arrays.js';
 import { runtime } from './helpers/wasm.js';
@@ -95,4 +97,21 @@ describe('ParallelPredictor: errors and shutdown', () => {
     expect(await p.predict(rows)).toEqual(m.predict(rows));
     await p.close();
   });
+
+  it('a Node process awaiting a prediction stays alive until it comes, and exits by itself afterwards, closed or not', () => {
+    const entry = fileURLToPath(new URL('../dist/node/index.js', import.meta.url));
+    for (const close of [true, false]) {
+      const script = `
+        const { loadRuntimeSync, Sequential, layers, ParallelPredictor } = await import(${JSON.stringify(entry)});
+        const m = new Sequential(loadRuntimeSync(), [layers.embedding({ vocabSize: 5, dim: 3 }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 2 })]);
+        const p = await ParallelPredictor.create(m, { threads: 2 });
+        const out = await p.predict([[1, 2], [3, 4, 0], [2], [1, 1, 1, 1]]);
+        console.log('threads', p.threads, 'rows', out.length);
+        ${close ? 'await p.close();' : ''}`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.error, `close = ${close}: ${r.stderr}`).toBeUndefined();
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('threads 2 rows 4');
+    }
+  }, 60_000);
 });
