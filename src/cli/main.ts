@@ -25,6 +25,7 @@ import { importTfjs } from '../io/tfjs-import.js';
 import { readTfjsWeights } from './tfjs-weights.js';
 import { runVanishingStudy, STUDY_DEFAULTS } from './study-vanishing.js';
 import { join } from 'node:path';
+import { defaultThreads, MAX_THREADS } from '../node/parallel-trainer.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -33,6 +34,11 @@ const TASK_NAMES = Object.keys(TASKS);
 const int = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const threadCount = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_THREADS}`);
   return n;
 };
 const seed = (v: string) => {
@@ -131,7 +137,7 @@ async function trainTask(task: Task, o: Record<string, unknown>, given?: TaskOpt
   try {
     const r = await task.run(rt, opts, {
       onEvent: rep.event, signal: ctrl.signal, onData: (s) => process.stderr.write(s + '\n'),
-      checkpointPath, resumeFrom: o.resume as string | undefined,
+      checkpointPath, resumeFrom: o.resume as string | undefined, threads: (o.threads as number | undefined) ?? defaultThreads(),
     });
     rep.close();
     if (!r) {
@@ -199,7 +205,8 @@ function addTrainOptions(c: Command): Command {
     .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors; not g2p-cmudict)')
     .option('--resume <file>', 'continue training from a checkpoint (same task and options)')
     .option('--log <file>', 'write every progress event as JSON lines (epochs numbered from 1)')
-    .option('--plot <file>', 'write the loss and metric curves as an SVG chart');
+    .option('--plot <file>', 'write the loss and metric curves as an SVG chart')
+    .option('--threads <n>', `threads to train on (default: the cores available, here ${defaultThreads()}; fewer if the start-up probe finds them busy; 1 for results independent of the machine)`, threadCount);
 }
 
 const program = new Command()
@@ -343,7 +350,7 @@ program.command('generate').description('continue a prompt with a language model
 
 program.command('bench').description('training and inference speed of the LSTM, GRU and Elman cells on this machine (full suites with peers: npm run bench)')
   .option('--seconds <x>', 'time per measurement (default 2)', num)
-  .option('--threads <n>', 'threads for the training step: 1 or 2 (default 1)', int)
+  .option('--threads <n>', `threads for the training step (default: the cores available, here ${defaultThreads()})`, threadCount)
   .option('--cells <list>', 'comma-separated cells (default lstm,gru,rnn)', (v: string) => v.split(',').map((c) => c.trim()))
   .option('--batch-size <n>', 'sequences per batch (default 32)', int)
   .option('--steps <n>', 'steps per sequence (default 64)', int)
@@ -356,7 +363,7 @@ program.command('bench').description('training and inference speed of the LSTM, 
     const rt = await loadRuntime();
     const { runQuickBench } = await import('./bench.js');
     const lines = await runQuickBench(rt, {
-      seconds: o.seconds, threads: o.threads, cells: o.cells, B: o.batchSize, T: o.steps, E: o.inputSize,
+      seconds: o.seconds, threads: o.threads ?? defaultThreads(), cells: o.cells, B: o.batchSize, T: o.steps, E: o.inputSize,
       H: o.hiddenSize, layers: o.layers, C: o.classes, V: o.vocabSize,
     });
     for (const line of lines) console.log(line);

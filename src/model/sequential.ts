@@ -12,7 +12,7 @@ import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
 import { ArgumentError, ConfigError, NonFiniteError, describeValue } from '../errors.js';
-import { balancedSplit, countTargets, sliceRows, type PackedBatch } from '../data/packed-batch.js';
+import { balancedCuts, countTargets, sliceRows, type PackedBatch } from '../data/packed-batch.js';
 import { readShare, shareWords, writeShare } from '../data/packed-share.js';
 import type { Arena } from '../data/arena.js';
 import { requireExamples, type Example } from '../data/batching.js';
@@ -275,8 +275,8 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     return { loss: lossSum * scale, count: p.count, tokens: p.tokens, gradNorm: gradNorm(this.rt, this.grads) };
   }
 
-  // Two threads (DataParallel): the packed batch is cut by rows (sliceRows) at about
-  // equal cost (rows × padded length, balancedSplit); each share's loss is scaled by
+  // Several threads (DataParallel): the packed batch is cut by rows (sliceRows) at about
+  // equal cost (rows × padded length, balancedCuts); each share's loss is scaled by
   // 1 / (labelled rows of the whole batch) under 'mean'.
 
   /** A model that carries each row's state from batch to batch cannot be split. */
@@ -289,7 +289,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     const p = this.packBatch(batch, arena);
     const lossScale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     return {
-      rows: p.B, split: balancedSplit(p.lengths), lossScale, count: p.count, tokens: p.tokens, whole: p,
+      rows: p.B, cuts: (parts) => balancedCuts(p.lengths, parts), lossScale, count: p.count, tokens: p.tokens, whole: p,
       slice: (b0, b1, a) => sliceRows(p, b0, b1, a),
     };
   }
