@@ -207,6 +207,11 @@ describe('three and four threads match the one-thread full-batch step (more thre
     await compareStep(() => tokenModel('lstm'), tokenBatch([4, 2], true, 10), {}, undefined, 4);
   });
 
+  it('a share larger than a worker’s first data buffer (64 KiB, grown to a size not a multiple of 4 bytes before the fix) trains as one thread does', async () => {
+    // Each share is three rows: 6 lengths + 3 × (3,000 + 2,501) ids = 16,509 words, 66,036 bytes.
+    await compareStep(() => seq2seqModel('lstm'), seq2seqBatch(Array(6).fill(3000), Array(6).fill(2501), 5), {}, undefined, 2);
+  });
+
   it('several steps with 3 threads and dropout: bitwise repeatable', async () => {
     const run = async () => {
       const m = tokenModel('lstm', { dropout: 0.3, numLayers: 2 });

@@ -386,7 +386,8 @@ export class ParallelTrainer {
   private putShare(lane: Lane, share: unknown): void {
     const bytes = this.model.shareBytes(share);
     if (bytes > lane.data.byteLength) {
-      lane.data = new SharedArrayBuffer(Math.ceil(bytes * 1.25));
+      // A quarter to spare, rounded up to 8 bytes: shares are read as Int32Array / Float32Array views.
+      lane.data = new SharedArrayBuffer(Math.ceil((bytes * 1.25) / 8) * 8);
       lane.port.postMessage({ data: lane.data });
     }
     this.model.writeShare(share, lane.header, lane.data);
