@@ -12,12 +12,15 @@
 // quoted per pair). PyTorch is skipped with a notice when /usr/bin/python3 lacks torch.
 //   node bench/grid.bench.mjs            the grid (≈ 3–5 min on 2 shared cores)
 //   node bench/grid.bench.mjs --quick    8 shapes, one round (≈ 30 s)
+//   node bench/grid.bench.mjs --threads  also, for batch ≥ 8, rnn-wasm threads: 2 (ParallelTrainer)
+//                                        against PyTorch's best of 1 and 2 threads, in the same rounds
 // Writes docs/figures/shape-grid.svg when vega and vega-lite are installed (optional peers).
 import { spawn, spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { loadRuntimeSync, Sequential, layers, optim } from '../dist/index.js';
+import { loadRuntimeSync, Sequential, layers, optim, ParallelTrainer } from '../dist/node/index.js';
 import { Rng } from '../dist/random.js';
 import { muladdProbe } from './ceiling.bench.mjs';
 import { measure, summarize } from './timing.mjs';
@@ -66,18 +69,25 @@ function startTorch() {
   };
 }
 
-function ourStep(rt, { cell, B, H, L, bi }) {
+async function ourStep({ cell, B, H, L, bi }, threads = 1) {
   const I = H, rng = new Rng(5);
   const inputs = Array.from({ length: B }, () => Array.from({ length: T }, () => Float32Array.from({ length: I }, () => rng.uniform(-1, 1))));
   const targets = inputs.map((s) => s.map(() => rng.int(C)));
-  const model = new Sequential(rt, [layers[cell]({ hiddenSize: H, numLayers: L, bidirectional: bi }), layers.dense({ units: C })], { inputFeatures: I, seed: 1 });
+  const model = new Sequential(loadRuntimeSync(), [layers[cell]({ hiddenSize: H, numLayers: L, bidirectional: bi }), layers.dense({ units: C })], { inputFeatures: I, seed: 1 });
   const opt = optim.adam({ lr: 1e-3 });
-  const step = () => { model.trainStep({ inputs, targets }, opt, { reduction: 'sum' }); };
+  if (threads === 1) {
+    const step = () => { model.trainStep({ inputs, targets }, opt, { reduction: 'sum' }); };
+    step();
+    return { step, dispose: async () => model.dispose() };
+  }
+  // probe: false — time two threads even while the machine is busy (the figure is the point here).
+  const trainer = await ParallelTrainer.create(model, opt, { threads, probe: false });
+  const step = () => { trainer.trainStep({ inputs, targets }, { reduction: 'sum' }); };
   step();
-  return { step, dispose: () => model.dispose() };
+  return { step, dispose: async () => { await trainer.close(); model.dispose(); } };
 }
 
-export async function gridBench({ quick = false, log = console.log, figure = new URL('../docs/figures/shape-grid.svg', import.meta.url) } = {}) {
+export async function gridBench({ quick = false, threads = false, log = console.log, figure = new URL('../docs/figures/shape-grid.svg', import.meta.url) } = {}) {
   const shapes = gridShapes({ quick });
   const rounds = quick ? 1 : 2, seconds = quick ? 0.2 : 0.35;
   const probe = await muladdProbe();
@@ -85,35 +95,48 @@ export async function gridBench({ quick = false, log = console.log, figure = new
   let torchVersion = null;
   if (torch.why) log(`  PyTorch skipped in the grid: ${torch.why}`);
   else torchVersion = (await torch.ready).torch;
-  const rt = loadRuntimeSync();
   const rows = [];
-  const t0 = performance.now();
+  const t0 = performance.now(), loadBefore = os.loadavg()[0];
   log(`Shape grid: training step, T=${T}, I=H, head to ${C} classes, one thread; ${shapes.length} shapes, ${rounds} alternated round(s) each (rnn-wasm, mul+add ceiling, PyTorch)`);
   log('  shape                      rnn-wasm ms   GFLOP/s  ceiling share   PyTorch ms   ratio (PyTorch / rnn-wasm)');
   for (const sh of shapes) {
-    const ours = ourStep(rt, sh), flop = gridFlop(sh);
+    const ours = await ourStep(sh), flop = gridFlop(sh);
+    const two = threads && sh.B >= 8 ? await ourStep(sh, 2) : null;
     const req = { ...sh, T, I: sh.H, C, bi: sh.bi ? 1 : 0, seconds, min_samples: 3 };
-    const o = [], p = [], ceil = [], ratio = [];
+    const o = [], o2 = [], p = [], p2 = [], ceil = [], ratio = [], ratio2 = [];
     for (let r = 0; r < rounds; r++) {
       const a = await measure(ours.step, { warmup: 0, minSamples: 3, seconds });
       ceil.push(probe(5).best);
       o.push(a.median);
+      const a2 = two ? await measure(two.step, { warmup: 0, minSamples: 3, seconds }) : null;
+      if (a2) o2.push(a2.median);
       if (torchVersion) {
-        const b = await torch.time(req);
+        const b = await torch.time({ ...req, threads: 1 });
         p.push(b.median);
         ratio.push(b.median / a.median);
+        if (a2) {
+          const b2 = await torch.time({ ...req, threads: 2 });
+          p2.push(b2.median);
+          ratio2.push(Math.min(b.median, b2.median) / a2.median);
+        }
       }
     }
-    ours.dispose();
+    await ours.dispose();
+    if (two) await two.dispose();
     const ms = summarize(o), ceiling = Math.max(...ceil);
-    const row = { ...sh, ms, gflops: flop / (ms.median * 1e6), ceiling, pytorch: p.length ? summarize(p) : null, ratio: ratio.length ? summarize(ratio) : null };
+    const row = { ...sh, ms, gflops: flop / (ms.median * 1e6), ceiling, pytorch: p.length ? summarize(p) : null, ratio: ratio.length ? summarize(ratio) : null,
+      ...(two ? { ms2: summarize(o2), pytorch2: p2.length ? summarize(p2) : null, ratio2: ratio2.length ? summarize(ratio2) : null } : {}) };
     row.share = row.gflops / ceiling;
     rows.push(row);
     log(`  ${shapeName(sh).padEnd(24)} ${ms.median.toFixed(2).padStart(11)} ${row.gflops.toFixed(1).padStart(9)} ${`${(100 * row.share).toFixed(0)}% of ${ceiling.toFixed(0)}`.padStart(14)}` +
-      `${row.pytorch ? row.pytorch.median.toFixed(2).padStart(13) : '—'.padStart(13)}   ${row.ratio ? `×${row.ratio.median.toFixed(2)} (${row.ratio.min.toFixed(2)}–${row.ratio.max.toFixed(2)})` : '—'}`);
+      `${row.pytorch ? row.pytorch.median.toFixed(2).padStart(13) : '—'.padStart(13)}   ${row.ratio ? `×${row.ratio.median.toFixed(2)} (${row.ratio.min.toFixed(2)}–${row.ratio.max.toFixed(2)})` : '—'}` +
+      (row.ms2 ? `   threads: 2 ${row.ms2.median.toFixed(2)} ms${row.ratio2 ? `, ×${row.ratio2.median.toFixed(2)} PyTorch's best of 1 and 2 threads` : ''}` : ''));
   }
   if (!torch.why) torch.close();
-  const result = { T, C, quick, rounds, torch: torchVersion, rows, seconds: (performance.now() - t0) / 1000, regions: regions(rows) };
+  // A load above the core count starves the long steps more than the short ceiling probe: shares are then understated.
+  const load = [loadBefore, os.loadavg()[0]];
+  log(`  load average (1 min) before / after the grid: ${load.map((l) => l.toFixed(1)).join(' / ')} on ${os.cpus().length} cores`);
+  const result = { T, C, quick, threads, rounds, load, cores: os.cpus().length, torch: torchVersion, rows, seconds: (performance.now() - t0) / 1000, regions: regions(rows) };
   for (const r of result.regions) log(`  ${r.name}: ${r.verdict}`);
   result.figure = await plot(rows, figure, log);
   log(`  grid done in ${result.seconds.toFixed(0)} s`);
@@ -146,7 +169,8 @@ export function regions(rows) {
   return out;
 }
 
-async function plot(rows, figure, log) {
+/** Draws the grid's figure (SVG) from its rows; returns its path in docs, or null when vega is missing. */
+export async function plot(rows, figure, log = console.log) {
   let vega, compile;
   try {
     ({ vega, compile } = await (await import('../dist/cli/plot.js')).loadVega('the shape-grid figure needs vega and vega-lite'));
@@ -166,7 +190,7 @@ async function plot(rows, figure, log) {
     vconcat: [
       { width: 900, height: 180, mark: 'bar', encoding: { x: { ...x, axis: { labels: false, title: null } }, y: { field: 'share', type: 'quantitative', title: '% of the mul+add ceiling' }, color } },
       { width: 900, height: 180, layer: [
-        { mark: 'bar', transform: [{ filter: 'datum.ratio != null' }], encoding: { x, y: { field: 'ratio', type: 'quantitative', title: '× PyTorch one thread (above 1: faster)' }, color } },
+        { mark: { type: 'point', filled: true, size: 80 }, transform: [{ filter: 'datum.ratio != null' }], encoding: { x, y: { field: 'ratio', type: 'quantitative', scale: { type: 'log' }, title: '× PyTorch one thread (log; above 1: faster)' }, color, shape: color } },
         { mark: { type: 'rule', color: 'black' }, encoding: { y: { datum: 1 } } },
       ] },
     ],
@@ -181,6 +205,6 @@ async function plot(rows, figure, log) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const quick = process.argv.includes('--quick');
-  await gridBench({ quick });
+  await gridBench({ quick: process.argv.includes('--quick'), threads: process.argv.includes('--threads') });
+  process.exit(0);
 }

@@ -92,10 +92,12 @@ function targets14(res) {
   t.push(['W1 GRU ≥ 1.2× PyTorch one thread', x(g), mark(g == null ? null : g >= 1.2)]);
   const rows = (res.grid?.rows ?? []).filter((r) => r.B >= 8 && r.ratio);
   if (rows.length) {
-    const below = rows.filter((r) => r.ratio.median < 1);
+    const below = rows.filter((r) => r.ratio.median < 1 && !(r.ratio2?.median >= 1.5));
+    const th = rows.some((r) => r.ratio2);
     t.push(['every grid shape with batch ≥ 8: ≥ 1.0× PyTorch one thread (or with threads: 2 ≥ 1.5× PyTorch\'s best)',
-      `${rows.length - below.length} of ${rows.length} shapes at ≥ ×1.0; lowest ${x(Math.min(...rows.map((r) => r.ratio.median)))} (${shapeLabel(rows.reduce((a, r) => (r.ratio.median < a.ratio.median ? r : a)))})` +
-        (below.length ? '; threads: 2 is not timed in the grid' : ''), mark(below.length === 0)]);
+      `${rows.length - below.length} of ${rows.length} shapes pass; lowest one-thread ratio ${x(Math.min(...rows.map((r) => r.ratio.median)))} (${shapeLabel(rows.reduce((a, r) => (r.ratio.median < a.ratio.median ? r : a)))})` +
+        (th ? `; threads: 2 against PyTorch's best ${x(Math.min(...rows.filter((r) => r.ratio2).map((r) => r.ratio2.median)))}–${x(Math.max(...rows.filter((r) => r.ratio2).map((r) => r.ratio2.median)))}` : '; threads: 2 not timed in this grid run (--grid-threads)'),
+      mark(below.length === 0)]);
   } else t.push(['every grid shape with batch ≥ 8: ≥ 1.0× PyTorch one thread', '—', 'not measured']);
   const tg = res.tagger;
   if (tg?.torch) {
@@ -162,9 +164,13 @@ function gridSection(res) {
     `over a sampled grid (batch × hidden at one unidirectional layer; depth × direction at batch 16, hidden 256) rather than the full product, in ${f(g.seconds, 0)} s. ` +
     `GFLOP/s count the recurrent layers (3 · Σ 2·T·B·G·H·(I_l + H) over layers and directions; G = 4, 3, 1), not the head. The ceiling is the 128-bit mul+add probe timed right beside each shape; ` +
     `PyTorch ${g.torch ?? '(not found: skipped)'} one thread runs the same step as a server, so the two alternate shape by shape over ${g.rounds} round${g.rounds > 1 ? 's' : ''}; the ratio (PyTorch time / ours, above 1: rnn-wasm faster) is the median of the round pairs.`, '');
+  if (g.load) L.push(`Load average (1 min) before / after the grid: ${g.load.map((l) => f(l, 1)).join(' / ')} on ${g.cores} cores${Math.max(...g.load) > g.cores ? ': **above the core count, so the long steps were starved more than the short ceiling probe and the shares below are understated**; the paired ratios to PyTorch hold better' : ''}.`, '');
   if (g.figure) L.push(`![Shape grid: share of the ceiling and ratio to PyTorch per shape](figures/shape-grid.svg)`, '');
-  L.push('| shape | rnn-wasm | GFLOP/s | share of the ceiling | PyTorch one thread | rnn-wasm speed-up |', '|---|---|---|---|---|---|');
-  for (const r of g.rows) L.push(`| ${shapeLabel(r)} | ${stat(r.ms)} | ${f(r.gflops)} | ${f(100 * r.share, 0)}% of ${f(r.ceiling)} | ${stat(r.pytorch)} | ${r.ratio ? `${x(r.ratio.median)} (${f(r.ratio.min, 2)}–${f(r.ratio.max, 2)})` : '—'} |`);
+  const th = g.rows.some((r) => r.ms2);
+  L.push(`| shape | rnn-wasm | GFLOP/s | share of the ceiling | PyTorch one thread | rnn-wasm speed-up |${th ? ' rnn-wasm threads: 2 | × PyTorch\'s best of 1, 2 threads |' : ''}`, `|---|---|---|---|---|---|${th ? '---|---|' : ''}`);
+  for (const r of g.rows) L.push(`| ${shapeLabel(r)} | ${stat(r.ms)} | ${f(r.gflops)} | ${f(100 * r.share, 0)}% of ${f(r.ceiling)} | ${stat(r.pytorch)} | ${r.ratio ? `${x(r.ratio.median)} (${f(r.ratio.min, 2)}–${f(r.ratio.max, 2)})` : '—'} |` +
+    (th ? ` ${r.ms2 ? stat(r.ms2) : ''} | ${r.ratio2 ? `${x(r.ratio2.median)} (${f(r.ratio2.min, 2)}–${f(r.ratio2.max, 2)})` : ''} |` : ''));
+  if (!th) L.push('', 'threads: 2 is not in this grid run (`node bench/grid.bench.mjs --threads`, or `npm run bench -- --grid-threads`, adds it for batch ≥ 8).');
   L.push('', '**What limits rnn-wasm, by region** (judged on the ceiling share and ratio measured above):', '');
   for (const r of g.regions) L.push(`- **${r.name}**: ${r.verdict}.`);
   L.push('');

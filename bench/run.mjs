@@ -6,6 +6,7 @@
 //   npm run bench -- --no-tfjs-cpu  skip the slowest peer (≈ 30 s per tfjs-cpu W1 step)
 //   npm run bench -- --no-write   print only, leave docs/BENCHMARKS.md alone
 //   npm run bench -- --quick-grid  the shape grid's quick mode (8 shapes) instead of the grid
+//   npm run bench -- --grid-threads  the grid also times threads: 2 for batch ≥ 8 (≈ 2× longer)
 //   npm run bench -- --no-grid / --no-tagger   skip the shape grid / the tagger epochs
 //   npm run bench -- --tagger-limit N   the tagger on the first N Brown sentences only
 import os from 'node:os';
@@ -90,7 +91,7 @@ section('TensorFlow.js cpu backend');
 results.tfjsCpu = args.has('--no-tfjs-cpu') ? (console.log('  skipped (--no-tfjs-cpu)'), null) : await tfjsPeer('cpu', wl, { reps: 2, w1Warmup: 0 });
 
 section('shape grid: training step over batch, hidden, layers, direction; PyTorch one thread alternated');
-results.grid = args.has('--no-grid') ? (console.log('  skipped (--no-grid)'), null) : await gridBench({ quick: args.has('--quick-grid') });
+results.grid = args.has('--no-grid') ? (console.log('  skipped (--no-grid)'), null) : await gridBench({ quick: args.has('--quick-grid'), threads: args.has('--grid-threads') });
 section('the tagger end to end: one pos-brown epoch, rnn-wasm and PyTorch');
 results.tagger = args.has('--no-tagger') ? (console.log('  skipped (--no-tagger)'), null) : await taggerBench({ limit: taggerLimit });
 

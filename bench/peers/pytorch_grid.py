@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch CPU peer for the shape grid (bench/grid.bench.mjs): a server on stdin/stdout
 so that its measurements can alternate with rnn-wasm's, round by round, in one run.
-Each request is one JSON line {cell, T, B, I, H, L, bi, C, seconds, min_samples}: the
+Each request is one JSON line {cell, T, B, I, H, L, bi, C, seconds, min_samples, threads}: the
 training step of nn.LSTM/GRU/RNN(I, H, num_layers=L, bidirectional=bi) on float inputs
 [T, B, I], a Linear head to C classes at every step, CrossEntropyLoss(sum), BPTT and
-one Adam step, one thread. The answer is one JSON line {median, min, max, n} (ms).
+one Adam step, on `threads` threads (default 1). The answer is one JSON line {median, min, max, n} (ms).
 The model of a shape is kept, so later rounds time the same one. A first line
 {"torch": version} says it is ready."""
 import json
@@ -59,6 +59,7 @@ def main():
         if not line.strip():
             continue
         req = json.loads(line)
+        torch.set_num_threads(req.get('threads', 1))
         print(json.dumps(timed(make(req), req.get('seconds', 0.5), req.get('min_samples', 3))), flush=True)
 
 
