@@ -1,7 +1,8 @@
 // `npm run bench`: every suite and every peer, one after another in one run, then
 // docs/BENCHMARKS.md (bench/report.mjs). Ratios measured side by side in one run are
 // what count: the machine is shared and its speed drifts.
-//   npm run bench                 the whole suite (≈ 8–10 min on 2 shared cores)
+//   npm run bench                 the whole suite (≈ 15–20 min on 2 quiet cores: the grid ≈ 3 min,
+//                                 the tagger epochs ≈ 5 min; 41 min on an overloaded machine)
 //   npm run bench -- --soak       the memory check over 10,000 W1 steps (≈ 6+ min more)
 //   npm run bench -- --no-tfjs-cpu  skip the slowest peer (≈ 30 s per tfjs-cpu W1 step)
 //   npm run bench -- --no-write   print only, leave docs/BENCHMARKS.md alone

@@ -6,7 +6,7 @@
 // (bench/peers/pytorch_tagger.py, its best thread count of 1 and 2) on the same
 // encoded data and split, exported here to a temporary JSON file. Reports seconds per
 // epoch, tokens/s and test token accuracy after that one epoch. An epoch is long
-// (about a minute), so the three run once each, in turn (ours one thread, PyTorch,
+// (one to three minutes), so the three run once each, in turn (ours one thread, PyTorch,
 // ours two threads), not in alternated rounds: the ratio carries the machine's drift.
 //   node bench/tagger.bench.mjs               the whole training split (≈ 4–6 min)
 //   node bench/tagger.bench.mjs --limit 3000  the first 3,000 sentences (quick)
