@@ -1,8 +1,15 @@
 // Writes docs/BENCHMARKS.md from the results gathered by bench/run.mjs: the machine and
 // versions, every workload and peer (medians with min–max), ratios to each peer, the
-// targets of issue 6 met or missed, and the threads section (training, batch inference).
+// targets of issue 6 met or missed, the threads section (training, batch inference),
+// onnxruntime-web beside the other peers, the shape grid, the tagger end to end, and
+// the targets of issue 14 measured in the run.
 // A ratio "×k" is peer time / rnn-wasm time: above 1, rnn-wasm is faster.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { onnxruntimeWebRoot } from './peers/onnxruntime-web.mjs';
+import { regions } from './grid.bench.mjs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const CELLS = [['lstm', 'LSTM'], ['gru', 'GRU'], ['rnn', 'Elman']];
 const f = (v, d = 1) => (v == null || !Number.isFinite(v) ? '—' : v.toFixed(d));
@@ -18,6 +25,9 @@ function peerRows(res) {
   const rows = [];
   if (res.pytorch) rows.push(['PyTorch CPU, one thread', `torch ${res.pytorch.version}, ${res.pytorch.blas?.includes('openblas') ? 'OpenBLAS' : res.pytorch.blas}`, res.pytorch.cells]);
   if (res.onnxruntime) rows.push(['onnxruntime-node, one thread', `${res.onnxruntime.version}`, res.onnxruntime.cells]);
+  for (const [n, t] of Object.entries(res.onnxruntimeWeb?.threads ?? {})) {
+    rows.push([`onnxruntime-web, wasm SIMD, ${n === '1' ? 'one thread' : `numThreads ${n}`}`, `${res.onnxruntimeWeb.version}; paired ratios in its own section`, t.cells]);
+  }
   if (res.tfjsWasm) rows.push(['TensorFlow.js wasm backend', `${res.tfjsWasm.version}`, res.tfjsWasm.cells]);
   if (res.tfjsCpu) rows.push(['TensorFlow.js cpu backend', `${res.tfjsCpu.version}`, res.tfjsCpu.cells]);
   if (res.brainjs) rows.push(['brain.js (per 32 × 64 tokens, no batching)', `${res.brainjs.version}`, res.brainjs.cells]);
@@ -69,6 +79,124 @@ function targets(res) {
   return t;
 }
 
+// Issue 14's targets that the harness measures (int8 and the demo are measured elsewhere).
+function targets14(res) {
+  const ours = Object.fromEntries(res.ours.map((r) => [r.cell, r]));
+  const t = [];
+  const web = res.onnxruntimeWeb?.threads?.[1]?.cells?.lstm?.ratio?.w2;
+  t.push(['W2 LSTM f32, one thread ≥ 2.0× onnxruntime-web (one thread)', web ? `${x(web.median)} (per round pair ${x(web.min)}–${x(web.max)}, ${web.n} alternated rounds)` : '—', mark(web ? web.median >= 2 : null)]);
+  const ceiling = Math.max(res.muladd.best, res.gemm[0].gflops);
+  const w2share = ours.lstm?.infer?.gf / ceiling;
+  t.push(['W2 forward ≥ 90% of the in-run GEMM ceiling', `${f(ours.lstm?.infer?.gf)} GFLOP/s (LSTM, head included) = ${f(100 * w2share, 0)}% of ${f(ceiling)}`, mark(Number.isFinite(w2share) ? w2share >= 0.9 : null)]);
+  t.push(['W3 stream step ≤ 5 µs (LSTM, f32)', `${f(ours.lstm?.w3?.median, 2)} µs`, mark(ours.lstm?.w3 ? ours.lstm.w3.median <= 5 : null)]);
+  const g = ratio(res.pytorch?.cells?.gru?.w1, ours.gru?.w1);
+  t.push(['W1 GRU ≥ 1.2× PyTorch one thread', x(g), mark(g == null ? null : g >= 1.2)]);
+  const rows = (res.grid?.rows ?? []).filter((r) => r.B >= 8 && r.ratio);
+  if (rows.length) {
+    const below = rows.filter((r) => r.ratio.median < 1 && !(r.ratio2?.median >= 1.5));
+    const th = rows.some((r) => r.ratio2);
+    t.push(['every grid shape with batch ≥ 8: ≥ 1.0× PyTorch one thread (or with threads: 2 ≥ 1.5× PyTorch\'s best)',
+      `${rows.length - below.length} of ${rows.length} shapes pass; lowest one-thread ratio ${x(Math.min(...rows.map((r) => r.ratio.median)))} (${shapeLabel(rows.reduce((a, r) => (r.ratio.median < a.ratio.median ? r : a)))})` +
+        (th ? `; threads: 2 against PyTorch's best ${x(Math.min(...rows.filter((r) => r.ratio2).map((r) => r.ratio2.median)))}–${x(Math.max(...rows.filter((r) => r.ratio2).map((r) => r.ratio2.median)))}` : '; threads: 2 not timed in this grid run (--grid-threads)'),
+      mark(below.length === 0)]);
+  } else t.push(['every grid shape with batch ≥ 8: ≥ 1.0× PyTorch one thread', '—', 'not measured']);
+  const tg = res.tagger;
+  if (tg?.torch) {
+    const best = [tg.one, tg.two].filter((r) => r?.epochSeconds).reduce((a, r) => (r.epochSeconds < a.epochSeconds ? r : a));
+    const r = tg.torch.epochSeconds / best.epochSeconds;
+    t.push(['Tagger epoch ≥ 1.5× the same architecture in PyTorch (its best thread count)', `${x(r)}: ${f(best.epochSeconds)} s (rnn-wasm, ${best.threads === 1 ? 'one thread' : `threads: ${best.threads}`}) against ${f(tg.torch.epochSeconds)} s (PyTorch, ${tg.torch.threads} thread${tg.torch.threads > 1 ? 's' : ''})${tg.limit ? ` on the first ${tg.limit} sentences` : ''}`, mark(r >= 1.5)]);
+  } else t.push(['Tagger epoch ≥ 1.5× the same architecture in PyTorch', '—', 'not measured']);
+  t.push(['Demo ≤ 60 s wall at ≥ 97.8% test accuracy', '`npm run demo` (not part of this run)', 'not measured']);
+  return t;
+}
+
+const shapeLabel = (r) => `${r.cell === 'rnn' ? 'Elman' : r.cell.toUpperCase()} B${r.B} H${r.H}, ${r.L} layer${r.L > 1 ? 's' : ''}${r.bi ? ', bidirectional' : ''}`;
+
+function webSection(res) {
+  const L = ['## onnxruntime-web: the browser and edge peer', ''];
+  const w = res.onnxruntimeWeb;
+  if (!w) return [...L, 'Not measured in this run (onnxruntime-web, or the models the onnxruntime-node peer exports, missing).', ''];
+  L.push(`onnxruntime-web ${w.version}, wasm backend with SIMD, run in Node on the graphs the onnxruntime-node peer runs (its outputs agree with onnxruntime-node's to the figure in the last column before anything is timed). ` +
+    `rnn-wasm (one thread) is timed in the same process in ${w.rounds} alternated rounds with it; a ratio ×k is onnxruntime-web's time over rnn-wasm's for each round pair (median, and min–max over the pairs).`, '');
+  L.push('| cell | onnxruntime-web threads | W2 onnxruntime-web | W2 rnn-wasm | W2 ratio | W3 onnxruntime-web | W3 rnn-wasm | W3 ratio | max \\|Δ\\| vs onnxruntime-node |', '|---|---|---|---|---|---|---|---|---|');
+  for (const [n, t] of Object.entries(w.threads)) for (const [cell, name] of CELLS) {
+    const c = t.cells[cell];
+    if (!c) continue;
+    if (!c.w2) { L.push(`| ${name} | ${n} | not timed: outputs differ | | | | | | ${c.diff?.toExponential(1)} |`); continue; }
+    const r = (s) => `${x(s.median)} (${f(s.min, 2)}–${f(s.max, 2)})`;
+    L.push(`| ${name} | ${n} | ${stat(c.w2)} | ${stat(c.ours.w2)} | ${r(c.ratio.w2)} | ${stat(c.w3, 'µs')} | ${stat(c.ours.w3, 'µs')} | ${r(c.ratio.w3)} | ${c.diff.toExponential(1)} |`);
+  }
+  L.push('');
+  // Which peer a browser or edge user would pick: only runtimes that run there (no native onnxruntime-node or PyTorch).
+  const one = w.threads[1]?.cells ?? {}, two = w.threads[2]?.cells ?? {};
+  const lines = [];
+  for (const [cell, name] of CELLS) {
+    const o = one[cell], t2 = two[cell];
+    if (!o?.ratio) continue;
+    const tf = res.tfjsWasm?.cells?.[cell];
+    lines.push(`- **${name}**: W2 rnn-wasm ${x(o.ratio.w2.median)} onnxruntime-web one thread` +
+      (t2?.ratio ? `, ${x(t2.ratio.w2.median)} its 2 threads` : '') +
+      (tf?.w2 && o.ours ? `, ${x(tf.w2.median / o.ours.w2.median, 1)} tfjs wasm` : '') +
+      `; W3 (streaming) ${x(o.ratio.w3.median, 1)} onnxruntime-web one thread${t2?.ratio ? `, ${x(t2.ratio.w3.median, 1)} its 2 threads` : ''}.`);
+  }
+  L.push('**Which peer a browser or edge user would pick.** In a browser, a Web Worker or an edge runtime (workerd), the native peers (onnxruntime-node, PyTorch) are not available: the choice is between rnn-wasm, onnxruntime-web and TensorFlow.js. ' +
+    'Against them, in this run (above 1: rnn-wasm faster; tfjs wasm figures from its own section, not alternated):', '', ...lines, '');
+  const wasmKB = wasmSizeKB();
+  L.push('For a user who only runs recurrent models, rnn-wasm is the pick where the ratios above are above 1: it is faster one thread to one thread, much faster per streaming step (onnxruntime-web pays a session run per step), ' +
+    `and far smaller to ship (${f(res.edge?.bundle?.gzipKB)} KB gzipped for the whole inference entry with its wasm, against ${wasmKB ? `${f(wasmKB.gzip / 1024, 1)} MB gzipped for onnxruntime-web's wasm binary alone` : 'several MB for onnxruntime-web\'s wasm binary'}). ` +
+    'onnxruntime-web is the pick for a model that is not a stack of recurrent layers (any ONNX graph), and its threaded build helps large batches where the page can be cross-origin isolated; rnn-wasm exports its models to ONNX (rnn-wasm/onnx) for that path.', '');
+  return L;
+}
+
+function wasmSizeKB() {
+  try {
+    const b = readFileSync(join(onnxruntimeWebRoot(), 'dist/ort-wasm-simd-threaded.wasm'));
+    return { raw: b.length / 1024, gzip: gzipSync(b, { level: 9 }).length / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+function gridSection(res) {
+  const L = ['## Shape grid: the training step over batch, hidden size, depth and direction', ''];
+  const g = res.grid;
+  if (!g) return [...L, 'Not measured in this run (`--no-grid`).', ''];
+  L.push(`bench/grid.bench.mjs${g.quick ? ' (quick mode)' : ''}: the training step (float inputs [T = ${g.T}, B, I = H], the recurrent layers, a dense head to ${g.C} classes at every step, cross-entropy summed, BPTT, one Adam update), one thread, ` +
+    `over a sampled grid (batch × hidden at one unidirectional layer; depth × direction at batch 16, hidden 256) rather than the full product, in ${f(g.seconds, 0)} s. ` +
+    `GFLOP/s count the recurrent layers (3 · Σ 2·T·B·G·H·(I_l + H) over layers and directions; G = 4, 3, 1), not the head. The ceiling is the 128-bit mul+add probe timed right beside each shape; ` +
+    `PyTorch ${g.torch ?? '(not found: skipped)'} one thread runs the same step as a server, so the two alternate shape by shape over ${g.rounds} round${g.rounds > 1 ? 's' : ''}; the ratio (PyTorch time / ours, above 1: rnn-wasm faster) is the median of the round pairs.`, '');
+  if (g.load) L.push(`Load average (1 min) before / after the grid: ${g.load.map((l) => f(l, 1)).join(' / ')} on ${g.cores} cores${Math.max(...g.load) > g.cores ? ': **above the core count, so the long steps were starved more than the short ceiling probe and the shares below are understated**; the paired ratios to PyTorch hold better' : ''}.`, '');
+  if (g.figure) L.push(`![Shape grid: share of the ceiling and ratio to PyTorch per shape](figures/shape-grid.svg)`, '');
+  const th = g.rows.some((r) => r.ms2);
+  L.push(`| shape | rnn-wasm | GFLOP/s | share of the ceiling | PyTorch one thread | rnn-wasm speed-up |${th ? ' rnn-wasm threads: 2 | × PyTorch\'s best of 1, 2 threads |' : ''}`, `|---|---|---|---|---|---|${th ? '---|---|' : ''}`);
+  for (const r of g.rows) L.push(`| ${shapeLabel(r)} | ${stat(r.ms)} | ${f(r.gflops)} | ${f(100 * r.share, 0)}% of ${f(r.ceiling)} | ${stat(r.pytorch)} | ${r.ratio ? `${x(r.ratio.median)} (${f(r.ratio.min, 2)}–${f(r.ratio.max, 2)})` : '—'} |` +
+    (th ? ` ${r.ms2 ? stat(r.ms2) : ''} | ${r.ratio2 ? `${x(r.ratio2.median)} (${f(r.ratio2.min, 2)}–${f(r.ratio2.max, 2)})` : ''} |` : ''));
+  if (!th) L.push('', 'threads: 2 is not in this grid run (`node bench/grid.bench.mjs --threads`, or `npm run bench -- --grid-threads`, adds it for batch ≥ 8).');
+  L.push('', '**What limits rnn-wasm, by region** (judged on the ceiling share and ratio measured above):', '');
+  for (const r of regions(g.rows)) L.push(`- **${r.name}**: ${r.verdict}.`);
+  L.push('');
+  return L;
+}
+
+function taggerSection(res) {
+  const L = ['## The tagger end to end: one pos-brown epoch', ''];
+  const t = res.tagger;
+  if (!t) return [...L, 'Not measured in this run (`--no-tagger`).', ''];
+  L.push(`bench/tagger.bench.mjs: one training epoch of the pos-brown tagger (word, suffix and shape embeddings and a character BiLSTM per word → BiLSTM 96 → 12 tags; Adam 2e-3, batch 32, bucketing, clip norm 5) on ${t.sentences.toLocaleString('en')} training sentences${t.limit ? ` (the first ${t.limit} of the corpus, \`--tagger-limit\`)` : ''}, then token accuracy on the test split. ` +
+    'PyTorch trains the same architecture on the same encoded data and split (bench/peers/pytorch_tagger.py), with its best thread count of 1 and 2 (timed on the first batches). ' +
+    'An epoch takes one to three minutes here, so each runs once, in turn (rnn-wasm one thread, PyTorch, rnn-wasm threads: 2), not in alternated rounds: the ratio carries the machine\'s drift. Initialisations differ (each library\'s own), so accuracies after one epoch differ a little.', '');
+  L.push('| implementation | time per epoch | tokens/s | test accuracy after one epoch | PyTorch time / this |', '|---|---|---|---|---|');
+  const row = (name, r) => (r?.epochSeconds
+    ? L.push(`| ${name} | ${f(r.epochSeconds)} s | ${Math.round(r.tokensPerSecond).toLocaleString('en')} | ${f(100 * r.accuracy, 2)}% | ${t.torch ? x(t.torch.epochSeconds / r.epochSeconds) : '—'} |`)
+    : L.push(`| ${name} | ${r?.error ? `failed: ${r.error}` : '—'} | | | |`));
+  row('**rnn-wasm**, one thread', t.one);
+  row('rnn-wasm, threads: 2', t.two);
+  if (t.torch) row(`PyTorch ${t.torch.torch}, ${t.torch.threads} thread${t.torch.threads > 1 ? 's' : ''} (its best here${t.torch.probeTokensPerSecond ? `; probe: ${Object.entries(t.torch.probeTokensPerSecond).map(([n, v]) => `${n} → ${Math.round(v).toLocaleString('en')} tokens/s`).join(', ')}` : ''})`, t.torch);
+  else L.push('| PyTorch | skipped (no /usr/bin/python3 with torch) | | | |');
+  L.push('');
+  return L;
+}
+
 export function renderReport(res) {
   const ours = Object.fromEntries(res.ours.map((r) => [r.cell, r]));
   const L = [];
@@ -77,6 +205,10 @@ export function renderReport(res) {
   L.push(`Generated by \`npm run bench${res.args.length ? ' -- ' + res.args.join(' ') : ''}\` (bench/run.mjs → bench/report.mjs) on ${res.started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${f(res.seconds / 60, 1)} min. ` +
     'Every figure below comes from that one run: the machine is shared with other jobs and its speed drifts, so **ratios measured side by side in one run are what count**; absolute times move by tens of percent between runs. ' +
     'Times are medians with (min–max, n = samples). A ratio ×k is the peer\'s time divided by rnn-wasm\'s: above 1, rnn-wasm is faster.', '');
+  if (m.loadavg[0] > m.cores) {
+    L.push(`> **This run was made on an overloaded machine** (load average ${m.loadavg.map((l) => l.toFixed(1)).join(' ')} at the start on ${m.cores} cores: other jobs held the CPUs), ` +
+      'so absolute times are inflated several-fold and even ratios measured one after the other are distorted; the alternated pairs (onnxruntime-web, the shape grid) hold best. Rerun `npm run bench` on a quiet machine for figures to quote.', '');
+  }
   L.push('## Machine and versions', '');
   L.push('| | |', '|---|---|');
   L.push(`| CPU | ${m.cpu}, ${m.cores} cores (shared), ${f(m.memGB, 0)} GiB |`);
@@ -85,12 +217,19 @@ export function renderReport(res) {
   L.push(`| rnn-wasm | ${m.rnnWasm}, WebAssembly SIMD build, one thread (assemblyscript ${v.assemblyscript}) |`);
   L.push(`| PyTorch | ${v.pytorch ? `${v.pytorch} (Debian python3-torch), BLAS ${v.pytorchBlas}, torch.set_num_threads(1)` : 'not found (skipped)'} |`);
   L.push(`| onnxruntime-node | ${v.onnxruntime ?? '—'} (CPU provider, intra/inter-op threads 1; models exported by bench/peers/pytorch_onnx.py) |`);
+  L.push(`| onnxruntime-web | ${v.onnxruntimeWeb ?? '—'} (wasm backend, SIMD, in Node; one thread, and numThreads 2 on its threaded build; the same exported models) |`);
   L.push(`| TensorFlow.js | @tensorflow/tfjs ${v.tfjs ?? '—'} (cpu backend), @tensorflow/tfjs-backend-wasm ${v.tfjsWasm ?? '—'} (single-threaded in Node) |`);
   L.push(`| brain.js | ${v.brainjs ?? '—'} |`);
   L.push('');
   L.push('## Issue 6 targets', '');
   L.push('| target | measured in this run | |', '|---|---|---|');
   for (const [a, b, c] of targets(res)) L.push(`| ${a} | ${b} | ${c} |`);
+  L.push('');
+
+  L.push('## Issue 14 targets', '');
+  L.push('Those measured by this harness; int8 inference is not benchmarked here yet.', '');
+  L.push('| target | measured in this run | |', '|---|---|---|');
+  for (const [a, b, c] of targets14(res)) L.push(`| ${a} | ${b} | ${c} |`);
   L.push('');
 
   L.push('## Workloads', '');
@@ -190,10 +329,15 @@ export function renderReport(res) {
   const many = res.parallel?.manyThreads;
   if (many) L.push(`3 and 4 threads (correctness only, on ${res.machine?.cores ?? 'this machine\'s'} cores; \`probe: false\`): one W1 step's gradients within ${Object.entries(many).map(([k, v]) => `${f(v.relativeDiff * 1e6, 1)}e-6 (${k} threads)`).join(' and ')} of one thread's, relative to the largest gradient.`, '');
 
+  L.push(...webSection(res), ...gridSection(res), ...taggerSection(res));
+
   L.push('## How each peer is run, and what differs', '');
   L.push('- **rnn-wasm**: `Sequential` with embedding → lstm/gru/rnn → dense, `trainStep(batch, adam, { reduction: "sum" })`, `outputsView` for W2, `stream(1).step` for W3; benny samples (bench/recurrent.bench.mjs), W4 in bench/big.bench.mjs.');
   L.push('- **PyTorch** (bench/peers/pytorch_recurrent.py, `/usr/bin/python3`): the same model (nn.Embedding, nn.LSTM/GRU/RNN, nn.Linear), CrossEntropyLoss(sum), Adam; W3 carries (h, c) through `m(tok, state)`; one thread (two oversubscribe the 2 shared cores). Skipped with a notice when torch is missing.');
   L.push('- **onnxruntime-node** (bench/peers/onnxruntime.mjs): the PyTorch model with softmax exported by bench/peers/pytorch_onnx.py (torch.onnx.export, opset 14) into build/onnx at bench time; W3 model takes and returns h (and c). Inference only. Each `run` is an async call; the time includes it.');
+  L.push('- **onnxruntime-web** (bench/peers/onnxruntime-web.mjs): the same exported models as onnxruntime-node, in its WebAssembly backend (SIMD) in Node: one thread, and its threaded build with numThreads 2 (worker threads; in a browser this needs a cross-origin-isolated page). Each thread count runs in a child process of its own, since the count is fixed when its wasm module starts; before timing, its W2 probabilities and three W3 steps are checked against onnxruntime-node on the same input (≤ 1e-5). rnn-wasm W2/W3 (one thread) are timed in the same process in alternated rounds, and the section\'s ratios are per round pair.');
+  L.push('- **Shape grid** (bench/grid.bench.mjs, PyTorch in bench/peers/pytorch_grid.py): the training step on float inputs (I = H, T = 32), head to 64 classes, Adam; PyTorch runs as a server on stdin/stdout so its measurement and ours alternate shape by shape and round by round.');
+  L.push('- **Tagger** (bench/tagger.bench.mjs, bench/peers/pytorch_tagger.py): the pos-brown architecture and training settings; the encoded split is written by the JS side to a temporary JSON file that PyTorch reads, so both see the same tokens, vocabularies and split.');
   L.push('- **TensorFlow.js** (bench/peers/tfjs.mjs): layers API, embedding → lstm/gru/simpleRNN (returnSequences) → dense, `tf.losses.softmaxCrossEntropy` with SUM inside `adam.minimize`; W3 on a stateful copy with batch 1. The wasm backend in 4.22 lacks `UnsortedSegmentSum` (the embedding gradient), so the peer registers a plain JS scatter-add for it (2,048 × 64 floats per step); nothing else is ours. ' +
     `tfjs is slow, so it takes few samples: wasm 1 warm-up + 3; cpu W1 ${res.tfjsCpu?.cells?.lstm?.w1Warmup === 0 ? 'no warm-up + 2 samples' : '1 warm-up + 2'} (a step takes tens of seconds), W2/W3 1 warm-up + 2.`);
   L.push('- **brain.js** (bench/peers/brainjs.mjs): `brain.recurrent.LSTM/GRU/RNN` trains one sequence at a time (no batching), so it is timed on the same token count: 32 sequences × 64 steps, embedding 64, hidden 128, 64 output classes (its next-token objective), its own per-sequence RMSprop update. A like-for-like model, not the same computation order.');
@@ -208,7 +352,15 @@ export function writeReport(res, { write = true, path = new URL('../docs/BENCHMA
     mkdirSync(new URL('./', path), { recursive: true });
     writeFileSync(path, md);
   }
-  const summary = ['Issue 6 targets:', ...targets(res).map(([a, b, c]) => `  ${c.replace(/\*/g, '').padEnd(12)} ${a}: ${b}`)].join('\n') +
+  const summary = ['Issue 6 targets:', ...targets(res).map(([a, b, c]) => `  ${c.replace(/\*/g, '').padEnd(12)} ${a}: ${b}`),
+    'Issue 14 targets (this harness):', ...targets14(res).map(([a, b, c]) => `  ${c.replace(/\*/g, '').padEnd(12)} ${a}: ${b}`)].join('\n') +
     (write ? '\nwrote docs/BENCHMARKS.md' : '\n(--no-write: docs/BENCHMARKS.md left alone)');
   return { md, summary };
+}
+
+// Renders the report again from a run's saved results: node bench/report.mjs build/bench-results.json
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
+  const res = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+  res.started = new Date(res.started);
+  console.log(writeReport(res, { write: !process.argv.includes('--no-write') }).summary);
 }

@@ -1,12 +1,17 @@
 // `npm run bench`: every suite and every peer, one after another in one run, then
 // docs/BENCHMARKS.md (bench/report.mjs). Ratios measured side by side in one run are
 // what count: the machine is shared and its speed drifts.
-//   npm run bench                 the whole suite (≈ 8–10 min on 2 shared cores)
+//   npm run bench                 the whole suite (≈ 15–20 min on 2 quiet cores: the grid ≈ 3 min,
+//                                 the tagger epochs ≈ 5 min; 41 min on an overloaded machine)
 //   npm run bench -- --soak       the memory check over 10,000 W1 steps (≈ 6+ min more)
 //   npm run bench -- --no-tfjs-cpu  skip the slowest peer (≈ 30 s per tfjs-cpu W1 step)
 //   npm run bench -- --no-write   print only, leave docs/BENCHMARKS.md alone
+//   npm run bench -- --quick-grid  the shape grid's quick mode (8 shapes) instead of the grid
+//   npm run bench -- --grid-threads  the grid also times threads: 2 for batch ≥ 8 (≈ 2× longer)
+//   npm run bench -- --no-grid / --no-tagger   skip the shape grid / the tagger epochs
+//   npm run bench -- --tagger-limit N   the tagger on the first N Brown sentences only
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gemmBench } from './gemm.bench.mjs';
 import { muladdCeiling } from './ceiling.bench.mjs';
@@ -18,13 +23,18 @@ import { memoryBench } from './memory.bench.mjs';
 import { optimizerBench } from './optimizer.bench.mjs';
 import { pytorchPeer } from './peers/pytorch.mjs';
 import { onnxruntimePeer } from './peers/onnxruntime.mjs';
+import { onnxruntimeWebPeer, onnxruntimeWebVersion } from './peers/onnxruntime-web.mjs';
+import { gridBench } from './grid.bench.mjs';
+import { taggerBench } from './tagger.bench.mjs';
 import { brainjsPeer } from './peers/brainjs.mjs';
 import { tfjsPeer } from './peers/tfjs.mjs';
 import { edgeBench } from './edge.bench.mjs';
 import { writeReport } from './report.mjs';
 import { referenceWorkload } from '../dist/cli/bench.js';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const taggerLimit = argv.includes('--tagger-limit') ? Number(argv[argv.indexOf('--tagger-limit') + 1]) : undefined;
+const args = new Set(argv.filter((a) => a.startsWith('--')));
 const soak = args.has('--soak');
 const started = new Date();
 const t0 = performance.now();
@@ -39,7 +49,7 @@ const machine = {
 };
 console.log(`rnn-wasm benchmarks — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, single thread; load average ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')}`);
 const wl = referenceWorkload();
-const results = { started, machine, args: [...args], versions: {} };
+const results = { started, machine, args: argv, versions: {} };
 
 section('GEMM and the 128-bit SIMD mul+add ceiling');
 const c1 = await muladdCeiling();
@@ -69,6 +79,8 @@ section('PyTorch CPU (one thread): W1–W4');
 results.pytorch = pytorchPeer(2);
 section('onnxruntime-node (one thread): W2, W3');
 results.onnxruntime = await onnxruntimePeer(wl);
+section('onnxruntime-web (wasm SIMD; one thread and numThreads 2), alternated with rnn-wasm: W2, W3');
+results.onnxruntimeWeb = results.onnxruntime ? onnxruntimeWebPeer() : (console.log('  skipped: it runs the models the onnxruntime-node peer exports'), null);
 section('naive JS LSTM: W1');
 results.naive = await naiveLstmBench(wl);
 section('brain.js: W1 tokens');
@@ -79,6 +91,11 @@ section('TensorFlow.js cpu backend');
 // ≈ 25–35 s per LSTM W1 step here: one warm-up is skipped for W1 and two samples taken.
 results.tfjsCpu = args.has('--no-tfjs-cpu') ? (console.log('  skipped (--no-tfjs-cpu)'), null) : await tfjsPeer('cpu', wl, { reps: 2, w1Warmup: 0 });
 
+section('shape grid: training step over batch, hidden, layers, direction; PyTorch one thread alternated');
+results.grid = args.has('--no-grid') ? (console.log('  skipped (--no-grid)'), null) : await gridBench({ quick: args.has('--quick-grid'), threads: args.has('--grid-threads') });
+section('the tagger end to end: one pos-brown epoch, rnn-wasm and PyTorch');
+results.tagger = args.has('--no-tagger') ? (console.log('  skipped (--no-tagger)'), null) : await taggerBench({ limit: taggerLimit });
+
 section(`memory: W1 LSTM training, ${soak ? '10,000 steps (--soak)' : '300 steps (default; --soak runs 10,000)'}`);
 results.memory = memoryBench(soak ? { steps: 10000, warm: 100 } : { steps: 300, warm: 50 });
 
@@ -87,11 +104,15 @@ results.edge = await edgeBench();
 
 results.versions = {
   pytorch: results.pytorch?.version ?? null, pytorchBlas: results.pytorch?.blas ?? null,
-  onnxruntime: version('onnxruntime-node'), tfjs: version('@tensorflow/tfjs'), tfjsWasm: version('@tensorflow/tfjs-backend-wasm'),
+  onnxruntime: version('onnxruntime-node'), onnxruntimeWeb: onnxruntimeWebVersion(), tfjs: version('@tensorflow/tfjs'), tfjsWasm: version('@tensorflow/tfjs-backend-wasm'),
   brainjs: version('brain.js'), assemblyscript: version('assemblyscript'), benny: version('benny'),
   miniflare: version('miniflare'), esbuild: version('esbuild'), playwrightCore: version('playwright-core'),
 };
 results.seconds = (performance.now() - t0) / 1000;
 section('report');
+// Kept so the report can be rendered again without re-measuring: node bench/report.mjs build/bench-results.json
+mkdirSync(new URL('../build/', import.meta.url), { recursive: true });
+writeFileSync(new URL('../build/bench-results.json', import.meta.url), JSON.stringify(results));
 const md = writeReport(results, { write: !args.has('--no-write') });
 console.log(md.summary);
+process.exit(0); // worker threads (tagger, threads: 2) must not keep the process alive
