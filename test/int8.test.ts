@@ -6,11 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   Sequential, layers, quantize, saveModel, loadModel, readSafetensors, writeSafetensors, optim, fit,
-  QuantizedModelError, WeightFileError, ArgumentError,
+  QuantizedModelError, WeightFileError, ArgumentError, Vocabulary,
 } from '../src/index.js';
 import { expectClose, testRng } from './helpers/arrays.js';
 import { putF32, runtime, zeros } from './helpers/wasm.js';
 import { simpleModel } from './helpers/models.js';
+import { expectOneLine, runCli } from './helpers/cli.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   activationRangeRef, qdotRef, quantizeActivationsRef, quantizeWeightsRef, quantizedCellForwardRef, type QuantizedMatrix,
 } from './reference/quantized.js';
@@ -263,5 +267,29 @@ describe('an int8 model is for inference only', () => {
     expect(q.evaluate(batch).count).toBe(3); // evaluation is inference
     m.dispose();
     q.dispose();
+  });
+});
+
+describe('rnn-wasm quantize', () => {
+  it('writes the int8 copy of a tagger that predicts on raw text, and refuses an int8 input in one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-int8-'));
+    try {
+      const m = simpleModel(rt, { cell: 'lstm', vocabSize: 6, embeddingDim: 8, hiddenSize: 16, numClasses: 3, seed: 2 });
+      const file = join(dir, 'tagger.safetensors');
+      writeFileSync(file, saveModel(m, { vocabulary: new Vocabulary(['<pad>', '<unk>', 'the', 'cat', 'sat', 'down']), tokenizer: 'words', labels: ['DET', 'NOUN', 'VERB'] }));
+      const r = runCli(['quantize', file]);
+      expect(r.status, r.stderr).toBe(0);
+      const out = join(dir, 'tagger.int8.safetensors');
+      expect(r.stdout).toMatch(/wrote .*tagger\.int8\.safetensors: [\d,]+ bytes, 0\.\d\d× the/);
+      const back = loadModel(rt, new Uint8Array(readFileSync(out)));
+      expect(back.quantized).toBe(true);
+      const q = quantize(m);
+      expect(back.tagText('the cat sat')).toEqual(q.tagText('the cat sat'));
+      const again = runCli(['quantize', out, '--out', join(dir, 'twice.safetensors')]);
+      expectOneLine(again, 1, /already int8/);
+      for (const x of [m, q, back]) x.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
