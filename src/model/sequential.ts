@@ -121,8 +121,8 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 
   /**
    * Makes this model an int8 model: its parameters become the dequantized values and
-   * the layers run the integer kernels. For quantize() and the model-file loader.
-   * @internal
+   * the layers run the integer kernels. What quantize() and the int8 model-file
+   * loader call; prefer those.
    */
   useInt8(tensors: ReadonlyMap<string, Int8Tensor>, dequantized: StateDict): void {
     this.checkAlive();
