@@ -270,6 +270,29 @@ describe('an int8 model is for inference only', () => {
   });
 });
 
+describe('useInt8 checks what it is given', () => {
+  it('a missing, misshapen or out-of-range matrix is an ArgumentError, and the model stays f32', () => {
+    const m = simpleModel(rt, { cell: 'rnn', vocabSize: 10, embeddingDim: 4, hiddenSize: 6, numClasses: 3, seed: 1 });
+    const target = Sequential.fromJSON(rt, m.toJSON(), false);
+    const dict = m.stateDict();
+    const full = () => new Map(Object.entries(dict).filter(([, t]) => t.shape.length === 2).map(([n, t]) => [n, quantizeWeightsRef(t.data, t.shape[0], t.shape[1])]));
+    const without = full();
+    without.delete('head.weight');
+    const misshapen = full();
+    misshapen.set('head.weight', quantizeWeightsRef(new Float32Array(12), 2, 6));
+    const low = full();
+    low.get('rnn.weight_hh_l0')!.q[0] = -128;
+    const extra = full();
+    extra.set('rnn.bias_ih_l0', quantizeWeightsRef(new Float32Array(6), 1, 6));
+    for (const [what, t, msg] of [['missing', without, /'head.weight' is missing/], ['misshapen', misshapen, /expected \[3, 6\]/], ['-128', low, /-128/], ['a bias', extra, /no matrix 'rnn.bias_ih_l0'/]] as const) {
+      expect(() => target.useInt8(t as never, dict), what).toThrow(msg);
+      expect(target.quantized).toBe(false);
+    }
+    m.dispose();
+    target.dispose();
+  });
+});
+
 describe('rnn-wasm quantize', () => {
   it('writes the int8 copy of a tagger that predicts on raw text, and refuses an int8 input in one line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-int8-'));

@@ -127,6 +127,17 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   useInt8(tensors: ReadonlyMap<string, Int8Tensor>, dequantized: StateDict): void {
     this.checkAlive();
     this.refuseIfQuantized('quantizing again');
+    for (const e of this.table.entries) {
+      if (e.shape.length !== 2) continue;
+      const t = tensors.get(e.name), [rows, cols] = e.shape;
+      if (!t) throw new ArgumentError(`int8 weights: the matrix '${e.name}' is missing`);
+      if (t.rows !== rows || t.cols !== cols || t.q.length !== rows * cols || t.scales.length !== rows) {
+        throw new ArgumentError(`int8 weights: '${e.name}' is [${t.rows}, ${t.cols}] with ${t.q.length} values and ${t.scales.length} scales, expected [${rows}, ${cols}]`);
+      }
+      if (t.q.some((v) => v < -127)) throw new ArgumentError(`int8 weights: '${e.name}' holds -128; symmetric int8 values are in [-127, 127]`);
+      if (t.scales.some((v) => !(Number.isFinite(v) && v >= 0))) throw new ArgumentError(`int8 weights: the scales of '${e.name}' must be finite and non-negative`);
+    }
+    for (const name of tensors.keys()) if (!this.table.entries.some((e) => e.name === name && e.shape.length === 2)) throw new ArgumentError(`int8 weights: this model has no matrix '${name}'`);
     this.loadStateDict(dequantized);
     this.int8 = new Int8Weights(this.owned.planner, tensors);
     this.packedDirty = true;
