@@ -1,6 +1,6 @@
 // Writes docs/BENCHMARKS.md from the results gathered by bench/run.mjs: the machine and
 // versions, every workload and peer (medians with min–max), ratios to each peer, the
-// targets of issue 6 met or missed, and the marked place for the threads: 2 figures.
+// targets of issue 6 met or missed, and the threads section (training, batch inference).
 // A ratio "×k" is peer time / rnn-wasm time: above 1, rnn-wasm is faster.
 import { writeFileSync, mkdirSync } from 'node:fs';
 
@@ -190,17 +190,23 @@ export function renderReport(res) {
     L.push('', 'Accuracy beside f32 on the built-in tasks: `node bench/int8-accuracy.mjs` with trained model files (figures in the README, int8 models).', '');
   } else L.push('Not measured in this run.', '');
 
-  L.push('## threads: 2', '');
+  L.push('## Threads', '');
   L.push(res.parallel
-    ? `Measured by bench/parallel.bench.mjs in this run: \`ParallelTrainer\` (rnn-wasm/node) splits each batch by rows between the main thread and one worker replica, ` +
+    ? `Measured by bench/parallel.bench.mjs in this run: \`ParallelTrainer\` (rnn-wasm/node) cuts each batch by rows into one share per thread (the main thread and one worker replica per extra thread), ` +
       `exchanges weights and gradients through SharedArrayBuffers with an Atomics hand-off, and applies the update once; one- and two-thread steps alternate, so both see the same machine. ` +
       `Synchronisation per W1 step with no compute (weights out, gradients back, their sum, two hand-offs): ${f(res.parallel.syncUs, 0)} µs. ` +
       `Second-core probe (a fixed GEMM on two threads vs one; ≈ 2 when both cores are free) before / after: ×${f(res.parallel.probeSpeedup?.before, 2)} / ×${f(res.parallel.probeSpeedup?.after, 2)}. ` +
-      'The figures are in the W1 and W4 tables and the targets above.'
-    : 'Reserved. `threads: 2` data-parallel training is being built separately; when `bench/parallel.bench.mjs` exists, exporting ' +
-      '`parallelBench({ workload, log })` → `{ threads, w1: { lstm, gru?, rnn? }, w4 }` (each `{ median, min, max, n }` in ms), ' +
-      'bench/run.mjs calls it and its figures fill the reserved rows and the two threads targets. Not measured in this run.');
+      'The training figures are in the W1 and W4 tables and the targets above.'
+    : 'Not measured in this run (bench/parallel.bench.mjs).');
   L.push('');
+  const inf = res.parallel?.inference;
+  if (inf) {
+    L.push('| batch inference (W1 model, ParallelPredictor.predict) | one thread | two threads | speed-up | outputs |', '|---|---|---|---|---|');
+    L.push(`| ${inf.rows} rows of 16–64 tokens, passes of 64 rows, calls alternated | ${f(inf.oneRowsPerS, 0)} rows/s (${stat(inf.one)}) | ${f(inf.twoRowsPerS, 0)} rows/s (${stat(inf.two)}) | ×${f(inf.twoRowsPerS / inf.oneRowsPerS, 2)} | ${inf.identical ? 'identical to one thread\'s' : '**differ from one thread\'s**'} |`);
+    L.push('');
+  }
+  const many = res.parallel?.manyThreads;
+  if (many) L.push(`3 and 4 threads (correctness only, on ${res.machine?.cores ?? 'this machine\'s'} cores; \`probe: false\`): one W1 step's gradients within ${Object.entries(many).map(([k, v]) => `${f(v.relativeDiff * 1e6, 1)}e-6 (${k} threads)`).join(' and ')} of one thread's, relative to the largest gradient.`, '');
 
   L.push('## How each peer is run, and what differs', '');
   L.push('- **rnn-wasm**: `Sequential` with embedding → lstm/gru/rnn → dense, `trainStep(batch, adam, { reduction: "sum" })`, `outputsView` for W2, `stream(1).step` for W3; benny samples (bench/recurrent.bench.mjs), W4 in bench/big.bench.mjs.');

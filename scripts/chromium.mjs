@@ -18,7 +18,7 @@ export function launchChromium() {
 const TYPES = { js: 'text/javascript', html: 'text/html', wasm: 'application/wasm', png: 'image/png' };
 
 /** Serves `files` (a Map of path → contents, typed by extension) uncached on 127.0.0.1; resolves to { base, close }. */
-export async function serve(files) {
+export async function serve(files, headers = {}) {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const body = files.get(path);
@@ -26,7 +26,7 @@ export async function serve(files) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[path.split('.').pop() ?? ''] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+    res.writeHead(200, { 'content-type': TYPES[path.split('.').pop() ?? ''] ?? 'application/octet-stream', 'cache-control': 'no-store', ...headers }).end(body);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}`;

@@ -59,6 +59,50 @@ MODULES = {
 }
 
 
+class StatefulTagger(nn.Module):
+    """Embedding → LSTM / GRU → Linear per step, with the initial states as inputs and the
+    final states as outputs: forward(ids, h0[, c0]) → (out, hn[, cn]), time-major."""
+
+    def __init__(self, cell, vocab, dim, hidden, classes, **rnn):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, dim)
+        self.rnn = CELLS[cell](dim, hidden, **rnn)
+        self.linear = nn.Linear(hidden * (2 if rnn.get('bidirectional') else 1), classes)
+
+    def forward(self, ids, *states):
+        y, h = self.rnn(self.embedding(ids), states if len(states) == 2 else states[0])
+        return (self.linear(y), *(h if isinstance(h, tuple) else (h,)))
+
+
+# initial states as graph inputs: the imported layer is stateful (it carries its final
+# states to the next call); outputs for two batches, the second from the first's final states
+STATEFUL = {
+    'lstm_initial_states_2_layers': dict(cell='lstm', vocab=10, dim=4, hidden=3, classes=2, num_layers=2),
+    'gru_initial_state_bidirectional': dict(cell='gru', vocab=10, dim=4, hidden=3, classes=2, bidirectional=True),
+}
+
+
+def stateful(out, results):
+    for i, (name, spec) in enumerate(STATEFUL.items()):
+        torch.manual_seed(200 + i)
+        module = StatefulTagger(**spec).eval()
+        L, D, H = spec.get('num_layers', 1), 2 if spec.get('bidirectional') else 1, spec['hidden']
+        B, T = 3, 5
+        kinds = ['h', 'c'] if spec['cell'] == 'lstm' else ['h']
+        states = [torch.zeros(L * D, B, H) for _ in kinds]
+        batches = [torch.randint(0, spec['vocab'], (T, B)) for _ in range(2)]
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            torch.onnx.export(module, (batches[0], *states), str(out / f'{name}.onnx'),
+                              input_names=['ids'] + [f'{k}0' for k in kinds], output_names=['out'] + [f'{k}n' for k in kinds],
+                              dynamic_axes={'ids': {0: 'T', 1: 'B'}, **{f'{k}0': {1: 'B'} for k in kinds}}, opset_version=14)
+        results[name] = {'batches': []}
+        with torch.no_grad():
+            for ids in batches:
+                y, *states = module(ids, *states)
+                results[name]['batches'].append({'ids': ids.t().tolist(), 'outputs': y.transpose(0, 1).tolist()})
+
+
 def main(outdir):
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -82,6 +126,7 @@ def main(outdir):
         if not spec.get('last') and not batch_first:
             y = y.transpose(0, 1)  # [T, B, C] → [B, T, C], as predictOutputs returns it
         results[name] = {'ids': ids.tolist(), 'outputs': y.tolist()}
+    stateful(out, results)
     (out / 'outputs.json').write_text(json.dumps(results))
     print(f'wrote {len(results)} modules to {out}')
 

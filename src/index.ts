@@ -13,7 +13,7 @@ export { Layer, type LayerSpec } from './layers/index.js';
 export type { StateDict, ParameterEntry } from './runtime/parameter-table.js';
 export { RecurrentStream } from './model/stream.js';
 export { packTokenSequences, packStepLabels, packSequenceLabels, type PackedSequences } from './data/pack.js';
-export { sliceRows, balancedSplit, countTargets, type PackedBatch } from './data/packed-batch.js';
+export { sliceRows, balancedSplit, balancedCuts, countTargets, type PackedBatch } from './data/packed-batch.js';
 export { Arena } from './data/arena.js';
 export * as optim from './optim/index.js';
 export { Rng } from './random.js';
@@ -41,3 +41,6 @@ export { TextPipeline, wordShape, type PreprocessingJSON, type PreprocessingOpti
 export type { TaggedToken, TextClass, TextPrediction } from './model/text.js';
 export { forecast } from './model/forecast.js';
 export { Seq2Seq, type Seq2SeqConfig, type Seq2SeqBatch, type Seq2SeqJSON, type BeamOptions } from './model/seq2seq.js';
+export { WebPredictor, webThreadsRefusal, type WebPredictorOptions, type WorkerLike } from './parallel/web-predictor.js';
+export { servePredictions, type MessageScope } from './parallel/predict-service.js';
+export { ROW_METHODS, type RowMethod } from './parallel/predict-protocol.js';

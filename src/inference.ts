@@ -20,3 +20,5 @@ export { Vocabulary, type VocabularyOptions } from './data/vocabulary.js';
 export * as tokenize from './data/tokenize.js';
 export type { StateDict } from './runtime/parameter-table.js';
 export * from './errors.js';
+export { WebPredictor, webThreadsRefusal, type WebPredictorOptions, type WorkerLike } from './parallel/web-predictor.js';
+export { servePredictions, type MessageScope } from './parallel/predict-service.js';

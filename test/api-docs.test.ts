@@ -9,6 +9,7 @@ import * as index from '../src/index.js';
 import * as inference from '../src/inference.js';
 import * as node from '../src/node/index.js';
 import * as onnx from '../src/onnx.js';
+import * as keras from '../src/keras.js';
 import { Sequential } from '../src/index.js';
 
 const api = join(import.meta.dirname, '../docs/api');
@@ -18,13 +19,14 @@ const docs = {
   inference: read('inference.md'),
   node: read('node.md'),
   onnx: read('onnx.md'),
+  keras: read('keras.md'),
 };
 // A heading for a class, function, type or member (Markdown escapes its underscores); a namespace is a link to its own page.
 const heading = (text: string, name: string) =>
   new RegExp(`^#{2,6} ${name.replace(/_/g, '\\\\?_')}(\\(\\))?$`, 'm').test(text) || text.includes(`- [${name}](namespaces/${name}.md)`);
 
 describe('the API reference (docs/api) is current — regenerate with npm run docs', () => {
-  for (const [entry, mod] of [['index', index], ['inference', inference], ['onnx', onnx]] as const) {
+  for (const [entry, mod] of [['index', index], ['inference', inference], ['onnx', onnx], ['keras', keras]] as const) {
     it(`documents every export of rnn-wasm${entry === 'index' ? '' : `/${entry}`}`, () => {
       const missing = Object.keys(mod).filter((k) => !heading(docs[entry], k));
       expect(missing).toEqual([]);

@@ -14,6 +14,14 @@ describe('rnn-wasm bench', () => {
     for (const l of lines.slice(1)) expect(l.split(/\s+/).slice(1).map(Number).every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
   });
 
+  it('trains on any number of threads (3 here, on any machine: the probe may keep fewer and says so)', async () => {
+    const lines = await runQuickBench(runtime(), { seconds: 0.01, cells: ['lstm'], threads: 3, T: 3, B: 6, E: 4, H: 8, C: 5, V: 10 });
+    expect(lines[0]).toContain('training on 3 threads');
+    const rows = lines.filter((l) => l.startsWith('lstm'));
+    expect(rows).toHaveLength(1);
+    if (lines.length > 2) expect(lines[1]).toMatch(/^\(training on [12] threads?: /);
+  });
+
   it('keeps the reference workload for options left undefined', () => {
     const w = referenceWorkload({ H: undefined, B: 4 });
     expect([w.T, w.B, w.E, w.H, w.C]).toEqual([64, 4, 64, 128, 64]);

@@ -87,6 +87,19 @@ describe('train --pattern tag', () => {
     m.dispose();
   }, 30_000);
 
+  it('--threads n trains on n threads (fewer where the start-up probe finds the cores busy) and says so; a bad count is refused', () => {
+    const r = cli(['train', '--pattern', 'tag', '--data', join(dir, 'train.txt'), '--config', join(dir, 'small.json'), '--epochs', '1',
+      '--out', join(dir, 'threads3.safetensors'), '--threads', '3']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/training on [123] threads?/);
+    expect(r.stdout).toMatch(/tag validation token accuracy/);
+    for (const bad of ['0', '1.5', '257']) {
+      const e = cli(['train', '--pattern', 'tag', '--data', join(dir, 'train.txt'), '--threads', bad]);
+      expect(e.status).not.toBe(0);
+      expect(e.stderr).toMatch(/--threads.*integer from 1 to 256/);
+    }
+  }, 60_000);
+
   it('word/TAG lines with a --validation file; CLI flags override the config', () => {
     const model = join(dir, 'tag2.safetensors');
     const out = ok(cli(['train', '--pattern', 'tag', '--data', join(dir, 'train.txt'), '--validation', join(dir, 'dev.conllu'),

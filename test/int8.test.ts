@@ -12,6 +12,7 @@ import { expectClose, testRng } from './helpers/arrays.js';
 import { putF32, runtime, zeros } from './helpers/wasm.js';
 import { simpleModel } from './helpers/models.js';
 import { expectOneLine, runCli } from './helpers/cli.js';
+import { ParallelPredictor } from '../src/node/index.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,6 +266,23 @@ describe('an int8 model is for inference only', () => {
     expect(() => quantize(q)).toThrow(QuantizedModelError);
     expect(() => saveModel(q, { dtype: 'F16' })).toThrow(ArgumentError);
     expect(q.evaluate(batch).count).toBe(3); // evaluation is inference
+    m.dispose();
+    q.dispose();
+  });
+});
+
+describe('an int8 model on several threads', () => {
+  it('ParallelPredictor: the outputs are exactly one thread\'s (the workers load the int8 model file, not f32 weights)', async () => {
+    const m = simpleModel(rt, { cell: 'lstm', bidirectional: true, vocabSize: 30, embeddingDim: 8, hiddenSize: 12, numClasses: 5, seed: 4 });
+    const q = quantize(m);
+    const r = testRng(3);
+    const rows = Array.from({ length: 41 }, () => Array.from({ length: 1 + r.int(10) }, () => r.int(30)));
+    const p = await ParallelPredictor.create(q, { threads: 2, batchSize: 8 });
+    expect(p.threads).toBe(2);
+    const one = q.predictOutputs(rows);
+    expect(await p.predictOutputs(rows)).toEqual(one);
+    expect(one).not.toEqual(m.predictOutputs(rows)); // an f32 replica would give these
+    await p.close();
     m.dispose();
     q.dispose();
   });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import onnxProto from 'onnx-proto';
@@ -104,6 +105,36 @@ describe('exportOnnx', () => {
   it('onnxruntime-web (wasm backend, one thread) runs each export as rnn-wasm does', async () => {
     ortWeb.env.wasm.numThreads = 1;
     await check('onnxruntime-web', ortWeb as unknown as Ort);
+  });
+});
+
+// The ONNX project's own checker (onnx.checker.check_model, full_check: with shape
+// inference) on every export, when /usr/bin/python3 has the onnx package.
+const PYTHON = '/usr/bin/python3';
+const hasOnnx = spawnSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+if (!hasOnnx) console.log(`onnx-export: ${PYTHON} has no onnx package (apt-get install python3-onnx); the onnx.checker run is skipped`);
+
+describe('exportOnnx passes onnx.checker', () => {
+  it.skipIf(!hasOnnx)('check_model(full_check=True) accepts every export, with and without states', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-onnx-check-'));
+    try {
+      const files: string[] = [];
+      for (const [i, c] of cases.entries()) {
+        const model = new Sequential(rt, c.layers(), { seed: 30 + i, ...c.options });
+        for (const states of [false, true]) {
+          const f = join(dir, `${i}${states ? '-states' : ''}.onnx`);
+          writeFileSync(f, exportOnnx(model, { states }));
+          files.push(f);
+        }
+        model.dispose();
+      }
+      const script = 'import sys, onnx\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\nprint(onnx.__version__, len(sys.argv) - 1)';
+      const r = spawnSync(PYTHON, ['-c', script, ...files], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      console.log(`onnx-export: onnx ${r.stdout.trim().split(' ')[0]} checker (full_check) accepted ${files.length} exports`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -77,11 +77,63 @@ describe('importOnnx: our own exports', () => {
       expect(() => importOnnx(rt, bytes)).toThrow(WeightFileError);
       expect(() => importOnnx(rt, bytes)).toThrow(msg);
     }
-    const m = new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 3 })], { seed: 3 });
-    const bytes = exportOnnx(m, { states: true });
-    m.dispose();
-    expect(() => importOnnx(rt, bytes)).toThrow(/\(LSTM\): initial_h is a graph input/);
     expect(() => importOnnx(rt, new Uint8Array([1, 2, 3, 255]))).toThrow(WeightFileError);
+  });
+
+  it('states: true exports come back stateful: two batches, the second from the first\'s final states, equal onnxruntime-node carrying them', async () => {
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31; // seeded: the same batches every run
+    const stateful: { layers: () => Layer[]; options?: Record<string, unknown>; step: () => number | number[] }[] = [
+      { layers: () => [layers.embedding({ vocabSize: 11, dim: 4 }), layers.lstm({ hiddenSize: 4, numLayers: 2, bidirectional: true, stateful: true }),
+        layers.gru({ hiddenSize: 3, stateful: true }), layers.rnn({ hiddenSize: 3, nonlinearity: 'relu', stateful: true }), layers.dense({ units: 3 })], step: () => 1 + Math.floor(random() * 10) },
+      { layers: () => [layers.gru({ hiddenSize: 4, bidirectional: true, merge: 'mean', resetBefore: true, returnSequences: false, stateful: true }), layers.dense({ units: 2 })],
+        options: { loss: 'mse', inputFeatures: 2 }, step: () => [random() - 0.5, random() - 0.5] },
+    ];
+    let worst = 0;
+    for (const [i, c] of stateful.entries()) {
+      const model = new Sequential(rt, c.layers(), { seed: 70 + i, ...c.options });
+      const bytes = exportOnnx(model, { states: true });
+      const original = model.toJSON().layers.filter((l) => ['lstm', 'gru', 'rnn'].includes(l.type)); // the state inputs' names
+      model.dispose();
+      const imported = importOnnx(rt, bytes);
+      const specs = imported.toJSON().layers.filter((l) => ['lstm', 'gru', 'rnn'].includes(l.type));
+      expect(specs.map((l) => l.stateful)).toEqual(specs.map(() => true));
+      const session = await ort.InferenceSession.create(bytes);
+      const stateInputs = session.inputNames.slice(2);
+      let states: Record<string, ort.Tensor> = {};
+      for (const ls of [[5, 2, 4, 1], [3, 4, 1, 2]]) {
+        const batch = ls.map((n) => Array.from({ length: n }, c.step));
+        const got = imported.predictOutputs(batch as never); // carries its states to the next batch
+        const extra = Object.fromEntries(stateInputs.map((n) => {
+          const spec = original.find((s) => n.startsWith(`${String(s.name)}.`))!;
+          const dims = [((spec.numLayers as number | undefined) ?? 1) * (spec.bidirectional ? 2 : 1), batch.length, spec.hiddenSize as number];
+          return [n, states[`${n.slice(0, -1)}n`] ?? new ort.Tensor('float32', new Float32Array(dims[0] * dims[1] * dims[2]), dims)];
+        }));
+        const out = await session.run({ ...feeds(batch, !!c.options?.inputFeatures), ...extra });
+        const o = Object.values(out)[0], data = o.data as Float32Array, B = batch.length, C = o.dims[o.dims.length - 1];
+        worst = Math.max(worst, compare(`stateful ${i}`, got, (b, t, k) => (o.dims.length === 3 ? data[(t * B + b) * C + k] : data[b * C + k])));
+        states = out;
+      }
+      await session.release();
+      imported.dispose();
+    }
+    console.log(`onnx-import: stateful exports over 2 batches, largest difference from onnxruntime-node ${worst.toExponential(2)}`);
+  });
+
+  it('refuses initial-state inputs it cannot map onto a stateful layer', () => {
+    const m = new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 4, numLayers: 2, stateful: true }), layers.dense({ units: 3 })], { seed: 3 });
+    const proto = onnxProto.onnx.ModelProto.decode(exportOnnx(m, { states: true }));
+    m.dispose();
+    // the second stacked layer reading the first layer's rows of h0
+    const lstms = proto.graph!.node.filter((n) => n.opType === 'LSTM');
+    lstms[1].input[5] = lstms[0].input[5];
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(proto).finish())).toThrow(/initial state rows 0\.\.0 of graph input '.*h0' where stacked layer 1 takes rows 1\.\.1/);
+    // an LSTM whose initial_c is a constant while initial_h is an input
+    const one = new Sequential(rt, [layers.embedding({ vocabSize: 9, dim: 4 }), layers.lstm({ hiddenSize: 4, stateful: true }), layers.dense({ units: 3 })], { seed: 3 });
+    const p2 = onnxProto.onnx.ModelProto.decode(exportOnnx(one, { states: true }));
+    one.dispose();
+    p2.graph!.node.find((n) => n.opType === 'LSTM')!.input[6] = '';
+    expect(() => importOnnx(rt, onnxProto.onnx.ModelProto.encode(p2).finish())).toThrow(/initial_h and initial_c are not both graph inputs/);
   });
 
   it('names the first unsupported operator', () => {
@@ -126,7 +178,8 @@ describe('importOnnx: our own exports', () => {
 
 describe('importOnnx: torch.onnx.export files', () => {
   const dir = join(root, 'test/fixtures/onnx');
-  const expected = JSON.parse(readFileSync(join(dir, 'outputs.json'), 'utf8')) as Record<string, { ids: number[][]; outputs: number[][] | number[][][] }>;
+  const all = JSON.parse(readFileSync(join(dir, 'outputs.json'), 'utf8')) as Record<string, { ids: number[][]; outputs: number[][] | number[][][]; batches?: { ids: number[][]; outputs: number[][][] }[] }>;
+  const expected = Object.fromEntries(Object.entries(all).filter(([, v]) => !v.batches));
   for (const [name, { ids, outputs }] of Object.entries(expected)) {
     it(`${name}: predictOutputs equal PyTorch's outputs`, () => {
       const model = importOnnx(rt, readFileSync(join(dir, `${name}.onnx`)));
@@ -137,6 +190,20 @@ describe('importOnnx: torch.onnx.export files', () => {
       expect(Array.isArray(got[0][0])).toBe(perStep);
       const worst = compare(name, got, (b, t, c) => (perStep ? (outputs as number[][][])[b][t][c] : (outputs as number[][])[b][c]));
       console.log(`onnx-import: ${name}, largest difference from PyTorch ${worst.toExponential(2)}`);
+    });
+  }
+
+  for (const [name, { batches }] of Object.entries(all).filter(([, v]) => v.batches)) {
+    it(`${name}: initial states as graph inputs make a stateful layer; two batches equal PyTorch's, the second from the first's final states`, () => {
+      const model = importOnnx(rt, readFileSync(join(dir, `${name}.onnx`)));
+      expect(model.toJSON().layers.filter((l) => ['lstm', 'gru'].includes(l.type)).map((l) => l.stateful)).toEqual([true]);
+      let worst = 0;
+      for (const [k, { ids, outputs }] of batches!.entries()) {
+        const got = model.predictOutputs(ids);
+        worst = Math.max(worst, compare(`${name}, batch ${k + 1}`, got, (b, t, c) => outputs[b][t][c]));
+      }
+      model.dispose();
+      console.log(`onnx-import: ${name}, 2 batches, largest difference from PyTorch ${worst.toExponential(2)}`);
     });
   }
 
@@ -174,7 +241,7 @@ describe('rnn-wasm import --from onnx', () => {
       writeFileSync(proj, bytes);
       expectOneLine(runCli(['import', '--from', 'onnx', proj]), 1, /\(Expand\): unsupported operator/);
       expect(existsSync(join(dir, 'p.safetensors'))).toBe(false);
-      expectOneLine(runCli(['import', '--from', 'keras', proj]), 2, /expected --from onnx or --from tfjs/);
+      expectOneLine(runCli(['import', '--from', 'caffe', proj]), 2, /expected --from onnx, --from tfjs or --from keras/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

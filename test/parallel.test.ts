@@ -11,7 +11,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  Sequential, Seq2Seq, layers, optim, ConfigError, NonFiniteError, TokenIdError, ParallelTrainer, fit, balancedSplit, sliceRows,
+  Sequential, Seq2Seq, layers, optim, ConfigError, NonFiniteError, TokenIdError, ParallelTrainer, fit, balancedSplit, balancedCuts, sliceRows,
   type Batch, type StepOptions, type Trainable, type TrainBatch,
 } from '../src/node/index.js';
 import * as lib from '../src/index.js';
@@ -48,12 +48,12 @@ function expectTensorsClose(two: Record<string, { data: Float32Array }>, one: Re
 }
 
 /** One step of each path on identical models; compares loss, gradients and updated weights. */
-async function compareStep(make: () => Sequential | Seq2Seq, batch: Batch, opts: StepOptions = {}, optimizer: () => optim.Optimizer = () => optim.sgd({ lr: 0.5 })) {
+async function compareStep(make: () => Sequential | Seq2Seq, batch: Batch, opts: StepOptions = {}, optimizer: () => optim.Optimizer = () => optim.sgd({ lr: 0.5 }), threads = 2) {
   const one = make(), two = make();
   const o1 = optimizer(), o2 = optimizer();
-  const trainer = await ParallelTrainer.create(two, o2, { threads: 2, probe: false });
+  const trainer = await ParallelTrainer.create(two, o2, { threads, probe: false });
   try {
-    expect(trainer.threads).toBe(2);
+    expect(trainer.threads).toBe(threads);
     const r1 = one.trainStep(batch as TrainBatch, o1, opts);
     const r2 = trainer.trainStep(batch, opts);
     expect(r2.count).toBe(r1.count);
@@ -88,6 +88,33 @@ describe('splitting a packed batch', () => {
     expect(s.count).toBe(5);
     expect(s.tokens).toBe(5);
     m.dispose();
+  });
+});
+
+describe('balancedCuts', () => {
+  const cost = (l: number[], c: number[]) => Math.max(...c.slice(1).map((e, i) => (e - c[i]) * Math.max(0, ...l.slice(c[i], e))));
+  it('cuts into n runs whose largest rows × longest is the least possible, none empty while rows ≥ parts', () => {
+    expect(balancedCuts(Int32Array.from([5, 5, 5, 5]), 2)).toEqual([0, 2, 4]);
+    expect(balancedCuts(Int32Array.from([5, 5, 5, 5, 5, 5, 5]), 2)).toEqual([0, 3, 7]);
+    expect(balancedCuts(Int32Array.from([5, 5, 5, 5]), 3)).toEqual([0, 1, 2, 4]);
+    expect(balancedCuts(Int32Array.from([9, 1, 1, 1, 1, 1, 1]), 3)).toEqual([0, 1, 2, 7]);
+    expect(balancedCuts(Int32Array.from([3, 2]), 4)).toEqual([0, 0, 0, 1, 2]);
+    expect(balancedCuts(Int32Array.from([]), 3)).toEqual([0, 0, 0, 0]);
+    // Against every cut of small random batches (brute force).
+    const r = testRng(90);
+    for (let trial = 0; trial < 200; trial++) {
+      const l = Array.from({ length: 1 + r.int(7) }, () => 1 + r.int(9)), n = 1 + r.int(4);
+      const c = balancedCuts(Int32Array.from(l), n);
+      let best = Infinity;
+      const walk = (at: number[], from: number) => {
+        if (at.length === n) { best = Math.min(best, cost(l, [0, ...at.slice(1), l.length])); return; }
+        for (let e = from; e <= l.length; e++) walk([...at, e], e);
+      };
+      walk([0], 0);
+      expect(c.length).toBe(n + 1);
+      expect(cost(l, c), `${l} in ${n}: ${c}`).toBe(best);
+      if (l.length >= n) for (let i = 0; i < n; i++) expect(c[i + 1]).toBeGreaterThan(c[i]);
+    }
   });
 });
 
@@ -152,6 +179,54 @@ describe('two threads match the one-thread full-batch step', () => {
 
   it('a batch of one sequence runs on the main thread alone', async () => {
     await compareStep(() => tokenModel('lstm'), tokenBatch([5]));
+  });
+});
+
+describe('three and four threads match the one-thread full-batch step (more threads than this machine may have cores)', () => {
+  for (const threads of [3, 4]) {
+    it(`${threads} threads: LSTM, per-step labels, uneven padded shares`, async () => {
+      await compareStep(() => tokenModel('lstm'), tokenBatch([9, 9, 8, 2, 1, 3, 1, 4, 6], true, 5), {}, undefined, threads);
+    });
+
+    it(`${threads} threads: two-layer bidirectional GRU, Adam, clipNorm`, async () => {
+      await compareStep(() => tokenModel('gru', { bidirectional: true, numLayers: 2 }), tokenBatch([6, 3, 5, 6, 2, 4, 1, 5, 7, 2], true, 8),
+        { clipNorm: 0.05 }, () => optim.adam({ lr: 1e-3 }), threads);
+    });
+
+    it(`${threads} threads: Elman RNN, one label per sequence, sum reduction`, async () => {
+      await compareStep(() => tokenModel('rnn', { perStep: false }), tokenBatch([4, 7, 2, 5, 5, 3], false, 4), { reduction: 'sum' }, undefined, threads);
+    });
+
+    it(`${threads} threads: Seq2Seq, LSTM`, async () => {
+      await compareStep(() => seq2seqModel('lstm'), seq2seqBatch([3, 6, 2, 5, 4, 1, 6], [8, 7, 9, 2, 0, 3, 1], 52), {}, undefined, threads);
+    });
+  }
+
+  it('fewer rows than threads: the idle workers rest, the result is the same', async () => {
+    await compareStep(() => tokenModel('lstm'), tokenBatch([4, 2, 3], true, 9), {}, undefined, 4);
+    await compareStep(() => tokenModel('lstm'), tokenBatch([4, 2], true, 10), {}, undefined, 4);
+  });
+
+  it('several steps with 3 threads and dropout: bitwise repeatable', async () => {
+    const run = async () => {
+      const m = tokenModel('lstm', { dropout: 0.3, numLayers: 2 });
+      const t = await ParallelTrainer.create(m, optim.adam({ lr: 1e-2 }), { threads: 3, probe: false });
+      for (let i = 0; i < 3; i++) t.trainStep(tokenBatch([6, 4, 6, 5, 3, 6, 2], true, 40 + i));
+      await t.close();
+      return m.params.f32().slice();
+    };
+    const a = await run(), b = await run();
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+  });
+
+  it('the probe keeps no more threads than help; its speed-ups are reported per thread count', async () => {
+    const t = await ParallelTrainer.create(tokenModel('lstm'), optim.sgd({ lr: 1 }), { threads: 4 });
+    expect(t.threads).toBeGreaterThanOrEqual(1);
+    expect(t.threads).toBeLessThanOrEqual(4);
+    expect(Object.keys(t.probeSpeedups!).map(Number)).toEqual([2, 3, 4]);
+    if (t.threads < 4) expect(t.fallbackReason).toMatch(/start-up/);
+    t.trainStep(tokenBatch([3, 3, 4, 5]));
+    await t.close();
   });
 });
 
@@ -240,7 +315,9 @@ describe('determinism', () => {
 describe('errors', () => {
   it('rejects bad options and stateful models with ConfigError', async () => {
     const m = tokenModel('lstm');
-    await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { threads: 3 })).rejects.toThrow(ConfigError);
+    for (const threads of [0, 2.5, -1, 257, Number.NaN]) {
+      await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { threads })).rejects.toThrow(ConfigError);
+    }
     await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { spinMicros: -1 })).rejects.toThrow(ConfigError);
     await expect(ParallelTrainer.create(m, undefined as never)).rejects.toThrow(ConfigError);
     const stateful = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3, stateful: true }), layers.dense({ units: 2 })]);
@@ -395,7 +472,7 @@ describe('fit with threads', () => {
     for (let e = 0; e < 2; e++) expect(Math.abs(h2.epochs[e].loss - h1.epochs[e].loss)).toBeLessThanOrEqual(1e-4 * h1.epochs[e].loss);
     expect(h2.epochs[1].loss).toBeLessThan(h2.epochs[0].loss);
     // The node entry's fit is the threaded one (the core fit would ignore `threads`).
-    await expect(fit(tokenModel('lstm'), data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1, threads: 3 })).rejects.toThrow(ConfigError);
+    await expect(fit(tokenModel('lstm'), data, { optimizer: optim.sgd({ lr: 0.1 }), epochs: 1, threads: 1.5 })).rejects.toThrow(ConfigError);
   });
 
   it('fit(seq2seq, data, { threads: 2 }) trains (the loss falls) and follows fit with one thread', async () => {

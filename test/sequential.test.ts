@@ -95,17 +95,24 @@ describe('multi-field embedding', () => {
 });
 
 describe('character-level word representation', () => {
-  it('a character BiLSTM per word, appended to the word vector: gradients vs finite differences', () => {
+  // The second case repeats words (the same characters at several steps, in both sequences):
+  // the layer runs the character BiLSTM once per distinct word and sums their gradients.
+  const cases = [
+    { inputs: [[[1, 2, 3, 0, 0], [4, 5, 1, 2, 3]], [[2, 1, 0, 0, 0]]], targets: [[0, 1], [1]] },
+    { inputs: [[[1, 2, 3, 0, 0], [4, 5, 1, 2, 3], [3, 2, 3, 0, 0]], [[2, 5, 1, 2, 3], [1, 2, 1, 0, 0]], [[4, 2, 3, 0, 0]]], targets: [[0, 1, 1], [1, 0], [0]] },
+  ];
+  it.each(cases.map((c, k) => [k === 0 ? 'distinct words' : 'repeated words', c] as const))('a character BiLSTM per word, appended to the word vector (%s): gradients vs finite differences', (_, { inputs, targets }) => {
     const H = 3, C = 2, hc = 2, dc = 3, maxChars = 4;
     const model = new Sequential(rt, [
       layers.embedding({ fields: [{ vocabSize: 5, dim: 2 }], chars: { vocabSize: 6, dim: dc, hiddenSize: hc, maxChars } }),
       layers.gru({ hiddenSize: H }), layers.dense({ units: C }),
     ], { seed: 2 });
     // Steps: [word id, c1, c2, c3, c4] with 0-padded characters.
-    const inputs = [[[1, 2, 3, 0, 0], [4, 5, 1, 2, 3]], [[2, 1, 0, 0, 0]]], targets = [[0, 1], [1]];
     const r = model.lossAndGradients({ inputs, targets });
     const p: Record<string, Float64Array> = Object.fromEntries(Object.entries(model.stateDict()).map(([n, t]) => [n, Float64Array.from(t.data)]));
-    const T = 2, B = 2, lengths = [2, 1], R = T * B, E = 2 + 2 * hc;
+    const B = inputs.length, lengths = inputs.map((s) => s.length), T = Math.max(...lengths), R = T * B, E = 2 + 2 * hc;
+    const labels = Array.from({ length: R }, (_, row) => targets[row % B][Math.floor(row / B)] ?? -1);
+    const count = labels.filter((v) => v >= 0).length;
     const loss = () => {
       // Words time-major (row t·B + b); characters time-major over the R words.
       const words = Array.from({ length: R }, (_, row) => inputs[row % B][Math.floor(row / B)] ?? [0, 0, 0, 0, 0]);
@@ -122,7 +129,7 @@ describe('character-level word representation', () => {
       const w = [{ wih: p['gru.weight_ih_l0'], whh: p['gru.weight_hh_l0'], bih: p['gru.bias_ih_l0'], bhh: p['gru.bias_hh_l0'] }];
       const st = stackForwardRef({ cell: 'gru', T, B, I: E, H, L: 1, D: 1, merge: 'concat' }, x, w, lengths, null, null);
       const y = denseRef(R, H, C, st.output, p['dense.weight'], p['dense.bias']);
-      return softmaxCrossEntropyRef(R, C, y, [0, 1, 1, -1]) / 3;
+      return softmaxCrossEntropyRef(R, C, y, labels) / count;
     };
     expect(Math.abs(r.loss - loss())).toBeLessThanOrEqual(1e-5 * loss());
     const g = model.gradientDict();

@@ -49,7 +49,7 @@ export type BenchCell = CellType;
 export interface QuickBenchOptions extends Partial<WorkloadShape> {
   /** Seconds per measurement (default 2). */
   seconds?: number;
-  /** Threads for the training step (1 or 2; inference stays on one thread). */
+  /** Threads for the training step, any number (default 1; the start-up probe may keep fewer); inference stays on one thread. */
   threads?: number;
   cells?: BenchCell[];
 }
@@ -71,7 +71,7 @@ export async function runQuickBench(rt: Runtime, o: QuickBenchOptions = {}): Pro
     const m = new Sequential(rt, [layers.embedding({ vocabSize: V, dim: E }), layers[cell]({ hiddenSize: H, numLayers: L }), layers.dense({ units: C })], { seed: 1 });
     const opt = adam();
     const trainer = await ParallelTrainer.create(m, opt, { threads });
-    if (trainer.fallbackReason && cell === cells[0]) out.push(`(training on one thread: ${trainer.fallbackReason})`);
+    if (trainer.fallbackReason && cell === cells[0]) out.push(`(training on ${trainer.threads} thread${trainer.threads > 1 ? 's' : ''}: ${trainer.fallbackReason})`);
     const train = median(() => trainer.trainStep(batch), seconds);
     await trainer.close();
     const fwd = median(() => m.outputsView(inputs), seconds);

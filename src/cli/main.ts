@@ -26,6 +26,7 @@ import { importTfjs } from '../io/tfjs-import.js';
 import { readTfjsWeights } from './tfjs-weights.js';
 import { runVanishingStudy, STUDY_DEFAULTS } from './study-vanishing.js';
 import { join } from 'node:path';
+import { defaultThreads, MAX_THREADS } from '../node/parallel-trainer.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -34,6 +35,11 @@ const TASK_NAMES = Object.keys(TASKS);
 const int = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const threadCount = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_THREADS}`);
   return n;
 };
 const seed = (v: string) => {
@@ -132,7 +138,7 @@ async function trainTask(task: Task, o: Record<string, unknown>, given?: TaskOpt
   try {
     const r = await task.run(rt, opts, {
       onEvent: rep.event, signal: ctrl.signal, onData: (s) => process.stderr.write(s + '\n'),
-      checkpointPath, resumeFrom: o.resume as string | undefined,
+      checkpointPath, resumeFrom: o.resume as string | undefined, threads: (o.threads as number | undefined) ?? defaultThreads(),
     });
     rep.close();
     if (!r) {
@@ -200,7 +206,8 @@ function addTrainOptions(c: Command): Command {
     .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors; not g2p-cmudict)')
     .option('--resume <file>', 'continue training from a checkpoint (same task and options)')
     .option('--log <file>', 'write every progress event as JSON lines (epochs numbered from 1)')
-    .option('--plot <file>', 'write the loss and metric curves as an SVG chart');
+    .option('--plot <file>', 'write the loss and metric curves as an SVG chart')
+    .option('--threads <n>', `threads to train on (default: the cores available, here ${defaultThreads()}; fewer if the start-up probe finds them busy; 1 for results independent of the machine)`, threadCount);
 }
 
 const program = new Command()
@@ -344,7 +351,7 @@ program.command('generate').description('continue a prompt with a language model
 
 program.command('bench').description('training and inference speed of the LSTM, GRU and Elman cells on this machine (full suites with peers: npm run bench)')
   .option('--seconds <x>', 'time per measurement (default 2)', num)
-  .option('--threads <n>', 'threads for the training step: 1 or 2 (default 1)', int)
+  .option('--threads <n>', `threads for the training step (default: the cores available, here ${defaultThreads()})`, threadCount)
   .option('--cells <list>', 'comma-separated cells (default lstm,gru,rnn)', (v: string) => v.split(',').map((c) => c.trim()))
   .option('--batch-size <n>', 'sequences per batch (default 32)', int)
   .option('--steps <n>', 'steps per sequence (default 64)', int)
@@ -357,7 +364,7 @@ program.command('bench').description('training and inference speed of the LSTM, 
     const rt = await loadRuntime();
     const { runQuickBench } = await import('./bench.js');
     const lines = await runQuickBench(rt, {
-      seconds: o.seconds, threads: o.threads, cells: o.cells, B: o.batchSize, T: o.steps, E: o.inputSize,
+      seconds: o.seconds, threads: o.threads ?? defaultThreads(), cells: o.cells, B: o.batchSize, T: o.steps, E: o.inputSize,
       H: o.hiddenSize, layers: o.layers, C: o.classes, V: o.vocabSize,
     });
     for (const line of lines) console.log(line);
@@ -417,21 +424,26 @@ program.command('quantize').argument('<model>', 'a model file (.safetensors) wri
     console.log(`wrote ${file}: ${bytes.length.toLocaleString('en-US')} bytes, ${(bytes.length / input.length).toFixed(2)}× the ${input.length.toLocaleString('en-US')} bytes of ${path}`);
   });
 
-program.command('import').argument('<file>', 'a model of another framework (.onnx, or a tfjs model.json)')
-  .description('read another framework\'s model into a rnn-wasm model file: --from onnx, an .onnx file written by rnn-wasm or by torch.onnx.export (Embedding, LSTM/GRU/RNN, Linear; needs onnx-proto); --from tfjs, a TensorFlow.js layers model.json with its weight files beside it')
-  .requiredOption('--from <format>', 'onnx or tfjs')
+program.command('import').argument('<file>', 'a model of another framework (.onnx, a tfjs model.json, or a .keras file)')
+  .description('read another framework\'s model into a rnn-wasm model file: --from onnx, an .onnx file written by rnn-wasm or by torch.onnx.export (Embedding, LSTM/GRU/RNN, Linear; needs onnx-proto); --from tfjs, a TensorFlow.js layers model.json with its weight files beside it; --from keras, a Keras 3 .keras file (needs fflate and jsfive)')
+  .requiredOption('--from <format>', 'onnx, tfjs or keras')
   .option('--out <file>', 'the model file written (default: the file\'s name with .safetensors)')
   .action(async (path: string, o) => {
-    if (o.from !== 'onnx' && o.from !== 'tfjs') throw new UsageError(`cannot import from '${o.from}': expected --from onnx or --from tfjs`);
-    const file = o.out ?? `${path.replace(o.from === 'onnx' ? /\.onnx$/ : /\.json$/, '')}.safetensors`;
+    const extension: Record<string, RegExp> = { onnx: /\.onnx$/, tfjs: /\.json$/, keras: /\.keras$/ };
+    if (!(o.from in extension)) throw new UsageError(`cannot import from '${o.from}': expected --from onnx, --from tfjs or --from keras`);
+    const file = o.out ?? `${path.replace(extension[o.from], '')}.safetensors`;
     checkOutput(file);
     // The optional peer first, so that a missing one is the one-line hint.
     if (o.from === 'onnx') await importPeer('onnx-proto', 'import --from onnx needs onnx-proto (the ONNX schema)');
+    if (o.from === 'keras') for (const pkg of ['fflate', 'jsfive']) await importPeer(pkg, 'import --from keras needs fflate (zip) and jsfive (HDF5)', ['fflate', 'jsfive']);
     const rt = await loadRuntime();
     let model: Sequential; // refusals (operators, layers it cannot read) before the file is written
     if (o.from === 'tfjs') {
       const text = readInput(path, 'utf8');
       model = importTfjs(rt, text, readTfjsWeights(path, text));
+    } else if (o.from === 'keras') {
+      const { importKeras } = await import('../keras.js');
+      model = importKeras(rt, readInput(path));
     } else {
       const { importOnnx } = await import('../onnx.js');
       model = importOnnx(rt, readInput(path));

@@ -94,3 +94,44 @@ export function balancedSplit(lengths: Int32Array): number {
   }
   return best;
 }
+
+/**
+ * Where to cut a batch into `parts` runs of rows of about equal cost (a run costs
+ * its rows × its longest sequence, as in balancedSplit): `parts + 1` boundaries from
+ * 0 to B, part i being rows [cuts[i], cuts[i + 1]). The largest part's cost is the
+ * least possible; the runs are filled from the last, so the first part (the main
+ * thread's, which also reduces and updates) is the smallest, and no part is empty
+ * while there are at least as many rows as parts.
+ */
+export function balancedCuts(lengths: Int32Array, parts: number): number[] {
+  const B = lengths.length;
+  const n = Math.max(1, Math.floor(parts));
+  const cuts = (limit: number, keep: boolean): number[] | undefined => {
+    const out = new Array<number>(n + 1).fill(0);
+    out[n] = B;
+    let end = B;
+    for (let j = n - 1; j >= 1; j--) {
+      let start = end, longest = 0;
+      // Leave at least one row for each part before this one, when there are enough rows.
+      const floor = keep && B >= n ? j : 0;
+      while (start > floor && (end - start + 1) * Math.max(longest, lengths[start - 1], 1) <= limit) {
+        start--;
+        longest = Math.max(longest, lengths[start]);
+      }
+      out[j] = start;
+      end = start;
+    }
+    let longest = 1;
+    for (let b = 0; b < end; b++) longest = Math.max(longest, lengths[b]);
+    return end * longest <= limit ? out : undefined;
+  };
+  let hi = 1;
+  for (let b = 0; b < B; b++) hi = Math.max(hi, lengths[b]);
+  hi *= Math.max(B, 1);
+  let lo = 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (cuts(mid, false)) hi = mid; else lo = mid + 1;
+  }
+  return cuts(lo, true)!;
+}

@@ -53,7 +53,7 @@ type V =
   | { k: 'charH'; part: EmbPart }
   | { k: 'charKept'; part: EmbPart }
   | { k: 'const'; t: Const }
-  | { k: 'state' } // an initial-state graph input
+  | { k: 'state'; input: string; rows?: [number, number] } // an initial-state graph input [L·D, B, H], or rows of it
   | { k: 'aux' }; // shapes, lengths, step indices: no model data
 
 type Merge = 'concat' | 'sum' | 'mean';
@@ -183,24 +183,40 @@ class Importer {
     const W = weight(1, 'W')!, R = weight(2, 'R')!, B = weight(3, 'B');
     if (!W || !R) this.fail(n, 'W and R are required');
     if (W.shape[1] !== G * H) this.fail(n, `W has shape [${W.shape}], expected [${D}, ${G * H}, input]`);
+    // initial states that are graph inputs: the layer is stateful (it carries its final
+    // states from call to call, as a caller feeding Y_h back into initial_h does)
+    const stateInputs: Extract<V, { k: 'state' }>[] = [];
     for (const [i, what] of [[4, 'sequence_lens'], [5, 'initial_h'], [6, 'initial_c']] as const) {
       const v = n.input?.[i] ? this.get(n, i) : undefined;
-      if (v && v.k === 'state') this.fail(n, `${what} is a graph input: initial states are not imported (rnn-wasm starts from zero states)`);
+      if (v && v.k === 'state') {
+        if (i === 4) this.fail(n, `sequence_lens is graph input '${v.input}', not the lengths input`);
+        stateInputs.push(v);
+        continue;
+      }
       // zeros (torch's ConstantOfShape, checked where it is made) or the lengths input
       const zeros = v?.k === 'const' && i > 4 && v.t.f?.every((z) => z === 0);
       if (v && v.k !== 'aux' && !zeros) this.fail(n, `${what} is not ${i === 4 ? 'the lengths input' : 'zeros'}`);
     }
     if (n.input?.[7]) this.fail(n, 'LSTM peephole weights (P) are not supported');
+    const stateful = stateInputs.length > 0;
+    if (stateful && stateInputs.length !== (cell === 'lstm' ? 2 : 1)) this.fail(n, 'initial_h and initial_c are not both graph inputs (a stateful LSTM carries both)');
     const prev = x.from && this.layers[x.from.layer];
     let layer: number;
     if (prev && x.from!.layer === this.layers.length - 1 && prev.nodes!.length === x.from!.node + 1 && prev.spec.type === cell
-        && prev.spec.hiddenSize === H && (prev.spec.bidirectional ? 2 : 1) === D && prev.attrs!.lbr === lbr && prev.attrs!.act === act) {
+        && prev.spec.hiddenSize === H && (prev.spec.bidirectional ? 2 : 1) === D && prev.attrs!.lbr === lbr && prev.attrs!.act === act
+        && Boolean(prev.spec.stateful) === stateful) {
       layer = x.from!.layer; // the next stacked layer of the same recurrent layer
       prev.nodes!.push({ W, R, B });
       prev.spec.numLayers = prev.nodes!.length;
     } else {
       layer = this.layers.length;
-      this.layers.push({ spec: { type: cell, name: `${cell}_${layer}`, hiddenSize: H, bidirectional: D === 2 }, nodes: [{ W, R, B }], attrs: { lbr, act } });
+      this.layers.push({ spec: { type: cell, name: `${cell}_${layer}`, hiddenSize: H, bidirectional: D === 2, ...(stateful ? { stateful: true } : {}) }, nodes: [{ W, R, B }], attrs: { lbr, act } });
+    }
+    // stacked node l reads rows [l·D, (l+1)·D) of the state inputs: all of them when it is the only one
+    const l = this.layers[layer].nodes!.length - 1;
+    for (const v of stateInputs) {
+      const [a0, b0] = v.rows ?? [0, Infinity];
+      if (a0 !== l * D || (v.rows ? b0 !== (l + 1) * D : l !== 0)) this.fail(n, `initial state rows ${v.rows ? `${a0}..${b0 - 1}` : 'all'} of graph input '${v.input}' where stacked layer ${l} takes rows ${l * D}..${(l + 1) * D - 1}`);
     }
     const from: From = { layer, node: this.layers[layer].nodes!.length - 1, D, H };
     const outs = n.output ?? [];
@@ -428,7 +444,12 @@ class Importer {
           return { k: 'chars', F: start[0], M: end[0] - start[0] };
         }
         if (op === 'Shape' || data.length === 0) return { k: 'aux' };
-        if (data.every((v) => v.k === 'state')) return { k: 'state' }; // one stacked layer's rows of an initial state
+        if (op === 'Slice' && x?.k === 'state' && !x.rows) {
+          // one stacked layer's rows of an initial state: h0[l·D : (l+1)·D]
+          const [start, end, axes] = [this.ints(n, 1), this.ints(n, 2), this.ints(n, 3)];
+          if (start?.length !== 1 || end?.length !== 1 || (axes && axes.join() !== '0') || n.input?.[4]) this.fail(n, `a slice of initial state '${x.input}' other than rows on axis 0`);
+          return { k: 'state', input: x.input, rows: [start![0], end![0]] };
+        }
         break;
       default:
         this.fail(n, 'unsupported operator');
@@ -452,7 +473,10 @@ export interface ImportOnnxOptions {
  * LSTMs), or by torch.onnx.export for
  * nn.Embedding → nn.LSTM / GRU / RNN (batch_first or not, stacked, bidirectional) →
  * nn.Linear per step, on y[:, -1] (one direction) or on the final states
- * (h_n[-1], or both directions' h_n[-2:] concatenated). A graph ending in Softmax gives a cross-entropy
+ * (h_n[-1], or both directions' h_n[-2:] concatenated). Initial states that are graph
+ * inputs (exportOnnx's `states: true`, a torch module's `h0` / `c0`) make the layer
+ * `stateful`: it starts from zeros and carries its final states to the next call, as a
+ * caller feeding the final-state outputs back does. A graph ending in Softmax gives a cross-entropy
  * model (predictOutputs: probabilities); otherwise an MSE model whose predictOutputs
  * are the graph's output values (options.loss overrides). Anything else is refused with a WeightFileError naming
  * the first node it cannot read.
@@ -487,7 +511,7 @@ export function importOnnx(rt: Runtime, bytes: Uint8Array, options: ImportOnnxOp
         im.inputFeatures = num(dims[2].dimValue);
         im.values.set(name, { k: 'seq', layout: 'TB', width: im.inputFeatures });
       } else throw new WeightFileError(`importOnnx: input '${name}' is neither int64 token ids nor float [T, B, features]`);
-    } else im.values.set(name, name === 'sequence_lens' ? { k: 'aux' } : { k: 'state' });
+    } else im.values.set(name, name === 'sequence_lens' ? { k: 'aux' } : { k: 'state', input: name });
   }
   for (const n of g.node ?? []) {
     const out = im.step(n);

@@ -44,6 +44,8 @@ export class Embedding extends Layer {
   private tables: ParameterEntry[] = [];
   private ws!: Workspace;
   private ids = 0;
+  /** Distinct words the character BiLSTM ran on in the last forward. */
+  private charWords = 0;
 
   readonly options: EmbeddingOptions;
 
@@ -100,6 +102,7 @@ export class Embedding extends Layer {
     return this.ws.layout({
       out: R * this.dim, part: multi ? R * Math.max(...this.fields.map((f) => f.dim)) : 0, ones: multi ? R : 0,
       charLengths: ch ? R : 0, charX: ch ? R * ch.maxChars * ch.dim : 0, dhn: ch ? 2 * R * ch.hiddenSize : 0,
+      charIds: ch ? R * ch.maxChars : 0, charRow: ch ? R : 0,
     });
   }
 
@@ -123,19 +126,66 @@ export class Embedding extends Layer {
     return { ptr: ws.out, seq: true, features: this.dim };
   }
 
-  /** Character ids arrive as maxChars more fields: [char][T·B], i.e. time-major for a batch of T·B words. */
+  /**
+   * Character ids arrive as maxChars more fields: [char][T·B], i.e. time-major for a
+   * batch of T·B words. The character BiLSTM runs once per distinct word of the batch
+   * (its U distinct non-empty character sequences as one batch of U rows: a batch of
+   * 32 sentences repeats "the", ",", "." and the like many times, and padded steps
+   * have no word), and each step's representation is copied from its word's row.
+   */
   private charsForward(ctx: Context, charIds: number, ws: Record<string, number>): void {
-    const ch = this.options.chars!, k = this.rt.kernels, R = ctx.T * ctx.B, H = ch.hiddenSize;
-    const ids = this.rt.i32(charIds, ch.maxChars * R);
-    const lengths = this.rt.i32(ws.charLengths, R);
+    const ch = this.options.chars!, k = this.rt.kernels, R = ctx.T * ctx.B, H = ch.hiddenSize, C = ch.maxChars;
+    const ids = this.rt.i32(charIds, C * R), rowOf = this.rt.i32(ws.charRow, R);
+    const seen = new Map<string, number>();
+    const words: number[] = [];
     for (let r = 0; r < R; r++) {
       let n = 0;
-      while (n < ch.maxChars && ids[n * R + r] !== 0) n++;
-      lengths[r] = n; // a padded step has no characters: its representation stays zero
+      while (n < C && ids[n * R + r] !== 0) n++;
+      if (n === 0) { rowOf[r] = -1; continue; } // a padded step has no characters: its representation stays zero
+      let key = '';
+      for (let t = 0; t < n; t++) key += String.fromCharCode(ids[t * R + r] & 0xffff, ids[t * R + r] >>> 16);
+      let u = seen.get(key);
+      if (u === undefined) { u = words.length; seen.set(key, u); words.push(r); }
+      rowOf[r] = u;
     }
-    k.embeddingForward(charIds, ch.maxChars * R, ch.dim, ctx.params.at(this.charTable!.offset), ws.charX);
-    const f = this.charRnn!.forward(ch.maxChars, R, ws.charX, ws.charLengths, 0, 0, ctx.training, ctx.rng, ctx.params);
-    for (let d = 0; d < 2; d++) k.gatherSteps(f.hn + d * R * H * 4, H, ws.out + (this.wordDim + d * H) * 4, this.dim, H, 1, R, ws.ones, 0, 1, 0);
+    const U = this.charWords = words.length;
+    const out = this.rt.f32(ws.out, R * this.dim);
+    if (U === 0) {
+      for (let r = 0; r < R; r++) out.fill(0, r * this.dim + this.wordDim, (r + 1) * this.dim);
+      return;
+    }
+    const uIds = this.rt.i32(ws.charIds, C * U), lengths = this.rt.i32(ws.charLengths, U);
+    words.forEach((r, u) => {
+      let n = 0;
+      for (let t = 0; t < C; t++) { const id = ids[t * R + r]; uIds[t * U + u] = id; if (id !== 0 && n === t) n++; }
+      lengths[u] = n;
+    });
+    k.embeddingForward(ws.charIds, C * U, ch.dim, ctx.params.at(this.charTable!.offset), ws.charX);
+    const f = this.charRnn!.forward(C, U, ws.charX, ws.charLengths, 0, 0, ctx.training, ctx.rng, ctx.params);
+    const hn = this.rt.f32(f.hn, 2 * U * H), o = this.rt.f32(ws.out, R * this.dim), rows = this.rt.i32(ws.charRow, R);
+    for (let r = 0; r < R; r++) {
+      const u = rows[r], at = r * this.dim + this.wordDim;
+      if (u < 0) { o.fill(0, at, at + 2 * H); continue; }
+      for (let d = 0; d < 2; d++) o.set(hn.subarray((d * U + u) * H, (d * U + u + 1) * H), at + d * H);
+    }
+  }
+
+  /** The character BiLSTM's backward: each step's gradient summed into its word's row, then one backward over the U words. */
+  private charsBackward(ctx: Context, dy: number, ws: Record<string, number>): void {
+    const ch = this.options.chars!, k = this.rt.kernels, R = ctx.T * ctx.B, H = ch.hiddenSize, U = this.charWords;
+    if (U === 0) return;
+    const dhn = this.rt.f32(ws.dhn, 2 * U * H), g = this.rt.f32(dy, R * this.dim), rows = this.rt.i32(ws.charRow, R);
+    dhn.fill(0);
+    for (let r = 0; r < R; r++) {
+      const u = rows[r];
+      if (u < 0) continue;
+      for (let d = 0; d < 2; d++) {
+        const to = (d * U + u) * H, from = r * this.dim + this.wordDim + d * H;
+        for (let j = 0; j < H; j++) dhn[to + j] += g[from + j];
+      }
+    }
+    const dCharX = this.charRnn!.backward(0, ws.dhn, 0, ctx.grads, 0, 0);
+    k.embeddingBackward(ws.charIds, ch.maxChars * U, ch.dim, dCharX, ctx.grads.at(this.charTable!.offset));
   }
 
   backward(ctx: Context, dy: number): number {
@@ -144,13 +194,7 @@ export class Embedding extends Layer {
       k.embeddingBackward(this.ids, R, this.dim, dy, ctx.grads.at(this.tables[0].offset));
       return 0;
     }
-    const ch = this.options.chars;
-    if (ch) {
-      const H = ch.hiddenSize;
-      for (let d = 0; d < 2; d++) k.gatherSteps(dy + (this.wordDim + d * H) * 4, this.dim, ws.dhn + d * R * H * 4, H, H, 1, R, ws.ones, 0, 1, 0);
-      const dCharX = this.charRnn!.backward(0, ws.dhn, 0, ctx.grads, 0, 0);
-      k.embeddingBackward(this.ids + this.fields.length * R * 4, ch.maxChars * R, ch.dim, dCharX, ctx.grads.at(this.charTable!.offset));
-    }
+    if (this.options.chars) this.charsBackward(ctx, dy, ws);
     let col = 0;
     this.fields.forEach((f, i) => {
       k.gatherSteps(dy + col * 4, this.dim, ws.part, f.dim, f.dim, 1, R, ws.ones, 0, 1, 0);

@@ -1,8 +1,9 @@
-// What a model kind implements to be trained on two threads (rnn-wasm/node's
+// What a model kind implements to be trained on several threads (rnn-wasm/node's
 // ParallelTrainer): the main thread prepares and validates each batch once, cuts it
-// into two row shares, writes one into shared memory for a replica in a worker, and
+// into one row share per thread, writes each other share into shared memory for a
+// replica in a worker, and
 // each side computes the gradients of its share's loss sum × lossScale; the scale is
-// chosen for the whole batch, so the two gradients add up to the batch's gradient.
+// chosen for the whole batch, so the shares' gradients add up to the batch's gradient.
 // The replica is rebuilt from toJSON() through the model-kind registry
 // (src/io/model-kinds.ts). No threads here: this is the model's side of the contract.
 import type { Arena } from '../data/arena.js';
@@ -17,8 +18,13 @@ export const SHARE_HEADER_WORDS = 8;
 export interface SplitBatch<Share> {
   /** Rows (sequences) in the batch. */
   rows: number;
-  /** Where to cut for about equal cost: rows [0, split) stay on the main thread, [split, rows) go to the worker. */
-  split: number;
+  /**
+   * Where to cut for about equal cost across `parts` threads: `parts + 1` row
+   * boundaries from 0 to rows (part 0, rows [cuts[0], cuts[1]), stays on the main
+   * thread; an empty part leaves its thread idle). balancedCuts does this for rows
+   * that cost rows × longest sequence.
+   */
+  cuts(parts: number): number[];
   /** Multiplies each share's loss sum so that the shares' gradients add up to the batch's gradient. */
   lossScale: number;
   /** What the step reports for the whole batch (StepResult's count and tokens). */
@@ -55,7 +61,7 @@ export interface DataParallel<Share = unknown> extends Trainable {
 
 const methods = ['parallelRefusal', 'splitBatch', 'shareBytes', 'writeShare', 'readShare', 'shareGradients', 'parametersChanged', 'applyGradients'] as const;
 
-/** The methods a model kind implements to train on two threads (for error messages). */
+/** The methods a model kind implements to train on several threads (for error messages). */
 export const DATA_PARALLEL_METHODS: readonly string[] = methods;
 
 /** True for a model that can be trained data-parallel by ParallelTrainer. */

@@ -18,7 +18,7 @@ import { gradNorm } from '../optim/clip.js';
 import { requireOptimizer, type Optimizer } from '../optim/optimizer.js';
 import type { Evaluation, StepOptions, StepResult, Trainable, TrainBatch } from './trainable.js';
 import type { DataParallel, SplitBatch } from './data-parallel.js';
-import { balancedSplit } from '../data/packed-batch.js';
+import { balancedCuts } from '../data/packed-batch.js';
 
 export interface Seq2SeqConfig {
   sourceVocabSize: number;
@@ -233,8 +233,8 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
     return r;
   }
 
-  // Two threads (DataParallel): rows cut at about equal decoder cost (rows × longest
-  // target + EOS, balancedSplit); each share's loss sum is scaled by 1 / (target
+  // Several threads (DataParallel): rows cut at about equal decoder cost (rows × longest
+  // target + EOS, balancedCuts); each share's loss sum is scaled by 1 / (target
   // tokens + EOS of the whole batch), so the shares' gradients add up to the mean's.
   // A share travels as token ids in an Int32Array: lengths, then the ids.
 
@@ -255,7 +255,7 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
     let count = 0;
     for (const n of labelled) count += n;
     return {
-      rows: b.targets.length, split: balancedSplit(labelled), lossScale: 1 / count, count, tokens: count, whole: b,
+      rows: b.targets.length, cuts: (parts) => balancedCuts(labelled, parts), lossScale: 1 / count, count, tokens: count, whole: b,
       slice: (b0, b1) => ({ inputs: b.inputs.slice(b0, b1), targets: b.targets.slice(b0, b1) }),
     };
   }

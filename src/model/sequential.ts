@@ -14,7 +14,7 @@ import {
 import { ArgumentError, ConfigError, NonFiniteError, QuantizedModelError, describeValue } from '../errors.js';
 import { Int8Weights, type Int8Tensor } from '../runtime/int8-weights.js';
 import type { StateDict } from '../runtime/parameter-table.js';
-import { balancedSplit, countTargets, sliceRows, type PackedBatch } from '../data/packed-batch.js';
+import { balancedCuts, countTargets, sliceRows, type PackedBatch } from '../data/packed-batch.js';
 import { readShare, shareWords, writeShare } from '../data/packed-share.js';
 import type { Arena } from '../data/arena.js';
 import { requireExamples, type Example } from '../data/batching.js';
@@ -325,22 +325,22 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     return { loss: lossSum * scale, count: p.count, tokens: p.tokens, gradNorm: gradNorm(this.rt, this.grads) };
   }
 
-  // Two threads (DataParallel): the packed batch is cut by rows (sliceRows) at about
-  // equal cost (rows × padded length, balancedSplit); each share's loss is scaled by
+  // Several threads (DataParallel): the packed batch is cut by rows (sliceRows) at about
+  // equal cost (rows × padded length, balancedCuts); each share's loss is scaled by
   // 1 / (labelled rows of the whole batch) under 'mean'.
 
   /** A model that carries each row's state from batch to batch cannot be split. */
   parallelRefusal(): string | undefined {
-    if (this.int8) return 'an int8 model is for inference only: train the f32 model';
     if (!this.layers.some((l) => l instanceof RecurrentLayer && l.options.stateful)) return undefined;
     return 'a stateful model carries each row\'s state from batch to batch and cannot be split across threads: use threads: 1';
   }
 
   splitBatch(batch: TrainBatch, options: StepOptions, arena: Arena): SplitBatch<PackedBatch> {
+    this.refuseIfQuantized('training');
     const p = this.packBatch(batch, arena);
     const lossScale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     return {
-      rows: p.B, split: balancedSplit(p.lengths), lossScale, count: p.count, tokens: p.tokens, whole: p,
+      rows: p.B, cuts: (parts) => balancedCuts(p.lengths, parts), lossScale, count: p.count, tokens: p.tokens, whole: p,
       slice: (b0, b1, a) => sliceRows(p, b0, b1, a),
     };
   }

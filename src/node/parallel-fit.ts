@@ -7,7 +7,11 @@ import { ParallelTrainer, type ParallelOptions } from './parallel-trainer.js';
 
 export type ParallelFitOptions<I = unknown, T = unknown> = FitCallOptions<I, T> & ParallelOptions;
 
-/** Trains like the core fit (any Trainable); `threads: 2` splits every batch across two threads (default 1) for a model that implements DataParallel (Sequential, Seq2Seq). */
+/**
+ * Trains like the core fit (any Trainable); `threads: n` cuts every batch across n
+ * threads (default 1; `os.availableParallelism()` is every core) for a model that
+ * implements DataParallel (Sequential, Seq2Seq).
+ */
 export async function fit<I, T>(model: Trainable, train: Example<I, T>[], o: ParallelFitOptions<I, T>): Promise<History> {
   if ((o?.threads ?? 1) === 1) return fitOneThread(model, train, o);
   // ParallelTrainer.create refuses, with a ConfigError, a model that does not implement DataParallel.

@@ -24,8 +24,27 @@ onmessage = async () => {
   } catch (e) { postMessage({ error: String(e) }); }
 };`;
 
+// A module worker serving a WebPredictor's shares of rows.
+const PREDICT_WORKER = `import { servePredictions } from './lib.js';
+servePredictions(self);`;
+
+// On the page: the scenario's model (its JSON and weights), a WebPredictor with module
+// workers, its outputs and one thread's for 40 rows.
+const PREDICT_PAGE = `(async () => {
+  const lib = await import('/lib.js');
+  const rt = await lib.loadRuntime();
+  const model = await lib.loadModelFrom(rt, fetch('/model.safetensors'));
+  const rows = Array.from({ length: 40 }, (_, i) => Array.from({ length: 1 + (i * 7) % 9 }, (_, t) => (i + 3 * t) % 10));
+  const p = await lib.WebPredictor.create(model, { threads: 3, worker: () => new Worker('/predict-worker.js', { type: 'module' }) });
+  const out = { isolated: globalThis.crossOriginIsolated, threads: p.threads, fallbackReason: p.fallbackReason ?? null,
+    outputs: await p.predictOutputs(rows), classes: await p.predict(rows), one: model.predictOutputs(rows), oneClasses: model.predict(rows) };
+  p.close();
+  return out;
+})()`;
+
 let browser: Browser | undefined;
 let server: Awaited<ReturnType<typeof serve>> | undefined;
+let isolatedServer: Awaited<ReturnType<typeof serve>> | undefined;
 const modelBytes = scenarioModelBytes(), int8Bytes = scenarioInt8ModelBytes();
 
 describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
@@ -42,16 +61,20 @@ describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
       ['/lib.js', code],
       ['/scenario.js', readFileSync(join(root, 'test/edge/scenario.js'), 'utf8')],
       ['/worker.js', WORKER],
+      ['/predict-worker.js', PREDICT_WORKER],
       ['/model.safetensors', modelBytes],
       ['/model-int8.safetensors', int8Bytes],
     ]);
     for (const f of readdirSync(demoDir)) files.set(`/demo/${f}`, new Uint8Array(readFileSync(join(demoDir, f))));
     server = await serve(files);
+    // The same files with COOP/COEP: a cross-origin isolated page, where SharedArrayBuffer exists.
+    isolatedServer = await serve(files, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await isolatedServer?.close();
   });
 
   it('main thread: load over fetch, predict, stream, generate, train, an int8 model — as in Node', async () => {
@@ -80,6 +103,30 @@ describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
     })`) as typeof expected & { error?: string };
     expect(got.error).toBeUndefined();
     expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(1e-6);
+    await page.close();
+  }, 60_000);
+
+  it('WebPredictor on a page that is not cross-origin isolated: one thread, saying why, with one thread\'s outputs', async () => {
+    const page = await browser!.newPage();
+    await page.goto(`${server!.base}/index.html`);
+    const got = await page.evaluate(PREDICT_PAGE) as { isolated: boolean; threads: number; fallbackReason: string | null; outputs: unknown; one: unknown; classes: unknown; oneClasses: unknown };
+    expect(got.isolated).toBe(false);
+    expect(got.threads).toBe(1);
+    expect(got.fallbackReason).toMatch(/cross-origin isolated/);
+    expect(got.outputs).toEqual(got.one);
+    expect(got.classes).toEqual(got.oneClasses);
+    await page.close();
+  }, 60_000);
+
+  it('WebPredictor on a cross-origin isolated page: three threads (module workers, SharedArrayBuffer weights), outputs identical to one thread\'s', async () => {
+    const page = await browser!.newPage();
+    await page.goto(`${isolatedServer!.base}/index.html`);
+    const got = await page.evaluate(PREDICT_PAGE) as { isolated: boolean; threads: number; fallbackReason: string | null; outputs: unknown; one: unknown; classes: unknown; oneClasses: unknown };
+    expect(got.isolated).toBe(true);
+    expect(got.fallbackReason).toBeNull();
+    expect(got.threads).toBe(3);
+    expect(got.outputs).toEqual(got.one);
+    expect(got.classes).toEqual(got.oneClasses);
     await page.close();
   }, 60_000);
 

@@ -59,10 +59,10 @@ export const birthsForecast: Task = {
         { inputFeatures: 10, loss: 'mse', seed: o.seed }),
       optimizer: adam({ lr: o.lr }),
     }));
-    const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, train, {
-      optimizer, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, validationData: val,
+    const { history, tokensPerSecond, interrupted } = await runFit(io, model, optimizer, (trainStep) => fitEvents(model, train, {
+      trainStep, optimizer, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, validationData: val,
       earlyStopping: { patience: 5 }, signal: io.signal, resume, checkpoint: checkpointTo(io),
-    }), io);
+    }));
     if (interrupted) return null;
     let mae = 0, naive = 0, count = 0;
     for (let i = 0; i < test.length; i += 64) {

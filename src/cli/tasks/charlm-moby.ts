@@ -76,9 +76,9 @@ export const charlmMoby: Task = {
     const examples = batches.flatMap((b) => b.inputs.map((input, i) => ({ input, target: b.targets[i] })));
     // fit batches examples in order (shuffle off), so every batch is one bpttBatches chunk of contiguous streams.
     // (A resumed stateful run restarts its streams at the interrupted chunk with zero states.)
-    const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, examples, {
-      optimizer, epochs: o.epochs, batchSize: o.batchSize, shuffle: false, clipNorm: 1, signal: io.signal, resume, checkpoint: checkpointTo(io),
-    }), io);
+    const { history, tokensPerSecond, interrupted } = await runFit(io, model, optimizer, (trainStep) => fitEvents(model, examples, {
+      trainStep, optimizer, epochs: o.epochs, batchSize: o.batchSize, shuffle: false, clipNorm: 1, signal: io.signal, resume, checkpoint: checkpointTo(io),
+    }));
     if (interrupted) return null;
     const bpc = (ids: number[]) => {
       model.resetStates();

@@ -57,10 +57,10 @@ export const g2pCmudict: Task = {
       }),
       optimizer: adam({ lr: o.lr }),
     }), Seq2Seq);
-    const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, examples(split.train), {
-      optimizer, epochs: o.epochs, batchSize: o.batchSize, bucket: 20, clipNorm: 5, seed: o.seed, resume, signal: io.signal,
+    const { history, tokensPerSecond, interrupted } = await runFit(io, model, optimizer, (trainStep) => fitEvents(model, examples(split.train), {
+      trainStep, optimizer, epochs: o.epochs, batchSize: o.batchSize, bucket: 20, clipNorm: 5, seed: o.seed, resume, signal: io.signal,
       validationData: examples(split.validation), checkpoint: checkpointTo(io),
-    }), io);
+    }));
     if (interrupted) return null;
     const hyps = model.translate(split.test.map((e) => letters.encode([...e.word]))).map((ids) => phones.decode(ids));
     const model_ = errorRates(split.test.map((e) => e.phones), hyps);

@@ -45,10 +45,10 @@ export const namesGender: Task = {
       ], { seed: o.seed }),
       optimizer: adam({ lr: o.lr }),
     }));
-    const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, ex(split.train), {
-      optimizer, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, validationData: ex(split.validation),
+    const { history, tokensPerSecond, interrupted } = await runFit(io, model, optimizer, (trainStep) => fitEvents(model, ex(split.train), {
+      trainStep, optimizer, epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, validationData: ex(split.validation),
       earlyStopping: { patience: 3, monitor: 'accuracy' }, signal: io.signal, resume, checkpoint: checkpointTo(io),
-    }), io);
+    }));
     if (interrupted) return null;
     const majority = split.train.filter((n) => n.label === 1).length * 2 >= split.train.length ? 1 : 0;
     const byLast = new Map<string, number[]>();

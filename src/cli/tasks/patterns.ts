@@ -164,9 +164,9 @@ function tagTask(c: PatternConfig, d: PatternData): Task {
         optimizer: adam({ lr: c.lr }),
       }));
       model.preprocessing = pp;
-      const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, ex(split.train), {
-        ...fitOptions(c, io), optimizer, resume, bucket: 50, validationData: ex(split.validation),
-      }), io);
+      const { history, tokensPerSecond, interrupted } = await runFit(io, model, optimizer, (trainStep) => fitEvents(model, ex(split.train), {
+        trainStep, ...fitOptions(c, io), optimizer, resume, bucket: 50, validationData: ex(split.validation),
+      }));
       if (interrupted) return null;
       const base = mostFrequentTagBaseline(split.train);
       return {
@@ -216,9 +216,9 @@ function classifyTask(c: PatternConfig, d: PatternData): Task {
         optimizer: adam({ lr: c.lr }),
       }));
       model.preprocessing = pp;
-      const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, train, {
-        ...fitOptions(c, io), optimizer, resume, bucket: 50, validationData: validation,
-      }), io);
+      const { history, tokensPerSecond, interrupted } = await runFit(io, model, optimizer, (trainStep) => fitEvents(model, train, {
+        trainStep, ...fitOptions(c, io), optimizer, resume, bucket: 50, validationData: validation,
+      }));
       if (interrupted) return null;
       const counts = new Map<number, number>();
       for (const x of train) counts.set(x.target, (counts.get(x.target) ?? 0) + 1);
@@ -284,9 +284,9 @@ function lmTask(c: PatternConfig, d: PatternData): Task {
       model.preprocessing = pp;
       // fit batches examples in order (shuffle off), so every batch is one bpttBatches chunk of contiguous streams.
       const examples = bpttBatches(train, { batchSize: c.batchSize, bpttLength: c.bpttLength }).flatMap((b) => b.inputs.map((input, i) => ({ input, target: b.targets[i] })));
-      const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, examples, {
-        ...fitOptions(c, io), earlyStopping: undefined, optimizer, resume, shuffle: false,
-      }), io);
+      const { history, tokensPerSecond, interrupted } = await runFit(io, model, optimizer, (trainStep) => fitEvents(model, examples, {
+        trainStep, ...fitOptions(c, io), earlyStopping: undefined, optimizer, resume, shuffle: false,
+      }));
       if (interrupted) return null;
       const value = bitsPerToken(model, val);
       const prompt = trainTokens.slice(0, c.tokenizer === 'characters' ? 12 : 3);

@@ -25,10 +25,10 @@ export const posBrown: Task<PosBrownOptions> = {
     io.onData?.(`pos-brown: ${p.split.train.length} / ${p.split.validation.length} / ${p.split.test.length} sentences (train / validation / test), ${n(p.split.train)} training tokens`);
     const { model, optimizer, resume } = startOrResume(rt, io, () => ({ model: buildTaggerModel(rt, p.pipeline, o), optimizer: adam({ lr: o.lr }) }));
     model.preprocessing = p.pipeline;
-    const { history, tokensPerSecond, interrupted } = await runFit(fitEvents(model, p.toExamples(p.split.train), {
-      optimizer, epochs: o.epochs, batchSize: o.batchSize, bucket: 50, clipNorm: 5, seed: o.seed, resume, signal: io.signal,
+    const { history, tokensPerSecond, interrupted } = await runFit(io, model, optimizer, (trainStep) => fitEvents(model, p.toExamples(p.split.train), {
+      trainStep, optimizer, epochs: o.epochs, batchSize: o.batchSize, bucket: 50, clipNorm: 5, seed: o.seed, resume, signal: io.signal,
       validationData: p.toExamples(p.split.validation), checkpoint: checkpointTo(io),
-    }), io);
+    }));
     if (interrupted) return null;
     const baselineTag = mostFrequentTagBaseline(p.split.train);
     return {

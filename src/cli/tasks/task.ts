@@ -6,7 +6,9 @@ import { ConfigError } from '../../errors.js';
 import { readInput, writeOutput } from '../files.js';
 import { Sequential } from '../../model/sequential.js';
 import type { Optimizer } from '../../optim/optimizer.js';
-import type { Trainable } from '../../model/trainable.js';
+import type { StepOptions, StepResult, Trainable, TrainBatch } from '../../model/trainable.js';
+import { isDataParallel } from '../../model/data-parallel.js';
+import { ParallelTrainer } from '../../node/parallel-trainer.js';
 import type { ModelClass } from '../../io/model-kinds.js';
 import { loadCheckpoint, type TrainingState } from '../../io/checkpoint.js';
 
@@ -39,6 +41,8 @@ export interface TaskIO {
   checkpointPath?: string;
   /** A checkpoint to continue from (same task, data and options). */
   resumeFrom?: string;
+  /** Threads to train on (default 1); the start-up probe may keep fewer (ParallelTrainer). */
+  threads?: number;
 }
 
 /** The model and optimizer to train: fresh ones, or those of the checkpoint to resume (a Sequential unless `kind` says otherwise). */
@@ -93,14 +97,46 @@ export function splitByIndex<T>(items: T[]): { train: T[]; validation: T[]; test
   return r;
 }
 
-/** Drives fitEvents, forwarding events; returns the history, the mean training throughput and whether it was interrupted. */
-export async function runFit(it: AsyncGenerator<FitEvent, { epochs: Record<string, number>[]; reason: string }>, io: TaskIO) {
-  let tokens = 0, seconds = 0;
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return { history: r.value.epochs, tokensPerSecond: seconds ? tokens / seconds : 0, interrupted: r.value.reason === 'interrupted' };
-    if (r.value.type === 'epoch') { tokens += r.value.tokensPerSecond * r.value.seconds; seconds += r.value.seconds; }
-    io.onEvent?.(r.value);
+type StepFn = (batch: TrainBatch, options: StepOptions) => StepResult;
+
+/**
+ * The training step on io.threads threads (a ParallelTrainer), or undefined for the
+ * model's own one-thread step: with one thread asked for, or a model that cannot be
+ * split (a stateful one, or a kind without DataParallel), which trains on one thread
+ * with a note saying why.
+ */
+async function threadedStep(model: Trainable, optimizer: Optimizer, io: TaskIO): Promise<{ step?: StepFn; close(): Promise<void> }> {
+  const threads = io.threads ?? 1;
+  if (threads === 1) return { close: async () => undefined };
+  const refusal = !isDataParallel(model) ? `${model.constructor.name} does not implement DataParallel` : model.parallelRefusal();
+  if (refusal) {
+    io.onData?.(`training on one thread: ${refusal}`);
+    return { close: async () => undefined };
+  }
+  const trainer = await ParallelTrainer.create(model, optimizer, { threads });
+  io.onData?.(`training on ${trainer.threads} thread${trainer.threads > 1 ? 's' : ''}${trainer.fallbackReason ? ` (${trainer.fallbackReason})` : ''}`);
+  return { step: trainer.threads > 1 ? (b, o) => trainer.trainStep(b, o) : undefined, close: () => trainer.close() };
+}
+
+/**
+ * Drives fitEvents on io.threads threads, forwarding events; returns the history, the
+ * mean training throughput and whether it was interrupted. `start` builds the loop
+ * with the step to take (undefined: the model's own).
+ */
+export async function runFit(io: TaskIO, model: Trainable, optimizer: Optimizer,
+  start: (trainStep: StepFn | undefined) => AsyncGenerator<FitEvent, { epochs: Record<string, number>[]; reason: string }>) {
+  const threaded = await threadedStep(model, optimizer, io);
+  try {
+    const it = start(threaded.step);
+    let tokens = 0, seconds = 0;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return { history: r.value.epochs, tokensPerSecond: seconds ? tokens / seconds : 0, interrupted: r.value.reason === 'interrupted' };
+      if (r.value.type === 'epoch') { tokens += r.value.tokensPerSecond * r.value.seconds; seconds += r.value.seconds; }
+      io.onEvent?.(r.value);
+    }
+  } finally {
+    await threaded.close();
   }
 }
 

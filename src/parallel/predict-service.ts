@@ -1,0 +1,55 @@
+// The worker side of a WebPredictor: a module Web Worker calls servePredictions(self)
+// and then answers the page's messages. The first message carries the model's JSON
+// and the SharedArrayBuffer of its weights; the worker rebuilds a replica (its own
+// runtime and memory) and runs each request's rows, reloading the weights when the
+// request's version changes.
+import { loadRuntime } from '../runtime/load.js';
+import { buildReplica, type Replica } from './replica.js';
+import { ConfigError } from '../errors.js';
+import { ROW_METHODS, runRows, type PredictInit, type PredictReply, type PredictRequest } from './predict-protocol.js';
+
+/** What servePredictions needs of a worker's global scope (a DedicatedWorkerGlobalScope has it). */
+export interface MessageScope {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+/**
+ * Serves a WebPredictor's requests in this worker: `servePredictions(self)` in a
+ * module worker that imports rnn-wasm (or rnn-wasm/inference). Register model kinds of
+ * your own (registerModelKind) in that module before the first message arrives.
+ */
+export function servePredictions(scope: MessageScope): void {
+  let model: Replica | undefined, shared: Float32Array | undefined, version = -1;
+  let queue = Promise.resolve();
+  scope.addEventListener('message', (event) => {
+    const m = event.data as ({ type: 'init' } & Omit<PredictInit, 'modules'>) | PredictRequest;
+    queue = queue.then(async () => {
+      if ('type' in m && m.type === 'init') {
+        try {
+          model = buildReplica(await loadRuntime(), m.config, m.int8);
+          shared = new Float32Array(m.params);
+          scope.postMessage({ type: 'ready' });
+        } catch (e) {
+          scope.postMessage({ type: 'error', name: (e as Error).name, message: (e as Error).message });
+        }
+        return;
+      }
+      const r = m as PredictRequest;
+      let reply: PredictReply;
+      try {
+        if (!model || !shared) throw new ConfigError('the prediction worker has no model yet');
+        if (!ROW_METHODS.includes(r.method)) throw new ConfigError(`unknown method ${r.method}`);
+        if (r.version !== version) {
+          model.params.f32().set(shared);
+          model.parametersChanged();
+          version = r.version;
+        }
+        reply = { id: r.id, type: 'result', results: runRows(model, r.method, r.rows, r.args, r.batchSize) };
+      } catch (e) {
+        reply = { id: r.id, type: 'error', name: (e as Error).name, message: (e as Error).message };
+      }
+      scope.postMessage(reply);
+    });
+  });
+}
