@@ -5,8 +5,7 @@
 // changes: the pairs present for exactly the model's matrices, dtypes, shapes, q in
 // [−127, 127] (the writer never produces −128), finite non-negative scales.
 import type { Sequential } from '../model/sequential.js';
-import { isQuantizedParameter } from '../model/quantize.js';
-import { dequantizeMatrix, type Int8Tensor } from '../runtime/int8-weights.js';
+import { dequantizeMatrix, isQuantizedParameter, type Int8Tensor } from '../runtime/int8-weights.js';
 import type { StateDict } from '../runtime/parameter-table.js';
 import { WeightFileError } from '../errors.js';
 import type { Int8TensorData, Tensor } from './safetensors.js';

@@ -6,13 +6,8 @@
 // training (QuantizedModelError); the f32 model is left as it was.
 import { Sequential } from './sequential.js';
 import { ArgumentError, QuantizedModelError } from '../errors.js';
-import { dequantizeMatrix, quantizeMatrix, type Int8Tensor } from '../runtime/int8-weights.js';
+import { dequantizeMatrix, isQuantizedParameter, quantizeMatrix, type Int8Tensor } from '../runtime/int8-weights.js';
 import type { StateDict } from '../runtime/parameter-table.js';
-
-/** The parameters quantize() turns into int8: every matrix (2-D tensor) of the model. */
-export function isQuantizedParameter(shape: readonly number[]): boolean {
-  return shape.length === 2;
-}
 
 /**
  * A new model with the same config, preprocessing and metadata whose weight matrices

@@ -8,6 +8,11 @@ import type { Planner, Region } from './memory-planner.js';
 import type { Kernels } from './kernels.js';
 import { ConfigError } from '../errors.js';
 
+/** The parameters quantize() turns into int8: every matrix (2-D tensor) of the model. */
+export function isQuantizedParameter(shape: readonly number[]): boolean {
+  return shape.length === 2;
+}
+
 /** One quantized matrix [rows][cols]: q row-major, one scale per row. */
 export interface Int8Tensor {
   readonly rows: number;
