@@ -9,6 +9,7 @@
 // (reset before). Saved for the backward: gates [T][B][3H] (activated r, z, n) and
 // saved [T][B][H] = W_hn h + b_hn (reset after) or r ⊙ h (reset before).
 import { gemm, gemmPacked } from './gemm';
+import { matmul, QW } from './qgemm';
 import { sigmoidV, tanhV } from './simd-math';
 import { broadcastBias, addColumnSums, addInto } from './rows';
 import { ld, st } from './partial';
@@ -21,20 +22,20 @@ import { Arg, bias, int, need, opt } from './recurrent-args';
 export function gruForwardCore(T: i32, B: i32, I: i32, H: i32,
                            x: usize, wihPacked: usize, whhRZPacked: usize, whhNPacked: usize,
                            bih: usize, bhh: usize, h0: usize, lengths: usize, resetBefore: i32,
-                           gates: usize, saved: usize, hs: usize, hg: usize): void {
+                           gates: usize, saved: usize, hs: usize, hg: usize, q: usize = 0): void {
   const G = 3 * H;
   const gRow = <usize>G << 2, hRow = <usize>H << 2;
   const gStep = <usize>B * gRow, hStep = <usize>B * hRow;
   const nOff = <usize>(2 * H) << 2;
   broadcastBias(gates, T * B, G, bih, 0);
-  gemmPacked(T * B, G, I, x, I, 1, wihPacked, gates, G, 1);
+  matmul(q, QW.wih, T * B, G, I, x, I, wihPacked, gates, G, 1);
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * gStep, sv = saved + <usize>t * hStep, ht = hs + <usize>t * hStep;
     const hPrev = t == 0 ? h0 : ht - hStep;
     broadcastBias(hg, B, G, bhh, 0);
     if (hPrev) {
-      gemmPacked(B, 2 * H, H, hPrev, H, 1, whhRZPacked, hg, G, 1);
-      if (!resetBefore) gemmPacked(B, H, H, hPrev, H, 1, whhNPacked, hg + nOff, G, 1);
+      matmul(q, QW.whh, B, 2 * H, H, hPrev, H, whhRZPacked, hg, G, 1);
+      if (!resetBefore) matmul(q, QW.whhN, B, H, H, hPrev, H, whhNPacked, hg + nOff, G, 1);
     }
     // r and z (and r ⊙ h for reset-before).
     for (let b = 0; b < B; b++) {
@@ -54,7 +55,7 @@ export function gruForwardCore(T: i32, B: i32, I: i32, H: i32,
         if (resetBefore) st(svr + o, hp ? f32x4.mul(r, ld(hp + o, n)) : f32x4.splat(0), n);
       }
     }
-    if (resetBefore && hPrev) gemmPacked(B, H, H, sv, H, 1, whhNPacked, hg + nOff, G, 1);
+    if (resetBefore && hPrev) matmul(q, QW.whhN, B, H, H, sv, H, whhNPacked, hg + nOff, G, 1);
     // n and h.
     for (let b = 0; b < B; b++) {
       const hr = ht + <usize>b * hRow;
@@ -187,7 +188,7 @@ export function gruBackwardCore(T: i32, B: i32, I: i32, H: i32,
 export function gruForward(a: usize): void {
   gruForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wih), need(a, Arg.whh),
     need(a, Arg.whhN), bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant),
-    need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs), need(a, Arg.hg));
+    need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs), need(a, Arg.hg), opt(a, Arg.quant));
 }
 
 /** gruBackwardCore over an argument block. */

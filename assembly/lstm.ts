@@ -7,6 +7,7 @@
 // With proj_size P (PyTorch's LSTM with projections) h_t = W_hr (o ⊙ tanh(c_t)) has P
 // floats: hs is [T][B][P], W_hh is [4H][P], W_hr [P][H].
 import { gemm, gemmPacked } from './gemm';
+import { matmul, QW } from './qgemm';
 import { sigmoidV, tanhV } from './simd-math';
 import { broadcastBias, addInto } from './rows';
 import { accumulateWeightGradients } from './weight-grads';
@@ -21,7 +22,7 @@ export function lstmForwardCore(T: i32, B: i32, I: i32, H: i32,
                             x: usize, wihPacked: usize, whhPacked: usize, bih: usize, bhh: usize,
                             h0: usize, c0: usize, lengths: usize,
                             gates: usize, cs: usize, hs: usize,
-                            P: i32 = 0, whrPacked: usize = 0, ms: usize = 0): void {
+                            P: i32 = 0, whrPacked: usize = 0, ms: usize = 0, q: usize = 0): void {
   const G = 4 * H;
   // With a projection (P > 0) h_t = W_hr m_t has P floats and m_t = o ⊙ tanh(c_t) is
   // saved in ms; without, m_t is h_t itself (written straight to hs).
@@ -29,12 +30,12 @@ export function lstmForwardCore(T: i32, B: i32, I: i32, H: i32,
   const gRow = <usize>G << 2, hRow = <usize>H << 2, wRow = <usize>W << 2;
   const gStep = <usize>B * gRow, hStep = <usize>B * hRow, wStep = <usize>B * wRow;
   broadcastBias(gates, T * B, G, bih, bhh);
-  gemmPacked(T * B, G, I, x, I, 1, wihPacked, gates, G, 1);
+  matmul(q, QW.wih, T * B, G, I, x, I, wihPacked, gates, G, 1);
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * gStep;
     const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * wStep;
     const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * hStep;
-    if (hPrev) gemmPacked(B, G, W, hPrev, W, 1, whhPacked, gt, G, 1);
+    if (hPrev) matmul(q, QW.whh, B, G, W, hPrev, W, whhPacked, gt, G, 1);
     const ht = hs + <usize>t * wStep, ct = cs + <usize>t * hStep;
     const mt = proj ? ms + <usize>t * hStep : ht;
     for (let b = 0; b < B; b++) {
@@ -65,7 +66,7 @@ export function lstmForwardCore(T: i32, B: i32, I: i32, H: i32,
       }
     }
     if (proj) {
-      gemmPacked(B, P, H, mt, H, 1, whrPacked, ht, P, 0);
+      matmul(q, QW.whr, B, P, H, mt, H, whrPacked, ht, P, 0);
       for (let b = 0; b < B; b++) {
         if (valid(lengths, b, t)) continue;
         const hr = ht + <usize>b * wRow;
@@ -162,7 +163,7 @@ export function lstmForward(a: usize): void {
   lstmForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wih), need(a, Arg.whh),
     bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), opt(a, Arg.c0), need(a, Arg.lengths),
     need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs),
-    P, P ? need(a, Arg.whr) : 0, P ? need(a, Arg.ms) : 0);
+    P, P ? need(a, Arg.whr) : 0, P ? need(a, Arg.ms) : 0, opt(a, Arg.quant));
 }
 
 /** lstmBackwardCore over an argument block. */

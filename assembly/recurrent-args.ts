@@ -31,6 +31,8 @@ export const enum Arg {
   dz, dhg, dhCur, carry, carryC, drh, pack,
   /** LSTM with projection: each step's gradient w.r.t. W_hr m_t [T][B][P], and w.r.t. m_t [B][H]. */
   dhAll, dm,
+  /** int8 inference: the direction's quantized-operand block (assembly/qgemm.ts, QW); 0 = f32 weights. */
+  quant,
   COUNT,
 }
 

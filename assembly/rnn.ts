@@ -6,6 +6,7 @@
 // transposed B operands (x · W_ihᵀ, h · W_hhᵀ); for the backward, untransposed
 // (dz · W_ih, dz · W_hh). act: 0 = tanh, 1 = relu.
 import { gemmPacked } from './gemm';
+import { matmul, QW } from './qgemm';
 import { tanhV, tanhS } from './simd-math';
 import { broadcastBias, addInto } from './rows';
 import { accumulateWeightGradients } from './weight-grads';
@@ -71,17 +72,17 @@ import { Arg, bias, int, need, opt } from './recurrent-args';
  */
 export function rnnForwardCore(T: i32, B: i32, I: i32, H: i32,
                            x: usize, wihPacked: usize, whhPacked: usize, bih: usize, bhh: usize,
-                           h0: usize, lengths: usize, act: i32, hs: usize): void {
+                           h0: usize, lengths: usize, act: i32, hs: usize, q: usize = 0): void {
   const relu = act == 1;
   const stepBytes = <usize>B * <usize>H << 2;
   const rowBytes = <usize>H << 2;
   // Input projection for all T·B rows at once, onto the summed biases.
   broadcastBias(hs, T * B, H, bih, bhh);
-  gemmPacked(T * B, H, I, x, I, 1, wihPacked, hs, H, 1);
+  matmul(q, QW.wih, T * B, H, I, x, I, wihPacked, hs, H, 1);
   for (let t = 0; t < T; t++) {
     const z = hs + <usize>t * stepBytes;
     const prev = t == 0 ? h0 : z - stepBytes;
-    if (prev) gemmPacked(B, H, H, prev, H, 1, whhPacked, z, H, 1);
+    if (prev) matmul(q, QW.whh, B, H, H, prev, H, whhPacked, z, H, 1);
     for (let b = 0; b < B; b++) {
       const zr = z + <usize>b * rowBytes;
       if (t < load<i32>(lengths + (<usize>b << 2))) activateRow(zr, H, relu);
@@ -137,7 +138,7 @@ export function rnnBackwardCore(T: i32, B: i32, I: i32, H: i32,
 /** rnnForwardCore over an argument block (assembly/recurrent-args.ts). */
 export function rnnForward(a: usize): void {
   rnnForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wih), need(a, Arg.whh),
-    bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant), need(a, Arg.hs));
+    bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant), need(a, Arg.hs), opt(a, Arg.quant));
 }
 
 /** rnnBackwardCore over an argument block. */

@@ -9,20 +9,22 @@
 //   then per layer l, at STREAM_LAYER_BASE + STREAM_LAYER_WORDS·l: wihT, whhT (GRU: r,z
 //   block), whhNT (GRU n block), bih, bhh, h state [B][W], c state [B][H] (LSTM),
 //   h out [B][W], c/saved out [B][H], bias (1 = bih, bhh given; 0 = the cell has none),
-//   whrT (packed W_hr, projection only), m scratch [B][H] (projection only).
+//   whrT (packed W_hr, projection only), m scratch [B][H] (projection only), quantized-operand
+//   block (assembly/qgemm.ts; 0 = f32 weights). [18] head row scales and [19] head scratch
+//   (int8 head; 0 = f32).
 // scripts/kernel-abi.mjs copies StreamCell and the two layout constants to TypeScript.
 import { rnnForwardCore } from './rnn';
 import { lstmForwardCore } from './lstm';
 import { gruForwardCore } from './gru';
 import { embeddingForward } from './embedding';
-import { denseForward } from './dense';
+import { denseForward, denseForwardQ } from './dense';
 import { softmaxCrossEntropyForward } from './loss';
 
 /** The cell code a stream descriptor starts with; each cell module declares its own. */
 export const enum StreamCell { RnnTanh, RnnRelu, Lstm, Gru, GruResetBefore }
 
-export const STREAM_LAYER_BASE: i32 = 18;
-export const STREAM_LAYER_WORDS: i32 = 12;
+export const STREAM_LAYER_BASE: i32 = 20;
+export const STREAM_LAYER_WORDS: i32 = 13;
 
 @inline function word(desc: usize, i: i32): i32 {
   return load<i32>(desc + (<usize>i << 2));
@@ -45,15 +47,18 @@ export function streamStep(desc: usize): void {
     const h = <usize>load<u32>(p, 20), c = <usize>load<u32>(p, 24), hOut = <usize>load<u32>(p, 28), cOut = <usize>load<u32>(p, 32);
     const whrT = <usize>load<u32>(p, 40), ms = <usize>load<u32>(p, 44);
     if (P && (!whrT || !ms)) unreachable();
-    if (cell <= StreamCell.RnnRelu) rnnForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, ones, cell, hOut);
-    else if (cell == StreamCell.Lstm) lstmForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, c, ones, gates, cOut, hOut, P, whrT, ms);
-    else gruForwardCore(1, B, I, H, x, wihT, whhT, whhNT, bih, bhh, h, ones, cell == StreamCell.GruResetBefore ? 1 : 0, gates, cOut, hOut, hg);
+    const q = <usize>load<u32>(p, 48);
+    if (cell <= StreamCell.RnnRelu) rnnForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, ones, cell, hOut, q);
+    else if (cell == StreamCell.Lstm) lstmForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, c, ones, gates, cOut, hOut, P, whrT, ms, q);
+    else gruForwardCore(1, B, I, H, x, wihT, whhT, whhNT, bih, bhh, h, ones, cell == StreamCell.GruResetBefore ? 1 : 0, gates, cOut, hOut, hg, q);
     memory.copy(h, hOut, stateBytes);
     if (cell == StreamCell.Lstm) memory.copy(c, cOut, cBytes);
     x = hOut;
     I = W;
   }
   const logits = <usize>word(desc, 11);
-  denseForward(B, W, C, x, <usize>word(desc, 9), <usize>word(desc, 10), logits);
+  const headScales = <usize>word(desc, 18);
+  if (headScales) denseForwardQ(B, W, C, x, <usize>word(desc, 9), headScales, <usize>word(desc, 10), logits, <usize>word(desc, 19));
+  else denseForward(B, W, C, x, <usize>word(desc, 9), <usize>word(desc, 10), logits);
   softmaxCrossEntropyForward(B, C, logits, <usize>word(desc, 15), <usize>word(desc, 16));
 }

@@ -59,6 +59,11 @@ function targets(res) {
   t.push(['W1 LSTM ≥ 30× brain.js (same tokens)', x(rb, 0), mark(rb == null ? null : rb >= 30)]);
   const r2 = ratio(res.onnxruntime?.cells?.lstm?.w2, lstm.w2);
   t.push(['W2 LSTM ≥ 0.5× onnxruntime-node', x(r2), mark(r2 == null ? null : r2 >= 0.5)]);
+  const q = res.int8?.find((r) => r.cell === 'lstm');
+  if (q) {
+    t.push(['W2 LSTM int8 ≥ 1.7× our f32 forward (alternated in one run)', `${x(q.w2.ratio.median)} (${f(q.w2.ratio.min, 2)}–${f(q.w2.ratio.max, 2)})`, mark(q.w2.ratio.median >= 1.7)]);
+    t.push(['int8 model file ≤ 0.3× the F32 file', `${f(q.int8File / q.f32File, 3)}×`, mark(q.int8File / q.f32File <= 0.3)]);
+  }
   t.push(['W3 LSTM ≤ 10 µs per step', `${f(lstm.w3.median)} µs`, mark(lstm.w3.median <= 10)]);
   const r4 = ratio(res.pytorch?.w4, res.big?.w4);
   t.push(['W4 ≥ 0.4× PyTorch', x(r4), mark(r4 == null ? null : r4 >= 0.4)]);
@@ -309,6 +314,19 @@ export function renderReport(res) {
     L.push(`| workerd (miniflare ${res.versions?.miniflare ?? ''}) | ${f(e.miniflare.firstRequestMs)} ms | first request of a fresh worker: instantiate the imported .wasm module, load the bundled model, predict (runtime start before it: ${f(e.miniflare.runtimeStartMs, 0)} ms) |`);
     L.push(e.chromium ? `| Chromium (headless, Debian) | ${f(e.chromium.firstPredictionMs)} ms | from the page's module script to the first prediction, fresh browser context each time (bundle parse, async wasm compile, model fetch) |` : '| Chromium | not measured | /usr/bin/chromium missing |');
     L.push('');
+  } else L.push('Not measured in this run.', '');
+
+  L.push('## int8 inference (issue 14)', '');
+  if (res.int8) {
+    L.push('Each model and its `quantize()` copy (weight matrices and the embedding int8 with one f32 scale per row; activations quantized per row to i16 at each product; ' +
+      '`i32x4.dot_i16x8_s`) timed in 9 alternated rounds in one process (bench/int8.bench.mjs); the speed-up is the median of the per-round ratios, of wall time and of the process\'s CPU time (which other jobs\' time slices do not inflate). ' +
+      'max |Δp| and argmax agreement compare the two models\' probabilities on the W2 batch (random weights: near-uniform probabilities make argmax flips likely).', '');
+    L.push('| cell | W2 f32 | W2 int8 | speed-up | speed-up in CPU time | W3 f32 | W3 int8 | speed-up | file F32 → int8 | max abs diff in p | argmax agree |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of res.int8) {
+      L.push(`| ${CELLS.find(([c]) => c === r.cell)[1]} | ${stat(r.w2.a)} | ${stat(r.w2.b)} | ${x(r.w2.ratio.median)} (${f(r.w2.ratio.min, 2)}–${f(r.w2.ratio.max, 2)}) | ${x(r.w2.cpuRatio.median)} (${f(r.w2.cpuRatio.min, 2)}–${f(r.w2.cpuRatio.max, 2)}) | ${stat(r.w3.a, 'µs')} | ${stat(r.w3.b, 'µs')} | ${x(r.w3.ratio.median)} | ` +
+        `${r.f32File.toLocaleString('en-US')} → ${r.int8File.toLocaleString('en-US')} B (${f(r.int8File / r.f32File, 3)}×) | ${r.maxDiff.toExponential(1)} | ${f(100 * r.argmaxAgree, 2)}% |`);
+    }
+    L.push('', 'Accuracy beside f32 on the built-in tasks: `node bench/int8-accuracy.mjs` with trained model files (figures in the README, int8 models).', '');
   } else L.push('Not measured in this run.', '');
 
   L.push('## Threads', '');

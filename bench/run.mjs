@@ -29,6 +29,7 @@ import { taggerBench } from './tagger.bench.mjs';
 import { brainjsPeer } from './peers/brainjs.mjs';
 import { tfjsPeer } from './peers/tfjs.mjs';
 import { edgeBench } from './edge.bench.mjs';
+import { int8Bench } from './int8.bench.mjs';
 import { writeReport } from './report.mjs';
 import { referenceWorkload } from '../dist/cli/bench.js';
 
@@ -64,6 +65,8 @@ section('rnn-wasm: Elman beside the naive JS Elman');
 results.elman = await elmanBench();
 section('rnn-wasm: W1 train, W2 infer, W3 stream');
 results.ours = await recurrentBench();
+section('rnn-wasm: int8 inference beside f32 (W2, W3, file size)');
+results.int8 = await int8Bench();
 section('rnn-wasm: W4 big');
 results.big = await bigBench();
 section('rnn-wasm: the optimizer step with and without the finite-update guard');

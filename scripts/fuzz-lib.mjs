@@ -42,7 +42,7 @@ export function makeRng(seed, index = 0) {
 
 /** The files every variant starts from: model files (F32, F16; LSTM, GRU, RNN; bidirectional, stacked, dropout) and checkpoints after one Adam step. */
 export function buildBases(lib) {
-  const { loadRuntimeSync, Sequential, layers, optim, saveModel, saveCheckpoint } = lib;
+  const { loadRuntimeSync, Sequential, layers, optim, saveModel, saveCheckpoint, quantize } = lib;
   const rt = loadRuntimeSync();
   const models = {
     lstm: () => new Sequential(rt, [layers.embedding({ vocabSize: 16, dim: 3 }), layers.lstm({ hiddenSize: 4 }), layers.dense({ units: 3 })], { seed: 5 }),
@@ -56,6 +56,11 @@ export function buildBases(lib) {
     const m = make();
     add(`${name}-f32`, 'model', saveModel(m));
     add(`${name}-f16`, 'model', saveModel(m, { dtype: 'F16' }));
+    if (name === 'lstm' || name === 'gruBi') { // int8 model files: I8 weights, F32 scales
+      const q = quantize(m);
+      add(`${name}-int8`, 'model', saveModel(q));
+      q.dispose();
+    }
     if (name === 'lstm' || name === 'gruBi') {
       const opt = optim.adam({ lr: 0.01 });
       const steps = name === 'lstm' ? [[0, 1, 2]] : [[1, 2, 3]];
@@ -465,6 +470,8 @@ function contentsOf(kind, loaded) {
   const model = kind === 'checkpoint' ? loaded.model : loaded;
   const tensors = Object.entries(model.stateDict()).map(([n, t]) => [n, t.shape, t.data]);
   let extra = '';
+  // An int8 model: its integer values and scales, not only the dequantized weights.
+  for (const [n, t] of model.int8Tensors?.() ?? []) tensors.push([`${n}.q`, [t.rows, t.cols], t.q], [`${n}.scale`, [t.rows], t.scales]);
   if (kind === 'checkpoint') {
     const o = loaded.optimizer.getState();
     const { bestWeights, ...state } = loaded.state;

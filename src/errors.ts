@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'MEMORY_LIMIT'
   | 'DISPOSED'
   | 'ARGUMENT'
-  | 'FILE';
+  | 'FILE'
+  | 'QUANTIZED';
 
 export class RnnWasmError extends Error {
   constructor(readonly code: ErrorCode, message: string) {
@@ -101,6 +102,14 @@ export class DisposedError extends RnnWasmError {
 /** A public function got an argument of the wrong kind (not a runtime, a null batch, …). */
 export class ArgumentError extends RnnWasmError {
   constructor(message: string) { super('ARGUMENT', message); }
+}
+
+/**
+ * An int8 (quantized) model was asked to do what needs its f32 weights: training,
+ * new weights, quantizing again. Keep the f32 model for that; quantize it again after.
+ */
+export class QuantizedModelError extends RnnWasmError {
+  constructor(message: string) { super('QUANTIZED', message); }
 }
 
 /** A file could not be read or written; names the path and the cause (ENOENT, EISDIR, ENOSPC, …). */

@@ -1,4 +1,4 @@
-// Seeded mutation fuzzing of model files (F32, F16; LSTM, GRU, RNN; bidirectional,
+// Seeded mutation fuzzing of model files (F32, F16, int8; LSTM, GRU, RNN; bidirectional,
 // stacked) and checkpoints (issue 11): every variant must load with byte-identical
 // weights, config and training state, or be refused with a typed error and every
 // byte of wasm memory given back; never a plain exception, a trap, a silent load of

@@ -16,6 +16,7 @@ import { any, check, obj, opt } from '../config/schema.js';
 import { DataFileError } from './tasks/tagged-text.js';
 import { PATTERNS, patternConfig, patternTask, type Pattern } from './tasks/patterns.js';
 import { loadModel, saveModel } from '../io/model-file.js';
+import { quantize } from '../model/quantize.js';
 import { exportPyTorch } from '../io/pytorch-export.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Task, TaskOptions } from './tasks/task.js';
@@ -404,6 +405,23 @@ program.command('export').argument('<model>', 'a model file (.safetensors) writt
     for (const [name, bytes] of Object.entries(files)) await writeOutput(join(dir, name), bytes);
     console.log(`wrote ${targets.join(' and ')}`);
     console.log(`in Python: sys.path.insert(0, '${dir}'); from model import Model, load_weights; m = Model(); m.load_state_dict(load_weights('${join(dir, 'weights.safetensors')}'), strict=True)`);
+  });
+
+program.command('quantize').argument('<model>', 'a model file (.safetensors) written by rnn-wasm')
+  .description('write the int8 inference copy of a model: weight matrices and embeddings as int8 with one f32 scale per row, about 4× smaller and faster to run; it cannot be trained further')
+  .option('--out <file>', 'the int8 model file written (default: the model file\'s name with .int8.safetensors)')
+  .action(async (path: string, o) => {
+    const file = o.out ?? `${path.replace(/\.safetensors$/, '')}.int8.safetensors`;
+    checkOutput(file);
+    const rt = await loadRuntime();
+    const input = readInput(path);
+    const model = loadModel(rt, input);
+    const q = quantize(model);
+    const bytes = saveModel(q);
+    model.dispose();
+    q.dispose();
+    await writeOutput(file, bytes);
+    console.log(`wrote ${file}: ${bytes.length.toLocaleString('en-US')} bytes, ${(bytes.length / input.length).toFixed(2)}× the ${input.length.toLocaleString('en-US')} bytes of ${path}`);
   });
 
 program.command('import').argument('<file>', 'a model of another framework (.onnx, a tfjs model.json, or a .keras file)')

@@ -13,6 +13,7 @@ import { ArgumentError, ConfigError, WeightFileError } from '../errors.js';
 import { TextPipeline, type PreprocessingJSON, type PreprocessingOptions } from '../data/text-pipeline.js';
 import { pipelineFor } from '../model/text.js';
 import { parseMetadataJSON } from './json-keys.js';
+import { int8FileTensors, loadInt8Tensors, QUANTIZATION_KEY, QUANTIZATION_SCHEME } from './int8-file.js';
 
 export interface SaveModelOptions extends PreprocessingOptions {
   /** 'F16' halves the file (for downloads); the weights are rounded to binary16 and widened to f32 on load. */
@@ -60,6 +61,11 @@ export function modelMetadata(model: Trainable, options: SaveModelOptions = {}):
 export function saveModel(model: Trainable, options: SaveModelOptions = {}): Uint8Array {
   if (!isTrainable(model)) throw new ArgumentError('saveModel expects a model (a Sequential, a Seq2Seq, or your own Trainable)');
   const meta = modelMetadata(model, options);
+  if (model instanceof Sequential && model.quantized) {
+    if (options.dtype !== undefined && options.dtype !== 'F32') throw new ArgumentError(`an int8 model is saved as I8 weights with F32 scales and biases: dtype '${options.dtype}' does not apply`);
+    meta[QUANTIZATION_KEY] = QUANTIZATION_SCHEME;
+    return writeSafetensors(int8FileTensors(model), meta);
+  }
   return writeSafetensors(model.stateDict(), meta, { dtype: options.dtype });
 }
 
@@ -93,7 +99,11 @@ export function loadModelOf<M extends Trainable>(rt: Runtime, bytes: Uint8Array,
     if (!(model instanceof kind)) throw new WeightFileError(`the file holds a ${String(format)} model, not a ${kind.name}`);
     const weights: Record<string, Tensor & { dtype: string }> = {};
     for (const [n, t] of Object.entries(tensors)) if (!n.startsWith('optimizer.') && !n.startsWith('best.')) weights[n] = t;
-    if (model instanceof ParameterizedModel) model.loadWeightTensors(weights);
+    const quantization = metadata[QUANTIZATION_KEY];
+    if (quantization !== undefined) {
+      if (!(model instanceof Sequential)) throw new WeightFileError('int8 model files hold Sequential models only');
+      loadInt8Tensors(model, quantization, weights);
+    } else if (model instanceof ParameterizedModel) model.loadWeightTensors(weights);
     else model.loadStateDict(weights);
     readExtras(model, metadata);
     return model;

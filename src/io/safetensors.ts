@@ -21,6 +21,12 @@ export interface Tensor {
   data: Float32Array;
 }
 
+/** A tensor written as I8 (int8 model files: quantized weights). */
+export interface Int8TensorData {
+  shape: number[];
+  data: Int8Array;
+}
+
 export interface SafetensorsFile {
   tensors: Record<string, Tensor & { dtype: string }>;
   /** The file's metadata, less 'rnn-wasm.checksum' (verified while reading). */
@@ -223,8 +229,9 @@ export interface WriteOptions {
 /**
  * Serialises tensors (in the given order) and string metadata, adding a checksum
  * under 'rnn-wasm.checksum' (after the other metadata, which is kept as given).
+ * Float32Array data is written in options.dtype, Int8Array data as I8.
  */
-export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, options: WriteOptions = {}): Uint8Array {
+export function writeSafetensors(tensors: Record<string, Tensor | Int8TensorData>, metadata: Record<string, string> = {}, options: WriteOptions = {}): Uint8Array {
   const dtype = options.dtype ?? 'F32';
   if (dtype !== 'F32' && dtype !== 'F16') throw new WeightFileError(`safetensors: cannot write dtype '${dtype}': expected 'F32' or 'F16'`);
   const width = dtype === 'F16' ? 2 : 4;
@@ -238,19 +245,20 @@ export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Reco
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
     checkName(name, 'tensor name');
-    if (!t || !(t.data instanceof Float32Array)) throw new ArgumentError(`safetensors: tensor '${name}' must be { shape, data: Float32Array }`);
+    if (!t || !(t.data instanceof Float32Array || t.data instanceof Int8Array)) throw new ArgumentError(`safetensors: tensor '${name}' must be { shape, data: Float32Array } (or Int8Array for I8)`);
     if (name === '__metadata__') throw new WeightFileError("safetensors: '__metadata__' is reserved and cannot name a tensor");
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new WeightFileError(`safetensors: '${name}' has shape ${JSON.stringify(t.shape)}, expected an array of non-negative integers`);
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new WeightFileError(`safetensors: '${name}' has shape [${t.shape}] (${count} values) but ${t.data.length} values`);
-    entries.push({ name, dtype, shape: t.shape, begin: offset, end: offset + width * count, count });
-    offset += width * count;
+    const int8 = t.data instanceof Int8Array, w = int8 ? 1 : width;
+    entries.push({ name, dtype: int8 ? 'I8' : dtype, shape: t.shape, begin: offset, end: offset + w * count, count });
+    offset += w * count;
   }
   // The digest has a fixed width, so the header's length is known before the data
   // is written: lay out with a placeholder, write the data, then the real digest.
   const headerJson = (checksum: string): Uint8Array => {
     const header: Record<string, unknown> = { __metadata__: { ...meta, [CHECKSUM_KEY]: checksum } };
-    for (const e of entries) header[e.name] = { dtype, shape: e.shape, data_offsets: [e.begin, e.end] };
+    for (const e of entries) header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [e.begin, e.end] };
     const json = new TextEncoder().encode(JSON.stringify(header));
     // Pad the header with spaces so the data starts 8-byte aligned (as the reference writer does).
     const p = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20);
@@ -264,6 +272,11 @@ export function writeSafetensors(tensors: Record<string, Tensor>, metadata: Reco
   dv.setBigUint64(0, BigInt(placeholder.length), true);
   let p = start;
   for (const t of Object.values(tensors)) {
+    if (t.data instanceof Int8Array) {
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
+      p += t.data.length;
+      continue;
+    }
     if (dtype === 'F16') for (let i = 0; i < t.data.length; i++) dv.setUint16(p + 2 * i, floatToHalf(t.data[i]), true);
     else if (littleEndian) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
     else for (let i = 0; i < t.data.length; i++) dv.setFloat32(p + 4 * i, t.data[i], true);

@@ -9,6 +9,7 @@ import { check } from '../config/schema.js';
 import { denseSchema } from '../config/layer-schemas.js';
 import { packedFloats } from '../config/footprint.js';
 import { xavierUniform } from '../init.js';
+import { int8ScratchFloats, type Int8Operand, type Int8Weights } from '../runtime/int8-weights.js';
 
 export interface DenseOptions {
   units: number;
@@ -27,6 +28,8 @@ export class Dense extends Layer {
   private packedN!: Region;
   private ws!: Workspace;
   private x: Activation = { ptr: 0, seq: false, features: 0 };
+  /** int8 inference: the weight as integer panels, their scales, the integer GEMM's scratch. */
+  private int8?: Int8Operand & { scratch: Region };
 
   readonly options: DenseOptions;
 
@@ -62,15 +65,18 @@ export class Dense extends Layer {
     for (const e of [this.w, this.b]) for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.uniform(-r, r);
   }
 
-  pack(params: Region): void {
+  pack(params: Region, int8?: Int8Weights): void {
     const k = this.rt.kernels, I = this.inFeatures, U = this.options.units;
     k.packB(params.at(this.w.offset), I, I, U, 1, this.packedT.ptr);
     k.packB(params.at(this.w.offset), I, U, I, 0, this.packedN.ptr);
+    // int8 values never change: packed once, at fixed addresses (streams keep them).
+    if (int8 && !this.int8) this.int8 = { ...int8.pack(k, this.rt.planner, this.w.name, 0, U), scratch: this.rt.planner.alloc(int8ScratchFloats(k, I)) };
   }
 
-  /** Packed (transposed) weight and bias pointers, for the streaming step. */
-  streamPointers(params: Region): { weightT: number; bias: number } {
-    return { weightT: this.packedT.ptr, bias: params.at(this.b.offset) };
+  /** Packed (transposed) weight and bias pointers, for the streaming step (int8: the row scales and scratch, else 0). */
+  streamPointers(params: Region): { weightT: number; bias: number; scales: number; scratch: number } {
+    const q = this.int8;
+    return { weightT: q ? q.packed.ptr : this.packedT.ptr, bias: params.at(this.b.offset), scales: q?.scales ?? 0, scratch: q?.scratch.ptr ?? 0 };
   }
 
   private rows(ctx: Context, seq: boolean): number {
@@ -81,7 +87,9 @@ export class Dense extends Layer {
     const R = this.rows(ctx, x.seq), U = this.options.units;
     this.x = x;
     const ws = this.ws.layout({ y: R * U, dx: R * this.inFeatures, pack: packedFloats(R, this.inFeatures) });
-    this.rt.kernels.denseForward(R, this.inFeatures, U, x.ptr, this.packedT.ptr, ctx.params.at(this.b.offset), ws.y);
+    const q = this.int8;
+    if (q) this.rt.kernels.denseForwardQ(R, this.inFeatures, U, x.ptr, q.packed.ptr, q.scales, ctx.params.at(this.b.offset), ws.y, q.scratch.ptr);
+    else this.rt.kernels.denseForward(R, this.inFeatures, U, x.ptr, this.packedT.ptr, ctx.params.at(this.b.offset), ws.y);
     return { ptr: ws.y, seq: x.seq, features: U };
   }
 

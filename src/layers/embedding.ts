@@ -8,6 +8,7 @@ import { check } from '../config/schema.js';
 import { embeddingSchema } from '../config/layer-schemas.js';
 import { Recurrent } from './recurrent.js';
 import type { Region } from '../runtime/memory-planner.js';
+import type { Int8Weights } from '../runtime/int8-weights.js';
 
 export interface EmbeddingField { vocabSize: number; dim: number }
 
@@ -90,8 +91,9 @@ export class Embedding extends Layer {
     this.charRnn?.initialise(params, rng);
   }
 
-  pack(params: Region): void {
-    this.charRnn?.pack(params);
+  // The tables themselves stay f32 in memory (the dequantized int8 values): a lookup only copies rows.
+  pack(params: Region, int8?: Int8Weights): void {
+    this.charRnn?.pack(params, int8);
   }
 
   private slots(ctx: Context) {

@@ -10,6 +10,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
 import type { ParameterTable } from '../runtime/parameter-table.js';
 import type { LayerSpec } from '../config/layer-schemas.js';
+import type { Int8Weights } from '../runtime/int8-weights.js';
 export type { LayerSpec } from '../config/layer-schemas.js';
 import type { Rng } from '../random.js';
 
@@ -50,8 +51,8 @@ export abstract class Layer {
   /** PyTorch's default initialisation for the layer's parameters. */
   initialise(_params: Float32Array, _rng: Rng): void {}
 
-  /** Re-derives packed weights after the parameters changed. */
-  pack(_params: Region): void {}
+  /** Re-derives packed weights after the parameters changed; int8: the model's quantized weights, for inference. */
+  pack(_params: Region, _int8?: Int8Weights): void {}
 
   abstract forward(ctx: Context, x: Activation): Activation;
 

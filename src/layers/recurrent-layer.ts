@@ -1,6 +1,7 @@
 import { Layer, type Activation, type Context, type LayerSpec, type ShapeInfo } from './layer.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Region } from '../runtime/memory-planner.js';
+import type { Int8Weights } from '../runtime/int8-weights.js';
 import type { ParameterTable } from '../runtime/parameter-table.js';
 import { Workspace } from '../runtime/workspace.js';
 import type { Rng } from '../random.js';
@@ -67,8 +68,8 @@ export class RecurrentLayer extends Layer {
     this.core.initialise(params, rng);
   }
 
-  pack(params: Region): void {
-    this.core.pack(params);
+  pack(params: Region, int8?: Int8Weights): void {
+    this.core.pack(params, int8);
   }
 
   /** Floats of all h states ([L·D][B][stateSize]) and all c states ([L·D][B][H]) for B rows. */

@@ -18,6 +18,7 @@ import { packedFloats } from '../config/footprint.js';
 import { CELLS, isCellType, type Cell, type CellOptions, type CellType, type PackedOperand } from '../cells/index.js';
 import { operandShape } from '../cells/cell.js';
 import { RECURRENT_ARG_WORDS, writeRecurrentArgs, type RecurrentArgs } from '../runtime/recurrent-args.js';
+import { int8ScratchFloats, type Int8Operand, type Int8Weights } from '../runtime/int8-weights.js';
 
 export type { CellType } from '../cells/index.js';
 
@@ -58,6 +59,8 @@ interface Direction {
   params: Partial<Record<'wih' | 'whh' | 'bih' | 'bhh' | 'whr', ParameterEntry>>;
   /** Packed weight copies, one per operand the cell declares. */
   packed: { op: PackedOperand; region: Region }[];
+  /** int8 inference: the forward operands as integer panels, and the kernels' block of their scales (assembly/qgemm.ts, QW). */
+  int8?: { ops: Map<PackedOperand['field'], Int8Operand>; block: Region };
 }
 
 /** Pointers of one forward pass, kept for the backward. */
@@ -98,6 +101,8 @@ export class Recurrent {
   private readonly ws: Workspace;
   private readonly args: Region;
   private saved?: Saved;
+  /** The integer GEMM's scratch, shared by the directions (int8 weights only). */
+  private int8Scratch?: Region;
 
   constructor(private readonly rt: Runtime, config: RecurrentConfig, table: ParameterTable, prefix: string) {
     this.config = validate(config);
@@ -145,8 +150,11 @@ export class Recurrent {
     }
   }
 
-  /** Re-derives the GEMM-packed weights from the parameters (after an update or a load). */
-  pack(params: Region): void {
+  /**
+   * Re-derives the GEMM-packed weights from the parameters (after an update or a load);
+   * with int8 weights, the forward operands are packed from those for the integer kernels.
+   */
+  pack(params: Region, int8?: Int8Weights): void {
     const k = this.rt.kernels;
     for (const d of this.dirs) {
       for (const { op, region } of d.packed) {
@@ -154,9 +162,44 @@ export class Recurrent {
         k.packB(params.at(e.offset + (rows / op.of) * op.from * cols), cols, K, N, op.transposed ? 1 : 0, region.ptr);
       }
     }
+    if (int8 && !this.int8Scratch) this.packInt8(int8); // int8 values never change: packed once, at fixed addresses (streams keep them)
+  }
+
+  private packInt8(int8: Int8Weights): void {
+    const k = this.rt.kernels, planner = this.rt.planner;
+    let maxK = 0;
+    for (const d of this.dirs) {
+      const ops = new Map<PackedOperand['field'], Int8Operand>();
+      d.int8 = { ops, block: planner.alloc(5) };
+      for (const { op } of d.packed) {
+        if (!op.transposed) continue; // the backward's operands: training stays f32
+        const e = d.params[op.weight]!, per = e.shape[0] / op.of;
+        ops.set(op.field, int8.pack(k, planner, e.name, per * op.from, per * (op.to - op.from)));
+        maxK = Math.max(maxK, e.shape[1]);
+      }
+    }
+    this.int8Scratch = planner.alloc(int8ScratchFloats(k, maxK));
+    for (const d of this.dirs) {
+      const scales = (f: PackedOperand['field']) => d.int8!.ops.get(f)?.scales ?? 0;
+      d.int8!.block.i32().set([this.int8Scratch.ptr, scales('wih'), scales('whh'), scales('whhN'), scales('whr')]);
+    }
+  }
+
+  private releaseInt8(): void {
+    const planner = this.rt.planner;
+    for (const d of this.dirs) {
+      if (!d.int8) continue;
+      for (const o of d.int8.ops.values()) if (!o.packed.released) planner.release(o.packed);
+      if (!d.int8.block.released) planner.release(d.int8.block);
+      d.int8 = undefined;
+    }
+    if (this.int8Scratch && !this.int8Scratch.released) planner.release(this.int8Scratch);
+    this.int8Scratch = undefined;
   }
 
   private operand(d: Direction, field: PackedOperand['field']): number {
+    const q = d.int8?.ops.get(field);
+    if (q) return q.packed.ptr;
     return d.packed.find((p) => p.op.field === field)?.region.ptr ?? 0;
   }
 
@@ -169,12 +212,12 @@ export class Recurrent {
    * Per layer, the pointers a streaming step needs (packed forward weights, W_hr when
    * projected, and biases, bias = 0 for a cell without them); unidirectional stacks only. Valid while the layer lives.
    */
-  streamPointers(params: Region): { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number; whrT: number }[] {
+  streamPointers(params: Region): { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number; whrT: number; quant: number }[] {
     if (this.config.bidirectional) throw new ConfigError('streaming needs a unidirectional recurrent layer: a bidirectional one must see the whole sequence');
     return this.dirs.map((d) => ({
       wihT: this.operand(d, 'wih'), whhT: this.operand(d, 'whh'), whhNT: this.operand(d, 'whhN'),
       bih: d.params.bih ? params.at(d.params.bih.offset) : 0, bhh: d.params.bhh ? params.at(d.params.bhh.offset) : 0,
-      bias: this.config.bias ? 1 : 0, whrT: this.operand(d, 'whr'),
+      bias: this.config.bias ? 1 : 0, whrT: this.operand(d, 'whr'), quant: d.int8?.block.ptr ?? 0,
     }));
   }
 
@@ -232,7 +275,7 @@ export class Recurrent {
       wihBack: this.operand(dir, 'wihBack'), whhBack: this.operand(dir, 'whhBack'), whhNBack: this.operand(dir, 'whhNBack'),
       dhs: 0, dhLast: 0, dcLast: 0, dx: 0, dwih: 0, dwhh: 0, dbih: 0, dbhh: 0, dh0: 0, dc0: 0, dwhr: 0,
       dz: ws.dz, dhg: ws.dhg, dhCur: ws.dhCur, carry: ws.carry, carryC: ws.carryC, drh: ws.drh, pack: ws.pack,
-      dhAll: ws.dhAll, dm: ws.dm,
+      dhAll: ws.dhAll, dm: ws.dm, quant: dir.int8?.block.ptr ?? 0,
     };
   }
 
@@ -333,6 +376,7 @@ export class Recurrent {
   }
 
   dispose(): void {
+    this.releaseInt8();
     for (const d of this.dirs) for (const p of d.packed) this.rt.planner.release(p.region);
     for (const d of this.dirs) d.packed = [];
     this.ws.release();

@@ -11,7 +11,9 @@ export type { StepOptions, StepResult } from './trainable.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
-import { ArgumentError, ConfigError, NonFiniteError, describeValue } from '../errors.js';
+import { ArgumentError, ConfigError, NonFiniteError, QuantizedModelError, describeValue } from '../errors.js';
+import { Int8Weights, type Int8Tensor } from '../runtime/int8-weights.js';
+import type { StateDict } from '../runtime/parameter-table.js';
 import { balancedCuts, countTargets, sliceRows, type PackedBatch } from '../data/packed-batch.js';
 import { readShare, shareWords, writeShare } from '../data/packed-share.js';
 import type { Arena } from '../data/arena.js';
@@ -76,6 +78,8 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   private readonly ws: Workspace;
   /** Each layer's output shape (for summary()). */
   private readonly shapes: ShapeInfo[] = [];
+  /** int8 inference: the quantized weight matrices (quantize(), or an int8 model file); undefined for f32. */
+  private int8?: Int8Weights;
 
   /** `initialise: false` skips drawing initial weights (a loader about to overwrite them all). */
   constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}, initialise = true) {
@@ -103,6 +107,50 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     } catch (e) {
       this.abandon(e); // frees whatever was allocated before the failure
     }
+  }
+
+  /** True for an int8 model (from quantize() or an int8 model file): inference only. */
+  get quantized(): boolean {
+    return this.int8 !== undefined;
+  }
+
+  /** The quantized matrices by parameter name (int8 models only): what an int8 model file stores. */
+  int8Tensors(): ReadonlyMap<string, Int8Tensor> | undefined {
+    return this.int8?.tensors;
+  }
+
+  /**
+   * Makes this model an int8 model: its parameters become the dequantized values and
+   * the layers run the integer kernels. What quantize() and the int8 model-file
+   * loader call; prefer those.
+   */
+  useInt8(tensors: ReadonlyMap<string, Int8Tensor>, dequantized: StateDict): void {
+    this.checkAlive();
+    this.refuseIfQuantized('quantizing again');
+    for (const e of this.table.entries) {
+      if (e.shape.length !== 2) continue;
+      const t = tensors.get(e.name), [rows, cols] = e.shape;
+      if (!t) throw new ArgumentError(`int8 weights: the matrix '${e.name}' is missing`);
+      if (t.rows !== rows || t.cols !== cols || t.q.length !== rows * cols || t.scales.length !== rows) {
+        throw new ArgumentError(`int8 weights: '${e.name}' is [${t.rows}, ${t.cols}] with ${t.q.length} values and ${t.scales.length} scales, expected [${rows}, ${cols}]`);
+      }
+      if (t.q.some((v) => v < -127)) throw new ArgumentError(`int8 weights: '${e.name}' holds -128; symmetric int8 values are in [-127, 127]`);
+      if (t.scales.some((v) => !(Number.isFinite(v) && v >= 0))) throw new ArgumentError(`int8 weights: the scales of '${e.name}' must be finite and non-negative`);
+    }
+    for (const name of tensors.keys()) if (!this.table.entries.some((e) => e.name === name && e.shape.length === 2)) throw new ArgumentError(`int8 weights: this model has no matrix '${name}'`);
+    this.loadStateDict(dequantized);
+    this.int8 = new Int8Weights(this.owned.planner, tensors);
+    this.packedDirty = true;
+  }
+
+  private refuseIfQuantized(what: string): void {
+    if (this.int8) throw new QuantizedModelError(`${what} needs the f32 weights: this is an int8 model (inference only); use the f32 model it was quantized from`);
+  }
+
+  /** As ParameterizedModel.loadStateDict; refused for an int8 model (its weights are its int8 values). */
+  override loadStateDict(dict: StateDict): void {
+    this.refuseIfQuantized('loading new weights');
+    super.loadStateDict(dict);
   }
 
   /** The config as JSON (layers and options); Sequential.fromJSON rebuilds the model. */
@@ -151,7 +199,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 
   private refreshPacked(): void {
     if (!this.packedDirty) return;
-    for (const l of this.layers) l.pack(this.params);
+    for (const l of this.layers) l.pack(this.params, this.int8);
     this.packedDirty = false;
   }
 
@@ -253,6 +301,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
    * training, where each share is scaled by 1 / (labelled rows of the whole batch).
    */
   lossAndGradientsPacked(batch: PackedBatch, lossScale: number, rng: Rng = this.rng): { lossSum: number } {
+    this.refuseIfQuantized('training');
     const p = this.runPacked(batch, true, rng);
     const sum = this.lossPacked(p, batch);
     if (!Number.isFinite(sum)) {
@@ -269,6 +318,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 
   /** Loss and the gradients of every parameter (in `grads`), without an update. Training mode. */
   lossAndGradients(batch: Batch, options: StepOptions = {}): StepResult {
+    this.refuseIfQuantized('training');
     const p = this.packBatch(batch);
     const scale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     const { lossSum } = this.lossAndGradientsPacked(p, scale);
@@ -286,6 +336,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   }
 
   splitBatch(batch: TrainBatch, options: StepOptions, arena: Arena): SplitBatch<PackedBatch> {
+    this.refuseIfQuantized('training');
     const p = this.packBatch(batch, arena);
     const lossScale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     return {
@@ -312,6 +363,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 
   /** One training step: forward, backward through time, clipping, optimizer update. */
   trainStep(data: Batch | readonly Example[], optimizer: Optimizer, options: StepOptions = {}): StepResult {
+    this.refuseIfQuantized('training');
     requireOptimizer(optimizer); // before the forward pass, not after it
     const r = this.lossAndGradients(toBatch(data, 'trainStep'), options);
     this.applyGradients(optimizer, r.gradNorm, options);
@@ -475,10 +527,12 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     }
     if (this.options.loss !== 'crossEntropy') throw new ConfigError('streaming returns class probabilities: it needs a cross-entropy model');
     const c = rec.core.config;
+    this.refreshPacked(); // int8 operands are laid out by the first pack
     const headPtrs = head.streamPointers(this.params);
     return new RecurrentStream(this.owned, {
       cell: rec.core.streamCode, L: c.numLayers, H: c.hiddenSize, P: c.projSize, E: emb.dim, C: head.options.units, vocabSize: emb.fields[0].vocabSize,
       embedding: this.params.at(this.table.get(`${emb.name}.weight`).offset), headT: headPtrs.weightT, headBias: headPtrs.bias,
+      headScales: headPtrs.scales, headScratch: headPtrs.scratch,
       layers: rec.core.streamPointers(this.params), refresh: () => { this.checkAlive(); this.refreshPacked(); },
     }, numStreams);
   }

@@ -13,7 +13,10 @@ export interface StreamSpec {
   /** The LSTM's projection size (h has P floats), 0 for none. */
   P: number;
   embedding: number; headT: number; headBias: number;
-  layers: { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number; whrT: number }[];
+  /** int8 head: its row scales and the integer GEMM's scratch (0, 0 for f32). */
+  headScales: number; headScratch: number;
+  /** Per layer; quant: the int8 operand block (assembly/qgemm.ts), 0 for f32. */
+  layers: { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number; whrT: number; quant: number }[];
   /** Re-packs the model's weights if they changed since the last step. */
   refresh(): void;
 }
@@ -47,12 +50,12 @@ export class RecurrentStream {
       ones.i32().fill(1);
       targets.i32().fill(-1);
       const words = [spec.cell, B, L, H, E, C, this.ids.ptr, spec.embedding, alloc(B * E).ptr, spec.headT, spec.headBias,
-        alloc(B * C).ptr, ones.ptr, alloc(B * 4 * H).ptr, alloc(B * 3 * H).ptr, targets.ptr, this.probs.ptr, P];
+        alloc(B * C).ptr, ones.ptr, alloc(B * 4 * H).ptr, alloc(B * 3 * H).ptr, targets.ptr, this.probs.ptr, P, spec.headScales, spec.headScratch];
       for (const p of spec.layers) {
         const h = alloc(B * W), c = alloc(B * H);
         this.states.push({ region: h, width: W }, { region: c, width: H });
         words.push(p.wihT, p.whhT, p.whhNT, p.bih, p.bhh, h.ptr, c.ptr, alloc(B * W).ptr, alloc(B * H).ptr, p.bias,
-          p.whrT, P ? alloc(B * H).ptr : 0);
+          p.whrT, P ? alloc(B * H).ptr : 0, p.quant);
       }
       this.desc.i32().set(words);
     } catch (e) {

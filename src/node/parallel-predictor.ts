@@ -14,6 +14,7 @@ import type { ModelInput } from '../model/sequential.js';
 import type { BeamOptions } from '../model/seq2seq.js';
 import * as errors from '../errors.js';
 import { checkThreads } from './parallel-trainer.js';
+import { int8ReplicaFile } from '../parallel/replica.js';
 import { ROW_METHODS, predictInShares, sameWeights, type PredictInit, type PredictReply, type RowMethod, type RowWorker } from '../parallel/predict-protocol.js';
 
 export interface PredictorOptions {
@@ -91,7 +92,7 @@ export class ParallelPredictor {
 
   private async start(count: number, modules: string[]): Promise<void> {
     const params = new SharedArrayBuffer(this.model.params.length * 4);
-    const init: PredictInit = { config: this.model.toJSON() as { format: string }, modules, params };
+    const init: PredictInit = { config: this.model.toJSON() as { format: string }, modules, params, int8: int8ReplicaFile(this.model) };
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
     const startOne = async (): Promise<PredictWorker | Error> => {
       let worker: Worker;

@@ -4,7 +4,7 @@
 // and are reloaded only when the request's version changes.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadRuntimeSync } from '../runtime/load.js';
-import { modelFromJSON } from '../io/model-kinds.js';
+import { buildReplica, type Replica } from '../parallel/replica.js';
 import { ConfigError } from '../errors.js';
 import { ROW_METHODS, runRows, type PredictInit, type PredictReply, type PredictRequest } from '../parallel/predict-protocol.js';
 
@@ -12,7 +12,6 @@ const init = workerData as PredictInit;
 const shared = new Float32Array(init.params);
 let version = -1;
 
-type Replica = { params: { f32(): Float32Array }; parametersChanged(): void };
 let model: Replica;
 try {
   for (const url of init.modules) {
@@ -22,7 +21,7 @@ try {
       throw new ConfigError(`workerModules: cannot import ${url}: ${(e as Error).message}`);
     }
   }
-  model = modelFromJSON(loadRuntimeSync(), init.config, false) as unknown as Replica;
+  model = buildReplica(loadRuntimeSync(), init.config, init.int8);
 } catch (e) {
   parentPort!.postMessage({ type: 'error', name: (e as Error).name, message: (e as Error).message });
   process.exit(1);

@@ -20,6 +20,8 @@ export interface PredictInit {
   modules: string[];
   /** The weights, rewritten by the main thread before each call whose weights changed. */
   params: SharedArrayBuffer;
+  /** An int8 model's file: the replica is loaded from it (src/parallel/replica.ts). */
+  int8?: Uint8Array;
 }
 
 export interface PredictRequest {

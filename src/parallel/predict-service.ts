@@ -4,7 +4,7 @@
 // runtime and memory) and runs each request's rows, reloading the weights when the
 // request's version changes.
 import { loadRuntime } from '../runtime/load.js';
-import { modelFromJSON } from '../io/model-kinds.js';
+import { buildReplica, type Replica } from './replica.js';
 import { ConfigError } from '../errors.js';
 import { ROW_METHODS, runRows, type PredictInit, type PredictReply, type PredictRequest } from './predict-protocol.js';
 
@@ -13,8 +13,6 @@ export interface MessageScope {
   postMessage(message: unknown): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
-
-type Replica = { params: { f32(): Float32Array }; parametersChanged(): void };
 
 /**
  * Serves a WebPredictor's requests in this worker: `servePredictions(self)` in a
@@ -29,7 +27,7 @@ export function servePredictions(scope: MessageScope): void {
     queue = queue.then(async () => {
       if ('type' in m && m.type === 'init') {
         try {
-          model = modelFromJSON(await loadRuntime(), m.config, false) as unknown as Replica;
+          model = buildReplica(await loadRuntime(), m.config, m.int8);
           shared = new Float32Array(m.params);
           scope.postMessage({ type: 'ready' });
         } catch (e) {

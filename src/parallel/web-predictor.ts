@@ -3,6 +3,7 @@
 // ParallelPredictor, with the weights in a SharedArrayBuffer. SharedArrayBuffer needs
 // a cross-origin isolated page (COOP/COEP headers); without it, or without a worker
 // factory, everything runs on the calling thread and fallbackReason says why.
+import { int8ReplicaFile } from './replica.js';
 import { isDataParallel } from '../model/data-parallel.js';
 import type { Trainable } from '../model/trainable.js';
 import type { ModelInput } from '../model/sequential.js';
@@ -85,7 +86,7 @@ export class WebPredictor {
 
   private async start(count: number, make: () => WorkerLike): Promise<void> {
     const params = new SharedArrayBuffer(this.model.params.length * 4);
-    const config = this.model.toJSON();
+    const config = this.model.toJSON(), int8 = int8ReplicaFile(this.model);
     const startOne = async (): Promise<(RowWorker & { w: WorkerLike }) | Error> => {
       let w: WorkerLike;
       try { w = make(); } catch (e) { return new Error(`the worker factory threw: ${(e as Error).message}`); }
@@ -107,7 +108,7 @@ export class WebPredictor {
         pending?.reject(e);
         pending = undefined;
       });
-      w.postMessage({ type: 'init', config, params });
+      w.postMessage({ type: 'init', config, params, int8 });
       const failed = await isReady;
       if (failed) { w.terminate(); return failed; }
       return {

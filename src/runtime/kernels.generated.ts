@@ -28,7 +28,14 @@ export interface Kernels {
   poolBackward(mode: number, T: number, B: number, F: number, dout: Ptr, lengths: Ptr, argmax: Ptr, dx: Ptr): void;
   streamStep(desc: Ptr): void;
   denseForward(R: number, In: number, Out: number, x: Ptr, wPacked: Ptr, b: Ptr, y: Ptr): void;
+  denseForwardQ(R: number, In: number, Out: number, x: Ptr, wPacked: Ptr, wScales: Ptr, b: Ptr, y: Ptr, scratch: Ptr): void;
   denseBackward(R: number, In: number, Out: number, x: Ptr, wPackedNN: Ptr, dy: Ptr, dx: Ptr, accumulateDx: number, dw: Ptr, db: Ptr, packScratch: Ptr): void;
+  qpackB(w: Ptr, K: number, N: number, dst: Ptr): void;
+  qpackedBytes(K: number, N: number): number;
+  qscratchBytes(K: number): number;
+  quantizeRows(M: number, K: number, a: Ptr, lda: number, dst: Ptr, scales: Ptr): void;
+  qgemmPacked(M: number, N: number, K: number, a: Ptr, lda: number, bp: Ptr, wScales: Ptr, c: Ptr, ldc: number, accumulate: number, scratch: Ptr): void;
+  activationRange(K: number): number;
   embeddingForward(ids: Ptr, R: number, D: number, table: Ptr, out: Ptr): void;
   embeddingBackward(ids: Ptr, R: number, D: number, dout: Ptr, dtable: Ptr): void;
   softmaxCrossEntropyForward(R: number, C: number, logits: Ptr, targets: Ptr, probs: Ptr): number;
@@ -71,7 +78,14 @@ export const KERNEL_ARITY: Readonly<Record<Exclude<keyof Kernels, 'memory'>, num
   poolBackward: 8,
   streamStep: 1,
   denseForward: 7,
+  denseForwardQ: 9,
   denseBackward: 11,
+  qpackB: 4,
+  qpackedBytes: 2,
+  qscratchBytes: 1,
+  quantizeRows: 6,
+  qgemmPacked: 11,
+  activationRange: 1,
   embeddingForward: 5,
   embeddingBackward: 5,
   softmaxCrossEntropyForward: 5,
@@ -138,8 +152,9 @@ export const RECURRENT_ARG_OFFSETS = {
   pack: 172,
   dhAll: 176,
   dm: 180,
+  quant: 184,
 } as const;
-export const RECURRENT_ARG_COUNT = 46;
+export const RECURRENT_ARG_COUNT = 47;
 
 /** Cell codes of the stream descriptor (assembly/stream.ts). */
 export const StreamCell = {
@@ -149,5 +164,5 @@ export const StreamCell = {
   Gru: 3,
   GruResetBefore: 4,
 } as const;
-export const STREAM_LAYER_BASE = 18;
-export const STREAM_LAYER_WORDS = 12;
+export const STREAM_LAYER_BASE = 20;
+export const STREAM_LAYER_WORDS = 13;

@@ -4,7 +4,7 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { saveModel } from '../../src/index.js';
+import { loadModel, quantize, saveModel } from '../../src/index.js';
 import { runtime } from '../helpers/wasm.js';
 import { simpleModel } from '../helpers/models.js';
 
@@ -22,6 +22,15 @@ export function scenarioModelBytes(): Uint8Array {
   const m = simpleModel(runtime(), { vocabSize: 12, embeddingDim: 8, hiddenSize: 16, numClasses: 10, cell: 'lstm', numLayers: 2, seed: 11 });
   const bytes = saveModel(m);
   m.dispose();
+  return bytes;
+}
+
+/** The same model quantized (quantize()): an int8 model file, for the int8 case of every runtime. */
+export function scenarioInt8ModelBytes(): Uint8Array {
+  const m = loadModel(runtime(), scenarioModelBytes()), q = quantize(m);
+  const bytes = saveModel(q);
+  m.dispose();
+  q.dispose();
   return bytes;
 }
 

@@ -12,7 +12,7 @@ import { words } from '../../src/data/tokenize.js';
 import { buildTaggerPipeline, buildTaggerModel } from '../../src/cli/tasks/pos-tagger.js';
 import { toyPosCorpus } from '../../src/data/toy-pos.js';
 import { inference, training } from './scenario.js';
-import { bundle, entry, maxAbsDiff, root, scenarioModelBytes } from './bundle.js';
+import { bundle, entry, maxAbsDiff, root, scenarioInt8ModelBytes, scenarioModelBytes } from './bundle.js';
 import { chromiumMissing, launchChromium, serve } from './browser.js';
 import { runtime } from '../helpers/wasm.js';
 
@@ -20,7 +20,7 @@ const WORKER = `import * as lib from './lib.js';
 import { inference, training } from './scenario.js';
 onmessage = async () => {
   try {
-    postMessage({ inference: await inference(lib, fetch('/model.safetensors')), training: await training(lib, fetch('/model.safetensors')) });
+    postMessage({ inference: await inference(lib, fetch('/model.safetensors')), training: await training(lib, fetch('/model.safetensors')), int8: await inference(lib, fetch('/model-int8.safetensors')) });
   } catch (e) { postMessage({ error: String(e) }); }
 };`;
 
@@ -45,7 +45,7 @@ const PREDICT_PAGE = `(async () => {
 let browser: Browser | undefined;
 let server: Awaited<ReturnType<typeof serve>> | undefined;
 let isolatedServer: Awaited<ReturnType<typeof serve>> | undefined;
-const modelBytes = scenarioModelBytes();
+const modelBytes = scenarioModelBytes(), int8Bytes = scenarioInt8ModelBytes();
 
 describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
   beforeAll(async () => {
@@ -63,6 +63,7 @@ describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
       ['/worker.js', WORKER],
       ['/predict-worker.js', PREDICT_WORKER],
       ['/model.safetensors', modelBytes],
+      ['/model-int8.safetensors', int8Bytes],
     ]);
     for (const f of readdirSync(demoDir)) files.set(`/demo/${f}`, new Uint8Array(readFileSync(join(demoDir, f))));
     server = await serve(files);
@@ -76,14 +77,14 @@ describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
     await isolatedServer?.close();
   });
 
-  it('main thread: load over fetch, predict, stream, generate, train — as in Node', async () => {
-    const expected = { inference: await inference(lib, modelBytes), training: await training(lib, modelBytes) };
+  it('main thread: load over fetch, predict, stream, generate, train, an int8 model — as in Node', async () => {
+    const expected = { inference: await inference(lib, modelBytes), training: await training(lib, modelBytes), int8: await inference(lib, int8Bytes) };
     const page = await browser!.newPage();
     await page.goto(`${server!.base}/index.html`);
     const got = await page.evaluate(`(async () => {
       const lib = await import('/lib.js');
       const { inference, training } = await import('/scenario.js');
-      return { inference: await inference(lib, fetch('/model.safetensors')), training: await training(lib, fetch('/model.safetensors')) };
+      return { inference: await inference(lib, fetch('/model.safetensors')), training: await training(lib, fetch('/model.safetensors')), int8: await inference(lib, fetch('/model-int8.safetensors')) };
     })()`) as typeof expected;
     expect(got.inference.generated).toEqual(expected.inference.generated);
     expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(1e-6);
@@ -91,7 +92,7 @@ describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
   }, 60_000);
 
   it('a module Web Worker: the same results', async () => {
-    const expected = { inference: await inference(lib, modelBytes), training: await training(lib, modelBytes) };
+    const expected = { inference: await inference(lib, modelBytes), training: await training(lib, modelBytes), int8: await inference(lib, int8Bytes) };
     const page = await browser!.newPage();
     await page.goto(`${server!.base}/index.html`);
     const got = await page.evaluate(`new Promise((resolve) => {

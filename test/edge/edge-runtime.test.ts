@@ -5,11 +5,11 @@ import { EdgeVM } from '@edge-runtime/vm';
 import { join } from 'node:path';
 import * as lib from '../../src/index.js';
 import { inference } from './scenario.js';
-import { bundle, maxAbsDiff, root, scenarioModelBytes } from './bundle.js';
+import { bundle, maxAbsDiff, root, scenarioInt8ModelBytes, scenarioModelBytes } from './bundle.js';
 
 describe('edge-runtime (web-standard VM)', () => {
-  it('runs the inference scenario with Node\'s results', async () => {
-    const bytes = scenarioModelBytes();
+  it.each([['f32', scenarioModelBytes], ['int8', scenarioInt8ModelBytes]])('runs the inference scenario with Node\'s results (%s model file)', async (_, modelBytes) => {
+    const bytes = modelBytes();
     const expected = await inference(lib, bytes);
     const { code } = await bundle({ entryPoints: [join(root, 'test/edge/entries/edge-vm.js')], format: 'iife', platform: 'browser' });
     const vm = new EdgeVM();

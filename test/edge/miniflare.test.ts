@@ -6,7 +6,7 @@ import { Miniflare } from 'miniflare';
 import { join } from 'node:path';
 import * as lib from '../../src/index.js';
 import { inference } from './scenario.js';
-import { bundle, maxAbsDiff, root, scenarioModelBytes, wasmBytes } from './bundle.js';
+import { bundle, maxAbsDiff, root, scenarioInt8ModelBytes, scenarioModelBytes, wasmBytes } from './bundle.js';
 
 let mf: Miniflare | undefined;
 afterAll(async () => { await mf?.dispose(); });
@@ -15,9 +15,10 @@ describe('Cloudflare Workers runtime (workerd via miniflare)', () => {
   it('serves predictions with Node\'s results from the imported wasm module', async () => {
     const bytes = scenarioModelBytes();
     const expected = await inference(lib, bytes);
+    const int8 = scenarioInt8ModelBytes(), expectedInt8 = await inference(lib, int8);
     const { code } = await bundle({
       entryPoints: [join(root, 'test/edge/entries/workerd.js')], format: 'esm', platform: 'browser',
-      external: ['./rnn-simd.wasm', './model.safetensors'],
+      external: ['./rnn-simd.wasm', './model.safetensors', './model-int8.safetensors'],
     });
     mf = new Miniflare({
       compatibilityDate: '2025-01-01',
@@ -25,6 +26,7 @@ describe('Cloudflare Workers runtime (workerd via miniflare)', () => {
         { type: 'ESModule', path: 'worker.js', contents: code },
         { type: 'CompiledWasm', path: 'rnn-simd.wasm', contents: wasmBytes() },
         { type: 'Data', path: 'model.safetensors', contents: bytes },
+        { type: 'Data', path: 'model-int8.safetensors', contents: int8 },
       ],
     });
     const res = await mf.dispatchFetch('http://localhost/');
@@ -32,6 +34,10 @@ describe('Cloudflare Workers runtime (workerd via miniflare)', () => {
     expect(got.error).toBeUndefined();
     expect(got.generated).toEqual(expected.generated);
     expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(1e-6);
+    // The int8 model file: the integer kernels in workerd give Node's results.
+    const gotInt8 = await (await mf.dispatchFetch('http://localhost/int8')).json() as Record<string, unknown>;
+    expect(gotInt8.error).toBeUndefined();
+    expect(maxAbsDiff(gotInt8, expectedInt8)).toBeLessThanOrEqual(1e-6);
     // Without the imported module the runtime forbids compiling: a typed error that says what to do.
     const refused = await (await mf.dispatchFetch('http://localhost/embedded')).json() as { error: string };
     expect(refused.error).toMatch(/^WasmLoadError: .*pass the precompiled module/);

@@ -5,6 +5,7 @@ import * as lib from '../../../src/inference.ts';
 import { inference } from '../scenario.js';
 import wasm from './rnn-simd.wasm';
 import model from './model.safetensors';
+import modelInt8 from './model-int8.safetensors';
 
 export default {
   async fetch(request) {
@@ -12,7 +13,7 @@ export default {
     try {
       // /embedded: what happens without the precompiled module (Workers forbid it).
       const options = url.pathname === '/embedded' ? {} : { module: wasm };
-      return Response.json(await inference(lib, model, options));
+      return Response.json(await inference(lib, url.pathname === '/int8' ? modelInt8 : model, options));
     } catch (e) {
       return Response.json({ error: `${e.name}: ${e.message}` }, { status: 500 });
     }
