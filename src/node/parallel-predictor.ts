@@ -8,14 +8,13 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isDataParallel } from '../model/data-parallel.js';
 import type { Trainable } from '../model/trainable.js';
 import type { ModelInput } from '../model/sequential.js';
-import type { BeamOptions } from '../model/seq2seq.js';
 import * as errors from '../errors.js';
 import { checkThreads } from './parallel-trainer.js';
 import { int8ReplicaFile } from '../parallel/replica.js';
-import { ROW_METHODS, predictInShares, sameWeights, type PredictInit, type PredictReply, type RowMethod, type RowWorker } from '../parallel/predict-protocol.js';
+import { RowPredictor, checkPredictable, remoteError, type PredictableModel } from '../parallel/row-predictor.js';
+import type { PredictInit, PredictReply, RowWorker } from '../parallel/predict-protocol.js';
 
 export interface PredictorOptions {
   /** Threads, the main thread included: any integer from 1 to 256 (default: the cores available, os.availableParallelism()). */
@@ -32,37 +31,11 @@ function workerUrl(): URL {
   return new URL('../../dist/node/predict-worker.js', import.meta.url);
 }
 
-const typedErrors: Record<string, new (message: string) => Error> = {
-  NonFiniteError: errors.NonFiniteError, ShapeError: errors.ShapeError, TokenIdError: errors.TokenIdError,
-  ConfigError: errors.ConfigError, ArgumentError: errors.ArgumentError, DisposedError: errors.DisposedError,
-};
-
-function remoteError(m: { name?: string; message?: string }): Error {
-  const E = (m.name && typedErrors[m.name]) || Error;
-  return new E(`prediction worker: ${m.message ?? 'failed without a message'}`);
-}
-
 interface PredictWorker extends RowWorker { worker: Worker; pending?: { id: number; resolve(r: unknown[]): void; reject(e: Error): void } }
 
-/** A model whose rows are predicted by this class: a Sequential or Seq2Seq (any model kind that implements DataParallel). */
-type Model = Trainable & { parametersChanged(): void };
-
-export class ParallelPredictor {
-  /** Threads in use, the main thread included (fewer than asked where workers could not start: see fallbackReason). */
-  threads = 1;
-  /** Why fewer threads run than were asked for. */
-  fallbackReason?: string;
-
-  private workers: PredictWorker[] = [];
-  private shared?: Float32Array;
-  private version = 0;
-  private lastWeights?: Float32Array;
-  private nextId = 1;
-  private closed = false;
-  private readonly batchSize: number;
-
-  private constructor(readonly model: Model, options: PredictorOptions) {
-    this.batchSize = options.batchSize ?? 64;
+export class ParallelPredictor extends RowPredictor<PredictWorker> {
+  private constructor(model: PredictableModel, batchSize: number) {
+    super(model, batchSize, 'ParallelPredictor');
   }
 
   /**
@@ -72,15 +45,9 @@ export class ParallelPredictor {
    */
   static async create(model: Trainable, options: PredictorOptions = {}): Promise<ParallelPredictor> {
     const threads = checkThreads(options.threads);
-    const bs = options.batchSize ?? 64;
-    if (!Number.isInteger(bs) || bs < 1) throw new errors.ConfigError(`batchSize = ${bs} is invalid: expected a positive integer`);
-    if (!isDataParallel(model)) {
-      const name = (model as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'model';
-      throw new errors.ConfigError(`ParallelPredictor needs a model whose replicas can be rebuilt in workers (a Sequential, a Seq2Seq: a kind that implements DataParallel); this ${name} is not one: call its own predict`);
-    }
-    const refusal = model.parallelRefusal();
-    if (refusal) throw new errors.ConfigError(refusal.replace('cannot be split across threads', 'cannot be predicted in row shares'));
-    const p = new ParallelPredictor(model, options);
+    const batchSize = options.batchSize ?? 64;
+    checkPredictable('ParallelPredictor', model, batchSize);
+    const p = new ParallelPredictor(model as PredictableModel, batchSize);
     if (threads === 1) return p;
     if (typeof globalThis.SharedArrayBuffer !== 'function') {
       p.fallbackReason = 'SharedArrayBuffer is not available in this runtime';
@@ -143,42 +110,6 @@ export class ParallelPredictor {
     }
     this.shared = new Float32Array(params);
     this.threads = this.workers.length + 1;
-  }
-
-  /** Publishes the weights to the workers when they changed since the last call; returns their version. */
-  private publish(): number {
-    const w = this.model.params.f32();
-    if (!this.lastWeights || !sameWeights(this.lastWeights, w)) {
-      this.shared!.set(w);
-      this.lastWeights = w.slice();
-      this.version++;
-    }
-    return this.version;
-  }
-
-  /** Runs a row-wise method of the model over `rows` on every thread; results in the rows' order. */
-  async run(method: RowMethod, rows: readonly unknown[], ...args: unknown[]): Promise<unknown[]> {
-    if (this.closed) throw new errors.ConfigError('this ParallelPredictor was closed');
-    if (!ROW_METHODS.includes(method)) throw new errors.ConfigError(`method ${JSON.stringify(method)} is invalid: expected one of ${ROW_METHODS.join(', ')}`);
-    if (!Array.isArray(rows)) throw new errors.ArgumentError(`${method}: expected an array of rows, got ${errors.describeValue(rows)}`);
-    return predictInShares(this.model, method, rows, args, this.batchSize, this.workers, () => this.publish());
-  }
-
-  /** model.predict over many rows (classes, or values for MSE models), on every thread. */
-  predict(inputs: readonly ModelInput[]): Promise<number[][] | number[] | number[][][]> {
-    return this.run('predict', inputs) as Promise<number[][] | number[] | number[][][]>;
-  }
-
-  /** model.predictOutputs over many rows (probabilities or values), on every thread. */
-  predictOutputs(inputs: readonly ModelInput[]): Promise<number[][][] | number[][]> {
-    return this.run('predictOutputs', inputs) as Promise<number[][][] | number[][]>;
-  }
-
-  /** A Seq2Seq's translate over many sources, on every thread. */
-  translate(sources: number[][], options: BeamOptions = {}): Promise<number[][]> {
-    // translate's default maxLength is the whole call's (2 × its longest source + 5), not each share's.
-    const longest = Array.isArray(sources) ? Math.max(1, ...sources.map((s) => (Array.isArray(s) ? s.length : 0))) : 1;
-    return this.run('translate', sources, { maxLength: 2 * longest + 5, ...options }) as Promise<number[][]>;
   }
 
   /** Stops the workers; the model stays usable. Idempotent. */

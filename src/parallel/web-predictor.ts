@@ -4,12 +4,10 @@
 // a cross-origin isolated page (COOP/COEP headers); without it, or without a worker
 // factory, everything runs on the calling thread and fallbackReason says why.
 import { int8ReplicaFile } from './replica.js';
-import { isDataParallel } from '../model/data-parallel.js';
 import type { Trainable } from '../model/trainable.js';
-import type { ModelInput } from '../model/sequential.js';
-import type { BeamOptions } from '../model/seq2seq.js';
 import * as errors from '../errors.js';
-import { ROW_METHODS, predictInShares, sameWeights, type PredictReply, type RowMethod, type RowWorker } from './predict-protocol.js';
+import { RowPredictor, checkPredictable, remoteError, type PredictableModel } from './row-predictor.js';
+import type { PredictReply, RowWorker } from './predict-protocol.js';
 
 /** What a WebPredictor needs of a worker (a Web Worker has it). */
 export interface WorkerLike {
@@ -31,16 +29,6 @@ export interface WebPredictorOptions {
   batchSize?: number;
 }
 
-const typedErrors: Record<string, new (message: string) => Error> = {
-  NonFiniteError: errors.NonFiniteError, ShapeError: errors.ShapeError, TokenIdError: errors.TokenIdError,
-  ConfigError: errors.ConfigError, ArgumentError: errors.ArgumentError, WasmLoadError: errors.WasmLoadError,
-};
-
-function remoteError(m: { name?: string; message?: string }): Error {
-  const E = (m.name && typedErrors[m.name]) || Error;
-  return new E(`prediction worker: ${m.message ?? 'failed without a message'}`);
-}
-
 /** Why threads cannot be used in this context, or undefined when they can. */
 export function webThreadsRefusal(): string | undefined {
   const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown };
@@ -49,34 +37,19 @@ export function webThreadsRefusal(): string | undefined {
   return undefined;
 }
 
-type Model = Trainable & { parametersChanged(): void };
-
-export class WebPredictor {
-  /** Threads in use, the calling thread included. */
-  threads = 1;
-  /** Why fewer threads run than were asked for. */
-  fallbackReason?: string;
-
-  private workers: (RowWorker & { w: WorkerLike })[] = [];
-  private shared?: Float32Array;
-  private lastWeights?: Float32Array;
-  private version = 0;
-  private nextId = 1;
-  private closed = false;
-
-  private constructor(readonly model: Model, private readonly batchSize: number) {}
+export class WebPredictor extends RowPredictor<RowWorker & { w: WorkerLike }> {
+  private constructor(model: PredictableModel, batchSize: number) {
+    super(model, batchSize, 'WebPredictor');
+  }
 
   /** A predictor for `model` (a Sequential or Seq2Seq); starts threads − 1 workers when the page allows it. */
   static async create(model: Trainable, options: WebPredictorOptions = {}): Promise<WebPredictor> {
     const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
     const threads = options.threads ?? Math.max(1, hc ?? 1);
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new errors.ConfigError(`threads = ${threads} is invalid: expected an integer from 1 to 256`);
-    const bs = options.batchSize ?? 64;
-    if (!Number.isInteger(bs) || bs < 1) throw new errors.ConfigError(`batchSize = ${bs} is invalid: expected a positive integer`);
-    if (!isDataParallel(model)) throw new errors.ConfigError('WebPredictor needs a model whose replicas can be rebuilt in workers (a Sequential, a Seq2Seq)');
-    const refusal = model.parallelRefusal();
-    if (refusal) throw new errors.ConfigError(refusal.replace('cannot be split across threads', 'cannot be predicted in row shares'));
-    const p = new WebPredictor(model, bs);
+    const batchSize = options.batchSize ?? 64;
+    checkPredictable('WebPredictor', model, batchSize);
+    const p = new WebPredictor(model as PredictableModel, batchSize);
     if (threads === 1) return p;
     const why = webThreadsRefusal() ?? (options.worker ? undefined : 'no worker factory was given (options.worker)');
     if (why) { p.fallbackReason = why; return p; }
@@ -127,40 +100,6 @@ export class WebPredictor {
     if (failed.length) this.fallbackReason = `${failed.length} of ${count} prediction workers did not start: ${failed[0].message}`;
     this.shared = new Float32Array(params);
     this.threads = this.workers.length + 1;
-  }
-
-  private publish(): number {
-    const w = this.model.params.f32();
-    if (!this.lastWeights || !sameWeights(this.lastWeights, w)) {
-      this.shared!.set(w);
-      this.lastWeights = w.slice();
-      this.version++;
-    }
-    return this.version;
-  }
-
-  /** Runs a row-wise method of the model over `rows` on every thread; results in the rows' order. */
-  async run(method: RowMethod, rows: readonly unknown[], ...args: unknown[]): Promise<unknown[]> {
-    if (this.closed) throw new errors.ConfigError('this WebPredictor was closed');
-    if (!ROW_METHODS.includes(method)) throw new errors.ConfigError(`method ${JSON.stringify(method)} is invalid: expected one of ${ROW_METHODS.join(', ')}`);
-    if (!Array.isArray(rows)) throw new errors.ArgumentError(`${method}: expected an array of rows, got ${errors.describeValue(rows)}`);
-    return predictInShares(this.model, method, rows, args, this.batchSize, this.workers, () => this.publish());
-  }
-
-  /** model.predict over many rows, on every thread. */
-  predict(inputs: readonly ModelInput[]): Promise<number[][] | number[] | number[][][]> {
-    return this.run('predict', inputs) as Promise<number[][] | number[] | number[][][]>;
-  }
-
-  /** model.predictOutputs over many rows, on every thread. */
-  predictOutputs(inputs: readonly ModelInput[]): Promise<number[][][] | number[][]> {
-    return this.run('predictOutputs', inputs) as Promise<number[][][] | number[][]>;
-  }
-
-  /** A Seq2Seq's translate over many sources, on every thread (maxLength defaults to the whole call's, as one call would). */
-  translate(sources: number[][], options: BeamOptions = {}): Promise<number[][]> {
-    const longest = Array.isArray(sources) ? Math.max(1, ...sources.map((s) => (Array.isArray(s) ? s.length : 0))) : 1;
-    return this.run('translate', sources, { maxLength: 2 * longest + 5, ...options }) as Promise<number[][]>;
   }
 
   /** Stops the workers; the model stays usable. Idempotent. */
