@@ -127,43 +127,6 @@ export function packB(b: usize, ldb: i32, K: i32, N: i32, transB: i32, dst: usiz
   storeRow(c0, c00, c01, c02, c03, nvalid, accumulate);
 }
 
-// One row of A times two adjacent packed panels (32 columns): 8 independent accumulator
-// chains where kernel1x16 has 4, so a single row (a streaming step at batch 1, the
-// GEMVs of a stream) is not bound by the add latency. nvalid1: valid columns of the
-// second panel (the first is full).
-@inline function kernel1x32(kc: i32, a0: usize, sak: usize, bp0: usize, bp1: usize, c0: usize, nvalid1: i32, accumulate: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
-  for (let k = 0; k < kc; k++) {
-    const x0 = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(x0, v128.load(bp0)));
-    c01 = f32x4.add(c01, f32x4.mul(x0, v128.load(bp0, 16)));
-    c02 = f32x4.add(c02, f32x4.mul(x0, v128.load(bp0, 32)));
-    c03 = f32x4.add(c03, f32x4.mul(x0, v128.load(bp0, 48)));
-    c10 = f32x4.add(c10, f32x4.mul(x0, v128.load(bp1)));
-    c11 = f32x4.add(c11, f32x4.mul(x0, v128.load(bp1, 16)));
-    c12 = f32x4.add(c12, f32x4.mul(x0, v128.load(bp1, 32)));
-    c13 = f32x4.add(c13, f32x4.mul(x0, v128.load(bp1, 48)));
-    a0 += sak;
-    bp0 += 64;
-    bp1 += 64;
-  }
-  storeRow(c0, c00, c01, c02, c03, 16, accumulate);
-  storeRow(c0 + 64, c10, c11, c12, c13, nvalid1, accumulate);
-}
-
-/** M = 1: panels two at a time (kernel1x32), the whole K in one pass (one row needs no K blocking). */
-function gemvPacked(N: i32, K: i32, a: usize, sak: i32, bp: usize, c: usize, accumulate: bool): void {
-  const panels = (N + 15) >> 4;
-  const sakB = <usize>sak << 2, panelBytes = <usize>K << 6;
-  let p = 0;
-  for (; p + 1 < panels; p += 2) {
-    const b0 = bp + <usize>p * panelBytes;
-    kernel1x32(K, a, sakB, b0, b0 + panelBytes, c + (<usize>p << 6), min(16, N - ((p + 1) << 4)), accumulate);
-  }
-  if (p < panels) kernel1x16(K, a, sakB, bp + <usize>p * panelBytes, c + (<usize>p << 6), min(16, N - (p << 4)), accumulate);
-}
-
 /**
  * C[M x N] (+)= A · B with B pre-packed by packB. A's element (i, k) is at
  * a + 4 * (i * sai + k * sak): sai = lda, sak = 1 for A; sai = 1, sak = lda for Aᵀ.
@@ -174,10 +137,6 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32,
     if (!accumulate) {
       for (let i = 0; i < M; i++) memory.fill(c + (<usize>i * <usize>ldc << 2), 0, <usize>N << 2);
     }
-    return;
-  }
-  if (M == 1) {
-    gemvPacked(N, K, a, sak, bp, c, accumulate != 0);
     return;
   }
   if (sai == 1 && sak >= 128 && M > 1) { // strides under 512 bytes spread over enough L1 sets
