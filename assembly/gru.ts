@@ -10,7 +10,7 @@
 // saved [T][B][H] = W_hn h + b_hn (reset after) or r ⊙ h (reset before).
 import { gemm, gemmPacked } from './gemm';
 import { sigmoidV, tanhV } from './simd-math';
-import { broadcastBias, addColumnSums, addInto, projectionChunk } from './rows';
+import { broadcastBias, addColumnSums, addInto } from './rows';
 import { ld, st } from './partial';
 import { Arg, bias, int, need, opt } from './recurrent-args';
 
@@ -86,14 +86,10 @@ export function gruForwardCore(T: i32, B: i32, I: i32, H: i32,
   const gRow = <usize>G << 2, hRow = <usize>H << 2;
   const gStep = <usize>B * gRow, hStep = <usize>B * hRow;
   const nOff = <usize>(2 * H) << 2;
-  const chunk = projectionChunk(B, G);
+  broadcastBias(gates, T * B, G, bih, 0);
+  gemmPacked(T * B, G, I, x, I, 1, wihPacked, gates, G, 1);
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * gStep, sv = saved + <usize>t * hStep, ht = hs + <usize>t * hStep;
-    if (t % chunk == 0) { // the input projection of steps [t, t + chunk) (as in lstm.ts)
-      const rows = min(chunk, T - t) * B;
-      broadcastBias(gt, rows, G, bih, 0);
-      gemmPacked(rows, G, I, x + <usize>t * <usize>B * (<usize>I << 2), I, 1, wihPacked, gt, G, 1);
-    }
     const hPrev = t == 0 ? h0 : ht - hStep;
     broadcastBias(hg, B, G, bhh, 0);
     if (hPrev) {

@@ -8,7 +8,7 @@
 // floats: hs is [T][B][P], W_hh is [4H][P], W_hr [P][H].
 import { gemm, gemmPacked } from './gemm';
 import { sigmoidV, tanhV } from './simd-math';
-import { broadcastBias, addInto, projectionChunk } from './rows';
+import { broadcastBias, addInto } from './rows';
 import { accumulateWeightGradients } from './weight-grads';
 import { ld, st } from './partial';
 import { Arg, bias, int, need, opt } from './recurrent-args';
@@ -64,14 +64,10 @@ export function lstmForwardCore(T: i32, B: i32, I: i32, H: i32,
   const proj = P > 0, W = proj ? P : H;
   const gRow = <usize>G << 2, hRow = <usize>H << 2, wRow = <usize>W << 2;
   const gStep = <usize>B * gRow, hStep = <usize>B * hRow, wStep = <usize>B * wRow;
-  const chunk = projectionChunk(B, G);
+  broadcastBias(gates, T * B, G, bih, bhh);
+  gemmPacked(T * B, G, I, x, I, 1, wihPacked, gates, G, 1);
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * gStep;
-    if (t % chunk == 0) { // the input projection of steps [t, t + chunk), onto the summed biases
-      const rows = min(chunk, T - t) * B;
-      broadcastBias(gt, rows, G, bih, bhh);
-      gemmPacked(rows, G, I, x + <usize>t * <usize>B * (<usize>I << 2), I, 1, wihPacked, gt, G, 1);
-    }
     const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * wStep;
     const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * hStep;
     if (hPrev) gemmPacked(B, G, W, hPrev, W, 1, whhPacked, gt, G, 1);

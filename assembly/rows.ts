@@ -71,16 +71,6 @@ export function addColumnSums(src: usize, rows: i32, cols: i32, dst: usize, dst2
   v128.store(d, f32x4.add(v128.load(d, 96), a6), 96); v128.store(d, f32x4.add(v128.load(d, 112), a7), 112);
 }
 
-/**
- * Steps per chunk of the input projection: the recurrent forwards project x for a few
- * steps at a time (about 256 KB of gate rows, at least one step) rather than all T at once,
- * so the rows the step GEMMs and the pointwise pass read next are still in L2; one
- * T·B-row projection wrote megabytes that came back from L3 (docs/ARCHITECTURE.md, Kernels).
- */
-export function projectionChunk(B: i32, G: i32): i32 {
-  return max(1, (256 * 1024 / 4) / max(1, B * G));
-}
-
 /** dst[0..n) = a[0..n) + b[0..n) (b may be 0: plain copy). */
 @inline export function addInto(dst: usize, a: usize, b: usize, n: i32): void {
   let i = 0;

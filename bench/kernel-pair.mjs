@@ -6,7 +6,8 @@
 //   node bench/kernel-pair.mjs pair ROOT_A ROOT_B [WORKLOADS] [ROUNDS]
 //     loads both builds (each ROOT holds a dist/) in one process and times their workloads
 //     alternated A B / B A round by round; prints medians and the median of the per-round
-//     ratios A/B (above 1: B is faster).
+//     ratios A/B (above 1: B is faster). Times are the process's CPU time per call (set
+//     KERNEL_PAIR_CLOCK=wall for wall time).
 // Workloads (T 64, B 32, embedding 64, hidden 128, head 64 classes, as bench/recurrent.bench.mjs):
 //   w2 LSTM forward with softmax · w3 100 LSTM stream steps at batch 1 · g3 the same, GRU ·
 //   w1 LSTM training step · g1 GRU training step · gw2 GRU forward ·
@@ -57,10 +58,14 @@ if (mode === 'run') {
   const [rootA, rootB, names = 'w2,w3,g1,w1,s1,ceil', rounds = '9'] = args;
   const builds = [await workloads(rootA), await workloads(rootB)];
   const list = names.split(',');
-  const reps = { w1: 3, g1: 3, s1: 3, ceil: 20 };
+  const reps = { w1: 5, g1: 5, s1: 10, s2: 20, w2: 10, gw2: 10, w3: 10, g3: 10, ceil: 50 };
   for (let i = 0; i < 5; i++) for (const b of builds) for (const n of list) b[n]();
   const t = Object.fromEntries(list.map((n) => [n, [[], []]]));
-  const time = (f, r) => { const xs = []; for (let i = 0; i < r; i++) { const t0 = performance.now(); f(); xs.push(performance.now() - t0); } return median(xs); };
+  // The process's CPU time (getrusage), not wall time: on a machine shared by more runnable
+  // processes than cores, wall times include the slices other processes ran in.
+  const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const clock = process.env.KERNEL_PAIR_CLOCK === 'wall' ? () => performance.now() : cpuMs;
+  const time = (f, r) => { const t0 = clock(); for (let i = 0; i < r; i++) f(); return (clock() - t0) / r; };
   for (let r = 0; r < Number(rounds); r++) {
     for (const n of list) for (const j of r % 2 ? [1, 0] : [0, 1]) t[n][j].push(time(builds[j][n], reps[n] ?? 5));
   }
