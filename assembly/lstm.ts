@@ -20,7 +20,7 @@ import { Arg, bias, int, need, opt } from './recurrent-args';
 // The pointwise passes work on 4 units at a time: the row's body with n = 4 (full v128
 // loads and stores, which the compiler folds to plain ones), its last partial chunk
 // with n = H % 4. One loop with n = min(4, H − j) kept the partial path in the hot
-// loop and ran 2–5× slower (docs/ARCHITECTURE.md, Kernels).
+// loop and executed ≈ 1.8× the instructions (docs/ARCHITECTURE.md, Kernels).
 
 /** Gates i, f, g, o (pre-activations in place → activated), c_t and m_t = o ⊙ tanh(c_t) for units [o/4, o/4 + n). */
 @inline function lstmUnits(gr: usize, hRow: usize, o: usize, cp: usize, cr: usize, mr: usize, n: i32): void {
