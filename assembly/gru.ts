@@ -19,6 +19,66 @@ import { Arg, bias, int, need, opt } from './recurrent-args';
   return t < load<i32>(lengths + (<usize>b << 2));
 }
 
+// Pointwise passes, 4 units at a time: the row's body with n = 4 (folded to plain v128
+// loads and stores), its last partial chunk with n = H % 4 (as in lstm.ts).
+
+/** r and z activated in place (and r ⊙ h_{t−1} saved, reset before). */
+@inline function gruRZUnits(gr: usize, hgr: usize, hRow: usize, o: usize, hp: usize, svr: usize, resetBefore: i32, n: i32): void {
+  const r = sigmoidV(f32x4.add(ld(gr + o, n), ld(hgr + o, n)));
+  st(gr + o, r, n);
+  st(gr + hRow + o, sigmoidV(f32x4.add(ld(gr + hRow + o, n), ld(hgr + hRow + o, n))), n);
+  if (resetBefore) st(svr + o, hp ? f32x4.mul(r, ld(hp + o, n)) : f32x4.splat(0), n);
+}
+
+/** n = tanh(…) in place, W_hn h + b_hn saved (reset after), h_t written. */
+@inline function gruNUnits(gr: usize, hgn: usize, hRow: usize, nOff: usize, o: usize, hp: usize, svr: usize, hr: usize, resetBefore: i32, n: i32): void {
+  const hn = ld(hgn + o, n);
+  const pre = resetBefore ? hn : f32x4.mul(ld(gr + o, n), hn);
+  const nv = tanhV(f32x4.add(ld(gr + nOff + o, n), pre));
+  if (!resetBefore) st(svr + o, hn, n);
+  st(gr + nOff + o, nv, n);
+  const z = ld(gr + hRow + o, n);
+  const hpv = hp ? ld(hp + o, n) : f32x4.splat(0);
+  st(hr + o, f32x4.add(nv, f32x4.mul(z, f32x4.sub(hpv, nv))), n);
+}
+
+/** Gradients of the input-side (dxr) and hidden-side (dhr) pre-activations. */
+@inline function gruBackUnits(gr: usize, dxr: usize, dhr: usize, hRow: usize, nOff: usize, o: usize, hp: usize, dhb: usize, svb: usize, resetBefore: i32, n: i32): void {
+  const one = f32x4.splat(1);
+  const r = ld(gr + o, n), z = ld(gr + hRow + o, n), nv = ld(gr + nOff + o, n);
+  const hpv = hp ? ld(hp + o, n) : f32x4.splat(0);
+  const dh = ld(dhb + o, n);
+  const dnp = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(nv, nv)));
+  const dzp = f32x4.mul(f32x4.mul(dh, f32x4.sub(hpv, nv)), f32x4.mul(z, f32x4.sub(one, z)));
+  st(dxr + hRow + o, dzp, n);
+  st(dhr + hRow + o, dzp, n);
+  st(dxr + nOff + o, dnp, n);
+  if (resetBefore) {
+    st(dhr + nOff + o, dnp, n);
+  } else {
+    const drp = f32x4.mul(f32x4.mul(dnp, ld(svb + o, n)), f32x4.mul(r, f32x4.sub(one, r)));
+    st(dxr + o, drp, n);
+    st(dhr + o, drp, n);
+    st(dhr + nOff + o, f32x4.mul(dnp, r), n);
+  }
+}
+
+/** Reset before: the reset gate's gradient from d(r ⊙ h) = drh. */
+@inline function gruResetBeforeUnits(gr: usize, dxr: usize, dhr: usize, drhr: usize, o: usize, hp: usize, n: i32): void {
+  const r = ld(gr + o, n);
+  const hpv = hp ? ld(hp + o, n) : f32x4.splat(0);
+  const drp = f32x4.mul(f32x4.mul(ld(drhr + o, n), hpv), f32x4.mul(r, f32x4.sub(f32x4.splat(1), r)));
+  st(dxr + o, drp, n);
+  st(dhr + o, drp, n);
+}
+
+/** dh_{t−1} = (what the GEMMs put in carry) + dh ⊙ z (+ drh ⊙ r, reset before). */
+@inline function gruCarryUnits(gr: usize, hRow: usize, o: usize, cr: usize, dhb: usize, drhr: usize, resetBefore: i32, n: i32): void {
+  let c = f32x4.add(ld(cr + o, n), f32x4.mul(ld(dhb + o, n), ld(gr + hRow + o, n)));
+  if (resetBefore) c = f32x4.add(c, f32x4.mul(ld(drhr + o, n), ld(gr + o, n)));
+  st(cr + o, c, n);
+}
+
 export function gruForwardCore(T: i32, B: i32, I: i32, H: i32,
                            x: usize, wihPacked: usize, whhRZPacked: usize, whhNPacked: usize,
                            bih: usize, bhh: usize, h0: usize, lengths: usize, resetBefore: i32,
@@ -46,14 +106,9 @@ export function gruForwardCore(T: i32, B: i32, I: i32, H: i32,
       }
       const gr = gt + <usize>b * gRow, hgr = hg + <usize>b * gRow;
       const hp = hPrev ? hPrev + <usize>b * hRow : 0;
-      for (let j = 0; j < H; j += 4) {
-        const n = min(4, H - j);
-        const o = <usize>j << 2;
-        const r = sigmoidV(f32x4.add(ld(gr + o, n), ld(hgr + o, n)));
-        st(gr + o, r, n);
-        st(gr + hRow + o, sigmoidV(f32x4.add(ld(gr + hRow + o, n), ld(hgr + hRow + o, n))), n);
-        if (resetBefore) st(svr + o, hp ? f32x4.mul(r, ld(hp + o, n)) : f32x4.splat(0), n);
-      }
+      let j = 0;
+      for (; j + 4 <= H; j += 4) gruRZUnits(gr, hgr, hRow, <usize>j << 2, hp, svr, resetBefore, 4);
+      if (j < H) gruRZUnits(gr, hgr, hRow, <usize>j << 2, hp, svr, resetBefore, H - j);
     }
     if (resetBefore && hPrev) matmul(q, QW.whhN, B, H, H, sv, H, whhNPacked, hg + nOff, G, 1);
     // n and h.
@@ -65,18 +120,9 @@ export function gruForwardCore(T: i32, B: i32, I: i32, H: i32,
         continue;
       }
       const gr = gt + <usize>b * gRow, hgn = hg + <usize>b * gRow + nOff, svr = sv + <usize>b * hRow;
-      for (let j = 0; j < H; j += 4) {
-        const n = min(4, H - j);
-        const o = <usize>j << 2;
-        const hn = ld(hgn + o, n);
-        const pre = resetBefore ? hn : f32x4.mul(ld(gr + o, n), hn);
-        const nv = tanhV(f32x4.add(ld(gr + nOff + o, n), pre));
-        if (!resetBefore) st(svr + o, hn, n);
-        st(gr + nOff + o, nv, n);
-        const z = ld(gr + hRow + o, n);
-        const hpv = hp ? ld(hp + o, n) : f32x4.splat(0);
-        st(hr + o, f32x4.add(nv, f32x4.mul(z, f32x4.sub(hpv, nv))), n);
-      }
+      let j = 0;
+      for (; j + 4 <= H; j += 4) gruNUnits(gr, hgn, hRow, nOff, <usize>j << 2, hp, svr, hr, resetBefore, 4);
+      if (j < H) gruNUnits(gr, hgn, hRow, nOff, <usize>j << 2, hp, svr, hr, resetBefore, H - j);
     }
   }
 }
@@ -96,7 +142,6 @@ export function gruBackwardCore(T: i32, B: i32, I: i32, H: i32,
   const gRow = <usize>G << 2, hRow = <usize>H << 2;
   const gStep = <usize>B * gRow, hStep = <usize>B * hRow;
   const nOff = <usize>(2 * H) << 2;
-  const one = f32x4.splat(1), zero = f32x4.splat(0);
   if (dhLast) memory.copy(carry, dhLast, hStep); else memory.fill(carry, 0, hStep);
   for (let t = T - 1; t >= 0; t--) {
     const ho = <usize>t * hStep;
@@ -113,26 +158,10 @@ export function gruBackwardCore(T: i32, B: i32, I: i32, H: i32,
       const gr = gt + gro, dxr = dxt + gro, dhr = dht + gro;
       const rb = <usize>b * hRow;
       const hp = hPrev ? hPrev + rb : 0;
-      for (let j = 0; j < H; j += 4) {
-        const n = min(4, H - j);
-        const o = <usize>j << 2;
-        const r = ld(gr + o, n), z = ld(gr + hRow + o, n), nv = ld(gr + nOff + o, n);
-        const hpv = hp ? ld(hp + o, n) : zero;
-        const dh = ld(dhCur + rb + o, n);
-        const dnp = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(nv, nv)));
-        const dzp = f32x4.mul(f32x4.mul(dh, f32x4.sub(hpv, nv)), f32x4.mul(z, f32x4.sub(one, z)));
-        st(dxr + hRow + o, dzp, n);
-        st(dhr + hRow + o, dzp, n);
-        st(dxr + nOff + o, dnp, n);
-        if (resetBefore) {
-          st(dhr + nOff + o, dnp, n);
-        } else {
-          const drp = f32x4.mul(f32x4.mul(dnp, ld(saved + ho + rb + o, n)), f32x4.mul(r, f32x4.sub(one, r)));
-          st(dxr + o, drp, n);
-          st(dhr + o, drp, n);
-          st(dhr + nOff + o, f32x4.mul(dnp, r), n);
-        }
-      }
+      const dhb = dhCur + rb, svb = saved + ho + rb;
+      let j = 0;
+      for (; j + 4 <= H; j += 4) gruBackUnits(gr, dxr, dhr, hRow, nOff, <usize>j << 2, hp, dhb, svb, resetBefore, 4);
+      if (j < H) gruBackUnits(gr, dxr, dhr, hRow, nOff, <usize>j << 2, hp, dhb, svb, resetBefore, H - j);
     }
     if (resetBefore) {
       // d(r ⊙ h) = dn_pre · W_hn, then the reset gate's gradient from it.
@@ -141,15 +170,9 @@ export function gruBackwardCore(T: i32, B: i32, I: i32, H: i32,
         if (!valid(lengths, b, t)) continue;
         const gro = <usize>b * gRow, rb = <usize>b * hRow;
         const hp = hPrev ? hPrev + rb : 0;
-        for (let j = 0; j < H; j += 4) {
-          const n = min(4, H - j);
-          const o = <usize>j << 2;
-          const r = ld(gt + gro + o, n);
-          const hpv = hp ? ld(hp + o, n) : zero;
-          const drp = f32x4.mul(f32x4.mul(ld(drh + rb + o, n), hpv), f32x4.mul(r, f32x4.sub(one, r)));
-          st(dxt + gro + o, drp, n);
-          st(dht + gro + o, drp, n);
-        }
+        let j = 0;
+        for (; j + 4 <= H; j += 4) gruResetBeforeUnits(gt + gro, dxt + gro, dht + gro, drh + rb, <usize>j << 2, hp, 4);
+        if (j < H) gruResetBeforeUnits(gt + gro, dxt + gro, dht + gro, drh + rb, <usize>j << 2, hp, H - j);
       }
     }
     if (t > 0 || dh0) {
@@ -162,13 +185,9 @@ export function gruBackwardCore(T: i32, B: i32, I: i32, H: i32,
           continue;
         }
         const gr = gt + <usize>b * gRow;
-        for (let j = 0; j < H; j += 4) {
-          const n = min(4, H - j);
-          const o = <usize>j << 2;
-          let c = f32x4.add(ld(carry + rb + o, n), f32x4.mul(ld(dhCur + rb + o, n), ld(gr + hRow + o, n)));
-          if (resetBefore) c = f32x4.add(c, f32x4.mul(ld(drh + rb + o, n), ld(gr + o, n)));
-          st(carry + rb + o, c, n);
-        }
+        let j = 0;
+        for (; j + 4 <= H; j += 4) gruCarryUnits(gr, hRow, <usize>j << 2, carry + rb, dhCur + rb, drh + rb, resetBefore, 4);
+        if (j < H) gruCarryUnits(gr, hRow, <usize>j << 2, carry + rb, dhCur + rb, drh + rb, resetBefore, H - j);
       }
     }
   }

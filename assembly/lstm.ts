@@ -18,6 +18,42 @@ import { Arg, bias, int, need, opt } from './recurrent-args';
   return t < load<i32>(lengths + (<usize>b << 2));
 }
 
+// The pointwise passes work on 4 units at a time: the row's body with n = 4 (full v128
+// loads and stores, which the compiler folds to plain ones), its last partial chunk
+// with n = H % 4. One loop with n = min(4, H − j) kept the partial path in the hot
+// loop and executed ≈ 1.8× the instructions (docs/ARCHITECTURE.md, Kernels).
+
+/** Gates i, f, g, o (pre-activations in place → activated), c_t and m_t = o ⊙ tanh(c_t) for units [o/4, o/4 + n). */
+@inline function lstmUnits(gr: usize, hRow: usize, o: usize, cp: usize, cr: usize, mr: usize, n: i32): void {
+  const i = sigmoidV(ld(gr + o, n));
+  const f = sigmoidV(ld(gr + hRow + o, n));
+  const g = tanhV(ld(gr + 2 * hRow + o, n));
+  const og = sigmoidV(ld(gr + 3 * hRow + o, n));
+  let c = f32x4.mul(i, g);
+  if (cp) c = f32x4.add(c, f32x4.mul(f, ld(cp + o, n)));
+  st(gr + o, i, n);
+  st(gr + hRow + o, f, n);
+  st(gr + 2 * hRow + o, g, n);
+  st(gr + 3 * hRow + o, og, n);
+  st(cr + o, c, n);
+  st(mr + o, f32x4.mul(og, tanhV(c)), n);
+}
+
+/** dz for gates i, f, g, o and the carried dc (in place in dcr) for units [o/4, o/4 + n). */
+@inline function lstmBackUnits(gr: usize, hRow: usize, o: usize, cr: usize, dhr: usize, dcr: usize, cp: usize, dzr: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  const i = ld(gr + o, n), f = ld(gr + hRow + o, n), g = ld(gr + 2 * hRow + o, n), og = ld(gr + 3 * hRow + o, n);
+  const tc = tanhV(ld(cr + o, n));
+  const dh = ld(dhr + o, n);
+  const dc = f32x4.add(ld(dcr + o, n), f32x4.mul(f32x4.mul(dh, og), f32x4.sub(one, f32x4.mul(tc, tc))));
+  const cpv = cp ? ld(cp + o, n) : f32x4.splat(0);
+  st(dzr + o, f32x4.mul(f32x4.mul(dc, g), f32x4.mul(i, f32x4.sub(one, i))), n);
+  st(dzr + hRow + o, f32x4.mul(f32x4.mul(dc, cpv), f32x4.mul(f, f32x4.sub(one, f))), n);
+  st(dzr + 2 * hRow + o, f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one, f32x4.mul(g, g))), n);
+  st(dzr + 3 * hRow + o, f32x4.mul(f32x4.mul(dh, tc), f32x4.mul(og, f32x4.sub(one, og))), n);
+  st(dcr + o, f32x4.mul(dc, f), n);
+}
+
 export function lstmForwardCore(T: i32, B: i32, I: i32, H: i32,
                             x: usize, wihPacked: usize, whhPacked: usize, bih: usize, bhh: usize,
                             h0: usize, c0: usize, lengths: usize,
@@ -48,22 +84,9 @@ export function lstmForwardCore(T: i32, B: i32, I: i32, H: i32,
         continue;
       }
       const gr = gt + <usize>b * gRow;
-      for (let j = 0; j < H; j += 4) {
-        const n = min(4, H - j);
-        const o = <usize>j << 2;
-        const i = sigmoidV(ld(gr + o, n));
-        const f = sigmoidV(ld(gr + hRow + o, n));
-        const g = tanhV(ld(gr + 2 * hRow + o, n));
-        const og = sigmoidV(ld(gr + 3 * hRow + o, n));
-        let c = f32x4.mul(i, g);
-        if (cp) c = f32x4.add(c, f32x4.mul(f, ld(cp + o, n)));
-        st(gr + o, i, n);
-        st(gr + hRow + o, f, n);
-        st(gr + 2 * hRow + o, g, n);
-        st(gr + 3 * hRow + o, og, n);
-        st(cr + o, c, n);
-        st(mr + o, f32x4.mul(og, tanhV(c)), n);
-      }
+      let j = 0;
+      for (; j + 4 <= H; j += 4) lstmUnits(gr, hRow, <usize>j << 2, cp, cr, mr, 4);
+      if (j < H) lstmUnits(gr, hRow, <usize>j << 2, cp, cr, mr, H - j);
     }
     if (proj) {
       matmul(q, QW.whr, B, P, H, mt, H, whrPacked, ht, P, 0);
@@ -96,7 +119,6 @@ export function lstmBackwardCore(T: i32, B: i32, I: i32, H: i32,
   const proj = P > 0, W = proj ? P : H;
   const gRow = <usize>G << 2, hRow = <usize>H << 2, wRow = <usize>W << 2;
   const gStep = <usize>B * gRow, hStep = <usize>B * hRow, wStep = <usize>B * wRow;
-  const one = f32x4.splat(1);
   if (dhLast) memory.copy(carryH, dhLast, wStep); else memory.fill(carryH, 0, wStep);
   if (dcLast) memory.copy(carryC, dcLast, hStep); else memory.fill(carryC, 0, hStep);
   for (let t = T - 1; t >= 0; t--) {
@@ -125,20 +147,9 @@ export function lstmBackwardCore(T: i32, B: i32, I: i32, H: i32,
       const rb = <usize>b * hRow;
       const cr = cs + ho + rb, dhr = dmt + rb, dcr = carryC + rb;
       const cp = cPrev ? cPrev + rb : 0;
-      for (let j = 0; j < H; j += 4) {
-        const n = min(4, H - j);
-        const o = <usize>j << 2;
-        const i = ld(gr + o, n), f = ld(gr + hRow + o, n), g = ld(gr + 2 * hRow + o, n), og = ld(gr + 3 * hRow + o, n);
-        const tc = tanhV(ld(cr + o, n));
-        const dh = ld(dhr + o, n);
-        const dc = f32x4.add(ld(dcr + o, n), f32x4.mul(f32x4.mul(dh, og), f32x4.sub(one, f32x4.mul(tc, tc))));
-        const cpv = cp ? ld(cp + o, n) : f32x4.splat(0);
-        st(dzr + o, f32x4.mul(f32x4.mul(dc, g), f32x4.mul(i, f32x4.sub(one, i))), n);
-        st(dzr + hRow + o, f32x4.mul(f32x4.mul(dc, cpv), f32x4.mul(f, f32x4.sub(one, f))), n);
-        st(dzr + 2 * hRow + o, f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one, f32x4.mul(g, g))), n);
-        st(dzr + 3 * hRow + o, f32x4.mul(f32x4.mul(dh, tc), f32x4.mul(og, f32x4.sub(one, og))), n);
-        st(dcr + o, f32x4.mul(dc, f), n);
-      }
+      let j = 0;
+      for (; j + 4 <= H; j += 4) lstmBackUnits(gr, hRow, <usize>j << 2, cr, dhr, dcr, cp, dzr, 4);
+      if (j < H) lstmBackUnits(gr, hRow, <usize>j << 2, cr, dhr, dcr, cp, dzr, H - j);
     }
     if (t > 0 || dh0) {
       gemmPacked(B, W, G, dzt, G, 1, whhPackedNN, carryH, W, 0);

@@ -20,6 +20,10 @@ describe('gemm vs naive triple loop', () => {
     [130, 40, 257], [141, 17, 520], [256, 16, 64],
     // One row (streaming at batch 1) across several panels, a partial last panel.
     [1, 32, 5], [1, 40, 7], [1, 50, 300],
+    // More single rows: one panel alone, an odd panel count, K across KC blocks, a partial panel.
+    [1, 16, 3], [1, 80, 260], [1, 64, 16], [1, 20, 9],
+    // Narrow N and short K (the small-H recurrent steps: N = 4H, K = H).
+    [32, 64, 16], [31, 48, 16], [9, 64, 8],
   ];
   for (const [M, N, K] of shapes) {
     for (const [tA, tB] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {

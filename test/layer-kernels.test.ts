@@ -70,7 +70,7 @@ describe('dense kernels', () => {
 });
 
 describe('softmax cross-entropy kernels', () => {
-  for (const [R, C, scale] of [[6, 5, 1], [9, 16, 1 / 7], [3, 1, 1], [4, 37, 0.5]]) {
+  for (const [R, C, scale] of [[6, 5, 1], [9, 16, 1 / 7], [3, 1, 1], [4, 37, 0.5], [5, 64, 1], [3, 8, 1]]) {
     it(`R=${R} C=${C} scale=${scale.toFixed(3)} with ignored rows`, () => {
       const rng = testRng(R * C);
       const logits = rng.array(R * C, 8);
@@ -84,6 +84,17 @@ describe('softmax cross-entropy kernels', () => {
       expectClose(read(D), softmaxCrossEntropyBackwardRef(R, C, logits, targets, scale), 1e-5, 1e-7, 'dlogits');
     });
   }
+
+  it('a NaN logit makes its row NaN wherever it sits (the max runs 4 lanes at a time from 8 classes)', () => {
+    const C = 9;
+    for (const at of [0, 3, 5, 8]) {
+      const logits = Array.from({ length: C }, (_, j) => (j === at ? NaN : j / 4));
+      const P = zeros(rt, C);
+      const loss = k.softmaxCrossEntropyForward(1, C, putF32(rt, logits).ptr, putI32(rt, [1]).ptr, P.ptr);
+      expect(loss).toBeNaN();
+      expect(Array.from(read(P)).every(Number.isNaN)).toBe(true);
+    }
+  });
 
   it('stays finite for huge logits', () => {
     const logits = [1e4, -1e4, 0, 3e4];

@@ -22,6 +22,8 @@ const cases: Case[] = [
   { T: 5, B: 3, I: 7, H: 6, lengths: [5, 2, 4], h0: true, perStep: true, last: true },
   { T: 6, B: 4, I: 5, H: 9, lengths: [1, 6, 3, 2], h0: true, perStep: false, last: true },
   { T: 7, B: 5, I: 9, H: 17, lengths: [7, 7, 4, 1, 5], h0: true, perStep: true, last: true },
+  // The character BiLSTM's shape: H = 16 (no partial chunk, narrow N = 4H), many short rows.
+  { T: 4, B: 9, I: 16, H: 16, lengths: [4, 1, 3, 4, 2, 4, 1, 3, 4], h0: true, perStep: true, last: true },
 ];
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
