@@ -9,6 +9,7 @@ import { loadRuntimeSync } from '../runtime/load.js';
 import { modelFromJSON } from '../io/model-kinds.js';
 import { DATA_PARALLEL_METHODS, SHARE_HEADER_WORDS, isDataParallel, type DataParallel } from '../model/data-parallel.js';
 import { ConfigError } from '../errors.js';
+import { importWorkerModules } from './worker-modules.js';
 import type { Trainable } from '../model/trainable.js';
 import { Rng } from '../random.js';
 import { CTRL, NUM, OP, probeWork, waitForChange } from './parallel-protocol.js';
@@ -39,13 +40,7 @@ process.on('exit', () => {
 
 let model: DataParallel;
 try {
-  for (const url of init.modules) {
-    try {
-      await import(url);
-    } catch (e) {
-      throw new ConfigError(`workerModules: cannot import ${url}: ${(e as Error).message}`);
-    }
-  }
+  await importWorkerModules(init.modules);
   const rt = loadRuntimeSync();
   // Any registered model kind; the weights arrive with every step.
   let m: Trainable;

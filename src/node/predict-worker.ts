@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadRuntimeSync } from '../runtime/load.js';
 import { buildReplica, type Replica } from '../parallel/replica.js';
 import { ConfigError } from '../errors.js';
+import { importWorkerModules } from './worker-modules.js';
 import { ROW_METHODS, runRows, type PredictInit, type PredictReply, type PredictRequest } from '../parallel/predict-protocol.js';
 
 const init = workerData as PredictInit;
@@ -14,13 +15,7 @@ let version = -1;
 
 let model: Replica;
 try {
-  for (const url of init.modules) {
-    try {
-      await import(url);
-    } catch (e) {
-      throw new ConfigError(`workerModules: cannot import ${url}: ${(e as Error).message}`);
-    }
-  }
+  await importWorkerModules(init.modules);
   model = buildReplica(loadRuntimeSync(), init.config, init.int8);
 } catch (e) {
   parentPort!.postMessage({ type: 'error', name: (e as Error).name, message: (e as Error).message });
