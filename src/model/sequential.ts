@@ -76,6 +76,8 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   private readonly ws: Workspace;
   /** Each layer's output shape (for summary()). */
   private readonly shapes: ShapeInfo[] = [];
+  /** resetStates() calls so far (stateResets: a two-thread trainer's worker resets its replica with it). */
+  private resets = 0;
 
   /** `initialise: false` skips drawing initial weights (a loader about to overwrite them all). */
   constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}, initialise = true) {
@@ -157,6 +159,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 
   /** Forgets the carried states of stateful recurrent layers (start of a new stream or epoch). */
   resetStates(): void {
+    this.resets++;
     for (const l of this.layers) if (l instanceof RecurrentLayer) l.resetStates();
   }
 
@@ -279,17 +282,26 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   // equal cost (rows × padded length, balancedSplit); each share's loss is scaled by
   // 1 / (labelled rows of the whole batch) under 'mean'.
 
-  /** A model that carries each row's state from batch to batch cannot be split. */
+  // A stateful model splits every batch at the same row (half the batch), so each
+  // thread carries the states of its own streams from batch to batch.
   parallelRefusal(): string | undefined {
-    if (!this.layers.some((l) => l instanceof RecurrentLayer && l.options.stateful)) return undefined;
-    return 'a stateful model carries each row\'s state from batch to batch and cannot be split across threads: use threads: 1';
+    return undefined;
+  }
+
+  /** resetStates() calls so far, for a model with stateful layers (the worker's replica resets with it). */
+  stateResets(): number | undefined {
+    return this.stateful ? this.resets : undefined;
+  }
+
+  private get stateful(): boolean {
+    return this.layers.some((l) => l instanceof RecurrentLayer && l.options.stateful);
   }
 
   splitBatch(batch: TrainBatch, options: StepOptions, arena: Arena): SplitBatch<PackedBatch> {
     const p = this.packBatch(batch, arena);
     const lossScale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     return {
-      rows: p.B, split: balancedSplit(p.lengths), lossScale, count: p.count, tokens: p.tokens, whole: p,
+      rows: p.B, split: this.stateful ? p.B >> 1 : balancedSplit(p.lengths), lossScale, count: p.count, tokens: p.tokens, whole: p,
       slice: (b0, b1, a) => sliceRows(p, b0, b1, a),
     };
   }

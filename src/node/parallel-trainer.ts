@@ -261,6 +261,7 @@ export class ParallelTrainer {
     this.arenaMine.reset();
     this.putShare(p.slice(s, p.rows, this.arenaTheirs));
     this.ctrl[CTRL.seed] = seedTheirs | 0;
+    this.ctrl[CTRL.resets] = model.stateResets?.() ?? 0;
     this.nums[NUM.lossScale] = scale;
     const seq = this.send(OP.step);
     const t1 = performance.now();
