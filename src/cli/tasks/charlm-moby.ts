@@ -142,7 +142,7 @@ export const charlmMoby: Task<CharlmOptions> = {
         { name: 'interpolated 5-gram', value: ngramBitsPerChar(train, test, vocab.size, 5) },
       ],
       tokensPerSecond, history,
-      notes: [`trained on ${usedThreads} thread${usedThreads > 1 ? 's' : ''}${trainer.fallbackReason ? ` (${trainer.fallbackReason})` : ''}`, `sample (temperature 0.7): ${JSON.stringify(prompt + sample)}`],
+      notes: [`sample (temperature 0.7): ${JSON.stringify(prompt + sample)}`, `trained on ${usedThreads} thread${usedThreads > 1 ? 's' : ''}${trainer.fallbackReason ? ` (${trainer.fallbackReason})` : ''}`],
       // Its preprocessing: characters, task 'lm' (`rnn-wasm generate --model charlm-moby.safetensors`; the prompt defaults to the one saved here).
       modelFile: saveModel(model, { vocabulary: vocab, tokenizer: 'characters', task: 'lm', metadata: { task: 'charlm-moby', prompt } }),
     };
