@@ -60,7 +60,6 @@ export async function plotForecast(f: { title: string; xTitle: string; yTitle: s
       x: { field: 'x', type: 'temporal', title: f.xTitle, axis: { format: '%b %d' } },
       y: { field: 'y', type: 'quantitative', title: f.yTitle, scale: { zero: false } },
       color: { field: 'series', type: 'nominal', title: null },
-      strokeDash: { field: 'series', type: 'nominal', legend: null },
     },
   };
   const { vega, compile } = await loadVega('--plot-forecast needs vega and vega-lite');

@@ -127,10 +127,11 @@ export const birthsForecast: Task = {
     const bestK = [1, 2, 3, 4, 5, 6, 7, 8].reduce((best, k) => (mae(val, weekdayMean(k)) < mae(val, weekdayMean(best)) ? k : best), 1);
     const predicted = forecasts(test);
     const value = mae(test, (_t, k, i) => predicted[i][k]);
-    // The figure: the last whole month of the test split, forecast a week at a time from the windows starting on its 1st, 8th, 15th, …
+    // The figure: the last month of the test split that can be forecast whole, forecast a week at a time from the windows starting on its 1st, 8th, 15th, …
     const notes: string[] = [];
     let monthStart = -1;
-    for (let i = b; i + 28 <= n; i++) if (days[i].date.endsWith('-01')) monthStart = i;
+    // (Five weekly windows from the 1st reach the 35th day: the month is whole when they all fit in the data.)
+    for (let i = b; i + 35 <= n; i++) if (days[i].date.endsWith('-01')) monthStart = i;
     const figure = monthStart < 0 ? undefined : (() => {
       const month = days[monthStart].date.slice(0, 7), points: { date: string; series: string; births: number }[] = [];
       for (let t = monthStart; t < n && days[t].date.startsWith(month); t += HORIZON) {
