@@ -69,7 +69,7 @@ describe('built-in tasks (small slices)', () => {
   it('charlm-moby (stateful, two threads) checkpoints when interrupted and resumes to the end', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-task-'));
     const checkpointPath = join(dir, 'ck.safetensors');
-    const o = { ...charlmMoby.defaults, limit: 10, hiddenSize: 32, batchSize: 16, epochs: 2 };
+    const o = { ...charlmMoby.defaults, limit: 10, hiddenSize: 32, batchSize: 16, epochs: 2, numLayers: 2, dropout: 0.2 };
     const ctrl = new AbortController();
     let steps = 0;
     const stopped = await charlmMoby.run(rt, o, { checkpointPath, signal: ctrl.signal, onEvent: (e) => { if (e.type === 'step' && (steps = e.stepsPerEpoch) && e.globalStep === steps + 5) ctrl.abort(); } });
