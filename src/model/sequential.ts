@@ -290,10 +290,10 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 
   /** resetStates() calls so far, for a model with stateful layers (the worker's replica resets with it). */
   stateResets(): number | undefined {
-    return this.stateful ? this.resets : undefined;
+    return this.isStateful() ? this.resets : undefined;
   }
 
-  private get stateful(): boolean {
+  private isStateful(): boolean {
     return this.layers.some((l) => l instanceof RecurrentLayer && l.options.stateful);
   }
 
@@ -301,7 +301,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     const p = this.packBatch(batch, arena);
     const lossScale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     return {
-      rows: p.B, split: this.stateful ? p.B >> 1 : balancedSplit(p.lengths), lossScale, count: p.count, tokens: p.tokens, whole: p,
+      rows: p.B, split: this.isStateful() ? p.B >> 1 : balancedSplit(p.lengths), lossScale, count: p.count, tokens: p.tokens, whole: p,
       slice: (b0, b1, a) => sliceRows(p, b0, b1, a),
     };
   }

@@ -78,7 +78,7 @@ const charlmSchema = obj({
 export const charlmMoby: Task<CharlmOptions> = {
   name: 'charlm-moby',
   description: 'character language model of Moby-Dick, bits per character',
-  defaults: { epochs: 8, batchSize: 64, hiddenSize: 256, lr: 8e-3, seed: 1, numLayers: 1, dropout: 0.1, embeddingDim: 64, bpttLength: 64, threads: 2, lrFloor: 0.05 },
+  defaults: { epochs: 12, batchSize: 64, hiddenSize: 256, lr: 8e-3, seed: 1, numLayers: 1, dropout: 0.1, embeddingDim: 64, bpttLength: 64, threads: 2, lrFloor: 0.05 },
   async run(rt, o, io) {
     const { numLayers, dropout, embeddingDim, bpttLength, threads, lrFloor } = o;
     check(charlmSchema, { numLayers, dropout, embeddingDim, bpttLength, threads, lrFloor }, 'charlm-moby options');
