@@ -1,6 +1,7 @@
 // charlm-moby: a character language model of Moby-Dick (the @stdlib chapters),
-// trained with truncated BPTT (a stateful stacked LSTM over 64 contiguous streams,
-// dropout between the layers and before the output, a cosine learning-rate decay),
+// trained with truncated BPTT (a stateful LSTM over 64 contiguous streams, stackable
+// with dropout between the layers, dropout before the output, a cosine decay of the
+// learning rate),
 // on two threads where a second core is free (each thread carries its own streams'
 // states), measured in bits per character on held-out chapters. Split: chapter
 // i mod 20 = 18 validation, 19 test. Baselines: a unigram model and an interpolated
