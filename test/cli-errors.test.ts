@@ -61,6 +61,15 @@ describe('rnn-wasm CLI: bad input is one line, never a stack trace', () => {
     expectOneLine(cli(['bench', '--hidden-size', '100000', '--seconds', '0.01']), 1, /out of wasm memory|memory limit|more than a wasm32 memory can address/i);
   });
 
+  it('a bad charlm-moby option and --plot-forecast for a task that does not forecast', () => {
+    const bad = join(dir, 'bptt.json');
+    writeFileSync(bad, JSON.stringify({ bpttLength: 1 }));
+    expectOneLine(cli(['train', 'charlm-moby', '--config', bad, '--out', join(dir, 'c.safetensors')]), 1, /bpttLength/);
+    writeFileSync(bad, JSON.stringify({ dropout: 1 }));
+    expectOneLine(cli(['train', 'charlm-moby', '--config', bad, '--out', join(dir, 'c.safetensors')]), 1, /dropout/);
+    expectOneLine(cli(['train', 'charlm-moby', '--plot-forecast', join(dir, 'f.svg')]), 2, /--plot-forecast is for the tasks that forecast \(births-forecast\), not charlm-moby/);
+  });
+
   it('usage errors exit with code 2', () => {
     expectOneLine(cli(['train', 'not-a-task']), 2, /unknown task 'not-a-task'/);
     expectOneLine(cli(['train', 'names-gender', '--seed', '-1']), 2, /--seed.*expected a non-negative integer/);

@@ -317,16 +317,60 @@ describe('determinism', () => {
   });
 });
 
+describe('stateful models (truncated BPTT)', () => {
+  // Each thread carries its own rows' states: consecutive chunks of the same streams
+  // on two threads must give the one-thread run's weights, and a resetStates() (a new
+  // epoch) must reach the worker's replica, or its rows would start from stale states.
+  const make = () => new Sequential(rt, [layers.embedding({ vocabSize: 20, dim: 6 }), layers.lstm({ hiddenSize: 12, stateful: true, numLayers: 2 }), layers.dense({ units: 20 })], { seed: 5 });
+  const chunk = (i: number): Batch => {
+    const r = testRng(100 + i);
+    const inputs = Array.from({ length: 6 }, () => Array.from({ length: 5 }, () => r.int(20)));
+    return { inputs, targets: inputs.map((s) => s.map(() => r.int(20))) };
+  };
+
+  it.each([2, 3])('%i threads carry the streams\' states like one, across chunks and a reset', async (threads) => {
+    const one = make(), two = make();
+    const o1 = optim.adam({ lr: 1e-2 }), o2 = optim.adam({ lr: 1e-2 });
+    const trainer = await ParallelTrainer.create(two, o2, { threads, probe: false });
+    try {
+      expect(trainer.threads).toBe(threads);
+      for (let epoch = 0; epoch < 2; epoch++) {
+        one.resetStates();
+        two.resetStates();
+        for (let i = 0; i < 3; i++) {
+          const r1 = one.trainStep(chunk(i) as TrainBatch, o1), r2 = trainer.trainStep(chunk(i));
+          expect(Math.abs(r2.loss - r1.loss)).toBeLessThanOrEqual(1e-4 * Math.abs(r1.loss));
+        }
+      }
+      expectTensorsClose(two.stateDict(), one.stateDict(), 1e-4, 1e-6);
+    } finally {
+      await trainer.close();
+    }
+  });
+
+  it('without the reset reaching the worker, the weights would differ (the check can fail)', async () => {
+    const one = make(), two = make();
+    const o1 = optim.adam({ lr: 1e-2 }), o2 = optim.adam({ lr: 1e-2 });
+    const trainer = await ParallelTrainer.create(two, o2, { threads: 2, probe: false });
+    try {
+      for (let i = 0; i < 2; i++) { one.trainStep(chunk(i) as TrainBatch, o1); trainer.trainStep(chunk(i)); }
+      one.resetStates(); // only the one-thread model starts its streams afresh
+      const r1 = one.trainStep(chunk(2) as TrainBatch, o1), r2 = trainer.trainStep(chunk(2));
+      expect(Math.abs(r2.loss - r1.loss)).toBeGreaterThan(1e-4 * Math.abs(r1.loss));
+    } finally {
+      await trainer.close();
+    }
+  });
+});
+
 describe('errors', () => {
-  it('rejects bad options and stateful models with ConfigError', async () => {
+  it('rejects bad options with ConfigError', async () => {
     const m = tokenModel('lstm');
     for (const threads of [0, 2.5, -1, 257, Number.NaN]) {
       await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { threads })).rejects.toThrow(ConfigError);
     }
     await expect(ParallelTrainer.create(m, optim.sgd({ lr: 1 }), { spinMicros: -1 })).rejects.toThrow(ConfigError);
     await expect(ParallelTrainer.create(m, undefined as never)).rejects.toThrow(ConfigError);
-    const stateful = new Sequential(rt, [layers.embedding({ vocabSize: 5, dim: 2 }), layers.lstm({ hiddenSize: 3, stateful: true }), layers.dense({ units: 2 })]);
-    await expect(ParallelTrainer.create(stateful, optim.sgd({ lr: 1 }))).rejects.toThrow(/stateful/);
   });
 
   it('validates the whole batch on the main thread, naming the caller\'s indices', async () => {

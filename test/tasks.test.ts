@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { namesGender, loadNames } from '../src/cli/tasks/names-gender.js';
 import { charlmMoby, loadMoby, ngramBitsPerChar } from '../src/cli/tasks/charlm-moby.js';
-import { birthsForecast, loadBirths } from '../src/cli/tasks/births-forecast.js';
+import { birthsForecast, loadBirths, calendarFeatures } from '../src/cli/tasks/births-forecast.js';
+import { HOLIDAYS } from '../src/cli/tasks/us-holidays.js';
 import { g2pCmudict, loadCmudict } from '../src/cli/tasks/g2p-cmudict.js';
 import { editDistance } from '../src/data/edit-distance.js';
 import { runtime } from './helpers/wasm.js';
@@ -65,16 +66,53 @@ describe('built-in tasks (small slices)', () => {
     m.dispose();
   });
 
+  it('charlm-moby (stateful, two threads) checkpoints when interrupted and resumes to the end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-wasm-task-'));
+    const checkpointPath = join(dir, 'ck.safetensors');
+    const o = { ...charlmMoby.defaults, limit: 10, hiddenSize: 32, batchSize: 16, epochs: 2, numLayers: 2, dropout: 0.2 };
+    const ctrl = new AbortController();
+    let steps = 0;
+    const stopped = await charlmMoby.run(rt, o, { checkpointPath, threads: 2, signal: ctrl.signal, onEvent: (e) => { if (e.type === 'step' && (steps = e.stepsPerEpoch) && e.globalStep === steps + 5) ctrl.abort(); } });
+    expect(stopped).toBeNull();
+    const seen: number[] = [];
+    const resumed = (await charlmMoby.run(rt, o, { checkpointPath, resumeFrom: checkpointPath, threads: 2, onEvent: (e) => { if (e.type === 'step') seen.push(e.globalStep); } }))!;
+    // It goes on from the interrupted step of the second epoch to the end, and its history keeps the first epoch.
+    expect(seen[0]).toBe(steps + 6);
+    expect(seen.at(-1)).toBe(2 * steps);
+    expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2]);
+    expect(resumed.history[1].val_bitsPerToken).toBeLessThan(resumed.baselines[0].value);
+  });
+
   it('births-forecast: the CSV loads; the model beats predicting the training mean', async () => {
     const days = loadBirths();
     expect(days.length).toBe(7305);
-    expect(days[0]).toEqual({ births: 8486, weekday: 2, dayOfYear: 0 });
+    expect(days[0]).toEqual({ date: '1969-01-01', births: 8486, weekday: 2, dayOfYear: 0 });
     const limit = 2000;
     const r = (await birthsForecast.run(rt, { ...birthsForecast.defaults, limit, epochs: 3 }, {}))!;
     const slice = days.slice(0, limit), mean = slice.slice(0, 1600).reduce((s, d) => s + d.births, 0) / 1600;
     const meanMae = slice.slice(1800).reduce((s, d) => s + Math.abs(d.births - mean), 0) / 200;
     expect(Number.isFinite(r.metric.value)).toBe(true);
     expect(r.metric.value).toBeLessThan(meanMae);
+    // The seasonal-naive baseline, recomputed here from the data over the test windows' days (t from 1800 + 0 … 193, 7 days each).
+    let naive = 0, count = 0;
+    for (let t = 1800; t + 7 <= limit; t++) for (let k = 0; k < 7; k++) { naive += Math.abs(slice[t + k].births - slice[t + k - 7].births); count++; }
+    expect(r.baselines[0].value).toBeCloseTo(naive / count, 6);
+    // The figure: one whole month of the test split, its truth the data's counts.
+    const truth = r.figure!.points.filter((p) => p.series === 'truth');
+    expect(truth.length).toBeGreaterThanOrEqual(28);
+    for (const p of truth) expect(p.y).toBe(slice.find((d) => d.date === p.x)!.births);
+    expect(new Set(truth.map((p) => p.x.slice(0, 7))).size).toBe(1);
+  });
+
+  it('births-forecast: the calendar features mark the observed holiday and the days around it', () => {
+    const days = loadBirths();
+    const at = (date: string) => days.findIndex((d) => d.date === date);
+    const i = at('1976-07-02'); // Friday; the Fourth was a Sunday, observed Monday the 5th
+    const f = calendarFeatures(days.slice(i, i + 5));
+    const holiday = (row: number[]) => HOLIDAYS.filter((_, k) => row[11 + k] === 1);
+    expect(f.map(holiday)).toEqual([[], [], [], ['independence'], []]);
+    expect(f.map((row) => row.slice(-2))).toEqual([[0, 0], [0, 0], [1, 0], [0, 0], [0, 1]]);
+    expect(f[0].slice(0, 7)).toEqual([0, 0, 0, 0, 1, 0, 0]); // a Friday
   });
 
   it('g2p-cmudict: the dictionary loads (39 phonemes, no stress); the model beats letter-by-letter', async () => {

@@ -20,7 +20,7 @@ import { quantize } from '../model/quantize.js';
 import { exportPyTorch } from '../io/pytorch-export.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Task, TaskOptions } from './tasks/task.js';
-import { plotHistory, plotStudy, terminalChart, loadVega } from './plot.js';
+import { plotHistory, plotStudy, plotForecast, terminalChart, loadVega } from './plot.js';
 import { importPeer } from './peers.js';
 import { importTfjs } from '../io/tfjs-import.js';
 import { readTfjsWeights } from './tfjs-weights.js';
@@ -118,14 +118,18 @@ function flags(o: Record<string, unknown>, keys: string[]): Record<string, unkno
  * for them, and the checkpoint to resume exists.
  */
 async function preflight(out: string, checkpointPath: string | undefined, o: Record<string, unknown>): Promise<void> {
-  const removed = [out, ...(checkpointPath ? [checkpointPath] : []), ...(o.plot ? [String(o.plot)] : [])].flatMap((p) => checkOutput(p));
+  const removed = [out, ...(checkpointPath ? [checkpointPath] : []), ...[o.plot, o.plotForecast].filter((p) => p).map(String)].flatMap((p) => checkOutput(p));
   for (const r of removed) process.stderr.write(`removed ${r}, a temporary file left by an interrupted run\n`);
-  if (o.plot) await loadVega();
+  if (o.plot || o.plotForecast) await loadVega(o.plot ? undefined : '--plot-forecast needs vega and vega-lite');
   if (o.resume) readInput(String(o.resume)).length;
 }
 
 /** Trains one of the generic tasks and prints its metric beside the baselines. */
 async function trainTask(task: Task, o: Record<string, unknown>, given?: TaskOptions, defaultOut = `${task.name}.safetensors`): Promise<void> {
+  if (o.plotForecast !== undefined && !task.plotsForecast) {
+    const which = Object.values(TASKS).filter((t) => t.plotsForecast).map((t) => t.name);
+    throw new UsageError(`--plot-forecast is for the tasks that forecast (${which.join(', ')}), not ${task.name}`);
+  }
   const opts = given ?? options<TaskOptions>(task.defaults, o);
   const out = String(o.out ?? defaultOut);
   const checkpointPath = String(o.checkpoint ?? out.replace(/\.safetensors$/, '') + '.checkpoint.safetensors');
@@ -153,8 +157,10 @@ async function trainTask(task: Task, o: Record<string, unknown>, given?: TaskOpt
     console.log(`training throughput: ${Math.round(r.tokensPerSecond).toLocaleString('en')} ${task.throughputUnit ?? 'tokens'}/s`);
     for (const n of r.notes) console.log(n);
     if (o.plot) await writeOutput(String(o.plot), await plotHistory(task.name, r.history));
+    if (o.plotForecast && r.figure) await writeOutput(String(o.plotForecast), await plotForecast(r.figure));
+    else if (o.plotForecast) process.stderr.write(`no forecast figure: the test split (--limit) holds no whole month to plot\n`);
     const next = o.pattern === 'lm' ? `rnn-wasm generate --model ${out} --prompt "…"` : o.pattern ? `rnn-wasm predict --model ${out} "…"` : undefined;
-    console.log(`model written to ${out}${o.plot ? `, loss curves to ${o.plot}` : ''}${next ? `; try: ${next}` : ''}`);
+    console.log(`model written to ${out}${o.plot ? `, loss curves to ${o.plot}` : ''}${o.plotForecast && r.figure ? `, the forecast to ${o.plotForecast}` : ''}${next ? `; try: ${next}` : ''}`);
   } finally {
     process.removeListener('SIGINT', onSigint);
     rep.close();
@@ -207,7 +213,8 @@ function addTrainOptions(c: Command): Command {
     .option('--resume <file>', 'continue training from a checkpoint (same task and options)')
     .option('--log <file>', 'write every progress event as JSON lines (epochs numbered from 1)')
     .option('--plot <file>', 'write the loss and metric curves as an SVG chart')
-    .option('--threads <n>', `threads to train on (default: the cores available, here ${defaultThreads()}; fewer if the start-up probe finds them busy; 1 for results independent of the machine)`, threadCount);
+    .option('--threads <n>', `threads to train on (default: the cores available, here ${defaultThreads()}; fewer if the start-up probe finds them busy; 1 for results independent of the machine)`, threadCount)
+    .option('--plot-forecast <file>', 'births-forecast: write the forecast against the truth for one test month as an SVG chart');
 }
 
 const program = new Command()

@@ -48,6 +48,27 @@ export async function plotHistory(title: string, history: Record<string, number>
   return svg;
 }
 
+/** A forecast against the truth (dated series) as an SVG line chart. */
+export async function plotForecast(f: { title: string; xTitle: string; yTitle: string; points: { x: string; series: string; y: number }[] }): Promise<string> {
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: f.title,
+    width: 560, height: 300,
+    data: { values: f.points },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'x', type: 'temporal', title: f.xTitle, axis: { format: '%b %d' } },
+      y: { field: 'y', type: 'quantitative', title: f.yTitle, scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+  };
+  const { vega, compile } = await loadVega('--plot-forecast needs vega and vega-lite');
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
 /** A terminal line chart of one series (e.g. the per-step loss). */
 export function terminalChart(values: number[], height = 10): string {
   if (values.length < 2) return '';

@@ -135,3 +135,14 @@ export function balancedCuts(lengths: Int32Array, parts: number): number[] {
   }
   return cuts(lo, true)!;
 }
+
+/**
+ * `parts + 1` boundaries that cut `rows` rows into runs of equal size (the first
+ * runs one row shorter where they do not divide): the same cuts for every batch of
+ * the same size, as a stateful model needs, whose rows are streams each thread
+ * carries from batch to batch.
+ */
+export function evenCuts(rows: number, parts: number): number[] {
+  const n = Math.max(1, Math.floor(parts));
+  return Array.from({ length: n + 1 }, (_, i) => Math.floor((i * rows) / n));
+}

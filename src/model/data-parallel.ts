@@ -37,8 +37,15 @@ export interface SplitBatch<Share> {
 }
 
 export interface DataParallel<Share = unknown> extends Trainable {
-  /** Why this model cannot be split across threads as configured (e.g. state carried between batches), or undefined. */
+  /** Why this model cannot be split across threads as configured, or undefined. */
   parallelRefusal(): string | undefined;
+  /**
+   * For a model that carries state from batch to batch (stateful truncated BPTT):
+   * how many times resetStates() was called. Each thread then carries the states of
+   * its own rows (the split must be the same every batch), and the worker's replica
+   * forgets its states when this count changes. Undefined: no state is carried.
+   */
+  stateResets?(): number | undefined;
   /** Validates and prepares a batch for splitting; throws what trainStep would throw for it. */
   splitBatch(batch: TrainBatch, options: StepOptions, arena: Arena): SplitBatch<Share>;
   /** Bytes the share needs in the shared data buffer. */

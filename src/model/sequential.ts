@@ -14,7 +14,7 @@ import {
 import { ArgumentError, ConfigError, NonFiniteError, QuantizedModelError, describeValue } from '../errors.js';
 import { Int8Weights, type Int8Tensor } from '../runtime/int8-weights.js';
 import type { StateDict } from '../runtime/parameter-table.js';
-import { balancedCuts, countTargets, sliceRows, type PackedBatch } from '../data/packed-batch.js';
+import { balancedCuts, countTargets, evenCuts, sliceRows, type PackedBatch } from '../data/packed-batch.js';
 import { readShare, shareWords, writeShare } from '../data/packed-share.js';
 import type { Arena } from '../data/arena.js';
 import { requireExamples, type Example } from '../data/batching.js';
@@ -80,6 +80,8 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   private readonly shapes: ShapeInfo[] = [];
   /** int8 inference: the quantized weight matrices (quantize(), or an int8 model file); undefined for f32. */
   private int8?: Int8Weights;
+  /** resetStates() calls so far (stateResets: a parallel trainer's workers reset their replicas with it). */
+  private resets = 0;
 
   /** `initialise: false` skips drawing initial weights (a loader about to overwrite them all). */
   constructor(rt: Runtime, layers: Layer[], options: SequentialOptions = {}, initialise = true) {
@@ -205,6 +207,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 
   /** Forgets the carried states of stateful recurrent layers (start of a new stream or epoch). */
   resetStates(): void {
+    this.resets++;
     for (const l of this.layers) if (l instanceof RecurrentLayer) l.resetStates();
   }
 
@@ -329,10 +332,19 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   // equal cost (rows × padded length, balancedCuts); each share's loss is scaled by
   // 1 / (labelled rows of the whole batch) under 'mean'.
 
-  /** A model that carries each row's state from batch to batch cannot be split. */
+  // A stateful model cuts every batch at the same rows (equal shares), so each thread
+  // carries the states of its own streams from batch to batch.
   parallelRefusal(): string | undefined {
-    if (!this.layers.some((l) => l instanceof RecurrentLayer && l.options.stateful)) return undefined;
-    return 'a stateful model carries each row\'s state from batch to batch and cannot be split across threads: use threads: 1';
+    return undefined;
+  }
+
+  /** resetStates() calls so far, for a model with stateful layers (the worker's replica resets with it). */
+  stateResets(): number | undefined {
+    return this.isStateful() ? this.resets : undefined;
+  }
+
+  private isStateful(): boolean {
+    return this.layers.some((l) => l instanceof RecurrentLayer && l.options.stateful);
   }
 
   splitBatch(batch: TrainBatch, options: StepOptions, arena: Arena): SplitBatch<PackedBatch> {
@@ -340,7 +352,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     const p = this.packBatch(batch, arena);
     const lossScale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     return {
-      rows: p.B, cuts: (parts) => balancedCuts(p.lengths, parts), lossScale, count: p.count, tokens: p.tokens, whole: p,
+      rows: p.B, cuts: (parts) => (this.isStateful() ? evenCuts(p.B, parts) : balancedCuts(p.lengths, parts)), lossScale, count: p.count, tokens: p.tokens, whole: p,
       slice: (b0, b1, a) => sliceRows(p, b0, b1, a),
     };
   }

@@ -17,6 +17,8 @@ export const CTRL = {
   dead: 4,
   /** The worker's dropout seed for this step. */
   seed: 5,
+  /** The model's stateResets() count: the worker's replica resets its carried states when it changes. */
+  resets: 6,
   /** First of the SHARE_HEADER_WORDS words the model writes its share's shape into. */
   header: 8,
   size: 16,

@@ -343,6 +343,7 @@ export class ParallelTrainer {
       lane.arena.reset();
       this.putShare(lane, p.slice(cuts[i], cuts[i + 1], lane.arena));
       lane.ctrl[CTRL.seed] = seeds[i] | 0;
+      lane.ctrl[CTRL.resets] = model.stateResets?.() ?? 0;
       lane.nums[NUM.lossScale] = scale;
       busy.push({ lane, seq: this.send(lane, OP.step) });
     }

@@ -60,6 +60,8 @@ try {
 }
 // Read before announcing readiness: the first command may follow at once.
 let seen = Atomics.load(ctrl, CTRL.cmd);
+// The main model's resetStates() count last seen: a stateful replica forgets its rows' states when it changes.
+let resets = -1;
 parentPort!.postMessage({ type: 'ready' });
 
 for (;;) {
@@ -76,6 +78,10 @@ for (;;) {
       model.parametersChanged();
     }
     if (op === OP.step) {
+      if (ctrl[CTRL.resets] !== resets) {
+        resets = ctrl[CTRL.resets];
+        model.resetStates();
+      }
       const share = model.readShare(header, data);
       const { lossSum } = model.shareGradients(share, nums[NUM.lossScale], new Rng(ctrl[CTRL.seed]));
       nums[NUM.lossSum] = lossSum;

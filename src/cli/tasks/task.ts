@@ -31,6 +31,17 @@ export interface TaskReport {
   modelFile: Uint8Array;
   /** Per-epoch summaries (for plots). */
   history: Record<string, number>[];
+  /** A forecast against the truth, for `--plot-forecast` (tasks with `plotsForecast`). */
+  figure?: ForecastFigure;
+}
+
+/** Line-chart data: dated points of named series (truth, forecasts). */
+export interface ForecastFigure {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  /** x: an ISO date 'YYYY-MM-DD'. */
+  points: { x: string; series: string; y: number }[];
 }
 
 export interface TaskIO {
@@ -68,6 +79,8 @@ export interface Task<O extends TaskOptions = TaskOptions> {
   name: string;
   description: string;
   defaults: O;
+  /** Its report carries a forecast figure (`--plot-forecast` draws it). */
+  plotsForecast?: boolean;
   /** What its training throughput counts (default 'tokens'). */
   throughputUnit?: string;
   /** null when training was interrupted (a checkpoint was written when asked for). */
