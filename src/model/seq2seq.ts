@@ -494,6 +494,7 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
     const tokens: number[][] = [], attention: number[][][] = [];
     const perChunk = Math.max(1, Math.floor(128 / K));
     type Hyp = { tokens: number[]; score: number; attn: number[][] };
+    const norm = (b: Hyp) => b.score / Math.max(1, b.tokens.length + 1) ** alpha;
     for (let n0 = 0; n0 < sources.length; n0 += perChunk) {
       const chunk = sources.slice(n0, n0 + perChunk), N = chunk.length, R = N * K;
       const s = this.ws.layout({
@@ -548,7 +549,10 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
             last[row(mine.length)] = c.token;
             mine.push({ tokens: [...from.tokens, c.token], score: c.score, attn });
           }
-          if (!mine.length) active[n] = false;
+          // Finished when no live beam can still beat the best finished hypothesis: log-probabilities only
+          // fall, so a live beam's final normalised score is at most score / (maxLen + 1)^alpha.
+          const bestDone = Math.max(...done[n].map(norm));
+          if (!mine.length || mine.every((b) => b.score / (maxLen + 1) ** alpha <= bestDone)) active[n] = false;
           for (let j = mine.length; j < K; j++) { parents[row(j)] = row(0); last[row(j)] = bos; mine.push({ tokens: [], score: -Infinity, attn: [] }); }
           next.push(mine);
         }
@@ -558,7 +562,6 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
         if (enc.states.c) this.reorderRows(s.c, this.decoder.finalStates.cn, L, R, H, parents);
         this.reorderRows(s.prev, ht, 1, R, H, parents);
       }
-      const norm = (b: Hyp) => b.score / Math.max(1, b.tokens.length + 1) ** alpha;
       for (let n = 0; n < N; n++) {
         const all = [...done[n], ...beams[n].filter((b) => b.score > -Infinity)];
         all.sort((a, b) => norm(b) - norm(a));

@@ -39,6 +39,8 @@ export interface TaskIO {
   checkpointPath?: string;
   /** A checkpoint to continue from (same task, data and options). */
   resumeFrom?: string;
+  /** Threads to train on (default 1); the start-up probe may keep fewer (ParallelTrainer). */
+  threads?: number;
 }
 
 /** The model and optimizer to train: fresh ones, or those of the checkpoint to resume (a Sequential unless `kind` says otherwise). */
