@@ -10,7 +10,7 @@ import { check } from '../config/schema.js';
 import { seq2seqSchema } from '../config/layer-schemas.js';
 import { modelFootprint, requireMemory } from '../config/footprint.js';
 import { Embedding, Dense, RecurrentLayer, type Context } from '../layers/index.js';
-import { Attention, type AttentionKind } from '../layers/attention.js';
+import { Attention } from '../layers/attention.js';
 import type { CellType } from '../layers/recurrent.js';
 import { packTokenSequences, packStepLabels } from '../data/pack.js';
 import { Rng } from '../random.js';
@@ -39,7 +39,7 @@ export interface Seq2SeqConfig {
    * Attention over the encoder outputs, with input feeding: Luong's 'dot' or 'general'
    * score, or the additive ('bahdanau') one. 'none' (the default): the plain encoder–decoder.
    */
-  attention?: 'none' | AttentionKind;
+  attention?: 'none' | 'dot' | 'general' | 'bahdanau';
   /** A bidirectional encoder (hiddenSize / 2 units per direction, concatenated; hiddenSize must be even). */
   bidirectional?: boolean;
 }
