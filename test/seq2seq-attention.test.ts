@@ -5,7 +5,7 @@
 // encoder; a toy reversal task that only attention solves; the attention weights given
 // to the user; bad configs.
 import { describe, expect, it } from 'vitest';
-import { Seq2Seq, optim, ConfigError } from '../src/index.js';
+import { Seq2Seq, optim, ConfigError, saveModel, loadModelOf } from '../src/index.js';
 import { attentionScoresRef, seq2seqAttentionLossRef, type AttentionKindRef } from './reference/attention.js';
 import { numericalGradient } from './reference/gradcheck.js';
 import { expectClose, testRng } from './helpers/arrays.js';
@@ -114,8 +114,19 @@ describe('Seq2Seq with attention', () => {
     });
     expect(m.translate([[2, 3, 4, 5], [3]], { beamSize: 3, maxLength: 4 })).toEqual(out.tokens);
     expect(m.toJSON().config).toMatchObject({ attention: 'general', bidirectional: true });
+    // A model file records the attention config and decodes the same after loading.
+    const loaded = loadModelOf(rt, saveModel(m), Seq2Seq);
+    expect(loaded.config).toMatchObject({ attention: 'general', bidirectional: true });
+    expect(loaded.translate([[2, 3, 4, 5], [3]], { returnAttention: true, beamSize: 3, maxLength: 4 })).toEqual(out);
+    loaded.dispose();
+    // A plain model writes today's config (no attention keys) and loads as before.
     const plain = new Seq2Seq(rt, { sourceVocabSize: 6, targetVocabSize: 6, embeddingDim: 4, hiddenSize: 6, bos: 0, eos: 1 });
     expect(Object.keys(plain.toJSON().config)).not.toContain('attention');
+    expect(Object.keys(plain.toJSON().config)).not.toContain('bidirectional');
+    const plainLoaded = loadModelOf(rt, saveModel(plain), Seq2Seq);
+    expect(plainLoaded.config.attention).toBe('none');
+    expect(plainLoaded.translate([[2, 3], [4]])).toEqual(plain.translate([[2, 3], [4]]));
+    plainLoaded.dispose();
     expect(() => plain.translate([[2]], { returnAttention: true })).toThrow(ConfigError);
     m.dispose();
     plain.dispose();
