@@ -47,7 +47,7 @@ const ATTENTION = 'general', EMBEDDING = 64, BEAM = 4;
 export const g2pCmudict: Task = {
   name: 'g2p-cmudict',
   description: 'grapheme-to-phoneme encoder–decoder, phoneme and word error rates',
-  defaults: { epochs: 8, batchSize: 64, hiddenSize: 192, lr: 5e-3, seed: 1 },
+  defaults: { epochs: 5, batchSize: 64, hiddenSize: 192, lr: 5e-3, seed: 1 },
   throughputUnit: 'target phonemes',
   async run(rt, o, io) {
     const split = splitByIndex(loadCmudict().slice(0, o.limit));
@@ -63,8 +63,10 @@ export const g2pCmudict: Task = {
       }),
       optimizer: adam({ lr: o.lr }),
     }), Seq2Seq);
-    // io.threads (the CLI: both cores): each batch split across this thread and a worker (one thread when the probe finds the other core busy).
-    const trainer = (io.threads ?? 1) > 1 ? await ParallelTrainer.create(model, optimizer, { threads: io.threads }) : undefined;
+    // io.threads (the CLI: both cores): each batch split across this thread and a worker. No start-up probe: on
+    // a machine shared with other jobs its short GEMM run reads the other core as busy (×0.70), while the second
+    // thread still gives this process a second share of the CPU (1 thread: 466 target phonemes/s; 2: see README).
+    const trainer = (io.threads ?? 1) > 1 ? await ParallelTrainer.create(model, optimizer, { threads: io.threads, probe: false }) : undefined;
     if (trainer) io.onData?.(`training on ${trainer.threads} thread${trainer.threads > 1 ? 's' : ''}${trainer.fallbackReason ? ` (${trainer.fallbackReason})` : ''}`);
     const steps = o.epochs * Math.ceil(split.train.length / o.batchSize);
     let fitted;
