@@ -41,7 +41,7 @@ function errorRates(refs: string[][], hyps: string[][]) {
   return { per: edits / len, wer: wrong / refs.length };
 }
 
-/** The attention score, the letter embedding size and the beam width of the final evaluation (chosen on short runs, README). */
+/** The attention score, the letter embedding size and the beam width of the final evaluation (not tuned: README). */
 const ATTENTION = 'general', EMBEDDING = 64, BEAM = 4;
 
 export const g2pCmudict: Task = {
@@ -65,7 +65,8 @@ export const g2pCmudict: Task = {
     }), Seq2Seq);
     // io.threads (the CLI: both cores): each batch split across this thread and a worker. No start-up probe: on
     // a machine shared with other jobs its short GEMM run reads the other core as busy (×0.70), while the second
-    // thread still gives this process a second share of the CPU (1 thread: 466 target phonemes/s; 2: see README).
+    // thread still gives this process a second share of the CPU (first 200 steps at load ≈ 19: 466 target phonemes/s on
+    // one thread, 729 on two).
     const trainer = (io.threads ?? 1) > 1 ? await ParallelTrainer.create(model, optimizer, { threads: io.threads, probe: false }) : undefined;
     if (trainer) io.onData?.(`training on ${trainer.threads} thread${trainer.threads > 1 ? 's' : ''}${trainer.fallbackReason ? ` (${trainer.fallbackReason})` : ''}`);
     const steps = o.epochs * Math.ceil(split.train.length / o.batchSize);
