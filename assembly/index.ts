@@ -1,7 +1,8 @@
 // The ABI of rnn-wasm: pure kernels over linear memory (pointers, sizes, scalars).
 // Memory layout is decided on the TypeScript side; nothing here allocates.
 export { packedSize, packB, gemmPacked, gemm } from './gemm';
-export { tanhArray, sigmoidArray, expArray } from './simd-math';
+export { tanhArray, sigmoidArray, expArray, tanhBackwardArray } from './simd-math';
+export { attentionForward, attentionBackward } from './attention';
 export { broadcastBias, addColumnSums } from './rows';
 export { rnnForward, rnnBackward } from './rnn';
 export { lstmForward, lstmBackward } from './lstm';

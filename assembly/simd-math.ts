@@ -101,3 +101,17 @@ export function expArray(x: usize, y: usize, n: i32): void {
   for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), expV(v128.load(x + (<usize>i << 2))));
   for (; i < n; i++) store<f32>(y + (<usize>i << 2), expS(load<f32>(x + (<usize>i << 2))));
 }
+
+/** dx = dy ⊙ (1 − y²) over n floats, the backward of y = tanh(x) from its output (dx may alias dy). */
+export function tanhBackwardArray(y: usize, dy: usize, dx: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2, v = v128.load(y + o);
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), f32x4.sub(one, f32x4.mul(v, v))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2, v = load<f32>(y + o);
+    store<f32>(dx + o, load<f32>(dy + o) * (1 - v * v));
+  }
+}

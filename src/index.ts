@@ -40,7 +40,7 @@ export { generate, sampleToken, type GenerateOptions, type SamplingOptions } fro
 export { TextPipeline, wordShape, type PreprocessingJSON, type PreprocessingOptions, type FieldJSON, type TokenFeature, type TokenizerType } from './data/text-pipeline.js';
 export type { TaggedToken, TextClass, TextPrediction } from './model/text.js';
 export { forecast } from './model/forecast.js';
-export { Seq2Seq, type Seq2SeqConfig, type Seq2SeqBatch, type Seq2SeqJSON, type BeamOptions } from './model/seq2seq.js';
+export { Seq2Seq, type Seq2SeqConfig, type Seq2SeqBatch, type Seq2SeqJSON, type BeamOptions, type TranslateOptions, type Translation } from './model/seq2seq.js';
 export { WebPredictor, webThreadsRefusal, type WebPredictorOptions, type WorkerLike } from './parallel/web-predictor.js';
 export { servePredictions, type MessageScope } from './parallel/predict-service.js';
 export { ROW_METHODS, type RowMethod } from './parallel/predict-protocol.js';

@@ -6,7 +6,7 @@
 export { loadRuntime, loadRuntimeSync, embeddedWasmBytes, type LoadOptions } from './runtime/load.js';
 export { Runtime } from './runtime/runtime.js';
 export { Sequential, type SequentialOptions, type Batch, type ModelJSON, type LossName, type ModelInput, type OutputKind } from './model/sequential.js';
-export { Seq2Seq, type Seq2SeqConfig, type BeamOptions } from './model/seq2seq.js';
+export { Seq2Seq, type Seq2SeqConfig, type BeamOptions, type TranslateOptions, type Translation } from './model/seq2seq.js';
 export { RecurrentStream } from './model/stream.js';
 export * as nn from './nn/index.js';
 export { generate, sampleToken, type GenerateOptions, type SamplingOptions } from './model/generate.js';

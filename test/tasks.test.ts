@@ -121,7 +121,7 @@ describe('built-in tasks (small slices)', () => {
     expect(new Set(d.flatMap((e) => e.phones)).size).toBe(39);
     expect(d.find((e) => e.word === 'aardvark')!.phones).toEqual(['AA', 'R', 'D', 'V', 'AA', 'R', 'K']);
     expect(editDistance(['a', 'b', 'c'], ['a', 'c', 'd', 'e'])).toBe(3);
-    const r = (await g2pCmudict.run(runtime(), { ...g2pCmudict.defaults, limit: 8000, epochs: 2 }, {}))!;
+    const r = (await g2pCmudict.run(runtime(), { ...g2pCmudict.defaults, limit: 5000, epochs: 2, hiddenSize: 32, batchSize: 32 }, {}))!;
     expect(r.metric.value).toBeLessThan(r.baselines[0].value);
     // An ordinary (Seq2Seq) model file, its vocabularies in the user metadata.
     const m = loadModelOf(rt, r.modelFile, Seq2Seq);

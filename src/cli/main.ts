@@ -20,7 +20,8 @@ import { quantize } from '../model/quantize.js';
 import { exportPyTorch } from '../io/pytorch-export.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Task, TaskOptions } from './tasks/task.js';
-import { plotHistory, plotStudy, plotForecast, terminalChart, loadVega } from './plot.js';
+import { plotHistory, plotStudy, plotForecast, plotAlignment, terminalChart, loadVega } from './plot.js';
+import { pronounce } from './g2p.js';
 import { importPeer } from './peers.js';
 import { importTfjs } from '../io/tfjs-import.js';
 import { readTfjsWeights } from './tfjs-weights.js';
@@ -209,7 +210,7 @@ function addTrainOptions(c: Command): Command {
     .option('--limit <n>', 'use only the first n items of the data (quick runs)', int)
     .option('--config <file>', 'options as a JSON file (flags override it); with --pattern, the network (see the README)')
     .option('--out <file>', 'where to write the trained model (default <task>.safetensors; with --pattern, model.safetensors)')
-    .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors; not g2p-cmudict)')
+    .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors)')
     .option('--resume <file>', 'continue training from a checkpoint (same task and options)')
     .option('--log <file>', 'write every progress event as JSON lines (epochs numbered from 1)')
     .option('--plot <file>', 'write the loss and metric curves as an SVG chart')
@@ -354,6 +355,21 @@ program.command('generate').description('continue a prompt with a language model
     if (!model.preprocessing!.tokenize(prompt).length) throw new UsageError('--prompt has no tokens');
     const text = model.generateText(prompt, { maxTokens: o.maxTokens ?? o.length ?? 300, temperature: o.temperature ?? 0.8, topK: o.topK, topP: o.topP, seed: o.seed ?? 1 });
     console.log(prompt + (model.preprocessing!.json.tokenizer.type === 'characters' || !text ? '' : ' ') + text);
+  });
+
+program.command('g2p').description('pronounce a word with a g2p-cmudict model; --plot draws its alignment (attention of each phoneme over the letters) as SVG')
+  .requiredOption('--model <file>', 'a model file written by rnn-wasm train g2p-cmudict')
+  .requiredOption('--word <word>', 'the word to pronounce')
+  .option('--beam <n>', 'beam width (default 4)', int)
+  .option('--plot <file>', 'write the alignment as an SVG heat map (needs a model with attention, and vega and vega-lite)')
+  .action(async (o) => {
+    if (o.plot) { checkOutput(String(o.plot)); await loadVega(); }
+    const r = pronounce(await loadRuntime(), readInput(o.model), o.model, String(o.word), o.beam ?? 4);
+    console.log(`${r.letters.join('')} → ${r.phones.join(' ')}`);
+    if (!o.plot) return;
+    if (!r.weights) throw new UsageError(`${o.model} has no attention: --plot draws attention weights`);
+    await writeOutput(String(o.plot), await plotAlignment(r.letters, r.phones, r.weights));
+    console.log(`alignment written to ${o.plot}`);
   });
 
 program.command('bench').description('training and inference speed of the LSTM, GRU and Elman cells on this machine (full suites with peers: npm run bench)')

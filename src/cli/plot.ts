@@ -117,3 +117,27 @@ export async function plotStudy(r: { gradients: { cell: string; phase: string; d
   });
   return { gradients, accuracy };
 }
+
+/** The alignment of one word: each output phoneme's attention weights over the letters, as a heat map. */
+export async function plotAlignment(word: string[], phones: string[], weights: number[][]): Promise<string> {
+  // Positions keep repeated letters and phonemes apart; the axes show only the symbol.
+  const values = weights.flatMap((row, j) => row.map((w, i) => ({ letter: `${i}:${word[i]}`, phone: `${j}:${phones[j]}`, weight: w })));
+  const label = "split(datum.label, ':')[1]";
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `attention of "${word.join('')}" → ${phones.join(' ')}`,
+    data: { values },
+    width: { step: 28 }, height: { step: 28 },
+    mark: 'rect',
+    encoding: {
+      x: { field: 'letter', type: 'ordinal', sort: null, title: 'letter', axis: { labelExpr: label, labelAngle: 0, orient: 'top' } },
+      y: { field: 'phone', type: 'ordinal', sort: null, title: 'phoneme', axis: { labelExpr: label } },
+      color: { field: 'weight', type: 'quantitative', scale: { domain: [0, 1], scheme: 'greys' }, title: 'weight' },
+    },
+  };
+  const { vega, compile } = await loadVega('--plot needs vega and vega-lite');
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}

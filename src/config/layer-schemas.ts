@@ -89,6 +89,8 @@ export const seq2seqSchema: ObjectRule = obj({
   eos: req(int(0, MAX_DIM)),
   seed: opt(int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),
   maxLength: opt(int(1, MAX_LENGTH)),
+  attention: opt(oneOf('none', 'dot', 'general', 'bahdanau')),
+  bidirectional: opt(bool),
 });
 
 export const sequentialOptionsSchema: ObjectRule = obj({

@@ -70,6 +70,20 @@ interface Saved {
   masks: number[];
 }
 
+/** What a step-by-step forward keeps for its backward. */
+interface StepSaved {
+  T: number; B: number; h0: number; c0: number;
+  ws: StackSlots;
+  sw: { ones: number; dh: number; dc: number; dx: number; dIn: number };
+  masks: number[];
+  /** Steps run so far (forward), or the next step to go back from + 1 (backward). */
+  done: number;
+  /** Which half of the dh / dc ping-pong holds the carried gradients. */
+  back?: number;
+  /** Each step's input pointer (the layer-0 input must stay unchanged until its backward). */
+  inputs: number[];
+}
+
 export interface RecurrentForward {
   /** [T][B][outputSize], zero at padded steps. */
   output: number;
@@ -103,6 +117,9 @@ export class Recurrent {
   private saved?: Saved;
   /** The integer GEMM's scratch, shared by the directions (int8 weights only). */
   private int8Scratch?: Region;
+  /** Step-by-step driving (beginSteps): the stack's slots for T steps and the step scratch. */
+  private steps?: StepSaved;
+  private readonly stepWs: Workspace;
 
   constructor(private readonly rt: Runtime, config: RecurrentConfig, table: ParameterTable, prefix: string) {
     this.config = validate(config);
@@ -127,6 +144,7 @@ export class Recurrent {
       }
     }
     this.ws = new Workspace(rt.planner);
+    this.stepWs = new Workspace(rt.planner);
     this.args = rt.planner.alloc(RECURRENT_ARG_WORDS);
   }
 
@@ -375,11 +393,112 @@ export class Recurrent {
     return dIn;
   }
 
+  // Step-by-step driving, for a decoder whose next input depends on its last output
+  // (input feeding): each step is one call of the cell's kernels with T = 1 over all B
+  // rows, its gates and states kept at step t of the [T][B] slots so that the backward
+  // can run step by step in reverse. Every row is treated as valid (the caller masks
+  // the loss of padded steps, so their gradients are zero); unidirectional stacks only.
+
+  /** Starts a step-by-step forward of up to T steps over B rows from h0 / c0 (pointers or 0, as in forward). */
+  beginSteps(T: number, B: number, h0: number, c0: number, training: boolean, rng: Rng): void {
+    if (this.config.bidirectional) throw new ConfigError('step-by-step driving needs a unidirectional recurrent layer');
+    const { hiddenSize: H, numLayers: L, dropout } = this.config;
+    const W = this.stateSize, I = this.config.inputSize;
+    const ws = this.layout(T, B);
+    const sw = this.stepWs.layout({ ones: B, dh: 2 * L * B * W, dc: 2 * L * B * H, dx: B * Math.max(I, W), dIn: B * Math.max(I, W) });
+    this.rt.i32(sw.ones, B).fill(1);
+    const masks: number[] = [];
+    for (let l = 0; l < L - 1; l++) {
+      if (!training || !(dropout > 0)) continue;
+      fillDropoutMask(this.rt.f32(ws.mask[l], T * B * W), dropout, rng);
+      masks[l] = ws.mask[l];
+    }
+    this.steps = { T, B, h0, c0, ws, sw, masks, done: 0, inputs: [] };
+  }
+
+  /** Per-step byte sizes of a direction's gates, saved states and (projection) m. */
+  private stepBytes(B: number) {
+    const w1 = this.cell.workspace(1, B, this.config.hiddenSize, this.options);
+    return { gates: w1.gates * 4, saved: w1.saved * 4, ms: w1.ms * 4, h: B * this.stateSize * 4, c: B * this.config.hiddenSize * 4 };
+  }
+
+  /** Step t (0, 1, … in order) from x [B][inputSize]; returns the last layer's output rows [B][stateSize] (valid until the next beginSteps). */
+  forwardStep(t: number, x: number, params: Region): number {
+    const st = this.steps;
+    if (!st || t >= st.T || t !== st.done) throw new ConfigError(`forwardStep(${t}) out of order: steps run 0, 1, … below the T given to beginSteps`);
+    const k = this.rt.kernels, { B, ws, sw } = st, sb = this.stepBytes(B), W = this.stateSize;
+    st.inputs[t] = x;
+    let input = x;
+    for (let l = 0; l < this.config.numLayers; l++) {
+      const dir = this.dirs[l], own = ws.dirs[l];
+      const h0 = t ? own.hs + (t - 1) * sb.h : st.h0 ? st.h0 + l * sb.h : 0;
+      const c0 = t ? own.saved + (t - 1) * sb.saved : st.c0 ? st.c0 + l * sb.c : 0;
+      const args = this.argsFor(dir, l, 1, B, input, sw.ones, h0, c0, ws, params);
+      Object.assign(args, { gates: own.gates + t * sb.gates, saved: own.saved + t * sb.saved, hs: own.hs + t * sb.h, ms: args.ms ? own.ms + t * sb.ms : 0 });
+      this.cell.forward(k, writeRecurrentArgs(this.args, args));
+      input = own.hs + t * sb.h;
+      if (st.masks[l] !== undefined) {
+        const out = ws.out[l] + t * sb.h;
+        k.multiply(input, st.masks[l] + t * sb.h, out, B * W);
+        input = out;
+      }
+    }
+    st.done = t + 1;
+    return input;
+  }
+
+  /**
+   * Backward of step t (the last step run first, then t − 1, …, 0) from dOut [B][stateSize],
+   * the gradient w.r.t. that step's output; accumulates parameter gradients into grads.
+   * Returns dx [B][inputSize] (valid until the next call). After step 0, stepInitialStateGrads holds dh0 / dc0.
+   */
+  backwardStep(t: number, dOut: number, grads: Region): number {
+    const st = this.steps;
+    if (!st || t !== st.done - 1) throw new ConfigError(`backwardStep(${t}) out of order: steps go back from the last one run`);
+    const k = this.rt.kernels, { B, ws, sw } = st, sb = this.stepBytes(B), { numLayers: L } = this.config;
+    const last = st.back === undefined;
+    const cur = (st.back ?? 0) % 2, nxt = 1 - cur;
+    const dhAt = (p: number, l: number) => sw.dh + (p * L + l) * sb.h, dcAt = (p: number, l: number) => sw.dc + (p * L + l) * sb.c;
+    let dOutL = dOut;
+    let dx = 0;
+    for (let l = L - 1; l >= 0; l--) {
+      const dir = this.dirs[l], own = ws.dirs[l], I = dir.inputSize;
+      const h0 = t ? own.hs + (t - 1) * sb.h : st.h0 ? st.h0 + l * sb.h : 0;
+      const c0 = t ? own.saved + (t - 1) * sb.saved : st.c0 ? st.c0 + l * sb.c : 0;
+      dx = l % 2 ? sw.dIn : sw.dx;
+      this.rt.f32(dx, B * I).fill(0);
+      const xin = l === 0 ? st.inputs[t] : (st.masks[l - 1] !== undefined ? ws.out[l - 1] : ws.dirs[l - 1].hs) + t * sb.h;
+      const g = (e: ParameterEntry | undefined) => (e ? grads.at(e.offset) : 0);
+      const args = this.argsFor(dir, l, 1, B, xin, sw.ones, h0, c0, ws, null);
+      Object.assign(args, {
+        gates: own.gates + t * sb.gates, saved: own.saved + t * sb.saved, hs: own.hs + t * sb.h, ms: args.ms ? own.ms + t * sb.ms : 0,
+        dhs: dOutL, dhLast: last ? 0 : dhAt(cur, l), dcLast: last || !this.cell.hasCellState ? 0 : dcAt(cur, l), dx,
+        dwih: g(dir.params.wih), dwhh: g(dir.params.whh), dbih: g(dir.params.bih), dbhh: g(dir.params.bhh), dwhr: g(dir.params.whr),
+        dh0: dhAt(nxt, l), dc0: this.cell.hasCellState ? dcAt(nxt, l) : 0,
+      });
+      this.cell.backward(k, writeRecurrentArgs(this.args, args));
+      if (l > 0 && st.masks[l - 1] !== undefined) k.multiply(dx, st.masks[l - 1] + t * sb.h, dx, B * I);
+      dOutL = dx;
+    }
+    st.back = nxt;
+    st.done = t;
+    return dx;
+  }
+
+  /** After backwardStep(0): the gradients w.r.t. h0 [L][B][stateSize] and c0 [L][B][H] (pointers into the step scratch). */
+  stepInitialStateGrads(): { dh0: number; dc0: number } {
+    const st = this.steps;
+    if (!st || st.done !== 0 || st.back === undefined) throw new ConfigError('stepInitialStateGrads needs the backward of step 0 first');
+    const { B } = st, sb = this.stepBytes(B), L = this.config.numLayers;
+    return { dh0: st.sw.dh + st.back * L * sb.h, dc0: this.cell.hasCellState ? st.sw.dc + st.back * L * sb.c : 0 };
+  }
+
   dispose(): void {
     this.releaseInt8();
     for (const d of this.dirs) for (const p of d.packed) this.rt.planner.release(p.region);
     for (const d of this.dirs) d.packed = [];
     this.ws.release();
+    this.stepWs.release();
     if (!this.args.released) this.rt.planner.release(this.args);
   }
 }

@@ -13,6 +13,9 @@ export interface Kernels {
   tanhArray(x: Ptr, y: Ptr, n: number): void;
   sigmoidArray(x: Ptr, y: Ptr, n: number): void;
   expArray(x: Ptr, y: Ptr, n: number): void;
+  tanhBackwardArray(y: Ptr, dy: Ptr, dx: Ptr, n: number): void;
+  attentionForward(kind: number, B: number, S: number, K: number, V: number, q: Ptr, keys: Ptr, v: Ptr, values: Ptr, lengths: Ptr, weights: Ptr, ctx: Ptr, ldc: number): void;
+  attentionBackward(kind: number, B: number, S: number, K: number, V: number, q: Ptr, keys: Ptr, v: Ptr, values: Ptr, lengths: Ptr, weights: Ptr, dctx: Ptr, lddc: number, dq: Ptr, dkeys: Ptr, dv: Ptr, dvalues: Ptr, scratch: Ptr): void;
   broadcastBias(dst: Ptr, rows: number, cols: number, b1: Ptr, b2: Ptr): void;
   addColumnSums(src: Ptr, rows: number, cols: number, dst: Ptr, dst2: Ptr): void;
   rnnForward(a: Ptr): void;
@@ -63,6 +66,9 @@ export const KERNEL_ARITY: Readonly<Record<Exclude<keyof Kernels, 'memory'>, num
   tanhArray: 3,
   sigmoidArray: 3,
   expArray: 3,
+  tanhBackwardArray: 4,
+  attentionForward: 13,
+  attentionBackward: 18,
   broadcastBias: 5,
   addColumnSums: 5,
   rnnForward: 1,
