@@ -33,6 +33,8 @@ export function checkPredictable(who: string, model: Trainable, batchSize: numbe
   }
   const refusal = model.parallelRefusal();
   if (refusal) throw new errors.ConfigError(refusal.replace('cannot be split across threads', 'cannot be predicted in row shares'));
+  // Training cuts a stateful model's streams the same way every batch; a predict call's rows are sorted and cut anew, and replicas would not carry the model's states.
+  if (model.stateResets?.() !== undefined) throw new errors.ConfigError(`${who}: a stateful model carries each row's state from call to call and cannot be predicted in row shares: call its own predict`);
 }
 
 export abstract class RowPredictor<W extends RowWorker> {
