@@ -232,7 +232,7 @@ export function renderReport(res) {
   L.push('');
 
   L.push('## Issue 14 targets', '');
-  L.push('Those measured by this harness; int8 inference is not benchmarked here yet.', '');
+  L.push('Those measured by this harness (int8 in the issue 6 table above and in its own section; the demo by `npm run demo`).', '');
   L.push('| target | measured in this run | |', '|---|---|---|');
   for (const [a, b, c] of targets14(res)) L.push(`| ${a} | ${b} | ${c} |`);
   L.push('');
