@@ -46,7 +46,7 @@ const ATTENTION = 'general', EMBEDDING = 64, BEAM = 4;
 export const g2pCmudict: Task = {
   name: 'g2p-cmudict',
   description: 'grapheme-to-phoneme encoder–decoder, phoneme and word error rates',
-  defaults: { epochs: 5, batchSize: 64, hiddenSize: 192, lr: 5e-3, seed: 1 },
+  defaults: { epochs: 5, batchSize: 32, hiddenSize: 192, lr: 3e-3, seed: 1 },
   throughputUnit: 'target phonemes',
   async run(rt, o, io) {
     const split = splitByIndex(loadCmudict().slice(0, o.limit));
