@@ -5,13 +5,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadRuntimeSync } from '../runtime/load.js';
 import { buildReplica, type Replica } from '../parallel/replica.js';
-import { ConfigError } from '../errors.js';
 import { importWorkerModules } from './worker-modules.js';
-import { ROW_METHODS, runRows, type PredictInit, type PredictReply, type PredictRequest } from '../parallel/predict-protocol.js';
+import { answerRequest, type PredictInit, type PredictRequest, type ServedReplica } from '../parallel/predict-protocol.js';
 
 const init = workerData as PredictInit;
 const shared = new Float32Array(init.params);
-let version = -1;
 
 let model: Replica;
 try {
@@ -23,19 +21,8 @@ try {
 }
 parentPort!.postMessage({ type: 'ready' });
 
+const served: ServedReplica = { model, shared, version: -1 };
 parentPort!.on('message', (m: PredictRequest | { type: 'exit' }) => {
   if ('type' in m) { parentPort!.close(); return; }
-  let reply: PredictReply;
-  try {
-    if (!ROW_METHODS.includes(m.method)) throw new ConfigError(`unknown method ${m.method}`);
-    if (m.version !== version) {
-      model.params.f32().set(shared);
-      model.parametersChanged();
-      version = m.version;
-    }
-    reply = { id: m.id, type: 'result', results: runRows(model, m.method, m.rows, m.args, m.batchSize) };
-  } catch (e) {
-    reply = { id: m.id, type: 'error', name: (e as Error).name, message: (e as Error).message };
-  }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(answerRequest(served, m));
 });

@@ -4,6 +4,7 @@
 // (each takes an array of rows and returns one result per row, so a call can be cut
 // into row shares), and the cutting itself. Web-standard: no Node built-ins.
 import { balancedCuts } from '../data/packed-batch.js';
+import { ConfigError } from '../errors.js';
 
 /** The row-wise methods a ParallelPredictor runs, by model kind: predict* on a Sequential, translate on a Seq2Seq. */
 export const ROW_METHODS = [
@@ -111,4 +112,26 @@ export function sameWeights(a: Float32Array, b: Float32Array): boolean {
   const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
+}
+
+/** A replica serving requests: its weights are reloaded from `shared` when a request's version differs from `version`. */
+export interface ServedReplica {
+  model: { params: { f32(): Float32Array }; parametersChanged(): void };
+  shared: Float32Array;
+  version: number;
+}
+
+/** A worker's reply to one request (Node's and the browsers' workers alike); errors become their name and message. */
+export function answerRequest(r: ServedReplica, m: PredictRequest): PredictReply {
+  try {
+    if (!ROW_METHODS.includes(m.method)) throw new ConfigError(`unknown method ${m.method}`);
+    if (m.version !== r.version) {
+      r.model.params.f32().set(r.shared);
+      r.model.parametersChanged();
+      r.version = m.version;
+    }
+    return { id: m.id, type: 'result', results: runRows(r.model, m.method, m.rows, m.args, m.batchSize) };
+  } catch (e) {
+    return { id: m.id, type: 'error', name: (e as Error).name, message: (e as Error).message };
+  }
 }

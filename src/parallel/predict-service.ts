@@ -4,9 +4,8 @@
 // runtime and memory) and runs each request's rows, reloading the weights when the
 // request's version changes.
 import { loadRuntime } from '../runtime/load.js';
-import { buildReplica, type Replica } from './replica.js';
-import { ConfigError } from '../errors.js';
-import { ROW_METHODS, runRows, type PredictInit, type PredictReply, type PredictRequest } from './predict-protocol.js';
+import { buildReplica } from './replica.js';
+import { answerRequest, type PredictInit, type PredictReply, type PredictRequest, type ServedReplica } from './predict-protocol.js';
 
 /** What servePredictions needs of a worker's global scope (a DedicatedWorkerGlobalScope has it). */
 export interface MessageScope {
@@ -20,36 +19,26 @@ export interface MessageScope {
  * your own (registerModelKind) in that module before the first message arrives.
  */
 export function servePredictions(scope: MessageScope): void {
-  let model: Replica | undefined, shared: Float32Array | undefined, version = -1;
+  let served: ServedReplica | undefined;
   let queue = Promise.resolve();
   scope.addEventListener('message', (event) => {
     const m = event.data as ({ type: 'init' } & Omit<PredictInit, 'modules'>) | PredictRequest;
     queue = queue.then(async () => {
       if ('type' in m && m.type === 'init') {
         try {
-          model = buildReplica(await loadRuntime(), m.config, m.int8);
-          shared = new Float32Array(m.params);
+          served = { model: buildReplica(await loadRuntime(), m.config, m.int8), shared: new Float32Array(m.params), version: -1 };
           scope.postMessage({ type: 'ready' });
         } catch (e) {
           scope.postMessage({ type: 'error', name: (e as Error).name, message: (e as Error).message });
         }
         return;
       }
-      const r = m as PredictRequest;
-      let reply: PredictReply;
-      try {
-        if (!model || !shared) throw new ConfigError('the prediction worker has no model yet');
-        if (!ROW_METHODS.includes(r.method)) throw new ConfigError(`unknown method ${r.method}`);
-        if (r.version !== version) {
-          model.params.f32().set(shared);
-          model.parametersChanged();
-          version = r.version;
-        }
-        reply = { id: r.id, type: 'result', results: runRows(model, r.method, r.rows, r.args, r.batchSize) };
-      } catch (e) {
-        reply = { id: r.id, type: 'error', name: (e as Error).name, message: (e as Error).message };
+      if (!served) {
+        const r = m as PredictRequest;
+        scope.postMessage({ id: r.id, type: 'error', name: 'ConfigError', message: 'the prediction worker has no model yet' } satisfies PredictReply);
+        return;
       }
-      scope.postMessage(reply);
+      scope.postMessage(answerRequest(served, m as PredictRequest));
     });
   });
 }
