@@ -60,7 +60,8 @@ export function packB(b: usize, ldb: i32, K: i32, N: i32, transB: i32, dst: usiz
   }
 }
 
-@inline function storeRow(c: usize, v0: v128, v1: v128, v2: v128, v3: v128, nvalid: i32, accumulate: bool): void {
+/** Stores (or adds) one 16-column row of C; the last row of a panel may hold fewer valid columns. */
+@inline export function storeRow(c: usize, v0: v128, v1: v128, v2: v128, v3: v128, nvalid: i32, accumulate: bool): void {
   if (nvalid == 16) {
     if (accumulate) {
       v0 = f32x4.add(v0, v128.load(c));

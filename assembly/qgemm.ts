@@ -17,6 +17,8 @@
 // to Kq = a multiple of 4 with zeros. The micro-kernel takes 2 rows × 16 columns,
 // 8 i32x4 accumulators, as the f32 kernel (assembly/gemm.ts) does.
 
+import { storeRow } from './gemm';
+
 // Rows of A quantized at once into the caller's scratch (then every panel sees them).
 const ROWS: i32 = 64;
 const MAGIC: f32 = 12582912.0; // 1.5·2²³: adding it rounds |x| < 2²² to the nearest even integer
@@ -99,32 +101,11 @@ export function quantizeRows(M: i32, K: i32, a: usize, lda: i32, dst: usize, sca
 
 @inline function storeRowQ(c: usize, v0: v128, v1: v128, v2: v128, v3: v128, sa: f32, ws: usize, nvalid: i32, accumulate: bool): void {
   const s = f32x4.splat(sa);
-  let f0 = f32x4.mul(f32x4.convert_i32x4_s(v0), f32x4.mul(s, v128.load(ws)));
-  let f1 = f32x4.mul(f32x4.convert_i32x4_s(v1), f32x4.mul(s, v128.load(ws, 16)));
-  let f2 = f32x4.mul(f32x4.convert_i32x4_s(v2), f32x4.mul(s, v128.load(ws, 32)));
-  let f3 = f32x4.mul(f32x4.convert_i32x4_s(v3), f32x4.mul(s, v128.load(ws, 48)));
-  if (nvalid == 16) {
-    if (accumulate) {
-      f0 = f32x4.add(f0, v128.load(c));
-      f1 = f32x4.add(f1, v128.load(c, 16));
-      f2 = f32x4.add(f2, v128.load(c, 32));
-      f3 = f32x4.add(f3, v128.load(c, 48));
-    }
-    v128.store(c, f0);
-    v128.store(c, f1, 16);
-    v128.store(c, f2, 32);
-    v128.store(c, f3, 48);
-  } else {
-    v128.store(EDGE, f0);
-    v128.store(EDGE, f1, 16);
-    v128.store(EDGE, f2, 32);
-    v128.store(EDGE, f3, 48);
-    for (let j = 0; j < nvalid; j++) {
-      const o = <usize>j << 2;
-      const v = load<f32>(EDGE + o);
-      store<f32>(c + o, accumulate ? load<f32>(c + o) + v : v);
-    }
-  }
+  const f0 = f32x4.mul(f32x4.convert_i32x4_s(v0), f32x4.mul(s, v128.load(ws)));
+  const f1 = f32x4.mul(f32x4.convert_i32x4_s(v1), f32x4.mul(s, v128.load(ws, 16)));
+  const f2 = f32x4.mul(f32x4.convert_i32x4_s(v2), f32x4.mul(s, v128.load(ws, 32)));
+  const f3 = f32x4.mul(f32x4.convert_i32x4_s(v3), f32x4.mul(s, v128.load(ws, 48)));
+  storeRow(c, f0, f1, f2, f3, nvalid, accumulate);
 }
 
 // Two quantized rows (a0, a1: i16, pairs of k as one i32 splat) times one packed panel.
