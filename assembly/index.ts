@@ -16,7 +16,4 @@ export { embeddingForward, embeddingBackward } from './embedding';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, mseForward, mseBackward } from './loss';
 export { sgdStep, adamStep, rmspropStep, adagradStep, sumSquares, addInPlace, scaleInPlace, clampInPlace, hasNonFinite } from './optim';
 
-/** First free byte after the module's static data: where the TypeScript planner starts. */
-export function heapBase(): usize {
-  return __heap_base;
-}
+export { heapBase } from './heap';

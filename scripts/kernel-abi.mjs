@@ -1,6 +1,7 @@
 // The TypeScript side of the wasm ABI, generated from the AssemblyScript sources so
 // that nothing is mirrored by hand: the Kernels interface (every function assembly/index.ts
-// exports, with its parameter names and types), each export's arity (what
+// exports, with its parameter names and types), the names the forward-only module
+// (assembly/forward.ts) keeps of them, each export's arity (what
 // test/kernel-abi.test.ts checks against the instantiated module), the recurrent
 // kernels' argument-block offsets (assembly/recurrent-args.ts) and the stream
 // descriptor's constants (assembly/stream.ts). scripts/build-wasm.mjs writes it to
@@ -13,14 +14,14 @@ function source(root, file) {
   return readFileSync(new URL(`assembly/${file}.ts`, root), 'utf8');
 }
 
-/** Every exported function of assembly/index.ts: [name, params [name, type][], return type]. */
-function exportedFunctions(root) {
-  const index = source(root, 'index');
+/** Every exported function of assembly/<entry>.ts: [name, params [name, type][], return type]. */
+function exportedFunctions(root, entry) {
+  const index = source(root, entry);
   const wanted = [];
   for (const m of index.matchAll(/export \{([^}]*)\} from '\.\/([\w-]+)'/g)) {
     for (const name of m[1].split(',').map((s) => s.trim()).filter(Boolean)) wanted.push([name, m[2]]);
   }
-  for (const m of index.matchAll(/^export function (\w+)/gm)) wanted.push([m[1], 'index']);
+  for (const m of index.matchAll(/^export function (\w+)/gm)) wanted.push([m[1], entry]);
   return wanted.map(([name, file]) => {
     const m = new RegExp(`export function ${name}\\(([^)]*)\\)\\s*:\\s*(\\w+)`).exec(source(root, file));
     if (!m) throw new Error(`kernel-abi: assembly/${file}.ts has no 'export function ${name}(…): type'`);
@@ -48,7 +49,10 @@ function constant(text, name) {
 }
 
 export function generateAbi(root) {
-  const fns = exportedFunctions(root);
+  const fns = exportedFunctions(root, 'index');
+  const forward = exportedFunctions(root, 'forward').map(([n]) => n);
+  const stray = forward.filter((n) => !fns.some(([f]) => f === n));
+  if (stray.length) throw new Error(`kernel-abi: assembly/forward.ts exports ${stray.join(', ')}, which assembly/index.ts does not`);
   const args = enumMembers(source(root, 'recurrent-args'), 'Arg');
   if (args.pop() !== 'COUNT') throw new Error("kernel-abi: Arg must end with COUNT");
   const stream = source(root, 'stream');
@@ -69,6 +73,14 @@ export function generateAbi(root) {
     'export const KERNEL_ARITY: Readonly<Record<Exclude<keyof Kernels, \'memory\'>, number>> = {',
     ...fns.map(([n, ps]) => `  ${n}: ${ps.length},`),
     '};',
+    '',
+    '/**',
+    ' * The kernels of the forward-only module (assembly/forward.ts, rnn-simd-forward.wasm),',
+    ' * which rnn-wasm/inference embeds: everything but the backward and optimizer kernels.',
+    ' */',
+    'export const FORWARD_KERNELS: readonly Exclude<keyof Kernels, \'memory\'>[] = [',
+    ...forward.map((n) => `  '${n}',`),
+    '];',
     '',
     '/** Byte offset of each field of the recurrent kernels\' argument block (assembly/recurrent-args.ts). */',
     'export const RECURRENT_ARG_OFFSETS = {',

@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'DISPOSED'
   | 'ARGUMENT'
   | 'FILE'
-  | 'QUANTIZED';
+  | 'QUANTIZED'
+  | 'INFERENCE_ONLY';
 
 export class RnnWasmError extends Error {
   constructor(readonly code: ErrorCode, message: string) {
@@ -110,6 +111,16 @@ export class ArgumentError extends RnnWasmError {
  */
 export class QuantizedModelError extends RnnWasmError {
   constructor(message: string) { super('QUANTIZED', message); }
+}
+
+/**
+ * A runtime loaded with the forward-only kernel module (rnn-wasm/inference's
+ * loadRuntime, or rnn-simd-forward.wasm) was asked to train: backward passes and
+ * optimizer steps need kernels that module leaves out (`missing` names them). Load the
+ * runtime from the full entry ('rnn-wasm' or 'rnn-wasm/node') to train.
+ */
+export class InferenceOnlyError extends RnnWasmError {
+  constructor(readonly missing: readonly string[], message: string) { super('INFERENCE_ONLY', message); }
 }
 
 /** A file could not be read or written; names the path and the cause (ENOENT, EISDIR, ENOSPC, …). */

@@ -1,9 +1,11 @@
 // rnn-wasm/inference: the lean entry for browsers, Web Workers, edge and serverless
 // runtimes — load the kernels and a model, predict, stream, generate. Web-standard APIs
-// only (no Node built-ins, no file system); no optimizers or training loop beyond what
-// a model object carries (an nn module carries its backward). Everything here is also
-// exported by the full entry.
-export { loadRuntime, loadRuntimeSync, embeddedWasmBytes, type LoadOptions } from './runtime/load.js';
+// only (no Node built-ins, no file system); no optimizers or training. Its loadRuntime
+// instantiates the forward-only kernel module (src/runtime/load-forward.ts), so the
+// bundle carries no backward or optimizer kernel, and training on that runtime throws
+// InferenceOnlyError. Every name here is also exported by the full entry, whose
+// loadRuntime loads the full module.
+export { loadRuntime, loadRuntimeSync, embeddedWasmBytes, type LoadOptions } from './runtime/load-forward.js';
 export { Runtime } from './runtime/runtime.js';
 export { Sequential, type SequentialOptions, type Batch, type ModelJSON, type LossName, type ModelInput, type OutputKind } from './model/sequential.js';
 export { Seq2Seq, type Seq2SeqConfig, type BeamOptions, type TranslateOptions, type Translation } from './model/seq2seq.js';

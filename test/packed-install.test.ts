@@ -85,7 +85,7 @@ describe('the packed package in a blank project', () => {
     expect(pkg.scripts.prepack).toMatch(/npm run build|tsc/);
     const out = ok(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root), 'npm pack --dry-run');
     const files: string[] = JSON.parse(out.slice(out.indexOf('[')))[0].files.map((f: { path: string }) => f.path);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/inference.js', 'dist/node/index.js', 'dist/onnx.js', 'dist/keras.js', 'dist/cli/main.js', 'dist/wasm/rnn-simd.wasm']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/inference.js', 'dist/node/index.js', 'dist/onnx.js', 'dist/keras.js', 'dist/cli/main.js', 'dist/wasm/rnn-simd.wasm', 'dist/wasm/rnn-simd-forward.wasm']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
@@ -133,22 +133,32 @@ describe('the packed package in a blank project', () => {
     console.log(`blank project node_modules: ${(bytes / 2 ** 20).toFixed(2)} MB, ${installed.length} packages (${installed.join(', ')})`);
     expect(bytes).toBeLessThanOrEqual(3 * 2 ** 20);
 
-    // ESM import of every entry, and a model that trains one step.
+    // ESM import of every entry, and a model that trains one step; rnn-wasm/inference's
+    // runtime (the forward-only module, also shipped as a .wasm export) predicts and refuses training.
     writeFileSync(join(app, 'esm.mjs'), `
+import { readFileSync } from 'node:fs';
 import * as main from 'rnn-wasm';
 import * as inference from 'rnn-wasm/inference';
 import * as node from 'rnn-wasm/node';
 const rt = await main.loadRuntime();
-const model = new main.Sequential(rt, [main.layers.embedding({ vocabSize: 5, dim: 4 }), main.layers.lstm({ hiddenSize: 4, returnSequences: false }), main.layers.dense({ units: 2 })], { seed: 1 });
+const build = (r) => new main.Sequential(r, [main.layers.embedding({ vocabSize: 5, dim: 4 }), main.layers.lstm({ hiddenSize: 4, returnSequences: false }), main.layers.dense({ units: 2 })], { seed: 1 });
+const model = build(rt);
+const predicted = model.predictOutputs([[1, 2, 3]]);
 const loss = model.trainStep({ inputs: [[1, 2, 3]], targets: [1] }, main.optim.adam({ lr: 0.01 })).loss;
 model.dispose();
-console.log(JSON.stringify({ main: Object.keys(main).length, inference: Object.keys(inference).length, node: Object.keys(node).length, loss }));
+const lean = build(await inference.loadRuntime());
+let refused;
+try { lean.trainStep({ inputs: [[1, 2, 3]], targets: [1] }, main.optim.adam({ lr: 0.01 })); } catch (e) { refused = e.name; }
+const forwardFile = new Uint8Array(readFileSync(new URL(import.meta.resolve('rnn-wasm/wasm/rnn-simd-forward.wasm'))));
+console.log(JSON.stringify({ main: Object.keys(main).length, inference: Object.keys(inference).length, node: Object.keys(node).length, loss,
+  lean: { same: JSON.stringify(lean.predictOutputs([[1, 2, 3]])) === JSON.stringify(predicted), refused, embedded: forwardFile.join() === inference.embeddedWasmBytes().join() } }));
 `);
     const esm = JSON.parse(ok(run(process.execPath, ['esm.mjs'], app), 'ESM import'));
     expect(esm.main).toBeGreaterThan(10);
     expect(esm.inference).toBeGreaterThan(3);
     expect(esm.node).toBeGreaterThan(0);
     expect(Number.isFinite(esm.loss)).toBe(true);
+    expect(esm.lean).toEqual({ same: true, refused: 'InferenceOnlyError', embedded: true });
 
     // CommonJS require of every entry (require of an ES module: Node ≥ 20.19 / 22.12).
     writeFileSync(join(app, 'cjs.cjs'), `

@@ -113,7 +113,7 @@ process.stdout.write(JSON.stringify(r));`);
         plugins: [{
           name: 'worker-modules',
           setup(b) {
-            b.onResolve({ filter: /rnn-simd\.wasm$/ }, () => ({ path: './rnn-simd.wasm', external: true }));
+            b.onResolve({ filter: /rnn-simd(-forward)?\.wasm$/ }, (a) => ({ path: `./${a.path.split('/').pop()}`, external: true }));
             b.onResolve({ filter: /\.safetensors$/ }, () => ({ path: './model.safetensors', external: true }));
           },
         }],
@@ -123,6 +123,7 @@ process.stdout.write(JSON.stringify(r));`);
         modules: [
           { type: 'ESModule', path: 'worker.js', contents: code },
           { type: 'CompiledWasm', path: 'rnn-simd.wasm', contents: wasmBytes() },
+          { type: 'CompiledWasm', path: 'rnn-simd-forward.wasm', contents: wasmBytes('rnn-simd-forward') },
           { type: 'Data', path: 'model.safetensors', contents: modelBytes() },
         ],
       });

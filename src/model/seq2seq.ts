@@ -278,6 +278,7 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
    * batch's count). Dropout draws from `rng`.
    */
   lossSumAndGradients(batch: Seq2SeqBatch, lossScale?: number, rng = this.rng): { lossSum: number; count: number } {
+    this.rt.requireTraining('training');
     const { lossSum, count, R, s, enc, dctx } = this.teacherForced(batch, true, rng);
     const k = this.rt.kernels, V = this.config.targetVocabSize;
     this.grads.f32().fill(0);
@@ -338,6 +339,7 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
 
   /** One teacher-forced training step (loss mean over target tokens + EOS; reduction 'sum' is not offered). */
   trainStep(batch: TrainBatch, optimizer: Optimizer, options: StepOptions = {}): StepResult {
+    this.rt.requireTraining('training');
     requireOptimizer(optimizer);
     if (options.reduction === 'sum') throw new ConfigError("Seq2Seq trains on the mean loss per target token: reduction 'sum' is not supported");
     const r = this.lossAndGradients(batch as Seq2SeqBatch);
@@ -357,6 +359,7 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
 
   splitBatch(batch: TrainBatch, options: StepOptions): SplitBatch<Seq2SeqBatch> {
     this.checkAlive();
+    this.rt.requireTraining('training');
     if (options.reduction === 'sum') throw new ConfigError("Seq2Seq trains on the mean loss per target token: reduction 'sum' is not supported");
     const b = batch as Seq2SeqBatch, { sourceVocabSize, maxLength, bos } = this.config;
     // The whole batch is checked here, so that errors name the caller's indices.

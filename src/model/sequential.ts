@@ -305,6 +305,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
    */
   lossAndGradientsPacked(batch: PackedBatch, lossScale: number, rng: Rng = this.rng): { lossSum: number } {
     this.refuseIfQuantized('training');
+    this.rt.requireTraining('training');
     const p = this.runPacked(batch, true, rng);
     const sum = this.lossPacked(p, batch);
     if (!Number.isFinite(sum)) {
@@ -322,6 +323,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   /** Loss and the gradients of every parameter (in `grads`), without an update. Training mode. */
   lossAndGradients(batch: Batch, options: StepOptions = {}): StepResult {
     this.refuseIfQuantized('training');
+    this.rt.requireTraining('training');
     const p = this.packBatch(batch);
     const scale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     const { lossSum } = this.lossAndGradientsPacked(p, scale);
@@ -349,6 +351,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 
   splitBatch(batch: TrainBatch, options: StepOptions, arena: Arena): SplitBatch<PackedBatch> {
     this.refuseIfQuantized('training');
+    this.rt.requireTraining('training');
     const p = this.packBatch(batch, arena);
     const lossScale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
     return {
@@ -376,6 +379,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   /** One training step: forward, backward through time, clipping, optimizer update. */
   trainStep(data: Batch | readonly Example[], optimizer: Optimizer, options: StepOptions = {}): StepResult {
     this.refuseIfQuantized('training');
+    this.rt.requireTraining('training');
     requireOptimizer(optimizer); // before the forward pass, not after it
     const r = this.lossAndGradients(toBatch(data, 'trainStep'), options);
     this.applyGradients(optimizer, r.gradNorm, options);

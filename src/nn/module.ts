@@ -167,6 +167,7 @@ export class RecurrentModule {
     const T = xa.shape[bf ? 1 : 0], B = xa.shape[bf ? 0 : 1], LD = this.numLayers * this.directions, S = LD * B * H, Sh = LD * B * W;
     const training = options.training ?? false;
     if (typeof training !== 'boolean') throw new ArgumentError(`training must be true or false, got ${describeValue(training)}`);
+    if (training) this.rt.requireTraining('a training forward');
     const lengths = this.checkLengths(options.lengths, T, B);
     const h0 = options.h0 === undefined ? undefined : this.stateArray(options.h0, 'h0', B, W);
     if (options.c0 !== undefined && this.cell !== 'lstm') throw new ArgumentError(`c0 is an LSTM's initial cell state; this is an nn.${this.cell}, which has no cell state`);
@@ -197,6 +198,7 @@ export class RecurrentModule {
    */
   backward(grads: BackwardInput): BackwardResult {
     this.checkAlive();
+    this.rt.requireTraining('backward()');
     if (grads === null || typeof grads !== 'object') throw new ArgumentError(`backward takes { dOutput, dhn, dcn }, got ${describeValue(grads)}`);
     knownKeys(grads, ['dOutput', 'dhn', 'dcn'], 'backward gradients');
     const s = this.saved;

@@ -95,6 +95,7 @@ export abstract class Optimizer {
    */
   step(rt: Runtime, params: Region, grads: Region, nameOf: (index: number) => string = (i) => `parameter element ${i}`): void {
     this.checkAlive(params);
+    rt.requireTraining('an optimizer step');
     const b = this.bind(rt, params);
     const k = rt.kernels, n = params.length, S = this.stateSlots;
     this.stepCount++;

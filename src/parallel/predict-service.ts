@@ -2,8 +2,9 @@
 // and then answers the page's messages. The first message carries the model's JSON
 // and the SharedArrayBuffer of its weights; the worker rebuilds a replica (its own
 // runtime and memory) and runs each request's rows, reloading the weights when the
-// request's version changes.
-import { loadRuntime } from '../runtime/load.js';
+// request's version changes. The worker only predicts, so it loads the forward-only
+// kernel module (what rnn-wasm/inference embeds) whichever entry imported it.
+import { loadRuntime } from '../runtime/load-forward.js';
 import { buildReplica } from './replica.js';
 import { answerRequest, type PredictInit, type PredictReply, type PredictRequest, type ServedReplica } from './predict-protocol.js';
 

@@ -110,6 +110,34 @@ export const KERNEL_ARITY: Readonly<Record<Exclude<keyof Kernels, 'memory'>, num
   heapBase: 0,
 };
 
+/**
+ * The kernels of the forward-only module (assembly/forward.ts, rnn-simd-forward.wasm),
+ * which rnn-wasm/inference embeds: everything but the backward and optimizer kernels.
+ */
+export const FORWARD_KERNELS: readonly Exclude<keyof Kernels, 'memory'>[] = [
+  'packedSize',
+  'packB',
+  'gemmPacked',
+  'tanhArray',
+  'attentionForward',
+  'rnnForward',
+  'lstmForward',
+  'gruForward',
+  'gatherSteps',
+  'poolForward',
+  'streamStep',
+  'denseForward',
+  'denseForwardQ',
+  'qpackB',
+  'qpackedBytes',
+  'qscratchBytes',
+  'embeddingForward',
+  'softmaxCrossEntropyForward',
+  'mseForward',
+  'hasNonFinite',
+  'heapBase',
+];
+
 /** Byte offset of each field of the recurrent kernels' argument block (assembly/recurrent-args.ts). */
 export const RECURRENT_ARG_OFFSETS = {
   T: 0,

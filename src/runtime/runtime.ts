@@ -1,17 +1,57 @@
 import type { Kernels } from './kernels.js';
+import { FORWARD_KERNELS, KERNEL_ARITY } from './kernels.generated.js';
 import { MemoryPlanner, type Planner } from './memory-planner.js';
 import { Ledger } from './ledger.js';
+import { InferenceOnlyError, WasmLoadError } from '../errors.js';
+
+const TO_TRAIN = "load the runtime with loadRuntime from 'rnn-wasm' (or 'rnn-wasm/node'), or pass it the full module, rnn-wasm/wasm/rnn-simd.wasm";
 
 /** An instantiated kernel module with its memory planner. Models share one runtime. */
 export class Runtime {
   readonly kernels: Kernels;
   /** Hands out regions of linear memory; in an owner's view (owned()), records them in its Ledger. */
   readonly planner: Planner;
+  /**
+   * The kernels this runtime's module leaves out: none for the full module; the
+   * backward and optimizer kernels for the forward-only one (rnn-wasm/inference), which
+   * predicts but cannot train.
+   */
+  readonly missingKernels: readonly string[];
 
+  /**
+   * Takes an instance of the full module or of the forward-only one; anything lacking a
+   * forward kernel is refused with WasmLoadError. Each kernel the module leaves out is a
+   * function that throws InferenceOnlyError, so no call reaches `undefined`.
+   */
   constructor(instance: WebAssembly.Instance) {
-    this.kernels = instance.exports as unknown as Kernels;
+    const exports = instance.exports as Record<string, unknown>;
+    const missing = Object.keys(KERNEL_ARITY).filter((n) => typeof exports[n] !== 'function');
+    const lacking = FORWARD_KERNELS.filter((n) => missing.includes(n));
+    if (lacking.length || !(exports.memory instanceof WebAssembly.Memory)) {
+      const absent = [...lacking, ...(exports.memory instanceof WebAssembly.Memory ? [] : ['memory'])];
+      throw new WasmLoadError(`could not instantiate the rnn-wasm kernel module: this WebAssembly module does not export ${absent.join(', ')}; pass rnn-wasm/wasm/rnn-simd.wasm or rnn-simd-forward.wasm of the same release`);
+    }
+    this.missingKernels = missing;
+    const refuse = (name: string) => () => {
+      throw new InferenceOnlyError([name], `the kernel ${name} is not in this runtime's forward-only module (it predicts, streams and generates, but cannot train): ${TO_TRAIN}`);
+    };
+    this.kernels = (missing.length ? { ...exports, ...Object.fromEntries(missing.map((n) => [n, refuse(n)])) } : exports) as unknown as Kernels;
     this.planner = new MemoryPlanner(this.kernels.memory, this.kernels.heapBase());
     this.warmUp();
+  }
+
+  /** True when this runtime's module is the forward-only one (missingKernels is not empty). */
+  get forwardOnly(): boolean {
+    return this.missingKernels.length > 0;
+  }
+
+  /**
+   * Throws InferenceOnlyError, naming `what` and the missing kernels, when this
+   * runtime cannot train; called before a training call changes anything.
+   */
+  requireTraining(what: string): void {
+    if (!this.forwardOnly) return;
+    throw new InferenceOnlyError(this.missingKernels, `${what} needs the backward and optimizer kernels (${this.missingKernels.join(', ')}), which this runtime's forward-only module leaves out (rnn-wasm/inference predicts, streams and generates, but cannot train): ${TO_TRAIN}`);
   }
 
   /**

@@ -10,7 +10,8 @@ import { simpleModel } from '../helpers/models.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const entry = (name: 'index' | 'inference' | 'onnx') => join(root, 'src', `${name}.ts`);
-export const wasmBytes = () => new Uint8Array(readFileSync(join(root, 'dist/wasm/rnn-simd.wasm')));
+/** A module as the package ships it: the full one, or the forward-only one rnn-wasm/inference embeds. */
+export const wasmBytes = (name: 'rnn-simd' | 'rnn-simd-forward' = 'rnn-simd') => new Uint8Array(readFileSync(join(root, `dist/wasm/${name}.wasm`)));
 
 export async function bundle(options: BuildOptions): Promise<{ code: string; metafile: Metafile }> {
   const r = await build({ bundle: true, write: false, metafile: true, logLevel: 'silent', target: 'es2022', ...options });

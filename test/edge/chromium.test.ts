@@ -50,6 +50,7 @@ const modelBytes = scenarioModelBytes(), int8Bytes = scenarioInt8ModelBytes();
 describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
   beforeAll(async () => {
     const { code } = await bundle({ entryPoints: [entry('index')], format: 'esm', platform: 'browser' });
+    const { code: lean } = await bundle({ entryPoints: [entry('inference')], format: 'esm', platform: 'browser' });
     // The web demo with a small tagger (untrained weights are enough to compare outputs).
     const { buildWebDemo } = await import('../../examples/web/build.mjs');
     const sentences = toyPosCorpus().map((s) => ({ words: s.words, tags: s.tags }));
@@ -59,6 +60,7 @@ describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
     const files = new Map<string, string | Uint8Array>([
       ['/index.html', '<!doctype html><title>rnn-wasm test</title>'],
       ['/lib.js', code],
+      ['/lean.js', lean],
       ['/scenario.js', readFileSync(join(root, 'test/edge/scenario.js'), 'utf8')],
       ['/worker.js', WORKER],
       ['/predict-worker.js', PREDICT_WORKER],
@@ -77,14 +79,15 @@ describe.skipIf(chromiumMissing)('Chromium (headless, Debian package)', () => {
     await isolatedServer?.close();
   });
 
-  it('main thread: load over fetch, predict, stream, generate, train, an int8 model — as in Node', async () => {
-    const expected = { inference: await inference(lib, modelBytes), training: await training(lib, modelBytes), int8: await inference(lib, int8Bytes) };
+  it('main thread: load over fetch, predict, stream, generate, train, an int8 model — as in Node; rnn-wasm/inference (forward-only module) too', async () => {
+    const expected = { inference: await inference(lib, modelBytes), training: await training(lib, modelBytes), int8: await inference(lib, int8Bytes), lean: await inference(lib, modelBytes) };
     const page = await browser!.newPage();
     await page.goto(`${server!.base}/index.html`);
     const got = await page.evaluate(`(async () => {
-      const lib = await import('/lib.js');
+      const lib = await import('/lib.js'), lean = await import('/lean.js');
       const { inference, training } = await import('/scenario.js');
-      return { inference: await inference(lib, fetch('/model.safetensors')), training: await training(lib, fetch('/model.safetensors')), int8: await inference(lib, fetch('/model-int8.safetensors')) };
+      return { inference: await inference(lib, fetch('/model.safetensors')), training: await training(lib, fetch('/model.safetensors')), int8: await inference(lib, fetch('/model-int8.safetensors')),
+        lean: await inference(lean, fetch('/model.safetensors')) };
     })()`) as typeof expected;
     expect(got.inference.generated).toEqual(expected.inference.generated);
     expect(maxAbsDiff(got, expected)).toBeLessThanOrEqual(1e-6);

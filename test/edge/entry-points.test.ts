@@ -42,4 +42,14 @@ describe('package entry points', () => {
     expect(bytes).toEqual(embeddedWasmBytes());
     expect(WebAssembly.validate(bytes)).toBe(true);
   });
+
+  it('rnn-wasm/wasm/rnn-simd-forward.wasm is the inference entry\'s embedded module, and smaller', async () => {
+    const path = createRequire(import.meta.url).resolve('rnn-wasm/wasm/rnn-simd-forward.wasm');
+    const bytes = new Uint8Array(readFileSync(path));
+    const { embeddedWasmBytes } = await import('../../src/inference.js');
+    const full = await import('../../src/index.js');
+    expect(bytes).toEqual(embeddedWasmBytes());
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect(bytes.length).toBeLessThan(full.embeddedWasmBytes().length);
+  });
 });

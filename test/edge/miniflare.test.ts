@@ -1,6 +1,6 @@
 // The inference entry in the Cloudflare Workers runtime (miniflare 4 runs the real
-// workerd binary): a worker importing the precompiled .wasm module and a bundled model
-// serves the scenario's results, which must equal Node's.
+// workerd binary): a worker importing the precompiled forward-only .wasm module and a
+// bundled model serves the scenario's results, which must equal Node's (full module).
 import { afterAll, describe, expect, it } from 'vitest';
 import { Miniflare } from 'miniflare';
 import { join } from 'node:path';
@@ -18,13 +18,13 @@ describe('Cloudflare Workers runtime (workerd via miniflare)', () => {
     const int8 = scenarioInt8ModelBytes(), expectedInt8 = await inference(lib, int8);
     const { code } = await bundle({
       entryPoints: [join(root, 'test/edge/entries/workerd.js')], format: 'esm', platform: 'browser',
-      external: ['./rnn-simd.wasm', './model.safetensors', './model-int8.safetensors'],
+      external: ['./rnn-simd-forward.wasm', './model.safetensors', './model-int8.safetensors'],
     });
     mf = new Miniflare({
       compatibilityDate: '2025-01-01',
       modules: [
         { type: 'ESModule', path: 'worker.js', contents: code },
-        { type: 'CompiledWasm', path: 'rnn-simd.wasm', contents: wasmBytes() },
+        { type: 'CompiledWasm', path: 'rnn-simd-forward.wasm', contents: wasmBytes('rnn-simd-forward') },
         { type: 'Data', path: 'model.safetensors', contents: bytes },
         { type: 'Data', path: 'model-int8.safetensors', contents: int8 },
       ],
@@ -40,6 +40,9 @@ describe('Cloudflare Workers runtime (workerd via miniflare)', () => {
     expect(maxAbsDiff(gotInt8, expectedInt8)).toBeLessThanOrEqual(1e-6);
     // Without the imported module the runtime forbids compiling: a typed error that says what to do.
     const refused = await (await mf.dispatchFetch('http://localhost/embedded')).json() as { error: string };
-    expect(refused.error).toMatch(/^WasmLoadError: .*pass the precompiled module/);
+    expect(refused.error).toMatch(/^WasmLoadError: .*pass the precompiled module, e\.g\. import wasm from 'rnn-wasm\/wasm\/rnn-simd-forward\.wasm'/);
+    // Training on the inference entry's runtime: a typed error naming what to load instead.
+    const train = await (await mf.dispatchFetch('http://localhost/train')).json() as { error: string };
+    expect(train.error).toMatch(/^InferenceOnlyError: training needs the backward and optimizer kernels .*loadRuntime from 'rnn-wasm'/);
   }, 60_000);
 });
