@@ -43,13 +43,13 @@ function nodeCold(modelPath) {
 
 async function miniflareCold(model) {
   const { Miniflare } = await import('miniflare');
-  const r = await esbuild.build({ entryPoints: [join(here, 'edge/worker.js')], bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, external: ['./rnn-simd.wasm', './model.safetensors'] });
+  const r = await esbuild.build({ entryPoints: [join(here, 'edge/worker.js')], bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, external: ['./rnn-simd-forward.wasm', './model.safetensors'] });
   const start = [], first = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     const mf = new Miniflare({ compatibilityDate: '2025-01-01', modules: [
       { type: 'ESModule', path: 'worker.js', contents: r.outputFiles[0].text },
-      { type: 'CompiledWasm', path: 'rnn-simd.wasm', contents: readFileSync(join(here, '../dist/wasm/rnn-simd.wasm')) },
+      { type: 'CompiledWasm', path: 'rnn-simd-forward.wasm', contents: readFileSync(join(here, '../dist/wasm/rnn-simd-forward.wasm')) },
       { type: 'Data', path: 'model.safetensors', contents: model },
     ] });
     await mf.ready;

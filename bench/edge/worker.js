@@ -1,6 +1,7 @@
-// The cold-start worker: imports the precompiled module and the W3 model, answers one stream step.
+// The cold-start worker: imports the precompiled forward-only module (what
+// rnn-wasm/inference embeds) and the W3 model, answers one stream step.
 import { loadRuntime, loadModel } from '../../dist/inference.js';
-import wasm from './rnn-simd.wasm';
+import wasm from './rnn-simd-forward.wasm';
 import model from './model.safetensors';
 
 export default {
