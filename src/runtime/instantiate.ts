@@ -29,12 +29,19 @@ const imports = {
   },
 };
 
-/** Bytes from lowercase hex, as scripts/build-wasm.mjs embeds them (no Buffer, no atob). */
+/**
+ * Bytes from lowercase hex, as scripts/build-wasm.mjs embeds them: the engine's
+ * Uint8Array.fromHex (ES2026) where it has one, else a loop (no Buffer, no atob).
+ */
 export function decodeHex(hex: string): Uint8Array {
+  const U8 = Uint8Array as { fromHex?: (s: string) => Uint8Array };
+  if (typeof U8.fromHex === 'function') return U8.fromHex(hex);
   const bytes = new Uint8Array(hex.length >> 1);
-  // '0'–'9' (0x30–0x39) → 0–9, 'a'–'f' (0x61–0x66) → 10–15
-  const digit = (c: number) => (c & 15) + (c >> 6) * 9;
-  for (let i = 0; i < bytes.length; i++) bytes[i] = (digit(hex.charCodeAt(2 * i)) << 4) | digit(hex.charCodeAt(2 * i + 1));
+  for (let i = 0, j = 0; i < bytes.length; i++, j += 2) {
+    // '0'–'9' (0x30–0x39) → 0–9, 'a'–'f' (0x61–0x66) → 10–15
+    const hi = hex.charCodeAt(j), lo = hex.charCodeAt(j + 1);
+    bytes[i] = (((hi & 15) + (hi >> 6) * 9) << 4) | ((lo & 15) + (lo >> 6) * 9);
+  }
   return bytes;
 }
 
