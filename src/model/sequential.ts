@@ -418,10 +418,15 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
    * shape each and say so when the model does not produce it.
    */
   predict(inputs: readonly ModelInput[]): number[][] | number[] | number[][][] {
-    const o = this.predictOutputs(inputs);
-    if (this.options.loss === 'mse') return o;
-    if (!this.output.seq) return (o as number[][]).map(argmax);
-    return (o as number[][][]).map((s) => s.map(argmax));
+    if (this.options.loss === 'mse') return this.predictOutputs(inputs);
+    // The classes straight from the probabilities in wasm memory: building predictOutputs'
+    // nested arrays first cost as much as the forward itself on W2 (bench/w2-threads.bench.mjs).
+    const p = this.run(inputs, false);
+    const out = this.outputsOf(p);
+    const C = this.output.features, { B } = p.ctx;
+    const cls = (r: number) => argmax(out.subarray(r * C, r * C + C));
+    if (!this.output.seq) return Array.from({ length: B }, (_, b) => cls(b));
+    return Array.from({ length: B }, (_, b) => Array.from({ length: p.lengths[b] }, (_, t) => cls(t * B + b)));
   }
 
   /** What the model outputs: a class or values, per step or per sequence. */
