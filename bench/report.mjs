@@ -90,14 +90,41 @@ function targets(res) {
 function targets14(res) {
   const ours = Object.fromEntries(res.ours.map((r) => [r.cell, r]));
   const t = [];
-  const web = res.onnxruntimeWeb?.threads?.[1]?.cells?.lstm?.ratio?.w2;
-  t.push(['W2 LSTM f32, one thread ≥ 2.0× onnxruntime-web (one thread)', web ? `${x(web.median)} (per round pair ${x(web.min)}–${x(web.max)}, ${web.n} alternated rounds)` : '—', mark(web ? web.median >= 2 : null)]);
   const ceiling = Math.max(res.muladd.best, res.gemm[0].gflops);
+  const lstmFlop = ours.lstm?.fwdFlop, gfAt = (ms) => lstmFlop / (ms * 1e6);
+  // Each miss below names the GFLOP/s the target would take, as a share of the ceiling measured in this run.
+  const webCell = res.onnxruntimeWeb?.threads?.[1]?.cells?.lstm, web = webCell?.ratio?.w2;
+  let webText = web ? `${x(web.median)} (per round pair ${x(web.min)}–${x(web.max)}, ${web.n} alternated rounds)` : '—';
+  if (web && web.median < 2 && webCell.ours?.w2 && lstmFlop) {
+    const now = gfAt(webCell.ours.w2.median), need = now * 2 / web.median;
+    webText += `. Limit, measured: ×2.0 takes the W2 forward at ${f(need)} GFLOP/s = ${pct(need, ceiling)} of the in-run ceiling (${f(ceiling)}); in these rounds it ran at ${f(now)} GFLOP/s = ${pct(now, ceiling)}`;
+  }
+  t.push(['W2 LSTM f32, one thread ≥ 2.0× onnxruntime-web (one thread)', webText, mark(web ? web.median >= 2 : null)]);
   const w2share = ours.lstm?.infer?.gf / ceiling;
-  t.push(['W2 forward ≥ 90% of the in-run GEMM ceiling', `${f(ours.lstm?.infer?.gf)} GFLOP/s (LSTM, head included) = ${f(100 * w2share, 0)}% of ${f(ceiling)}`, mark(Number.isFinite(w2share) ? w2share >= 0.9 : null)]);
-  t.push(['W3 stream step ≤ 5 µs (LSTM, f32)', `${f(ours.lstm?.w3?.median, 2)} µs`, mark(ours.lstm?.w3 ? ours.lstm.w3.median <= 5 : null)]);
+  let shareText = `${f(ours.lstm?.infer?.gf)} GFLOP/s (LSTM, head included) = ${f(100 * w2share, 0)}% of ${f(ceiling)}`;
+  const gemm32 = res.gemm.filter((r) => r.impl.startsWith('wasm simd (pre-packed') && r.shape.startsWith('32x')).map((r) => r.gflops / ceiling);
+  if (w2share < 0.9 && gemm32.length) {
+    shareText += `. Limit, measured: the pre-packed GEMM alone reaches ${f(100 * Math.min(...gemm32), 0)}–${f(100 * Math.max(...gemm32), 0)}% of the same ceiling on the suite's M = 32 shapes; ` +
+      'the rest of the forward (the pointwise gates at every step, the head, the softmax; not profiled apart in this run) brings the whole down to the share above';
+  }
+  t.push(['W2 forward ≥ 90% of the in-run GEMM ceiling', shareText, mark(Number.isFinite(w2share) ? w2share >= 0.9 : null)]);
+  const w3 = ours.lstm?.w3?.median;
+  let w3Text = `${f(w3, 2)} µs`;
+  if (w3 > 5 && lstmFlop) {
+    // W2's forward FLOPs over its 64 steps × 32 rows: one token's step.
+    const perStep = lstmFlop / (64 * 32), now = perStep / (w3 * 1e3), need = perStep / 5e3;
+    const q8 = res.int8?.find((r) => r.cell === 'lstm')?.w3?.b?.median;
+    w3Text += `. Limit, measured: a step is ${Math.round(perStep).toLocaleString('en')} FLOP of matrix–vector products (batch 1: 2 FLOP per weight read); 5 µs takes ${f(need)} GFLOP/s = ${pct(need, ceiling)} of the in-run ceiling, ` +
+      `and it runs at ${f(now)} GFLOP/s = ${pct(now, ceiling)}${q8 ? ` (the int8 model's step: ${f(q8, 2)} µs in its own rounds)` : ''}`;
+  }
+  t.push(['W3 stream step ≤ 5 µs (LSTM, f32)', w3Text, mark(ours.lstm?.w3 ? w3 <= 5 : null)]);
   const g = ratio(res.pytorch?.cells?.gru?.w1, ours.gru?.w1);
-  t.push(['W1 GRU ≥ 1.2× PyTorch one thread', x(g), mark(g == null ? null : g >= 1.2)]);
+  let gText = x(g);
+  if (g != null && g < 1.2 && ours.gru?.train?.gf) {
+    const now = ours.gru.train.gf, need = now * 1.2 / g;
+    gText += `. Limit, measured: GRU W1 runs at ${f(now)} GFLOP/s = ${pct(now, ceiling)} of the in-run ceiling (LSTM W1: ${pct(ours.lstm.train.gf, ceiling)}); ×1.2 takes ${f(need)} GFLOP/s = ${pct(need, ceiling)}`;
+  }
+  t.push(['W1 GRU ≥ 1.2× PyTorch one thread', gText, mark(g == null ? null : g >= 1.2)]);
   t.push(w2ThreadsTarget(res.w2Threads));
   t.push(gridTarget(res.grid));
   const tg = res.tagger;
