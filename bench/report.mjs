@@ -141,7 +141,7 @@ const pct = (a, b) => `${f(100 * a / b, 0)}%`;
 
 // W2 int8 on two threads against onnxruntime-node f32 one thread (bench/w2-threads.bench.mjs); a miss names
 // what the two-thread call spends: one thread's share of the forward, and the rest (the split), both measured.
-function w2ThreadsTarget(w) {
+export function w2ThreadsTarget(w) {
   const name = 'W2 int8 with 2 threads ≥ 1.0× onnxruntime-node f32 one thread (native AVX-512)';
   if (!w) return [name, 'not timed in this run (`--no-w2-threads`, or onnxruntime-node missing)', 'not measured'];
   const met = w.ratio.median >= 1 && w.threads === 2 && w.identical;
@@ -158,7 +158,7 @@ function w2ThreadsTarget(w) {
 
 // The grid's criterion per shape with batch ≥ 8: ≥ 1.0× PyTorch one thread, or with threads: 2 ≥ 1.5× PyTorch's best
 // of one and two threads (timed for the shapes below ×1, bench/grid.bench.mjs).
-function gridTarget(g) {
+export function gridTarget(g) {
   const name = 'every grid shape with batch ≥ 8: ≥ 1.0× PyTorch one thread, or with threads: 2 ≥ 1.5× PyTorch\'s best';
   const rows = (g?.rows ?? []).filter((r) => r.B >= 8 && r.ratio);
   if (!rows.length) return [name, g ? 'PyTorch not found: no ratios' : '—', 'not measured'];
@@ -186,7 +186,7 @@ function gridTarget(g) {
 }
 
 // The demo as a user runs it (bench/demo.bench.mjs: the CLI in a child process, its --report file).
-function demoTarget(d) {
+export function demoTarget(d) {
   const name = 'Demo (`npm run demo`) ≤ 60 s wall at ≥ 97.8% test accuracy';
   if (!d) return [name, 'not run (`--no-demo`)', 'not measured'];
   if (d.error) return [name, `the demo failed: ${d.error}`, '**missed**'];
@@ -195,7 +195,7 @@ function demoTarget(d) {
   if (d.limit) return [name, v, 'not measured'];
   const met = d.wallSeconds <= 60 && d.accuracy >= 0.978;
   const why = [];
-  if (d.wallSeconds > 60) why.push(`${d.epochs} epochs at ${Math.round(d.tokensPerSecond).toLocaleString('en')} training tokens/s; CPU / wall = ×${f(d.cpuSeconds / d.processSeconds, 2)} cores busy${d.threads.used < d.threads.requested ? ` (the start-up probe kept ${d.threads.used} of ${d.threads.requested} threads: the cores were busy)` : ''}`);
+  if (d.wallSeconds > 60) why.push(`${d.epochs} epochs at ${Math.round(d.tokensPerSecond).toLocaleString('en')} training tokens/s; CPU / wall = ×${f(d.cpuSeconds / d.processSeconds, 2)} cores busy${d.threads.used != null && d.threads.used < d.threads.requested ? ` (the start-up probe kept ${d.threads.used} of ${d.threads.requested} threads: the cores were busy)` : ''}`);
   if (d.accuracy < 0.978) why.push(`accuracy ${f(100 * (0.978 - d.accuracy), 2)} points short`);
   return [name, v + (met ? '' : `. Limit, measured: ${why.join('; ')}`), mark(met)];
 }
