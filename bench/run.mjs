@@ -1,9 +1,9 @@
 // `npm run bench`: every suite and every peer, one after another in one run, then
 // docs/BENCHMARKS.md (bench/report.mjs). Ratios measured side by side in one run are
 // what count: the machine is shared and its speed drifts.
-//   npm run bench                 the whole suite (≈ 17–24 min on 2 quiet cores: the grid ≈ 3 min + its
-//                                 threads: 2 ≈ 2 min, the tagger epochs ≈ 5 min, the demo ≈ 1–2.5 min;
-//                                 41+ min on an overloaded machine)
+//   npm run bench                 the whole suite (≈ 15–18 min on 2 quiet cores: the grid ≈ 1.5 min + its
+//                                 threads: 2 ≈ 1.5–2 min, the tagger epochs ≈ 2–5 min, the demo ≈ 1–2.5 min,
+//                                 W2 on two threads ≈ 10 s; 41+ min on an overloaded machine)
 //   npm run bench -- --soak       the memory check over 10,000 W1 steps (≈ 6+ min more)
 //   npm run bench -- --no-tfjs-cpu  skip the slowest peer (≈ 30 s per tfjs-cpu W1 step)
 //   npm run bench -- --no-write   print only, leave docs/BENCHMARKS.md alone
@@ -16,7 +16,7 @@
 //   npm run bench -- --tagger-limit N   the tagger on the first N Brown sentences only
 //   npm run bench -- --no-demo    skip the demo (`node dist/cli/main.js demo`, its defaults, in a child
 //                                 process: ≈ 1–2.5 min); --demo-limit N runs it on the first N sentences
-//   npm run bench -- --no-w2-threads  skip W2 on two threads against onnxruntime-node (≈ 20 s)
+//   npm run bench -- --no-w2-threads  skip W2 on two threads against onnxruntime-node (≈ 10 s)
 import os from 'node:os';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -10,7 +10,7 @@
 //   two-thread call: the best two threads could do if hand-off cost nothing).
 // Then two-thread time − the batch-16 forward = what the split costs (the worker
 // hand-off, row marshalling, the main thread waiting), measured, not estimated.
-//   node bench/w2-threads.bench.mjs            9 rounds (≈ 20 s)
+//   node bench/w2-threads.bench.mjs            9 rounds of 10 calls (≈ 10 s)
 //   node bench/w2-threads.bench.mjs --quick    3 rounds
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
