@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'DISPOSED'
   | 'ARGUMENT'
   | 'FILE'
-  | 'QUANTIZED';
+  | 'QUANTIZED'
+  | 'FROZEN';
 
 export class RnnWasmError extends Error {
   constructor(readonly code: ErrorCode, message: string) {
@@ -110,6 +111,15 @@ export class ArgumentError extends RnnWasmError {
  */
 export class QuantizedModelError extends RnnWasmError {
   constructor(message: string) { super('QUANTIZED', message); }
+}
+
+/**
+ * A frozen model (freeze()) was asked to change: training, new weights, quantizing.
+ * Its folded embedding table was computed from its weights once; change the model it
+ * was frozen from, then freeze that again.
+ */
+export class FrozenModelError extends RnnWasmError {
+  constructor(message: string) { super('FROZEN', message); }
 }
 
 /** A file could not be read or written; names the path and the cause (ENOENT, EISDIR, ENOSPC, …). */
