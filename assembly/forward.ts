@@ -5,6 +5,7 @@
 // test/forward-kernels.test.ts fails when the inference path reaches a kernel not here.
 export { packedSize, packB, gemmPacked } from './gemm';
 export { tanhArray } from './simd-math';
+export { broadcastBias } from './rows';
 export { attentionForward } from './attention';
 export { rnnForward } from './rnn';
 export { lstmForward } from './lstm';
@@ -13,7 +14,7 @@ export { gatherSteps, poolForward } from './sequence';
 export { streamStep } from './stream';
 export { denseForward, denseForwardQ } from './dense';
 export { qpackB, qpackedBytes, qscratchBytes } from './qgemm';
-export { embeddingForward } from './embedding';
+export { embeddingForward, embeddingProjection } from './embedding';
 export { softmaxCrossEntropyForward, mseForward } from './loss';
 export { hasNonFinite } from './optim';
 export { heapBase } from './heap';

@@ -82,13 +82,15 @@ import { Arg, bias, int, need, opt } from './recurrent-args';
 export function gruForwardCore(T: i32, B: i32, I: i32, H: i32,
                            x: usize, wihPacked: usize, whhRZPacked: usize, whhNPacked: usize,
                            bih: usize, bhh: usize, h0: usize, lengths: usize, resetBefore: i32,
-                           gates: usize, saved: usize, hs: usize, hg: usize, q: usize = 0): void {
+                           gates: usize, saved: usize, hs: usize, hg: usize, q: usize = 0, folded: i32 = 0): void {
   const G = 3 * H;
   const gRow = <usize>G << 2, hRow = <usize>H << 2;
   const gStep = <usize>B * gRow, hStep = <usize>B * hRow;
   const nOff = <usize>(2 * H) << 2;
-  broadcastBias(gates, T * B, G, bih, 0);
-  matmul(q, QW.wih, T * B, G, I, x, I, wihPacked, gates, G, 1);
+  if (!folded) { // folded: gates already hold table rows = W_ih x + b_ih (b_hh stays in hg: r gates W_hn h + b_hn)
+    broadcastBias(gates, T * B, G, bih, 0);
+    matmul(q, QW.wih, T * B, G, I, x, I, wihPacked, gates, G, 1);
+  }
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * gStep, sv = saved + <usize>t * hStep, ht = hs + <usize>t * hStep;
     const hPrev = t == 0 ? h0 : ht - hStep;
@@ -205,9 +207,10 @@ export function gruBackwardCore(T: i32, B: i32, I: i32, H: i32,
 
 /** gruForwardCore over an argument block (assembly/recurrent-args.ts). */
 export function gruForward(a: usize): void {
-  gruForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wih), need(a, Arg.whh),
-    need(a, Arg.whhN), bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant),
-    need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs), need(a, Arg.hg), opt(a, Arg.quant));
+  const folded = int(a, Arg.folded);
+  gruForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), folded ? 0 : need(a, Arg.x), folded ? 0 : need(a, Arg.wih), need(a, Arg.whh),
+    need(a, Arg.whhN), folded ? 0 : bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant),
+    need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs), need(a, Arg.hg), opt(a, Arg.quant), folded);
 }
 
 /** gruBackwardCore over an argument block. */

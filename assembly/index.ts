@@ -12,7 +12,7 @@ export { gatherSteps, multiply, poolForward, poolBackward } from './sequence';
 export { streamStep } from './stream';
 export { denseForward, denseForwardQ, denseBackward } from './dense';
 export { qpackB, qpackedBytes, qscratchBytes, quantizeRows, qgemmPacked, activationRange } from './qgemm';
-export { embeddingForward, embeddingBackward } from './embedding';
+export { embeddingForward, embeddingBackward, embeddingProjection } from './embedding';
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, mseForward, mseBackward } from './loss';
 export { sgdStep, adamStep, rmspropStep, adagradStep, sumSquares, addInPlace, scaleInPlace, clampInPlace, hasNonFinite } from './optim';
 

@@ -58,15 +58,17 @@ export function lstmForwardCore(T: i32, B: i32, I: i32, H: i32,
                             x: usize, wihPacked: usize, whhPacked: usize, bih: usize, bhh: usize,
                             h0: usize, c0: usize, lengths: usize,
                             gates: usize, cs: usize, hs: usize,
-                            P: i32 = 0, whrPacked: usize = 0, ms: usize = 0, q: usize = 0): void {
+                            P: i32 = 0, whrPacked: usize = 0, ms: usize = 0, q: usize = 0, folded: i32 = 0): void {
   const G = 4 * H;
   // With a projection (P > 0) h_t = W_hr m_t has P floats and m_t = o ⊙ tanh(c_t) is
   // saved in ms; without, m_t is h_t itself (written straight to hs).
   const proj = P > 0, W = proj ? P : H;
   const gRow = <usize>G << 2, hRow = <usize>H << 2, wRow = <usize>W << 2;
   const gStep = <usize>B * gRow, hStep = <usize>B * hRow, wStep = <usize>B * wRow;
-  broadcastBias(gates, T * B, G, bih, bhh);
-  matmul(q, QW.wih, T * B, G, I, x, I, wihPacked, gates, G, 1);
+  if (!folded) { // folded: gates already hold table rows = W_ih x + b_ih + b_hh
+    broadcastBias(gates, T * B, G, bih, bhh);
+    matmul(q, QW.wih, T * B, G, I, x, I, wihPacked, gates, G, 1);
+  }
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * gStep;
     const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * wStep;
@@ -170,11 +172,11 @@ export function lstmBackwardCore(T: i32, B: i32, I: i32, H: i32,
 
 /** lstmForwardCore over an argument block (assembly/recurrent-args.ts); P = 0: no projection. */
 export function lstmForward(a: usize): void {
-  const P = int(a, Arg.P);
-  lstmForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wih), need(a, Arg.whh),
-    bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), opt(a, Arg.c0), need(a, Arg.lengths),
+  const P = int(a, Arg.P), folded = int(a, Arg.folded);
+  lstmForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), folded ? 0 : need(a, Arg.x), folded ? 0 : need(a, Arg.wih), need(a, Arg.whh),
+    folded ? 0 : bias(a, Arg.bih), folded ? 0 : bias(a, Arg.bhh), opt(a, Arg.h0), opt(a, Arg.c0), need(a, Arg.lengths),
     need(a, Arg.gates), need(a, Arg.saved), need(a, Arg.hs),
-    P, P ? need(a, Arg.whr) : 0, P ? need(a, Arg.ms) : 0, opt(a, Arg.quant));
+    P, P ? need(a, Arg.whr) : 0, P ? need(a, Arg.ms) : 0, opt(a, Arg.quant), folded);
 }
 
 /** lstmBackwardCore over an argument block. */

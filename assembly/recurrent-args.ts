@@ -33,6 +33,12 @@ export const enum Arg {
   dhAll, dm,
   /** int8 inference: the direction's quantized-operand block (assembly/qgemm.ts, QW); 0 = f32 weights. */
   quant,
+  /**
+   * 1: a frozen model's folded embedding (src/model/freeze.ts) already wrote each step's
+   * input projection and biases into gates (Elman: hs); the kernel skips its bias
+   * broadcast and input GEMM, and x is not read. 0: the usual input projection.
+   */
+  folded,
   COUNT,
 }
 

@@ -72,13 +72,16 @@ import { Arg, bias, int, need, opt } from './recurrent-args';
  */
 export function rnnForwardCore(T: i32, B: i32, I: i32, H: i32,
                            x: usize, wihPacked: usize, whhPacked: usize, bih: usize, bhh: usize,
-                           h0: usize, lengths: usize, act: i32, hs: usize, q: usize = 0): void {
+                           h0: usize, lengths: usize, act: i32, hs: usize, q: usize = 0, folded: i32 = 0): void {
   const relu = act == 1;
   const stepBytes = <usize>B * <usize>H << 2;
   const rowBytes = <usize>H << 2;
-  // Input projection for all T·B rows at once, onto the summed biases.
-  broadcastBias(hs, T * B, H, bih, bhh);
-  matmul(q, QW.wih, T * B, H, I, x, I, wihPacked, hs, H, 1);
+  // Input projection for all T·B rows at once, onto the summed biases (folded: hs
+  // already holds table rows = W_ih x + b_ih + b_hh).
+  if (!folded) {
+    broadcastBias(hs, T * B, H, bih, bhh);
+    matmul(q, QW.wih, T * B, H, I, x, I, wihPacked, hs, H, 1);
+  }
   for (let t = 0; t < T; t++) {
     const z = hs + <usize>t * stepBytes;
     const prev = t == 0 ? h0 : z - stepBytes;
@@ -137,8 +140,9 @@ export function rnnBackwardCore(T: i32, B: i32, I: i32, H: i32,
 
 /** rnnForwardCore over an argument block (assembly/recurrent-args.ts). */
 export function rnnForward(a: usize): void {
-  rnnForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), need(a, Arg.x), need(a, Arg.wih), need(a, Arg.whh),
-    bias(a, Arg.bih), bias(a, Arg.bhh), opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant), need(a, Arg.hs), opt(a, Arg.quant));
+  const folded = int(a, Arg.folded);
+  rnnForwardCore(int(a, Arg.T), int(a, Arg.B), int(a, Arg.I), int(a, Arg.H), folded ? 0 : need(a, Arg.x), folded ? 0 : need(a, Arg.wih), need(a, Arg.whh),
+    folded ? 0 : bias(a, Arg.bih), folded ? 0 : bias(a, Arg.bhh), opt(a, Arg.h0), need(a, Arg.lengths), int(a, Arg.variant), need(a, Arg.hs), opt(a, Arg.quant), folded);
 }
 
 /** rnnBackwardCore over an argument block. */

@@ -11,19 +11,21 @@
 //   h out [B][W], c/saved out [B][H], bias (1 = bih, bhh given; 0 = the cell has none),
 //   whrT (packed W_hr, projection only), m scratch [B][H] (projection only), quantized-operand
 //   block (assembly/qgemm.ts; 0 = f32 weights). [18] head row scales and [19] head scratch
-//   (int8 head; 0 = f32).
+//   (int8 head; 0 = f32). [20] a frozen model's folded embedding: layer 0's input
+//   projection table [vocab][G·H] with its biases (src/model/freeze.ts); 0 = none, the
+//   usual lookup and input GEMM.
 // scripts/kernel-abi.mjs copies StreamCell and the two layout constants to TypeScript.
 import { rnnForwardCore } from './rnn';
 import { lstmForwardCore } from './lstm';
 import { gruForwardCore } from './gru';
-import { embeddingForward } from './embedding';
+import { embeddingForward, embeddingProjection } from './embedding';
 import { denseForward, denseForwardQ } from './dense';
 import { softmaxCrossEntropyForward } from './loss';
 
 /** The cell code a stream descriptor starts with; each cell module declares its own. */
 export const enum StreamCell { RnnTanh, RnnRelu, Lstm, Gru, GruResetBefore }
 
-export const STREAM_LAYER_BASE: i32 = 20;
+export const STREAM_LAYER_BASE: i32 = 21;
 export const STREAM_LAYER_WORDS: i32 = 13;
 
 @inline function word(desc: usize, i: i32): i32 {
@@ -36,7 +38,8 @@ export function streamStep(desc: usize): void {
   const P = word(desc, 17), W = P ? P : H;
   const stateBytes = <usize>B * <usize>W << 2, cBytes = <usize>B * <usize>H << 2;
   let x = <usize>word(desc, 8);
-  embeddingForward(<usize>word(desc, 6), B, E, <usize>word(desc, 7), x);
+  const folded = <usize>word(desc, 20);
+  if (!folded) embeddingForward(<usize>word(desc, 6), B, E, <usize>word(desc, 7), x);
   let I = E;
   for (let l = 0; l < L; l++) {
     const p = desc + (<usize>(STREAM_LAYER_BASE + l * STREAM_LAYER_WORDS) << 2);
@@ -48,9 +51,15 @@ export function streamStep(desc: usize): void {
     const whrT = <usize>load<u32>(p, 40), ms = <usize>load<u32>(p, 44);
     if (P && (!whrT || !ms)) unreachable();
     const q = <usize>load<u32>(p, 48);
-    if (cell <= StreamCell.RnnRelu) rnnForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, ones, cell, hOut, q);
-    else if (cell == StreamCell.Lstm) lstmForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, c, ones, gates, cOut, hOut, P, whrT, ms, q);
-    else gruForwardCore(1, B, I, H, x, wihT, whhT, whhNT, bih, bhh, h, ones, cell == StreamCell.GruResetBefore ? 1 : 0, gates, cOut, hOut, hg, q);
+    // Layer 0 of a frozen model: the token's table row is its input projection and biases.
+    const fold = l == 0 && folded != 0 ? 1 : 0;
+    if (fold) {
+      const G = cell <= StreamCell.RnnRelu ? H : cell == StreamCell.Lstm ? 4 * H : 3 * H;
+      embeddingProjection(<usize>word(desc, 6), 1, B, ones, 0, G, folded, cell <= StreamCell.RnnRelu ? hOut : gates);
+    }
+    if (cell <= StreamCell.RnnRelu) rnnForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, ones, cell, hOut, q, fold);
+    else if (cell == StreamCell.Lstm) lstmForwardCore(1, B, I, H, x, wihT, whhT, bih, bhh, h, c, ones, gates, cOut, hOut, P, whrT, ms, q, fold);
+    else gruForwardCore(1, B, I, H, x, wihT, whhT, whhNT, bih, bhh, h, ones, cell == StreamCell.GruResetBefore ? 1 : 0, gates, cOut, hOut, hg, q, fold);
     memory.copy(h, hOut, stateBytes);
     if (cell == StreamCell.Lstm) memory.copy(c, cOut, cBytes);
     x = hOut;

@@ -1,8 +1,10 @@
 // Writes docs/BENCHMARKS.md from the results gathered by bench/run.mjs: the machine and
 // versions, every workload and peer (medians with min–max), ratios to each peer, the
 // targets of issue 6 met or missed, the threads section (training, batch inference),
-// onnxruntime-web beside the other peers, the shape grid, the tagger end to end, and
-// the targets of issue 14 measured in the run.
+// W2 on two threads against onnxruntime-node, onnxruntime-web beside the other peers,
+// the shape grid (threads: 2 where one thread is below PyTorch), the tagger end to end,
+// the demo end to end, and the targets of issue 14 measured in the run, each miss with
+// its limit as measured.
 // A ratio "×k" is peer time / rnn-wasm time: above 1, rnn-wasm is faster.
 import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,34 +90,153 @@ function targets(res) {
 function targets14(res) {
   const ours = Object.fromEntries(res.ours.map((r) => [r.cell, r]));
   const t = [];
-  const web = res.onnxruntimeWeb?.threads?.[1]?.cells?.lstm?.ratio?.w2;
-  t.push(['W2 LSTM f32, one thread ≥ 2.0× onnxruntime-web (one thread)', web ? `${x(web.median)} (per round pair ${x(web.min)}–${x(web.max)}, ${web.n} alternated rounds)` : '—', mark(web ? web.median >= 2 : null)]);
   const ceiling = Math.max(res.muladd.best, res.gemm[0].gflops);
+  const lstmFlop = ours.lstm?.fwdFlop, gfAt = (ms) => lstmFlop / (ms * 1e6);
+  // Each miss below names the GFLOP/s the target would take, as a share of the ceiling measured in this run.
+  const webCell = res.onnxruntimeWeb?.threads?.[1]?.cells?.lstm, web = webCell?.ratio?.w2;
+  let webText = web ? `${x(web.median)} (per round pair ${x(web.min)}–${x(web.max)}, ${web.n} alternated rounds)` : '—';
+  if (web && web.median < 2 && webCell.ours?.w2 && lstmFlop) {
+    const now = gfAt(webCell.ours.w2.median), need = now * 2 / web.median;
+    webText += `. Limit, measured: ×2.0 takes the W2 forward at ${f(need)} GFLOP/s = ${pct(need, ceiling)} of the in-run ceiling (${f(ceiling)}); in these rounds it ran at ${f(now)} GFLOP/s = ${pct(now, ceiling)}`;
+  }
+  t.push(['W2 LSTM f32, one thread ≥ 2.0× onnxruntime-web (one thread): plain model', webText, mark(web ? web.median >= 2 : null)]);
+  // The frozen model (freeze()) folds the embedding into the first layer's input projection; onnxruntime-web runs the unfolded graph.
+  const webF = webCell?.frozenRatio?.w2;
+  t.push(['W2 LSTM f32, one thread ≥ 2.0× onnxruntime-web (one thread): frozen model (embedding folded into the input projection; onnxruntime-web runs the unfolded graph)', webF ? `${x(webF.median)} (per round pair ${x(webF.min)}–${x(webF.max)}, same rounds)` : '—', mark(webF ? webF.median >= 2 : null)]);
   const w2share = ours.lstm?.infer?.gf / ceiling;
-  t.push(['W2 forward ≥ 90% of the in-run GEMM ceiling', `${f(ours.lstm?.infer?.gf)} GFLOP/s (LSTM, head included) = ${f(100 * w2share, 0)}% of ${f(ceiling)}`, mark(Number.isFinite(w2share) ? w2share >= 0.9 : null)]);
-  t.push(['W3 stream step ≤ 5 µs (LSTM, f32)', `${f(ours.lstm?.w3?.median, 2)} µs`, mark(ours.lstm?.w3 ? ours.lstm.w3.median <= 5 : null)]);
+  let shareText = `${f(ours.lstm?.infer?.gf)} GFLOP/s (LSTM, head included) = ${f(100 * w2share, 0)}% of ${f(ceiling)}`;
+  const gemm32 = res.gemm.filter((r) => r.impl.startsWith('wasm simd (pre-packed') && r.shape.startsWith('32x')).map((r) => r.gflops / ceiling);
+  if (w2share < 0.9 && gemm32.length) {
+    shareText += `. Limit, measured: the pre-packed GEMM alone reaches ${f(100 * Math.min(...gemm32), 0)}–${f(100 * Math.max(...gemm32), 0)}% of the same ceiling on the suite's M = 32 shapes; ` +
+      'the rest of the forward (the pointwise gates at every step, the head, the softmax; not profiled apart in this run) brings the whole down to the share above';
+  }
+  t.push(['W2 forward ≥ 90% of the in-run GEMM ceiling', shareText, mark(Number.isFinite(w2share) ? w2share >= 0.9 : null)]);
+  const w3 = ours.lstm?.w3?.median;
+  let w3Text = `${f(w3, 2)} µs`;
+  if (w3 > 5 && lstmFlop) {
+    // W2's forward FLOPs over its 64 steps × 32 rows: one token's step.
+    const perStep = lstmFlop / (64 * 32), now = perStep / (w3 * 1e3), need = perStep / 5e3;
+    const q8 = res.int8?.find((r) => r.cell === 'lstm')?.w3?.b?.median;
+    w3Text += `. Limit, measured: a step is ${Math.round(perStep).toLocaleString('en')} FLOP of matrix–vector products (batch 1: 2 FLOP per weight read); 5 µs takes ${f(need)} GFLOP/s = ${pct(need, ceiling)} of the in-run ceiling, ` +
+      `and it runs at ${f(now)} GFLOP/s = ${pct(now, ceiling)}${q8 ? ` (the int8 model's step: ${f(q8, 2)} µs in its own rounds)` : ''}`;
+  }
+  t.push(['W3 stream step ≤ 5 µs (LSTM, f32): plain model', w3Text, mark(ours.lstm?.w3 ? w3 <= 5 : null)]);
+  const w3F = ours.lstm?.frozen?.w3;
+  t.push(['W3 stream step ≤ 5 µs (LSTM, f32): frozen model (embedding folded)', w3F ? `${f(w3F.median, 2)} µs` : '—', mark(w3F ? w3F.median <= 5 : null)]);
   const g = ratio(res.pytorch?.cells?.gru?.w1, ours.gru?.w1);
-  t.push(['W1 GRU ≥ 1.2× PyTorch one thread', x(g), mark(g == null ? null : g >= 1.2)]);
-  const rows = (res.grid?.rows ?? []).filter((r) => r.B >= 8 && r.ratio);
-  if (rows.length) {
-    const below = rows.filter((r) => r.ratio.median < 1 && !(r.ratio2?.median >= 1.5));
-    const th = rows.some((r) => r.ratio2);
-    t.push(['every grid shape with batch ≥ 8: ≥ 1.0× PyTorch one thread (or with threads: 2 ≥ 1.5× PyTorch\'s best)',
-      `${rows.length - below.length} of ${rows.length} shapes pass; lowest one-thread ratio ${x(Math.min(...rows.map((r) => r.ratio.median)))} (${shapeLabel(rows.reduce((a, r) => (r.ratio.median < a.ratio.median ? r : a)))})` +
-        (th ? `; threads: 2 against PyTorch's best ${x(Math.min(...rows.filter((r) => r.ratio2).map((r) => r.ratio2.median)))}–${x(Math.max(...rows.filter((r) => r.ratio2).map((r) => r.ratio2.median)))}` : '; threads: 2 not timed in this grid run (--grid-threads)'),
-      mark(below.length === 0)]);
-  } else t.push(['every grid shape with batch ≥ 8: ≥ 1.0× PyTorch one thread', '—', 'not measured']);
+  let gText = x(g);
+  if (g != null && g < 1.2 && ours.gru?.train?.gf) {
+    const now = ours.gru.train.gf, need = now * 1.2 / g;
+    gText += `. Limit, measured: GRU W1 runs at ${f(now)} GFLOP/s = ${pct(now, ceiling)} of the in-run ceiling (LSTM W1: ${pct(ours.lstm.train.gf, ceiling)}); ×1.2 takes ${f(need)} GFLOP/s = ${pct(need, ceiling)}`;
+  }
+  t.push(['W1 GRU ≥ 1.2× PyTorch one thread', gText, mark(g == null ? null : g >= 1.2)]);
+  t.push(w2ThreadsTarget(res.w2Threads));
+  t.push(gridTarget(res.grid));
   const tg = res.tagger;
   if (tg?.torch) {
     const best = [tg.one, tg.two].filter((r) => r?.epochSeconds).reduce((a, r) => (r.epochSeconds < a.epochSeconds ? r : a));
     const r = tg.torch.epochSeconds / best.epochSeconds;
     t.push(['Tagger epoch ≥ 1.5× the same architecture in PyTorch (its best thread count)', `${x(r)}: ${f(best.epochSeconds)} s (rnn-wasm, ${best.threads === 1 ? 'one thread' : `threads: ${best.threads}`}) against ${f(tg.torch.epochSeconds)} s (PyTorch, ${tg.torch.threads} thread${tg.torch.threads > 1 ? 's' : ''})${tg.limit ? ` on the first ${tg.limit} sentences` : ''}`, mark(r >= 1.5)]);
   } else t.push(['Tagger epoch ≥ 1.5× the same architecture in PyTorch', '—', 'not measured']);
-  t.push(['Demo ≤ 60 s wall at ≥ 97.8% test accuracy', '`npm run demo` (not part of this run)', 'not measured']);
+  t.push(demoTarget(res.demo));
   return t;
 }
 
+const pct = (a, b) => `${f(100 * a / b, 0)}%`;
+
+// W2 int8 on two threads against onnxruntime-node f32 one thread (bench/w2-threads.bench.mjs); a miss names
+// what the two-thread call spends: one thread's share of the forward, and the rest (the split), both measured.
+export function w2ThreadsTarget(w) {
+  const name = 'W2 int8 with 2 threads ≥ 1.0× onnxruntime-node f32 one thread (native AVX-512)';
+  if (!w) return [name, 'not timed in this run (`--no-w2-threads`, or onnxruntime-node missing)', 'not measured'];
+  const met = w.ratio.median >= 1 && w.threads === 2 && w.identical;
+  let v = `${x(w.ratio.median)} (per round ×${f(w.ratio.min, 2)}–×${f(w.ratio.max, 2)}, ${w.ratio.n} alternated rounds): int8 threads: 2 ${f(w.int8Two.median, 2)} ms (ParallelPredictor.predict) against ${f(w.ort.median, 2)} ms; f32 threads: 2 ${f(w.f32Two.median, 2)} ms (${x(w.ratioF32.median)})`;
+  if (w.threads !== 2) v += `; **only ${w.threads} thread${w.threads > 1 ? 's' : ''} ran** (${w.fallbackReason ?? 'workers did not start'})`;
+  if (!w.identical) v += '; **classes differ from one thread\'s**';
+  if (!met) {
+    v += `. Limit, measured in the same rounds: one thread's share of the forward (int8, batch 16) takes ${f(w.int8Forward16.median, 2)} ms = ${pct(w.int8Forward16.median, w.int8Two.median)} of the two-thread call, ` +
+      `the split (worker hand-off, rows out and classes back, the wait for the worker) the other ${f(w.splitCostMs.median, 2)} ms = ${pct(w.splitCostMs.median, w.int8Two.median)}; ` +
+      `with a free split the ratio would be ${x(w.ort.median / w.int8Forward16.median)} (one thread's bare int8 forward at batch 32: ${f(w.int8Forward32.median, 2)} ms = ${x(w.ort.median / w.int8Forward32.median)})`;
+  }
+  return [name, v, mark(met)];
+}
+
+// The grid's criterion per shape with batch ≥ 8: ≥ 1.0× PyTorch one thread, or with threads: 2 ≥ 1.5× PyTorch's best
+// of one and two threads (timed for the shapes below ×1, bench/grid.bench.mjs).
+export function gridTarget(g) {
+  const name = 'every grid shape with batch ≥ 8: ≥ 1.0× PyTorch one thread, or with threads: 2 ≥ 1.5× PyTorch\'s best';
+  const rows = (g?.rows ?? []).filter((r) => r.B >= 8 && r.ratio);
+  if (!rows.length) return [name, g ? 'PyTorch not found: no ratios' : '—', 'not measured'];
+  const one = rows.filter((r) => r.ratio.median >= 1), below = rows.filter((r) => r.ratio.median < 1);
+  const two = below.filter((r) => r.ratio2?.median >= 1.5), untimed = below.filter((r) => !r.ratio2);
+  const timed = below.filter((r) => r.ratio2);
+  const lowest = rows.reduce((a, r) => (r.ratio.median < a.ratio.median ? r : a));
+  const range = (v) => `×${f(Math.min(...v), 2)}–×${f(Math.max(...v), 2)}`;
+  let v = `${one.length + two.length} of ${rows.length} shapes pass (${one.length} at one thread, ${two.length} with threads: 2); lowest one-thread ratio ${x(lowest.ratio.median)} (${shapeLabel(lowest)})`;
+  if (timed.length) {
+    const best = timed.reduce((a, r) => (r.ratio2.median > a.ratio2.median ? r : a));
+    v += `; threads: 2 timed for the ${timed.length} shape${timed.length > 1 ? 's' : ''} below ×1: ${range(timed.map((r) => r.ratio2.median))} PyTorch's best of 1 and 2 threads (highest: ${shapeLabel(best)})`;
+  }
+  if (untimed.length) v += `; ${untimed.length} shape${untimed.length > 1 ? 's' : ''} below ×1 not timed with threads: 2 (${g.threads === false ? '`--no-grid-threads`' : 'PyTorch missing'})`;
+  const missed = one.length + two.length < rows.length;
+  if (missed && timed.length) {
+    const fail = timed.filter((r) => r.ratio2.median < 1.5);
+    const shares = fail.map((r) => r.share), gain = timed.map((r) => r.ms.median / r.ms2.median);
+    // The speed-up over our one thread that ×1.5 PyTorch's best would take: 1.5 × ours(1) / PyTorch's best = 1.5 × gain / ratio2.
+    const need = fail.map((r) => 1.5 * (r.ms.median / r.ms2.median) / r.ratio2.median);
+    v += `. Limit, measured: the shapes that miss run at ${f(100 * Math.min(...shares), 0)}–${f(100 * Math.max(...shares), 0)}% of the 128-bit mul+add ceiling on one thread${Math.min(...shares) >= 0.8 ? ' (little kernel headroom left, where PyTorch\'s BLAS uses AVX-512)' : ''}, ` +
+      `and the second thread gives ${range(gain)} of our one-thread speed on ${g.cores ?? 2} shared cores where ${range(need)} would be needed for ×1.5 PyTorch's best`;
+  }
+  return [name, v, mark(!missed)];
+}
+
+// The demo as a user runs it (bench/demo.bench.mjs: the CLI in a child process, its --report file).
+export function demoTarget(d) {
+  const name = 'Demo (`npm run demo`) ≤ 60 s wall at ≥ 97.8% test accuracy';
+  if (!d) return [name, 'not run (`--no-demo`)', 'not measured'];
+  if (d.error) return [name, `the demo failed: ${d.error}`, '**missed**'];
+  const v = `${f(d.wallSeconds)} s wall (spawn to exit), ${f(d.cpuSeconds)} s CPU, ${d.threads.used ?? '?'} of ${d.threads.requested} threads; ${d.split} accuracy ${f(100 * d.accuracy, 2)}% (most frequent tag ${f(100 * d.baseline, 2)}%)` +
+    (d.limit ? ` on the first ${d.limit} sentences (\`--demo-limit\`: not the target's run)` : '');
+  if (d.limit) return [name, v, 'not measured'];
+  const met = d.wallSeconds <= 60 && d.accuracy >= 0.978;
+  const why = [];
+  if (d.wallSeconds > 60) why.push(`${d.epochs} epochs at ${Math.round(d.tokensPerSecond).toLocaleString('en')} training tokens/s; CPU / wall = ×${f(d.cpuSeconds / d.processSeconds, 2)} cores busy${d.threads.used != null && d.threads.used < d.threads.requested ? ` (the start-up probe kept ${d.threads.used} of ${d.threads.requested} threads: the cores were busy)` : ''}`);
+  if (d.accuracy < 0.978) why.push(`accuracy ${f(100 * (0.978 - d.accuracy), 2)} points short`);
+  return [name, v + (met ? '' : `. Limit, measured: ${why.join('; ')}`), mark(met)];
+}
+
 const shapeLabel = (r) => `${r.cell === 'rnn' ? 'Elman' : r.cell.toUpperCase()} B${r.B} H${r.H}, ${r.L} layer${r.L > 1 ? 's' : ''}${r.bi ? ', bidirectional' : ''}`;
+
+function w2ThreadsSection(res) {
+  const L = ['## W2 on two threads against onnxruntime-node (issue 14)', ''];
+  const w = res.w2Threads;
+  if (!w) return [...L, 'Not measured in this run (`--no-w2-threads`, or onnxruntime-node missing).', ''];
+  L.push(`bench/w2-threads.bench.mjs: the W2 LSTM (32 rows × 64 steps, forward with softmax) split across ${w.threads} threads by \`ParallelPredictor.predict\` (rnn-wasm/node: the main thread runs one share of the rows, a worker replica the other; the most likely class per step comes back), ` +
+    `for the \`quantize()\` int8 model and the f32 model, against onnxruntime-node ${w.version} f32 on one thread (the exported W2 model, probabilities out), in ${w.rounds} alternated rounds of ${w.reps} calls in one process. ` +
+    'The same rounds time the parts: the same predict path on one thread, and the bare int8 forward (`outputsView`) at batch 32 and at batch 16, one thread\'s share of the two-thread call. ' +
+    `A ratio ×k is onnxruntime-node's time over ours, per round (median, min–max). Classes identical to one thread's: ${w.identical ? 'yes' : '**no**'}.`, '');
+  L.push('| what | time per W2 batch | × onnxruntime-node (its time / this) |', '|---|---|---|');
+  L.push(`| onnxruntime-node f32, one thread | ${stat(w.ort)} | |`);
+  L.push(`| **rnn-wasm int8, threads: ${w.threads}** (ParallelPredictor.predict) | **${stat(w.int8Two)}** | **${x(w.ratio.median)}** (${f(w.ratio.min, 2)}–${f(w.ratio.max, 2)}) |`);
+  L.push(`| rnn-wasm f32, threads: ${w.f32Threads} (ParallelPredictor.predict) | ${stat(w.f32Two)} | ${x(w.ratioF32.median)} (${f(w.ratioF32.min, 2)}–${f(w.ratioF32.max, 2)}) |`);
+  L.push(`| rnn-wasm int8, the same predict on one thread | ${stat(w.int8OnePredict)} | ${x(ratio(w.ort, w.int8OnePredict))} |`);
+  L.push(`| rnn-wasm int8, bare forward, batch 32, one thread | ${stat(w.int8Forward32)} | ${x(ratio(w.ort, w.int8Forward32))} |`);
+  L.push(`| rnn-wasm int8, bare forward, batch 16 (one share) | ${stat(w.int8Forward16)} | ${x(ratio(w.ort, w.int8Forward16))} |`);
+  L.push('', `Two threads − one share's forward (the split: hand-off to the worker, rows out and classes back, the wait): ${stat(w.splitCostMs)} per call, ${pct(w.splitCostMs.median, w.int8Two.median)} of the two-thread call.`, '');
+  return L;
+}
+
+function demoSection(res) {
+  const L = ['## The demo end to end', ''];
+  const d = res.demo;
+  if (!d) return [...L, 'Not run (`--no-demo`).', ''];
+  if (d.error) return [...L, `bench/demo.bench.mjs: \`node dist/cli/main.js demo\` failed: ${d.error}`, ''];
+  L.push(`bench/demo.bench.mjs: \`node dist/cli/main.js demo${d.limit ? ` --limit ${d.limit}` : ''}\` (what \`npm run demo\` runs after its build; default threads: the cores available) in a child process, timed from spawn to exit; ` +
+    'CPU seconds (worker threads included), threads and accuracy from its `--report` file.', '');
+  L.push('| wall (spawn to exit) | CPU | CPU / the process\'s wall | threads used (asked) | epochs | training tokens/s | test accuracy | most frequent tag |', '|---|---|---|---|---|---|---|---|');
+  L.push(`| ${f(d.wallSeconds)} s | ${f(d.cpuSeconds)} s | ×${f(d.cpuSeconds / d.processSeconds, 2)} | ${d.threads.used ?? '?'} (${d.threads.requested}) | ${d.epochs} | ${Math.round(d.tokensPerSecond).toLocaleString('en')} | ${f(100 * d.accuracy, 2)}% | ${f(100 * d.baseline, 2)}% |`, '');
+  return L;
+}
 
 function webSection(res) {
   const L = ['## onnxruntime-web: the browser and edge peer', ''];
@@ -123,13 +244,15 @@ function webSection(res) {
   if (!w) return [...L, 'Not measured in this run (onnxruntime-web, or the models the onnxruntime-node peer exports, missing).', ''];
   L.push(`onnxruntime-web ${w.version}, wasm backend with SIMD, run in Node on the graphs the onnxruntime-node peer runs (its outputs agree with onnxruntime-node's to the figure in the last column before anything is timed). ` +
     `rnn-wasm (one thread) is timed in the same process in ${w.rounds} alternated rounds with it; a ratio ×k is onnxruntime-web's time over rnn-wasm's for each round pair (median, and min–max over the pairs).`, '');
-  L.push('| cell | onnxruntime-web threads | W2 onnxruntime-web | W2 rnn-wasm | W2 ratio | W3 onnxruntime-web | W3 rnn-wasm | W3 ratio | max \\|Δ\\| vs onnxruntime-node |', '|---|---|---|---|---|---|---|---|---|');
+  L.push('The frozen rnn-wasm model (`freeze(model)`) folds the embedding into the first recurrent layer\'s input projection: a precomputed table of E·W_ihᵀ + biases, one row per token, replaces the lookup, the bias broadcast and the input GEMM. onnxruntime-web runs the exported graph unfolded (it folds constants, but not a Gather into an LSTM\'s weights). Both rnn-wasm models are timed in the same alternated rounds.', '');
+  L.push('| cell | onnxruntime-web threads | W2 onnxruntime-web | W2 rnn-wasm | W2 ratio | W2 rnn-wasm frozen | W2 ratio frozen | W3 onnxruntime-web | W3 rnn-wasm | W3 ratio | W3 rnn-wasm frozen | W3 ratio frozen | max \\|Δ\\| vs onnxruntime-node |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [n, t] of Object.entries(w.threads)) for (const [cell, name] of CELLS) {
     const c = t.cells[cell];
     if (!c) continue;
-    if (!c.w2) { L.push(`| ${name} | ${n} | not timed: outputs differ | | | | | | ${c.diff?.toExponential(1)} |`); continue; }
+    if (!c.w2) { L.push(`| ${name} | ${n} | not timed: outputs differ | | | | | | | | | | ${c.diff?.toExponential(1)} |`); continue; }
     const r = (s) => `${x(s.median)} (${f(s.min, 2)}–${f(s.max, 2)})`;
-    L.push(`| ${name} | ${n} | ${stat(c.w2)} | ${stat(c.ours.w2)} | ${r(c.ratio.w2)} | ${stat(c.w3, 'µs')} | ${stat(c.ours.w3, 'µs')} | ${r(c.ratio.w3)} | ${c.diff.toExponential(1)} |`);
+    const fz = c.frozen ? [stat(c.frozen.w2), r(c.frozenRatio.w2), stat(c.frozen.w3, 'µs'), r(c.frozenRatio.w3)] : ['—', '—', '—', '—'];
+    L.push(`| ${name} | ${n} | ${stat(c.w2)} | ${stat(c.ours.w2)} | ${r(c.ratio.w2)} | ${fz[0]} | ${fz[1]} | ${stat(c.w3, 'µs')} | ${stat(c.ours.w3, 'µs')} | ${r(c.ratio.w3)} | ${fz[2]} | ${fz[3]} | ${c.diff.toExponential(1)} |`);
   }
   L.push('');
   // Which peer a browser or edge user would pick: only runtimes that run there (no native onnxruntime-node or PyTorch).
@@ -176,7 +299,10 @@ function gridSection(res) {
   L.push(`| shape | rnn-wasm | GFLOP/s | share of the ceiling | PyTorch one thread | rnn-wasm speed-up |${th ? ' rnn-wasm threads: 2 | × PyTorch\'s best of 1, 2 threads |' : ''}`, `|---|---|---|---|---|---|${th ? '---|---|' : ''}`);
   for (const r of g.rows) L.push(`| ${shapeLabel(r)} | ${stat(r.ms)} | ${f(r.gflops)} | ${f(100 * r.share, 0)}% of ${f(r.ceiling)} | ${stat(r.pytorch)} | ${r.ratio ? `${x(r.ratio.median)} (${f(r.ratio.min, 2)}–${f(r.ratio.max, 2)})` : '—'} |` +
     (th ? ` ${r.ms2 ? stat(r.ms2) : ''} | ${r.ratio2 ? `${x(r.ratio2.median)} (${f(r.ratio2.min, 2)}–${f(r.ratio2.max, 2)})` : ''} |` : ''));
-  if (!th) L.push('', 'threads: 2 is not in this grid run (`node bench/grid.bench.mjs --threads`, or `npm run bench -- --grid-threads`, adds it for batch ≥ 8).');
+  if (!th) L.push('', 'threads: 2 is not in this grid run (`--no-grid-threads`, or no shape with batch ≥ 8 below PyTorch one thread).');
+  else if (g.threads === 'failing') L.push('', 'threads: 2 (ParallelTrainer, data parallel over the batch) is timed for the shapes with batch ≥ 8 below PyTorch one thread, the ones the alternative criterion is for, right after their one-thread rounds, ' +
+    `in ${g.rounds} round${g.rounds > 1 ? 's' : ''} of their own: rnn-wasm threads: 2, then PyTorch one and two threads, alternated; the last column is PyTorch's best of the two over rnn-wasm's two threads, per round. ` +
+    '`npm run bench -- --grid-threads` times every batch ≥ 8 shape with two threads in the one-thread rounds instead.');
   L.push('', '**What limits rnn-wasm, by region** (judged on the ceiling share and ratio measured above):', '');
   for (const r of regions(g.rows)) L.push(`- **${r.name}**: ${r.verdict}.`);
   L.push('');
@@ -232,7 +358,7 @@ export function renderReport(res) {
   L.push('');
 
   L.push('## Issue 14 targets', '');
-  L.push('Those measured by this harness (int8 in the issue 6 table above and in its own section; the demo by `npm run demo`).', '');
+  L.push('Measured in this run (int8 speed and file size also in the issue 6 table above and in its own section; W2 on two threads and the demo in their sections below). Each miss names its limit as measured in the run.', '');
   L.push('| target | measured in this run | |', '|---|---|---|');
   for (const [a, b, c] of targets14(res)) L.push(`| ${a} | ${b} | ${c} |`);
   L.push('');
@@ -347,7 +473,7 @@ export function renderReport(res) {
   const many = res.parallel?.manyThreads;
   if (many) L.push(`3 and 4 threads (correctness only, on ${res.machine?.cores ?? 'this machine\'s'} cores; \`probe: false\`): one W1 step's gradients within ${Object.entries(many).map(([k, v]) => `${f(v.relativeDiff * 1e6, 1)}e-6 (${k} threads)`).join(' and ')} of one thread's, relative to the largest gradient.`, '');
 
-  L.push(...webSection(res), ...gridSection(res), ...taggerSection(res));
+  L.push(...w2ThreadsSection(res), ...webSection(res), ...gridSection(res), ...taggerSection(res), ...demoSection(res));
 
   L.push('## How each peer is run, and what differs', '');
   L.push('- **rnn-wasm**: `Sequential` with embedding → lstm/gru/rnn → dense, `trainStep(batch, adam, { reduction: "sum" })`, `outputsView` for W2, `stream(1).step` for W3; benny samples (bench/recurrent.bench.mjs), W4 in bench/big.bench.mjs.');

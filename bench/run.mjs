@@ -1,15 +1,22 @@
 // `npm run bench`: every suite and every peer, one after another in one run, then
 // docs/BENCHMARKS.md (bench/report.mjs). Ratios measured side by side in one run are
 // what count: the machine is shared and its speed drifts.
-//   npm run bench                 the whole suite (≈ 15–20 min on 2 quiet cores: the grid ≈ 3 min,
-//                                 the tagger epochs ≈ 5 min; 41 min on an overloaded machine)
+//   npm run bench                 the whole suite (≈ 15–18 min on 2 quiet cores: the grid ≈ 1.5 min + its
+//                                 threads: 2 ≈ 1.5–2 min, the tagger epochs ≈ 2–5 min, the demo ≈ 1–2.5 min,
+//                                 W2 on two threads ≈ 10 s; 41+ min on an overloaded machine)
 //   npm run bench -- --soak       the memory check over 10,000 W1 steps (≈ 6+ min more)
 //   npm run bench -- --no-tfjs-cpu  skip the slowest peer (≈ 30 s per tfjs-cpu W1 step)
 //   npm run bench -- --no-write   print only, leave docs/BENCHMARKS.md alone
 //   npm run bench -- --quick-grid  the shape grid's quick mode (8 shapes) instead of the grid
-//   npm run bench -- --grid-threads  the grid also times threads: 2 for batch ≥ 8 (≈ 2× longer)
+//   (default) the grid times threads: 2 (against PyTorch's best of 1 and 2 threads) for each shape
+//                                 with batch ≥ 8 that is below PyTorch one thread (≈ 1.5–2 min more)
+//   npm run bench -- --grid-threads  threads: 2 for every batch ≥ 8 shape, in the one-thread rounds (≈ 2× longer)
+//   npm run bench -- --no-grid-threads  no threads: 2 in the grid
 //   npm run bench -- --no-grid / --no-tagger   skip the shape grid / the tagger epochs
 //   npm run bench -- --tagger-limit N   the tagger on the first N Brown sentences only
+//   npm run bench -- --no-demo    skip the demo (`node dist/cli/main.js demo`, its defaults, in a child
+//                                 process: ≈ 1–2.5 min); --demo-limit N runs it on the first N sentences
+//   npm run bench -- --no-w2-threads  skip W2 on two threads against onnxruntime-node (≈ 10 s)
 import os from 'node:os';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,11 +37,14 @@ import { brainjsPeer } from './peers/brainjs.mjs';
 import { tfjsPeer } from './peers/tfjs.mjs';
 import { edgeBench } from './edge.bench.mjs';
 import { int8Bench } from './int8.bench.mjs';
+import { w2ThreadsBench } from './w2-threads.bench.mjs';
+import { demoBench } from './demo.bench.mjs';
 import { writeReport } from './report.mjs';
 import { referenceWorkload } from '../dist/cli/bench.js';
 
 const argv = process.argv.slice(2);
 const taggerLimit = argv.includes('--tagger-limit') ? Number(argv[argv.indexOf('--tagger-limit') + 1]) : undefined;
+const demoLimit = argv.includes('--demo-limit') ? Number(argv[argv.indexOf('--demo-limit') + 1]) : undefined;
 const args = new Set(argv.filter((a) => a.startsWith('--')));
 const soak = args.has('--soak');
 const started = new Date();
@@ -84,6 +94,9 @@ section('onnxruntime-node (one thread): W2, W3');
 results.onnxruntime = await onnxruntimePeer(wl);
 section('onnxruntime-web (wasm SIMD; one thread and numThreads 2), alternated with rnn-wasm: W2, W3');
 results.onnxruntimeWeb = results.onnxruntime ? onnxruntimeWebPeer() : (console.log('  skipped: it runs the models the onnxruntime-node peer exports'), null);
+section('W2 on two threads (int8 and f32, ParallelPredictor) alternated with onnxruntime-node f32 one thread');
+results.w2Threads = args.has('--no-w2-threads') ? (console.log('  skipped (--no-w2-threads)'), null)
+  : results.onnxruntime ? await w2ThreadsBench() : (console.log('  skipped: it runs the model the onnxruntime-node peer exports'), null);
 section('naive JS LSTM: W1');
 results.naive = await naiveLstmBench(wl);
 section('brain.js: W1 tokens');
@@ -95,9 +108,12 @@ section('TensorFlow.js cpu backend');
 results.tfjsCpu = args.has('--no-tfjs-cpu') ? (console.log('  skipped (--no-tfjs-cpu)'), null) : await tfjsPeer('cpu', wl, { reps: 2, w1Warmup: 0 });
 
 section('shape grid: training step over batch, hidden, layers, direction; PyTorch one thread alternated');
-results.grid = args.has('--no-grid') ? (console.log('  skipped (--no-grid)'), null) : await gridBench({ quick: args.has('--quick-grid'), threads: args.has('--grid-threads') });
+results.grid = args.has('--no-grid') ? (console.log('  skipped (--no-grid)'), null) : await gridBench({ quick: args.has('--quick-grid'), threads: args.has('--grid-threads') ? true : args.has('--no-grid-threads') ? false : 'failing' });
 section('the tagger end to end: one pos-brown epoch, rnn-wasm and PyTorch');
 results.tagger = args.has('--no-tagger') ? (console.log('  skipped (--no-tagger)'), null) : await taggerBench({ limit: taggerLimit });
+
+section(`the demo end to end: node dist/cli/main.js demo (its default threads) in a child process${demoLimit ? `, --limit ${demoLimit}` : ''}`);
+results.demo = args.has('--no-demo') ? (console.log('  skipped (--no-demo)'), null) : await demoBench({ limit: demoLimit });
 
 section(`memory: W1 LSTM training, ${soak ? '10,000 steps (--soak)' : '300 steps (default; --soak runs 10,000)'}`);
 results.memory = memoryBench(soak ? { steps: 10000, warm: 100 } : { steps: 300, warm: 50 });

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ARGUMENT'
   | 'FILE'
   | 'QUANTIZED'
+  | 'FROZEN'
   | 'INFERENCE_ONLY';
 
 export class RnnWasmError extends Error {
@@ -111,6 +112,15 @@ export class ArgumentError extends RnnWasmError {
  */
 export class QuantizedModelError extends RnnWasmError {
   constructor(message: string) { super('QUANTIZED', message); }
+}
+
+/**
+ * A frozen model (freeze()) was asked to change: training, new weights, quantizing.
+ * Its folded embedding table was computed from its weights once; change the model it
+ * was frozen from, then freeze that again.
+ */
+export class FrozenModelError extends RnnWasmError {
+  constructor(message: string) { super('FROZEN', message); }
 }
 
 /**

@@ -31,6 +31,7 @@ export { exportPyTorch, type PyTorchExport } from './io/pytorch-export.js';
 export { fit, fitEvents, evaluateDataset, type FitOptions, type FitCallOptions, type FitEvent, type History, type Metrics, type EarlyStopping } from './train/fit.js';
 export { saveModel, loadModel, loadModelOf, loadWeights, type SaveModelOptions } from './io/model-file.js';
 export { quantize } from './model/quantize.js';
+export { freeze, DEFAULT_MAX_FOLDED_TABLE_BYTES, type FreezeOptions } from './model/freeze.js';
 export { registerModelKind, type ModelFromJSON, type ModelClass } from './io/model-kinds.js';
 export { isTrainable, type Trainable, type TrainBatch, type Evaluation } from './model/trainable.js';
 export { isDataParallel, type DataParallel, type SplitBatch } from './model/data-parallel.js';

@@ -15,6 +15,7 @@ export { generate, sampleToken, type GenerateOptions, type SamplingOptions } fro
 export { TextPipeline, wordShape, type PreprocessingJSON, type PreprocessingOptions, type FieldJSON, type TokenFeature, type TokenizerType } from './data/text-pipeline.js';
 export type { TaggedToken, TextClass, TextPrediction } from './model/text.js';
 export { forecast } from './model/forecast.js';
+export { freeze, DEFAULT_MAX_FOLDED_TABLE_BYTES, type FreezeOptions } from './model/freeze.js';
 export { loadModel } from './io/model-file.js';
 export { loadModelFrom, readModelSource, type ModelSource } from './io/model-source.js';
 export { readSafetensors, type Tensor, type SafetensorsFile } from './io/safetensors.js';

@@ -11,7 +11,7 @@ import { FORWARD_KERNELS, KERNEL_ARITY } from '../src/runtime/kernels.generated.
 import { Runtime } from '../src/runtime/runtime.js';
 import { loadRuntimeSync as loadForwardSync } from '../src/inference.js';
 import * as full from '../src/index.js';
-import { InferenceOnlyError, Sequential, Seq2Seq, WasmLoadError, fit, forecast, generate, layers, nn, optim, quantize } from '../src/index.js';
+import { InferenceOnlyError, Sequential, Seq2Seq, WasmLoadError, fit, forecast, freeze, generate, layers, nn, optim, quantize } from '../src/index.js';
 import { simpleModel } from './helpers/models.js';
 
 const fullBytes = () => readFileSync(new URL('../dist/wasm/rnn-simd.wasm', import.meta.url));
@@ -41,9 +41,11 @@ function inferenceWorkload(rt: Runtime) {
     ['pooling', new Sequential(rt, [layers.embedding({ vocabSize: V, dim: 8 }), layers.gru({ hiddenSize: 10 }), layers.pooling({ mode: 'max' }), layers.dropout({ rate: 0.3 }), layers.dense({ units: 4 })], { seed: 5 })],
   ];
   for (const [label, m] of seqs) {
-    const q = quantize(m);
-    out[label] = { f32: m.predictOutputs(tokens), int8: q.predictOutputs(tokens), evaluate: m.evaluate({ inputs: tokens, targets: label.includes('last') || label === 'pooling' ? [0, 1, 2] : tokens.map((s) => s.map((t) => t % 3)) }) };
-    q.dispose();
+    const q = quantize(m), f = freeze(m), fq = freeze(q);
+    const fs = label === 'lstm' || label === 'projected lstm' ? f.stream(1) : undefined; // the stream's shapes
+    out[label] = { f32: m.predictOutputs(tokens), int8: q.predictOutputs(tokens), frozen: f.predictOutputs(tokens), frozenInt8: fq.predictOutputs(tokens), frozenStep: fs && Array.from(fs.step([3])), evaluate: m.evaluate({ inputs: tokens, targets: label.includes('last') || label === 'pooling' ? [0, 1, 2] : tokens.map((s) => s.map((t) => t % 3)) }) };
+    fs?.dispose();
+    for (const x of [q, f, fq]) x.dispose();
   }
   const lm = seqs[0][1], s = lm.stream(2);
   out.stream = [s.step([1, 2]), s.step([3, 4])].map((p) => Array.from(p));

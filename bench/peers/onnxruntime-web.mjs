@@ -10,7 +10,10 @@
 // count runs in a child process of its own (this file, run directly). The machine is
 // shared, so inside that process rnn-wasm's own W2/W3 (one thread, same workload shape)
 // are timed in alternated rounds with onnxruntime-web's: the ratio of each pair is what
-// the report quotes, beside the medians.
+// the report quotes, beside the medians. The frozen rnn-wasm model (freeze(): the
+// embedding folded into the first layer's input projection, a table of E·W_ihᵀ + biases)
+// is timed in the same rounds beside the plain one; onnxruntime-web runs the exported,
+// unfolded graph (Gather → LSTM: it folds constants, not a Gather into an LSTM's weights).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -72,7 +75,7 @@ async function child({ threads, dir, rounds, seconds }) {
   const ortNode = require('onnxruntime-node');
   ortWeb.env.wasm.numThreads = threads;
   ortWeb.env.wasm.simd = true;
-  const { loadRuntimeSync, Sequential, layers } = await import('../../dist/index.js');
+  const { loadRuntimeSync, Sequential, layers, freeze } = await import('../../dist/index.js');
   const { referenceWorkload } = await import('../../dist/cli/bench.js');
   const { T, B, H, V, E, C, batch } = referenceWorkload();
   const ids = new BigInt64Array(T * B);
@@ -108,10 +111,13 @@ async function child({ threads, dir, rounds, seconds }) {
     // rnn-wasm's W2 and W3 on the same shapes (as bench/recurrent.bench.mjs), one thread.
     const model = new Sequential(rt, [layers.embedding({ vocabSize: V, dim: E }), layers[cell]({ hiddenSize: H }), layers.dense({ units: C })], { seed: 1 });
     const stream = model.stream(1);
+    const frozen = freeze(model), frozenStream = frozen.stream(1);
     const buf = new Float32Array(C);
-    let tok = 0, tokW = 0;
+    let tok = 0, tokW = 0, tokF = 0;
     const ours2 = () => { model.outputsView(batch.inputs); };
     const ours3 = () => { for (let i = 0; i < 100; i++) stream.step([tok = (tok + 7) % V], buf); };
+    const frozen2 = () => { frozen.outputsView(batch.inputs); };
+    const frozen3 = () => { for (let i = 0; i < 100; i++) frozenStream.step([tokF = (tokF + 7) % V], buf); };
     const x = new ortWeb.Tensor('int64', ids, [T, B]);
     const web2run = async () => { (await web2.run({ x })).probs.data; };
     let state = zeros(ortWeb);
@@ -122,24 +128,33 @@ async function child({ threads, dir, rounds, seconds }) {
         state = Object.fromEntries(names.map((n) => [`${n}0`, r[`${n}1`]]));
       }
     };
-    for (let i = 0; i < 3; i++) { ours2(); ours3(); await web2run(); await web3run(); } // tier-up, thread pool start
-    const s = { o2: [], w2: [], o3: [], w3: [], r2: [], r3: [] };
+    for (let i = 0; i < 3; i++) { ours2(); ours3(); frozen2(); frozen3(); await web2run(); await web3run(); } // tier-up, thread pool start
+    const s = { o2: [], w2: [], o3: [], w3: [], r2: [], r3: [], f2: [], f3: [], rf2: [], rf3: [] };
     for (let r = 0; r < rounds; r++) {
       const a2 = await measure(ours2, { warmup: 1, minSamples: 5, seconds });
       const b2 = await measure(web2run, { warmup: 1, minSamples: 5, seconds });
+      const c2 = await measure(frozen2, { warmup: 1, minSamples: 5, seconds });
       const a3 = scale(await measure(ours3, { warmup: 1, minSamples: 5, seconds }), 10);
       const b3 = scale(await measure(web3run, { warmup: 1, minSamples: 5, seconds }), 10);
+      const c3 = scale(await measure(frozen3, { warmup: 1, minSamples: 5, seconds }), 10);
       s.o2.push(a2.median); s.w2.push(b2.median); s.o3.push(a3.median); s.w3.push(b3.median);
       s.r2.push(b2.median / a2.median); s.r3.push(b3.median / a3.median);
+      s.f2.push(c2.median); s.f3.push(c3.median); s.rf2.push(b2.median / c2.median); s.rf3.push(b3.median / c3.median);
     }
+    frozenStream.dispose();
+    frozen.dispose();
     stream.dispose();
     model.dispose();
     await web2.release();
     await web3.release();
-    res.cells[cell] = { diff, w2: summarize(s.w2), w3: summarize(s.w3), ours: { w2: summarize(s.o2), w3: summarize(s.o3) }, ratio: { w2: summarize(s.r2), w3: summarize(s.r3) } };
+    res.cells[cell] = {
+      diff, w2: summarize(s.w2), w3: summarize(s.w3), ours: { w2: summarize(s.o2), w3: summarize(s.o3) }, ratio: { w2: summarize(s.r2), w3: summarize(s.r3) },
+      frozen: { w2: summarize(s.f2), w3: summarize(s.f3) }, frozenRatio: { w2: summarize(s.rf2), w3: summarize(s.rf3) },
+    };
     const c = res.cells[cell];
     log(`onnxruntime-web ${cell}, ${threads} thread(s) (max |Δ| vs onnxruntime-node ${diff.toExponential(1)}): W2 ${c.w2.median.toFixed(2)} ms, W3 ${c.w3.median.toFixed(1)} µs; ` +
-      `rnn-wasm (one thread) in alternated rounds: W2 ${c.ours.w2.median.toFixed(2)} ms (×${c.ratio.w2.min.toFixed(2)}–${c.ratio.w2.max.toFixed(2)}), W3 ${c.ours.w3.median.toFixed(1)} µs (×${c.ratio.w3.min.toFixed(1)}–${c.ratio.w3.max.toFixed(1)})`);
+      `rnn-wasm (one thread) in alternated rounds: W2 ${c.ours.w2.median.toFixed(2)} ms (×${c.ratio.w2.min.toFixed(2)}–${c.ratio.w2.max.toFixed(2)}), W3 ${c.ours.w3.median.toFixed(1)} µs (×${c.ratio.w3.min.toFixed(1)}–${c.ratio.w3.max.toFixed(1)}); ` +
+      `frozen: W2 ${c.frozen.w2.median.toFixed(2)} ms (×${c.frozenRatio.w2.min.toFixed(2)}–${c.frozenRatio.w2.max.toFixed(2)}), W3 ${c.frozen.w3.median.toFixed(1)} µs (×${c.frozenRatio.w3.min.toFixed(1)}–${c.frozenRatio.w3.max.toFixed(1)})`);
   }
   return res;
 }

@@ -10,7 +10,8 @@ import { measure, scale } from '../timing.mjs';
 
 const require = createRequire(import.meta.url);
 
-function exportModels(dir) {
+/** Exports the W2/W3 models into `dir` with PyTorch; null when done, else why not. */
+export function exportModels(dir) {
   const py = '/usr/bin/python3';
   if (!existsSync(py) || spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
     return 'the models are exported by PyTorch: /usr/bin/python3 with torch not found';

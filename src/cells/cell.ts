@@ -71,6 +71,13 @@ export interface Cell {
   readonly importOrder: { keras: readonly number[]; onnx: readonly number[] };
   parameters(I: number, H: number, o: CellOptions): CellParameter[];
   packed(o: CellOptions): readonly PackedOperand[];
+  /**
+   * Where the forward kernel writes its input projection W_ih x + biases (the gates, or
+   * the Elman cell's hs) and whether b_hh joins it there (false: the GRU keeps b_hh in
+   * the recurrent product, which its reset gate scales). A frozen model's folded
+   * embedding fills that buffer from its table (src/model/freeze.ts).
+   */
+  readonly inputProjection: { into: 'gates' | 'hs'; withRecurrentBias: boolean };
   workspace(T: number, B: number, H: number, o: CellOptions): CellWorkspace;
   /** Floats of h (the output per direction and step): H, or the LSTM's projSize. */
   stateSize(H: number, o: CellOptions): number;

@@ -22,6 +22,7 @@ export const gruCell: Cell = {
   // Keras and ONNX: z, r, h.
   importOrder: { keras: [1, 0, 2], onnx: [1, 0, 2] },
   parameters: (I, H, o) => gateParameters(3, I, H, o),
+  inputProjection: { into: 'gates', withRecurrentBias: false },
   packed: () => OPERANDS,
   // saved: W_hn h + b_hn (reset after) or r ⊙ h (reset before), per step.
   workspace: (T, B, H) => ({ ...NO_WORKSPACE, gates: T * B * 3 * H, saved: T * B * H, hg: B * 3 * H, dhg: T * B * 3 * H, drh: B * H }),

@@ -24,6 +24,7 @@ export const lstmCell: Cell = {
     const p = gateParameters(4, I, H, o).map((t) => (t.role === 'whh' ? { ...t, shape: [4 * H, P] } : t));
     return [...p, { name: 'weight_hr', role: 'whr', shape: [P, H] }];
   },
+  inputProjection: { into: 'gates', withRecurrentBias: true },
   packed: (o) => (o.projSize ? PROJECTED : WHOLE_GATE_OPERANDS),
   workspace: (T, B, H, o) => ({
     ...NO_WORKSPACE, gates: T * B * 4 * H, saved: T * B * H, carryC: B * H,

@@ -9,6 +9,7 @@ export const rnnCell: Cell = {
   hasCellState: false,
   importOrder: { keras: [0], onnx: [0] },
   parameters: (I, H, o) => gateParameters(1, I, H, o),
+  inputProjection: { into: 'hs', withRecurrentBias: true },
   packed: () => WHOLE_GATE_OPERANDS,
   // The pre-activations are computed in hs itself: no gates to keep.
   workspace: () => NO_WORKSPACE,

@@ -19,7 +19,7 @@ import { loadModel, saveModel } from '../io/model-file.js';
 import { quantize } from '../model/quantize.js';
 import { exportPyTorch } from '../io/pytorch-export.js';
 import type { Sequential } from '../model/sequential.js';
-import type { Task, TaskOptions } from './tasks/task.js';
+import type { Task, TaskOptions, TaskReport } from './tasks/task.js';
 import { plotHistory, plotStudy, plotForecast, plotAlignment, terminalChart, loadVega } from './plot.js';
 import { pronounce } from './g2p.js';
 import { importPeer } from './peers.js';
@@ -119,7 +119,7 @@ function flags(o: Record<string, unknown>, keys: string[]): Record<string, unkno
  * for them, and the checkpoint to resume exists.
  */
 async function preflight(out: string, checkpointPath: string | undefined, o: Record<string, unknown>): Promise<void> {
-  const removed = [out, ...(checkpointPath ? [checkpointPath] : []), ...[o.plot, o.plotForecast].filter((p) => p).map(String)].flatMap((p) => checkOutput(p));
+  const removed = [out, ...(checkpointPath ? [checkpointPath] : []), ...[o.plot, o.plotForecast, o.report].filter((p) => p).map(String)].flatMap((p) => checkOutput(p));
   for (const r of removed) process.stderr.write(`removed ${r}, a temporary file left by an interrupted run\n`);
   if (o.plot || o.plotForecast) await loadVega(o.plot ? undefined : '--plot-forecast needs vega and vega-lite');
   if (o.resume) readInput(String(o.resume)).length;
@@ -140,10 +140,12 @@ async function trainTask(task: Task, o: Record<string, unknown>, given?: TaskOpt
   const ctrl = new AbortController();
   const onSigint = () => { process.stderr.write('\ninterrupted: stopping after this step…\n'); ctrl.abort(); };
   process.once('SIGINT', onSigint);
+  const threads = (o.threads as number | undefined) ?? defaultThreads();
+  let threadsUsed: number | null = null;
   try {
     const r = await task.run(rt, opts, {
       onEvent: rep.event, signal: ctrl.signal, onData: (s) => process.stderr.write(s + '\n'),
-      checkpointPath, resumeFrom: o.resume as string | undefined, threads: (o.threads as number | undefined) ?? defaultThreads(),
+      checkpointPath, resumeFrom: o.resume as string | undefined, threads, onThreads: (n) => { threadsUsed = n; },
     });
     rep.close();
     if (!r) {
@@ -160,12 +162,28 @@ async function trainTask(task: Task, o: Record<string, unknown>, given?: TaskOpt
     if (o.plot) await writeOutput(String(o.plot), await plotHistory(task.name, r.history));
     if (o.plotForecast && r.figure) await writeOutput(String(o.plotForecast), await plotForecast(r.figure));
     else if (o.plotForecast) process.stderr.write(`no forecast figure: the test split (--limit) holds no whole month to plot\n`);
+    if (o.report) await writeOutput(String(o.report), runReport(task.name, r, out, threads, threadsUsed));
     const next = o.pattern === 'lm' ? `rnn-wasm generate --model ${out} --prompt "…"` : o.pattern ? `rnn-wasm predict --model ${out} "…"` : undefined;
     console.log(`model written to ${out}${o.plot ? `, loss curves to ${o.plot}` : ''}${o.plotForecast && r.figure ? `, the forecast to ${o.plotForecast}` : ''}${next ? `; try: ${next}` : ''}`);
   } finally {
     process.removeListener('SIGINT', onSigint);
     rep.close();
   }
+}
+
+/**
+ * The --report file: the finished run as JSON, for scripts (npm run bench reads the
+ * demo's). Process times cover the whole process (worker threads included in the CPU
+ * time) up to the moment the report is written.
+ */
+function runReport(task: string, r: TaskReport, out: string, threads: number, threadsUsed: number | null): string {
+  const cpu = process.cpuUsage();
+  return JSON.stringify({
+    task, metric: { name: r.metric.name, split: r.metric.split ?? 'test', value: r.metric.value, higherIsBetter: r.metric.higherIsBetter },
+    baselines: r.baselines, tokensPerSecond: r.tokensPerSecond, epochs: r.history.length,
+    threads: { requested: threads, used: threadsUsed },
+    wallSeconds: process.uptime(), cpuSeconds: (cpu.user + cpu.system) / 1e6, model: out,
+  }, null, 2) + '\n';
 }
 
 /** `train --pattern tag|classify|lm --data FILE`: the user's own data. */
@@ -213,6 +231,7 @@ function addTrainOptions(c: Command): Command {
     .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default <out>.checkpoint.safetensors)')
     .option('--resume <file>', 'continue training from a checkpoint (same task and options)')
     .option('--log <file>', 'write every progress event as JSON lines (epochs numbered from 1)')
+    .option('--report <file>', 'write the finished run as JSON: the metric and its split, baselines, tokens/s, threads asked for and used, wall and CPU seconds of the process')
     .option('--plot <file>', 'write the loss and metric curves as an SVG chart')
     .option('--threads <n>', `threads to train on (default: the cores available, here ${defaultThreads()}; fewer if the start-up probe finds them busy; 1 for results independent of the machine)`, threadCount)
     .option('--plot-forecast <file>', 'births-forecast: write the forecast against the truth for one test month as an SVG chart');

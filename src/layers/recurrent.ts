@@ -117,6 +117,12 @@ export class Recurrent {
   private saved?: Saved;
   /** The integer GEMM's scratch, shared by the directions (int8 weights only). */
   private int8Scratch?: Region;
+  /**
+   * A frozen model's folded embedding (src/model/freeze.ts): per direction of layer 0, a
+   * table [vocab][G·H] whose row v is that direction's input projection of token v with
+   * its biases. While set, forward reads token ids (i32 [T][B]) as x.
+   */
+  private folded?: Region[];
   /** Step-by-step driving (beginSteps): the stack's slots for T steps and the step scratch. */
   private steps?: StepSaved;
   private readonly stepWs: Workspace;
@@ -215,6 +221,44 @@ export class Recurrent {
     this.int8Scratch = undefined;
   }
 
+  /** Floats of the folded tables for an embedding of `vocab` rows: vocab × G·H per direction of layer 0. */
+  foldedFloats(vocab: number): number {
+    return vocab * this.cell.gates * this.config.hiddenSize * this.numDirections;
+  }
+
+  /**
+   * Folds an embedding table (`embedding`, a pointer to [vocab][inputSize] floats) into
+   * layer 0's input projection: per direction, row v = E[v] · W_ihᵀ + b_ih (+ b_hh where
+   * the cell's input projection takes it), computed once by the f32 GEMM from the packed
+   * W_ihᵀ (so after pack(); an int8 model's f32 operands hold its dequantized weights).
+   * The tables are allocated from this layer's planner (the model's ledger). Inference only:
+   * the backward needs the embedding's output, which a folded forward never makes.
+   */
+  foldEmbedding(params: Region, embedding: number, vocab: number): void {
+    if (this.folded) throw new ConfigError('this recurrent layer already has a folded embedding');
+    const k = this.rt.kernels, G = this.cell.gates * this.config.hiddenSize, I = this.config.inputSize;
+    const tables: Region[] = [];
+    try {
+      for (const d of this.dirs.filter((x) => x.layer === 0)) {
+        const table = this.rt.planner.alloc(vocab * G);
+        tables.push(table);
+        const { bih, bhh } = d.params;
+        k.broadcastBias(table.ptr, vocab, G, bih ? params.at(bih.offset) : 0, bhh && this.cell.inputProjection.withRecurrentBias ? params.at(bhh.offset) : 0);
+        const wih = d.packed.find((p) => p.op.field === 'wih')!.region; // the f32 operand, also for int8 weights
+        k.gemmPacked(vocab, G, I, embedding, I, 1, wih.ptr, table.ptr, G, 1);
+      }
+    } catch (e) {
+      for (const t of tables) this.rt.planner.release(t);
+      throw e;
+    }
+    this.folded = tables;
+  }
+
+  /** Layer 0's folded table for direction d (0 forward, 1 reverse), or 0 without a folded embedding. */
+  foldedTable(d: number): number {
+    return this.folded?.[d]?.ptr ?? 0;
+  }
+
   private operand(d: Direction, field: PackedOperand['field']): number {
     const q = d.int8?.ops.get(field);
     if (q) return q.packed.ptr;
@@ -293,7 +337,7 @@ export class Recurrent {
       wihBack: this.operand(dir, 'wihBack'), whhBack: this.operand(dir, 'whhBack'), whhNBack: this.operand(dir, 'whhNBack'),
       dhs: 0, dhLast: 0, dcLast: 0, dx: 0, dwih: 0, dwhh: 0, dbih: 0, dbhh: 0, dh0: 0, dc0: 0, dwhr: 0,
       dz: ws.dz, dhg: ws.dhg, dhCur: ws.dhCur, carry: ws.carry, carryC: ws.carryC, drh: ws.drh, pack: ws.pack,
-      dhAll: ws.dhAll, dm: ws.dm, quant: dir.int8?.block.ptr ?? 0,
+      dhAll: ws.dhAll, dm: ws.dm, quant: dir.int8?.block.ptr ?? 0, folded: 0,
     };
   }
 
@@ -315,13 +359,21 @@ export class Recurrent {
         const idx = l * D + d;
         const dir = this.dirs[idx], I = dir.inputSize;
         let xin = input;
-        if (dir.reverse) {
+        const fold = l === 0 && this.folded ? this.folded[d] : undefined;
+        if (fold) {
+          // input holds token ids: the table rows are the input projection (reversed within lengths for d = 1).
+          const G = this.cell.gates * H, into = this.cell.inputProjection.into === 'gates' ? ws.dirs[idx].gates : ws.dirs[idx].hs;
+          k.embeddingProjection(input, T, B, lengths, d, G, fold.ptr, into);
+          xin = 0;
+        } else if (dir.reverse) {
           xin = ws.dirs[idx].xrev;
           k.gatherSteps(input, I, xin, I, I, T, B, lengths, 1, 1, 0);
         }
         const h0p = h0 ? h0 + idx * hBytes : 0, c0p = c0 ? c0 + idx * cBytes : 0;
         const hs = ws.dirs[idx].hs;
-        this.cell.forward(k, writeRecurrentArgs(this.args, this.argsFor(dir, idx, T, B, xin, lengths, h0p, c0p, ws, params)));
+        const args = this.argsFor(dir, idx, T, B, xin, lengths, h0p, c0p, ws, params);
+        args.folded = fold ? 1 : 0;
+        this.cell.forward(k, writeRecurrentArgs(this.args, args));
         const concat = merge === 'concat' || D === 1;
         k.gatherSteps(hs, W, concat ? out + d * W * 4 : out, this.outputSize, W, T, B, lengths, d, concat || merge === 'sum' ? 1 : 0.5, !concat && d === 1 ? 1 : 0);
         // Final states: the carried state at T−1 is each row's last valid one.
@@ -354,6 +406,7 @@ export class Recurrent {
   backward(dOutput: number, dhn: number, dcn: number, grads: Region, dh0: number, dc0: number): number {
     const s0 = this.saved;
     if (!s0) throw new ConfigError('backward called without a preceding forward');
+    if (this.folded) throw new ConfigError('a folded embedding is for inference only: there is no backward through it');
     const { T, B, x, lengths, h0, c0, ws, masks } = s0;
     const k = this.rt.kernels;
     const { hiddenSize: H, numLayers: L, merge } = this.config;
@@ -402,6 +455,7 @@ export class Recurrent {
   /** Starts a step-by-step forward of up to T steps over B rows from h0 / c0 (pointers or 0, as in forward). */
   beginSteps(T: number, B: number, h0: number, c0: number, training: boolean, rng: Rng): void {
     if (this.config.bidirectional) throw new ConfigError('step-by-step driving needs a unidirectional recurrent layer');
+    if (this.folded) throw new ConfigError('step-by-step driving reads vectors: not with a folded embedding');
     const { hiddenSize: H, numLayers: L, dropout } = this.config;
     const W = this.stateSize, I = this.config.inputSize;
     const ws = this.layout(T, B);
@@ -495,6 +549,8 @@ export class Recurrent {
 
   dispose(): void {
     this.releaseInt8();
+    for (const t of this.folded ?? []) if (!t.released) this.rt.planner.release(t);
+    this.folded = undefined;
     for (const d of this.dirs) for (const p of d.packed) this.rt.planner.release(p.region);
     for (const d of this.dirs) d.packed = [];
     this.ws.release();

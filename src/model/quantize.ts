@@ -5,7 +5,7 @@
 // (assembly/qgemm.ts), saves as an int8 model file about 4× smaller, and refuses
 // training (QuantizedModelError); the f32 model is left as it was.
 import { Sequential } from './sequential.js';
-import { ArgumentError, QuantizedModelError } from '../errors.js';
+import { ArgumentError, FrozenModelError, QuantizedModelError } from '../errors.js';
 import { dequantizeMatrix, isQuantizedParameter, quantizeMatrix, type Int8Tensor } from '../runtime/int8-weights.js';
 import type { StateDict } from '../runtime/parameter-table.js';
 
@@ -16,6 +16,7 @@ import type { StateDict } from '../runtime/parameter-table.js';
  */
 export function quantize(model: Sequential): Sequential {
   if (!(model instanceof Sequential)) throw new ArgumentError('quantize expects a Sequential model');
+  if (model.frozen) throw new FrozenModelError('this model is frozen: quantize the model it was frozen from, then freeze the int8 model');
   if (model.quantized) throw new QuantizedModelError('this model is already int8: quantize the f32 model it came from');
   const dict = model.stateDict();
   const tensors = new Map<string, Int8Tensor>();

@@ -11,7 +11,7 @@ export type { StepOptions, StepResult } from './trainable.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
-import { ArgumentError, ConfigError, NonFiniteError, QuantizedModelError, describeValue } from '../errors.js';
+import { ArgumentError, ConfigError, FrozenModelError, NonFiniteError, QuantizedModelError, describeValue } from '../errors.js';
 import { Int8Weights, type Int8Tensor } from '../runtime/int8-weights.js';
 import type { StateDict } from '../runtime/parameter-table.js';
 import { balancedCuts, countTargets, evenCuts, sliceRows, type PackedBatch } from '../data/packed-batch.js';
@@ -28,7 +28,7 @@ import type { GenerateOptions } from './generate.js';
 import { tagText, classifyText, generateText, predictText, type TaggedToken, type TextClass, type TextPrediction } from './text.js';
 import { check } from '../config/schema.js';
 import { modelJSONSchema, sequentialOptionsSchema } from '../config/layer-schemas.js';
-import { modelFootprint, requireMemory } from '../config/footprint.js';
+import { modelFootprint, requireBytes, requireMemory } from '../config/footprint.js';
 import { assignLayerNames } from './layer-names.js';
 
 export type LossName = 'crossEntropy' | 'mse';
@@ -80,6 +80,8 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   private readonly shapes: ShapeInfo[] = [];
   /** int8 inference: the quantized weight matrices (quantize(), or an int8 model file); undefined for f32. */
   private int8?: Int8Weights;
+  /** A frozen model (freeze()): the index of the recurrent layer whose folded embedding reads the token ids; the layers before it are skipped. */
+  private foldedAt?: number;
   /** resetStates() calls so far (stateResets: a parallel trainer's workers reset their replicas with it). */
   private resets = 0;
 
@@ -128,7 +130,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
    */
   useInt8(tensors: ReadonlyMap<string, Int8Tensor>, dequantized: StateDict): void {
     this.checkAlive();
-    this.refuseIfQuantized('quantizing again');
+    this.refuseIfInferenceOnly('quantizing again');
     for (const e of this.table.entries) {
       if (e.shape.length !== 2) continue;
       const t = tensors.get(e.name), [rows, cols] = e.shape;
@@ -145,13 +147,65 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     this.packedDirty = true;
   }
 
-  private refuseIfQuantized(what: string): void {
+  private refuseIfInferenceOnly(what: string): void {
+    if (this.foldedAt !== undefined) throw new FrozenModelError(`${what} is refused: this is a frozen model (inference only), whose folded embedding table was computed from its weights at freeze(); change the model it was frozen from, then freeze it again`);
     if (this.int8) throw new QuantizedModelError(`${what} needs the f32 weights: this is an int8 model (inference only); use the f32 model it was quantized from`);
   }
 
-  /** As ParameterizedModel.loadStateDict; refused for an int8 model (its weights are its int8 values). */
+  /** True for a frozen model (from freeze()): its embedding is folded into the first recurrent layer; inference only. */
+  get frozen(): boolean {
+    return this.foldedAt !== undefined;
+  }
+
+  /**
+   * Where freeze() can fold this model's embedding: the first recurrent layer, fed by a
+   * one-field embedding (no characters) through nothing but dropout (inactive at
+   * inference). A string says why the model has no such pair.
+   */
+  foldTarget(): { at: number; layer: RecurrentLayer; embedding: Embedding } | string {
+    const emb = this.layers[0];
+    if (!(emb instanceof Embedding)) return 'the model does not start with an embedding (its inputs are vectors, not token ids)';
+    if (emb.fields.length !== 1 || emb.options.chars) return 'the embedding has several fields or characters: only a one-field embedding folds into one table';
+    let at = 1;
+    while (this.layers[at] instanceof Dropout) at++;
+    const layer = this.layers[at];
+    if (!(layer instanceof RecurrentLayer)) return 'the embedding does not feed a recurrent layer';
+    return { at, layer, embedding: emb };
+  }
+
+  /**
+   * Makes this model frozen: precomputes, per direction, the first recurrent layer's
+   * input projection of every token id (its biases included) as a table in the model's
+   * ledger, and from then on runs that layer from the token ids, skipping the embedding
+   * lookup, the bias broadcast and the input GEMM. What freeze() calls; prefer it.
+   */
+  foldEmbedding(): void {
+    this.checkAlive();
+    if (this.foldedAt !== undefined) throw new FrozenModelError('this model is already frozen');
+    const target = this.foldTarget();
+    if (typeof target === 'string') throw new ConfigError(`cannot fold the embedding: ${target}`);
+    const vocab = target.embedding.fields[0].vocabSize, bytes = 4 * target.layer.core.foldedFloats(vocab);
+    requireBytes(this.rt, bytes, `the folded embedding table (${vocab} tokens × ${target.layer.core.foldedFloats(1)} floats) needs ${bytes} bytes`);
+    this.refreshPacked(); // the tables are computed from the packed f32 W_ihᵀ
+    target.layer.core.foldEmbedding(this.params, this.params.at(this.table.get(`${target.embedding.name}.weight`).offset), vocab);
+    this.foldedAt = target.at;
+  }
+
+  /** Refused for a frozen model: its folded table would no longer match the weights. */
+  override parametersChanged(): void {
+    if (this.foldedAt !== undefined) this.refuseIfInferenceOnly('changing the parameters');
+    super.parametersChanged();
+  }
+
+  /** Refused for frozen and int8 models (inference only). */
+  override applyGradients(optimizer: Optimizer, gradNormBefore: number, options: StepOptions = {}): void {
+    this.refuseIfInferenceOnly('training');
+    super.applyGradients(optimizer, gradNormBefore, options);
+  }
+
+  /** As ParameterizedModel.loadStateDict; refused for an int8 model (its weights are its int8 values) and a frozen one. */
   override loadStateDict(dict: StateDict): void {
-    this.refuseIfQuantized('loading new weights');
+    this.refuseIfInferenceOnly('loading new weights');
     super.loadStateDict(dict);
   }
 
@@ -241,7 +295,8 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     this.rt.i32(slots.lengths, B).set(lengths);
     const ctx: Context = { T, B, lengths: slots.lengths, training, rng, params: this.params, grads: this.grads };
     let act: Activation = { ptr: slots.x, seq: true, features: this.input.features };
-    for (const l of this.layers) act = l.forward(ctx, act);
+    // Frozen: the first recurrent layer reads the token ids through its folded tables.
+    for (let i = this.foldedAt ?? 0; i < this.layers.length; i++) act = this.layers[i].forward(ctx, act);
     let tokens = 0;
     for (const v of lengths) tokens += v;
     return { ctx, out: act, lengths, tokens, slots };
@@ -304,7 +359,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
    * training, where each share is scaled by 1 / (labelled rows of the whole batch).
    */
   lossAndGradientsPacked(batch: PackedBatch, lossScale: number, rng: Rng = this.rng): { lossSum: number } {
-    this.refuseIfQuantized('training');
+    this.refuseIfInferenceOnly('training');
     this.rt.requireTraining('training');
     const p = this.runPacked(batch, true, rng);
     const sum = this.lossPacked(p, batch);
@@ -322,7 +377,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 
   /** Loss and the gradients of every parameter (in `grads`), without an update. Training mode. */
   lossAndGradients(batch: Batch, options: StepOptions = {}): StepResult {
-    this.refuseIfQuantized('training');
+    this.refuseIfInferenceOnly('training');
     this.rt.requireTraining('training');
     const p = this.packBatch(batch);
     const scale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
@@ -350,7 +405,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
   }
 
   splitBatch(batch: TrainBatch, options: StepOptions, arena: Arena): SplitBatch<PackedBatch> {
-    this.refuseIfQuantized('training');
+    this.refuseIfInferenceOnly('training');
     this.rt.requireTraining('training');
     const p = this.packBatch(batch, arena);
     const lossScale = (options.reduction ?? 'mean') === 'mean' ? 1 / Math.max(1, p.count) : 1;
@@ -378,7 +433,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
 
   /** One training step: forward, backward through time, clipping, optimizer update. */
   trainStep(data: Batch | readonly Example[], optimizer: Optimizer, options: StepOptions = {}): StepResult {
-    this.refuseIfQuantized('training');
+    this.refuseIfInferenceOnly('training');
     this.rt.requireTraining('training');
     requireOptimizer(optimizer); // before the forward pass, not after it
     const r = this.lossAndGradients(toBatch(data, 'trainStep'), options);
@@ -422,10 +477,15 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
    * shape each and say so when the model does not produce it.
    */
   predict(inputs: readonly ModelInput[]): number[][] | number[] | number[][][] {
-    const o = this.predictOutputs(inputs);
-    if (this.options.loss === 'mse') return o;
-    if (!this.output.seq) return (o as number[][]).map(argmax);
-    return (o as number[][][]).map((s) => s.map(argmax));
+    if (this.options.loss === 'mse') return this.predictOutputs(inputs);
+    // The classes straight from the probabilities in wasm memory: building predictOutputs'
+    // nested arrays first cost as much as the forward itself on W2 (bench/w2-threads.bench.mjs).
+    const p = this.run(inputs, false);
+    const out = this.outputsOf(p);
+    const C = this.output.features, { B } = p.ctx;
+    const cls = (r: number) => argmax(out.subarray(r * C, r * C + C));
+    if (!this.output.seq) return Array.from({ length: B }, (_, b) => cls(b));
+    return Array.from({ length: B }, (_, b) => Array.from({ length: p.lengths[b] }, (_, t) => cls(t * B + b)));
   }
 
   /** What the model outputs: a class or values, per step or per sequence. */
@@ -548,7 +608,7 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     return new RecurrentStream(this.owned, {
       cell: rec.core.streamCode, L: c.numLayers, H: c.hiddenSize, P: c.projSize, E: emb.dim, C: head.options.units, vocabSize: emb.fields[0].vocabSize,
       embedding: this.params.at(this.table.get(`${emb.name}.weight`).offset), headT: headPtrs.weightT, headBias: headPtrs.bias,
-      headScales: headPtrs.scales, headScratch: headPtrs.scratch,
+      headScales: headPtrs.scales, headScratch: headPtrs.scratch, folded: this.foldedAt !== undefined ? rec.core.foldedTable(0) : 0,
       layers: rec.core.streamPointers(this.params), refresh: () => { this.checkAlive(); this.refreshPacked(); },
     }, numStreams);
   }

@@ -15,6 +15,8 @@ export interface StreamSpec {
   embedding: number; headT: number; headBias: number;
   /** int8 head: its row scales and the integer GEMM's scratch (0, 0 for f32). */
   headScales: number; headScratch: number;
+  /** A frozen model's folded embedding: layer 0's input-projection table [vocab][G·H] (src/model/freeze.ts); 0 = none. */
+  folded: number;
   /** Per layer; quant: the int8 operand block (assembly/qgemm.ts), 0 for f32. */
   layers: { wihT: number; whhT: number; whhNT: number; bih: number; bhh: number; bias: number; whrT: number; quant: number }[];
   /** Re-packs the model's weights if they changed since the last step. */
@@ -50,7 +52,7 @@ export class RecurrentStream {
       ones.i32().fill(1);
       targets.i32().fill(-1);
       const words = [spec.cell, B, L, H, E, C, this.ids.ptr, spec.embedding, alloc(B * E).ptr, spec.headT, spec.headBias,
-        alloc(B * C).ptr, ones.ptr, alloc(B * 4 * H).ptr, alloc(B * 3 * H).ptr, targets.ptr, this.probs.ptr, P, spec.headScales, spec.headScratch];
+        alloc(B * C).ptr, ones.ptr, alloc(B * 4 * H).ptr, alloc(B * 3 * H).ptr, targets.ptr, this.probs.ptr, P, spec.headScales, spec.headScratch, spec.folded];
       for (const p of spec.layers) {
         const h = alloc(B * W), c = alloc(B * H);
         this.states.push({ region: h, width: W }, { region: c, width: H });

@@ -41,6 +41,7 @@ export interface Kernels {
   activationRange(K: number): number;
   embeddingForward(ids: Ptr, R: number, D: number, table: Ptr, out: Ptr): void;
   embeddingBackward(ids: Ptr, R: number, D: number, dout: Ptr, dtable: Ptr): void;
+  embeddingProjection(ids: Ptr, T: number, B: number, lengths: Ptr, reverse: number, N: number, table: Ptr, out: Ptr): void;
   softmaxCrossEntropyForward(R: number, C: number, logits: Ptr, targets: Ptr, probs: Ptr): number;
   softmaxCrossEntropyBackward(R: number, C: number, probs: Ptr, targets: Ptr, scale: number, dlogits: Ptr): void;
   mseForward(R: number, C: number, y: Ptr, target: Ptr, mask: Ptr): number;
@@ -94,6 +95,7 @@ export const KERNEL_ARITY: Readonly<Record<Exclude<keyof Kernels, 'memory'>, num
   activationRange: 1,
   embeddingForward: 5,
   embeddingBackward: 5,
+  embeddingProjection: 8,
   softmaxCrossEntropyForward: 5,
   softmaxCrossEntropyBackward: 6,
   mseForward: 5,
@@ -119,6 +121,7 @@ export const FORWARD_KERNELS: readonly Exclude<keyof Kernels, 'memory'>[] = [
   'packB',
   'gemmPacked',
   'tanhArray',
+  'broadcastBias',
   'attentionForward',
   'rnnForward',
   'lstmForward',
@@ -132,6 +135,7 @@ export const FORWARD_KERNELS: readonly Exclude<keyof Kernels, 'memory'>[] = [
   'qpackedBytes',
   'qscratchBytes',
   'embeddingForward',
+  'embeddingProjection',
   'softmaxCrossEntropyForward',
   'mseForward',
   'hasNonFinite',
@@ -187,8 +191,9 @@ export const RECURRENT_ARG_OFFSETS = {
   dhAll: 176,
   dm: 180,
   quant: 184,
+  folded: 188,
 } as const;
-export const RECURRENT_ARG_COUNT = 47;
+export const RECURRENT_ARG_COUNT = 48;
 
 /** Cell codes of the stream descriptor (assembly/stream.ts). */
 export const StreamCell = {
@@ -198,5 +203,5 @@ export const StreamCell = {
   Gru: 3,
   GruResetBefore: 4,
 } as const;
-export const STREAM_LAYER_BASE = 20;
+export const STREAM_LAYER_BASE = 21;
 export const STREAM_LAYER_WORDS = 13;

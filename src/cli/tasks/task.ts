@@ -54,6 +54,8 @@ export interface TaskIO {
   resumeFrom?: string;
   /** Threads to train on (default 1); the start-up probe may keep fewer (ParallelTrainer). */
   threads?: number;
+  /** Told the threads the training step actually runs on (for the CLI's --report). */
+  onThreads?: (threads: number) => void;
 }
 
 /** The model and optimizer to train: fresh ones, or those of the checkpoint to resume (a Sequential unless `kind` says otherwise). */
@@ -120,13 +122,15 @@ type StepFn = (batch: TrainBatch, options: StepOptions) => StepResult;
  */
 async function threadedStep(model: Trainable, optimizer: Optimizer, io: TaskIO): Promise<{ step?: StepFn; close(): Promise<void> }> {
   const threads = io.threads ?? 1;
-  if (threads === 1) return { close: async () => undefined };
+  if (threads === 1) { io.onThreads?.(1); return { close: async () => undefined }; }
   const refusal = !isDataParallel(model) ? `${model.constructor.name} does not implement DataParallel` : model.parallelRefusal();
   if (refusal) {
     io.onData?.(`training on one thread: ${refusal}`);
+    io.onThreads?.(1);
     return { close: async () => undefined };
   }
   const trainer = await ParallelTrainer.create(model, optimizer, { threads });
+  io.onThreads?.(trainer.threads);
   io.onData?.(`training on ${trainer.threads} thread${trainer.threads > 1 ? 's' : ''}${trainer.fallbackReason ? ` (${trainer.fallbackReason})` : ''}`);
   return { step: trainer.threads > 1 ? (b, o) => trainer.trainStep(b, o) : undefined, close: () => trainer.close() };
 }
