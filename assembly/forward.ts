@@ -1,7 +1,8 @@
 // The forward-only ABI: the kernels rnn-wasm/inference's path calls (load weights,
 // predict, stream, generate, translate; f32 and int8), compiled on their own into
 // rnn-simd-forward.wasm so that the inference bundle carries no backward or optimizer
-// kernel. Each kernel stays in its own file beside its backward; this file only picks.
+// kernel. Each kernel stays in its own file beside its backward; this file only picks
+// (and the target defines RNN_FORWARD_ONLY, which drops gemmPacked's Aᵀ micro-kernel).
 // test/forward-kernels.test.ts fails when the inference path reaches a kernel not here.
 export { packedSize, packB, gemmPacked } from './gemm';
 export { tanhArray } from './simd-math';

@@ -140,7 +140,11 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32,
     }
     return;
   }
-  if (sai == 1 && sak >= 128 && M > 1) { // strides under 512 bytes spread over enough L1 sets
+  // Aᵀ with a long stride (the backward's weight gradients) gets its own micro-kernel.
+  // The forward-only module (asconfig target forward, --use RNN_FORWARD_ONLY) leaves it
+  // out: every forward caller passes sak = 1, and the loop below is right for any strides.
+  // @ts-ignore: RNN_FORWARD_ONLY is defined on the command line, or not at all
+  if (!isDefined(RNN_FORWARD_ONLY) && sai == 1 && sak >= 128 && M > 1) { // strides under 512 bytes spread over enough L1 sets
     gemmPackedTransA(M, N, K, a, sak, bp, c, ldc, accumulate);
     return;
   }
