@@ -3,7 +3,7 @@
 // accuracy on the test split beside the most-frequent-tag baseline. An ordinary
 // registered task: checkpoints, resumption and the report are the common ones.
 import { adam } from '../../optim/index.js';
-import { fitEvents, evaluateDataset } from '../../train/fit.js';
+import { fitEvents } from '../../train/fit.js';
 import { saveModel } from '../../io/model-file.js';
 import { preparePosBrown, mostFrequentTagBaseline, tokenAccuracy, POS_BROWN_DEFAULTS, type PosBrownOptions } from './pos-brown.js';
 import { buildTaggerModel, tagWords } from './pos-tagger.js';
@@ -25,14 +25,15 @@ export const posBrown: Task<PosBrownOptions> = {
     io.onData?.(`pos-brown: ${p.split.train.length} / ${p.split.validation.length} / ${p.split.test.length} sentences (train / validation / test), ${n(p.split.train)} training tokens`);
     const { model, optimizer, resume } = startOrResume(rt, io, () => ({ model: buildTaggerModel(rt, p.pipeline, o), optimizer: adam({ lr: o.lr }) }));
     model.preprocessing = p.pipeline;
-    const { history, tokensPerSecond, interrupted } = await runFit(io, model, optimizer, (trainStep) => fitEvents(model, p.toExamples(p.split.train), {
-      trainStep, optimizer, epochs: o.epochs, batchSize: o.batchSize, bucket: 50, clipNorm: 5, seed: o.seed, resume, signal: io.signal,
+    // Validation and the test split are evaluated on the training threads too.
+    const { history, tokensPerSecond, interrupted, final: testMetrics } = await runFit(io, model, optimizer, (trainStep, evaluateData) => fitEvents(model, p.toExamples(p.split.train), {
+      trainStep, evaluateData, optimizer, epochs: o.epochs, batchSize: o.batchSize, bucket: 50, clipNorm: 5, seed: o.seed, resume, signal: io.signal,
       validationData: p.toExamples(p.split.validation), checkpoint: checkpointTo(io),
-    }));
-    if (interrupted) return null;
+    }), (evaluate) => evaluate(p.toExamples(p.split.test)));
+    if (interrupted || !testMetrics) return null;
     const baselineTag = mostFrequentTagBaseline(p.split.train);
     return {
-      metric: { name: 'token accuracy', value: evaluateDataset(model, p.toExamples(p.split.test)).accuracy ?? 0, higherIsBetter: true, format: pct },
+      metric: { name: 'token accuracy', value: testMetrics.accuracy ?? 0, higherIsBetter: true, format: pct },
       baselines: [{ name: 'most frequent tag', value: tokenAccuracy(p.split.test, (w) => w.map(baselineTag)) }],
       tokensPerSecond, history,
       notes: SAMPLE_SENTENCES.map((s) => model.tagText(s).map((t) => `${t.token}/${t.label}`).join(' ')),
