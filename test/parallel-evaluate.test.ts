@@ -121,6 +121,24 @@ describe('evaluation on several threads equals one thread\'s', () => {
     }
   });
 
+  it('the order of the examples and the batch size do not change the accuracy (pos-brown evaluates sorted by length, 128 a batch)', async () => {
+    const model = tagger(), data = taggerData(90, 11);
+    const trainer = await ParallelTrainer.create(model, optim.adam({ lr: 0.05 }), { threads: 2, probe: false });
+    try {
+      for (let s = 0; s < 3; s++) trainer.trainStep({ inputs: data.slice(s * 30, s * 30 + 30).map((e) => e.input), targets: data.slice(s * 30, s * 30 + 30).map((e) => e.target) } as TrainBatch);
+      const one = evaluateDataset(model, data, { batchSize: 8 });
+      expect(one.accuracy! > 0.2 && one.accuracy! < 1).toBe(true);
+      const sorted = [...data].sort((a, b) => a.input.length - b.input.length);
+      for (const batchSize of [5, 32, 128]) {
+        expectSameMetrics(evaluateDataset(model, sorted, { batchSize }), one, `sorted, batch ${batchSize}`);
+        expectSameMetrics(trainer.evaluateDataset(sorted, { batchSize }), one, `sorted, batch ${batchSize}, 2 threads`);
+      }
+    } finally {
+      await trainer.close();
+      model.dispose();
+    }
+  });
+
   it('fit({ threads: 2 }) reports the validation metrics of the final weights', async () => {
     const model = tagger(), train = taggerData(60, 6), validation = taggerData(30, 7);
     const h = await fit(model, train, { optimizer: optim.adam({ lr: 0.02 }), epochs: 2, batchSize: 12, seed: 1, validationData: validation, threads: 2, probe: false, verbose: false });

@@ -3,7 +3,7 @@
 // accuracy on the test split beside the most-frequent-tag baseline. An ordinary
 // registered task: checkpoints, resumption and the report are the common ones.
 import { adam } from '../../optim/index.js';
-import { fitEvents } from '../../train/fit.js';
+import { fitEvents, evaluateDataset } from '../../train/fit.js';
 import { saveModel } from '../../io/model-file.js';
 import { preparePosBrown, mostFrequentTagBaseline, tokenAccuracy, POS_BROWN_DEFAULTS, type PosBrownOptions } from './pos-brown.js';
 import { buildTaggerModel, tagWords } from './pos-tagger.js';
@@ -13,6 +13,14 @@ import { requireSplits, runFit, startOrResume, checkpointTo, pct, type Task } fr
 
 /** Sentences the report (and the demo) tags, ambiguous words included. */
 export const SAMPLE_SENTENCES = ['I like cake', 'We can fish', 'The old man the boat', 'She saw the saw on the table', 'Time flies like an arrow'];
+
+/** Sentences per evaluation batch. */
+const EVAL_BATCH = 128;
+
+/** Examples shortest first (a stable sort: equal lengths keep their order). */
+function byLength<E extends { input: unknown[] }>(examples: E[]): E[] {
+  return [...examples].sort((a, b) => a.input.length - b.input.length);
+}
 
 export const posBrown: Task<PosBrownOptions> = {
   name: 'pos-brown',
@@ -25,11 +33,15 @@ export const posBrown: Task<PosBrownOptions> = {
     io.onData?.(`pos-brown: ${p.split.train.length} / ${p.split.validation.length} / ${p.split.test.length} sentences (train / validation / test), ${n(p.split.train)} training tokens`);
     const { model, optimizer, resume } = startOrResume(rt, io, () => ({ model: buildTaggerModel(rt, p.pipeline, o), optimizer: adam({ lr: o.lr }) }));
     model.preprocessing = p.pipeline;
-    // Validation and the test split are evaluated on the training threads too.
+    // Validation and the test split are evaluated on the training threads too, sorted by
+    // length in batches of EVAL_BATCH (little padding): each sentence's tags do not
+    // depend on the others in its batch, so the accuracy is the same in any order.
+    const validation = byLength(p.toExamples(p.split.validation)), test = byLength(p.toExamples(p.split.test));
     const { history, tokensPerSecond, interrupted, final: testMetrics } = await runFit(io, model, optimizer, (trainStep, evaluateData) => fitEvents(model, p.toExamples(p.split.train), {
-      trainStep, evaluateData, optimizer, epochs: o.epochs, batchSize: o.batchSize, bucket: 50, clipNorm: 5, seed: o.seed, resume, signal: io.signal,
-      validationData: p.toExamples(p.split.validation), checkpoint: checkpointTo(io),
-    }), (evaluate) => evaluate(p.toExamples(p.split.test)));
+      trainStep, optimizer, epochs: o.epochs, batchSize: o.batchSize, bucket: 50, clipNorm: 5, seed: o.seed, resume, signal: io.signal,
+      validationData: validation, checkpoint: checkpointTo(io),
+      evaluateData: (data) => (evaluateData ? evaluateData(data, { batchSize: EVAL_BATCH }) : evaluateDataset(model, data, { batchSize: EVAL_BATCH })),
+    }), (evaluate) => evaluate(test, { batchSize: EVAL_BATCH }));
     if (interrupted || !testMetrics) return null;
     const baselineTag = mostFrequentTagBaseline(p.split.train);
     return {
