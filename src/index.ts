@@ -34,7 +34,7 @@ export { quantize } from './model/quantize.js';
 export { freeze, DEFAULT_MAX_FOLDED_TABLE_BYTES, type FreezeOptions } from './model/freeze.js';
 export { registerModelKind, type ModelFromJSON, type ModelClass } from './io/model-kinds.js';
 export { isTrainable, type Trainable, type TrainBatch, type Evaluation } from './model/trainable.js';
-export { isDataParallel, type DataParallel, type SplitBatch } from './model/data-parallel.js';
+export { isDataParallel, type DataParallel, type ShareEvaluation, type SplitBatch } from './model/data-parallel.js';
 export { loadModelFrom, readModelSource, type ModelSource } from './io/model-source.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint, type TrainingState } from './io/checkpoint.js';
 export { generate, sampleToken, type GenerateOptions, type SamplingOptions } from './model/generate.js';

@@ -53,6 +53,29 @@ describe('the tagger preprocessing', () => {
     });
   }
 
+  it('counting each distinct word once gives the old vocabularies, ties in order of first appearance (a corpus of many ties)', () => {
+    // Words from a small alphabet: many share suffixes, shapes and counts, so the order among equal counts decides.
+    const letters = ['a', 'b', 'C', 'd', '-', '1', 'é', '.'];
+    let seed = 7;
+    const next = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const word = () => Array.from({ length: 1 + next(5) }, () => letters[next(letters.length)]).join('');
+    const big = Array.from({ length: 300 }, () => ({ words: Array.from({ length: 1 + next(8) }, word), tags: [] as string[] }));
+    for (const minFrequency of [1, 2, 3]) {
+      const old = oldFeaturizer(big, minFrequency);
+      const pp = buildTaggerPipeline(big, { minFrequency, labels: ['X'] });
+      for (const s of [...big.map((c) => c.words), ...unseen]) expect(pp.encode(s)).toEqual(old(s));
+    }
+  });
+
+  it('encode returns arrays of the caller\'s own: changing one changes no later encoding', () => {
+    const pp = buildTaggerPipeline(corpus);
+    const first = pp.encode(corpus[0].words) as number[][];
+    const copy = first.map((ids) => [...ids]);
+    first[0][0] = 999;
+    first[0].push(5);
+    expect(pp.encode(corpus[0].words)).toEqual(copy);
+  });
+
   it('labels are the training tags in order of appearance, unless given', () => {
     expect(buildTaggerPipeline(corpus).json.labels).toEqual(['PRON', 'VERB', 'NOUN', 'DET', 'ADJ', 'AUX', 'ADP']);
     expect(buildTaggerPipeline(corpus, { labels: ['A', 'B'] }).json.labels).toEqual(['A', 'B']);

@@ -24,6 +24,10 @@ const cases: Case[] = [
   { T: 7, B: 5, I: 9, H: 17, lengths: [7, 7, 4, 1, 5], h0: true, perStep: true, last: true },
   // The character BiLSTM's shape: H = 16 (no partial chunk, narrow N = 4H), many short rows.
   { T: 4, B: 9, I: 16, H: 16, lengths: [4, 1, 3, 4, 2, 4, 1, 3, 4], h0: true, perStep: true, last: true },
+  // Rows sorted longest first with ≥ 1/4 padding (as the character BiLSTM sorts its words): the
+  // LSTM runs each step on the valid prefix of rows only.
+  { T: 6, B: 7, I: 12, H: 16, lengths: [6, 6, 4, 3, 3, 1, 1], h0: true, perStep: true, last: true },
+  { T: 5, B: 4, I: 5, H: 6, lengths: [5, 3, 2, 1], h0: false, perStep: false, last: true },
 ];
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -135,3 +139,48 @@ for (const resetBefore of [false, true]) {
     }
   });
 }
+
+// The valid-prefix path (rows sorted longest first, ≥ 1/4 padding) against the whole-batch
+// path on the same rows in another order: the forward bitwise (each row's products
+// are the same), the gradients within float32 rounding (sums over rows in another order).
+describe('LSTM kernel: rows sorted by length (valid prefix per step) equal the whole-batch path', () => {
+  it('character BiLSTM shape: T=10 B=23 I=12 H=16, lengths 10 … 1', () => {
+    const T = 10, B = 23, I = 12, H = 16, G = 4 * H;
+    const rng = testRng(77);
+    const sorted = Array.from({ length: B }, (_, b) => Math.max(1, 10 - Math.floor((b * 10) / B)));
+    const perm = Array.from({ length: B }, (_, b) => (b * 7) % B); // row b of the unsorted batch is sorted row perm[b]
+    const s = 1 / Math.sqrt(H);
+    const x = rng.array(T * B * I), wih = rng.array(G * I, s), whh = rng.array(G * H, s), bih = rng.array(G, s), bhh = rng.array(G, s);
+    const h0 = rng.array(B * H), c0 = rng.array(B * H), dhs = rng.array(T * B * H), dhLast = rng.array(B * H), dcLast = rng.array(B * H);
+    const permuteRows = (a: ArrayLike<number>, steps: number, width: number) => {
+      const out = new Float64Array(steps * B * width);
+      for (let t = 0; t < steps; t++) for (let b = 0; b < B; b++) for (let j = 0; j < width; j++) out[(t * B + b) * width + j] = a[(t * B + perm[b]) * width + j];
+      return out;
+    };
+    const run = (lengths: number[], xs: ArrayLike<number>, h0s: ArrayLike<number>, c0s: ArrayLike<number>, dh: ArrayLike<number>, dhl: ArrayLike<number>, dcl: ArrayLike<number>) => {
+      const X = putF32(rt, xs), L = putI32(rt, lengths), Wih = putF32(rt, wih), Whh = putF32(rt, whh), Bih = putF32(rt, bih), Bhh = putF32(rt, bhh);
+      const H0 = putF32(rt, h0s), C0 = putF32(rt, c0s);
+      const gates = zeros(rt, T * B * G), CS = zeros(rt, T * B * H), HS = zeros(rt, T * B * H);
+      k.lstmForward(recurrentArgs(rt, { T, B, I, H, x: X.ptr, wih: packed(Wih, 0, I, I, G, 1).ptr, whh: packed(Whh, 0, H, H, G, 1).ptr,
+        bih: Bih.ptr, bhh: Bhh.ptr, h0: H0.ptr, c0: C0.ptr, lengths: L.ptr, gates: gates.ptr, saved: CS.ptr, hs: HS.ptr }));
+      const DX = zeros(rt, T * B * I), DWih = zeros(rt, G * I), DWhh = zeros(rt, G * H), DBih = zeros(rt, G), DBhh = zeros(rt, G);
+      const DH0 = zeros(rt, B * H), DC0 = zeros(rt, B * H);
+      k.lstmBackward(recurrentArgs(rt, { T, B, I, H, x: X.ptr, wihBack: packed(Wih, 0, I, G, I, 0).ptr, whhBack: packed(Whh, 0, H, G, H, 0).ptr,
+        h0: H0.ptr, c0: C0.ptr, lengths: L.ptr, gates: gates.ptr, saved: CS.ptr, hs: HS.ptr,
+        dhs: putF32(rt, dh).ptr, dhLast: putF32(rt, dhl).ptr, dcLast: putF32(rt, dcl).ptr,
+        dx: DX.ptr, dwih: DWih.ptr, dwhh: DWhh.ptr, dbih: DBih.ptr, dbhh: DBhh.ptr, dh0: DH0.ptr, dc0: DC0.ptr,
+        dz: zeros(rt, T * B * G).ptr, dhCur: zeros(rt, B * H).ptr, carry: zeros(rt, B * H).ptr, carryC: zeros(rt, B * H).ptr,
+        pack: zeros(rt, k.packedSize(T * B, Math.max(I, H))).ptr }));
+      return { hs: read(HS), cs: read(CS), dx: read(DX), dwih: read(DWih), dwhh: read(DWhh), dbih: read(DBih), dbhh: read(DBhh), dh0: read(DH0), dc0: read(DC0) };
+    };
+    const a = run(sorted, x, h0, c0, dhs, dhLast, dcLast);
+    const b = run(perm.map((p) => sorted[p]), permuteRows(x, T, I), permuteRows(h0, 1, H), permuteRows(c0, 1, H), permuteRows(dhs, T, H), permuteRows(dhLast, 1, H), permuteRows(dcLast, 1, H));
+    // Forward: bitwise equal per row (padded steps carry the same states too).
+    expectClose(permuteRows(a.hs, T, H), b.hs, 0, 0, 'h');
+    expectClose(permuteRows(a.cs, T, H), b.cs, 0, 0, 'c');
+    expectClose(permuteRows(a.dx, T, I), b.dx, 1e-6, 1e-5, 'dx');
+    expectClose(permuteRows(a.dh0, 1, H), b.dh0, 1e-6, 1e-5, 'dh0');
+    expectClose(permuteRows(a.dc0, 1, H), b.dc0, 1e-6, 1e-5, 'dc0');
+    for (const w of ['dwih', 'dwhh', 'dbih', 'dbhh'] as const) expectClose(a[w], b[w], 1e-5, 1e-5, w);
+  });
+});

@@ -2,7 +2,7 @@
 // training worker: its shape in a few header words, its arrays one after another in
 // the data buffer (lengths, inputs, then class ids or target vectors and mask). The
 // reader takes views, not copies.
-import type { PackedBatch } from './packed-batch.js';
+import { countTargets, type PackedBatch } from './packed-batch.js';
 
 /** Header words: shape and which arrays are present. */
 const H = { T: 0, B: 1, width: 2, perStep: 3, ids: 4, classes: 5 } as const;
@@ -42,5 +42,6 @@ export function readShare(header: Int32Array, data: SharedArrayBuffer, C: number
     p.mask = new Float32Array(data, at * 4, R);
   }
   for (const l of lengths) p.tokens += l;
+  p.count = countTargets(p);
   return p;
 }

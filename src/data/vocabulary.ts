@@ -28,6 +28,16 @@ export class Vocabulary {
 
   /** Counts tokens, drops rare ones, sorts by frequency (ties: first appearance) after the specials. */
   static build(sequences: Iterable<Iterable<string>>, o: VocabularyOptions = {}): Vocabulary {
+    const counts = new Map<string, number>();
+    for (const s of sequences) for (const t of s) counts.set(t, (counts.get(t) ?? 0) + 1);
+    return Vocabulary.fromCounts(counts, o);
+  }
+
+  /**
+   * From token counts (a Map in order of first appearance), as build() would make it
+   * from the corpus they were counted over: rare ones dropped, by frequency after the specials.
+   */
+  static fromCounts(counts: ReadonlyMap<string, number>, o: VocabularyOptions = {}): Vocabulary {
     const specials = o.specials ?? ['<pad>', '<unk>'];
     const unk = o.unk ?? '<unk>';
     const minFrequency = o.minFrequency ?? 1;
@@ -35,8 +45,6 @@ export class Vocabulary {
     if (o.maxSize !== undefined && (!Number.isInteger(o.maxSize) || o.maxSize < specials.length)) {
       throw new ConfigError(`maxSize = ${o.maxSize} is invalid: expected an integer ≥ ${specials.length} (the specials)`);
     }
-    const counts = new Map<string, number>();
-    for (const s of sequences) for (const t of s) counts.set(t, (counts.get(t) ?? 0) + 1);
     const kept = [...counts.entries()].filter(([t, c]) => c >= minFrequency && !specials.includes(t));
     kept.sort((a, b) => b[1] - a[1]); // stable: ties keep first appearance
     let tokens = [...specials, ...kept.map(([t]) => t)];

@@ -137,7 +137,8 @@ export class Embedding extends Layer {
     const ch = this.options.chars!, k = this.rt.kernels, R = ctx.T * ctx.B, H = ch.hiddenSize, C = ch.maxChars;
     const ids = this.rt.i32(charIds, C * R), rowOf = this.rt.i32(ws.charRow, R);
     const seen = new Map<string, number>();
-    const words: number[] = [];
+    let words: number[] = [];
+    const wordLength: number[] = [];
     for (let r = 0; r < R; r++) {
       let n = 0;
       while (n < C && ids[n * R + r] !== 0) n++;
@@ -145,10 +146,17 @@ export class Embedding extends Layer {
       let key = '';
       for (let t = 0; t < n; t++) key += String.fromCharCode(ids[t * R + r] & 0xffff, ids[t * R + r] >>> 16);
       let u = seen.get(key);
-      if (u === undefined) { u = words.length; seen.set(key, u); words.push(r); }
+      if (u === undefined) { u = words.length; seen.set(key, u); words.push(r); wordLength.push(n); }
       rowOf[r] = u;
     }
     const U = this.charWords = words.length;
+    // The words longest first: the LSTM kernel then runs each step on the words still
+    // going (a prefix of the rows) and skips the padded steps (assembly/lstm.ts).
+    const order = Array.from({ length: U }, (_, u) => u).sort((a, b) => wordLength[b] - wordLength[a] || a - b);
+    const place = new Int32Array(U);
+    order.forEach((u, i) => { place[u] = i; });
+    words = order.map((u) => words[u]);
+    for (let r = 0; r < R; r++) if (rowOf[r] >= 0) rowOf[r] = place[rowOf[r]];
     const out = this.rt.f32(ws.out, R * this.dim);
     if (U === 0) {
       for (let r = 0; r < R; r++) out.fill(0, r * this.dim + this.wordDim, (r + 1) * this.dim);

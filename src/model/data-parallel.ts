@@ -36,6 +36,16 @@ export interface SplitBatch<Share> {
   slice(b0: number, b1: number, arena: Arena): Share;
 }
 
+/** A share's evaluation-mode sums: evaluation on several threads adds them up over the shares. */
+export interface ShareEvaluation {
+  /** The unscaled loss sum over the share's labelled items. */
+  lossSum: number;
+  /** Classifiers: labelled items predicted right. Absent for regression. */
+  correct?: number;
+  /** Labelled items. */
+  count: number;
+}
+
 export interface DataParallel<Share = unknown> extends Trainable {
   /** Why this model cannot be split across threads as configured, or undefined. */
   parallelRefusal(): string | undefined;
@@ -60,6 +70,12 @@ export interface DataParallel<Share = unknown> extends Trainable {
    * Returns the unscaled loss sum; a non-finite one throws NonFiniteError.
    */
   shareGradients(share: Share, lossScale: number, rng: Rng): { lossSum: number };
+  /**
+   * Optional: the share's loss sum, right predictions and labelled items in
+   * evaluation mode (no gradients), each row computed as in the whole batch. Without
+   * it, ParallelTrainer evaluates on the main thread alone.
+   */
+  shareEvaluation?(share: Share): ShareEvaluation;
   /** The replica's weights were overwritten: re-pack before the next forward. */
   parametersChanged(): void;
   /** The one update: clipping, the optimizer, re-pack (ParameterizedModel's). */

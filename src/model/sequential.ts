@@ -6,7 +6,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { ParameterizedModel } from './parameterized.js';
 import type { StepOptions, StepResult, Trainable, TrainBatch } from './trainable.js';
-import type { DataParallel, SplitBatch } from './data-parallel.js';
+import type { DataParallel, ShareEvaluation, SplitBatch } from './data-parallel.js';
 export type { StepOptions, StepResult } from './trainable.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
@@ -329,13 +329,6 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     return k.mseForward(R, C, p.out.ptr, p.slots.targets, p.slots.mask);
   }
 
-  /** Packs the targets and returns the loss sum and its element count. */
-  private loss(p: Prepared & { slots: Record<string, number> }, targets: unknown): { sum: number; count: number; rows: number; classTargets?: Int32Array } {
-    const t = this.packTargets(targets, { T: p.ctx.T, B: p.ctx.B, lengths: p.lengths });
-    const rows = this.output.seq ? p.ctx.T * p.ctx.B : p.ctx.B;
-    return { sum: this.lossPacked(p, t), count: countTargets(t), rows, classTargets: t.classes };
-  }
-
   /**
    * Validates a batch and packs it in the kernels' layout (inputs and targets), e.g.
    * to split it across threads with sliceRows; lossAndGradientsPacked trains on it.
@@ -573,21 +566,35 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
    * `[{ input, target }, …]` (the shape fit takes) or a batch `{ inputs, targets }`.
    */
   evaluate(data: Batch | readonly Example[]): { loss: number; accuracy?: number; count: number } {
-    const batch = toBatch(data, 'evaluate');
-    const p = this.run(batch.inputs, false);
-    const { T, B } = p.ctx;
-    this.checkFiniteOutputs(p.out.ptr, (this.output.seq ? T * B : B) * this.output.features);
-    const l = this.loss(p, batch.targets);
-    const r: { loss: number; accuracy?: number; count: number } = { loss: l.sum / Math.max(1, l.count), count: l.count };
-    if (l.classTargets) {
-      const probs = this.rt.f32(p.slots.probs, l.rows * this.output.features);
-      const C = this.output.features;
-      let correct = 0;
-      l.classTargets.forEach((t, i) => { if (t >= 0 && argmax(probs.subarray(i * C, i * C + C)) === t) correct++; });
-      r.accuracy = correct / Math.max(1, l.count);
-    }
+    const e = this.evaluatePacked(this.packBatch(toBatch(data, 'evaluate')));
+    const r: { loss: number; accuracy?: number; count: number } = { loss: e.lossSum / Math.max(1, e.count), count: e.count };
+    if (e.correct !== undefined) r.accuracy = e.correct / Math.max(1, e.count);
     return r;
   }
+
+  /**
+   * A packed batch in evaluation mode: its loss sum, labelled items and (classifiers)
+   * how many of them are predicted right. Each row's outputs do not depend on the
+   * other rows of its batch, so the sums over row shares equal the whole batch's
+   * (the loss up to float rounding of the sum): what evaluation on several threads adds up.
+   */
+  evaluatePacked(batch: PackedBatch): ShareEvaluation {
+    const p = this.runPacked(batch, false, this.rng);
+    const { T, B } = p.ctx;
+    this.checkFiniteOutputs(p.out.ptr, (this.output.seq ? T * B : B) * this.output.features);
+    const lossSum = this.lossPacked(p, batch);
+    if (!batch.classes) return { lossSum, count: batch.count };
+    const R = this.output.seq ? T * B : B, C = this.output.features;
+    const probs = this.rt.f32(p.slots.probs, R * C), t = batch.classes;
+    let correct = 0;
+    for (let i = 0; i < R; i++) if (t[i] >= 0 && argmax(probs.subarray(i * C, i * C + C)) === t[i]) correct++;
+    return { lossSum, correct, count: batch.count };
+  }
+
+  shareEvaluation(share: PackedBatch): ShareEvaluation {
+    return this.evaluatePacked(share);
+  }
+
 
   /**
    * Stateful step-by-step inference for `numStreams` independent streams; for models

@@ -1,5 +1,6 @@
 // fit() with `threads`: the core training loop with each step taken by a
-// ParallelTrainer, which is closed (its worker stopped) however the loop ends.
+// ParallelTrainer (the validation data evaluated on its threads too), which is
+// closed (its worker stopped) however the loop ends.
 import type { Trainable } from '../model/trainable.js';
 import type { Example } from '../data/batching.js';
 import { fit as fitOneThread, type FitCallOptions, type History } from '../train/fit.js';
@@ -17,7 +18,9 @@ export async function fit<I, T>(model: Trainable, train: Example<I, T>[], o: Par
   // ParallelTrainer.create refuses, with a ConfigError, a model that does not implement DataParallel.
   const trainer = await ParallelTrainer.create(model, o.optimizer, o);
   try {
-    return await fitOneThread(model, train, { ...o, trainStep: (batch, options) => trainer.trainStep(batch, options) });
+    return await fitOneThread(model, train, {
+      ...o, trainStep: (batch, options) => trainer.trainStep(batch, options), evaluateData: o.evaluateData ?? ((data, options) => trainer.evaluateDataset(data, options)),
+    });
   } finally {
     await trainer.close();
   }

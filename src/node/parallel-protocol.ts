@@ -19,15 +19,17 @@ export const CTRL = {
   seed: 5,
   /** The model's stateResets() count: the worker's replica resets its carried states when it changes. */
   resets: 6,
+  /** The version of the weights in the shared buffer: an evaluation command copies them only when it changed. */
+  weights: 7,
   /** First of the SHARE_HEADER_WORDS words the model writes its share's shape into. */
   header: 8,
   size: 16,
 } as const;
 
 /** Float64 slots of the numbers buffer. */
-export const NUM = { lossScale: 0, lossSum: 1, workMs: 2, size: 4 } as const;
+export const NUM = { lossScale: 0, lossSum: 1, workMs: 2, correct: 3, count: 4, size: 6 } as const;
 
-export const OP = { step: 1, exchange: 2, ping: 3, probe: 4, exit: 5 } as const;
+export const OP = { step: 1, exchange: 2, ping: 3, probe: 4, exit: 5, evaluate: 6 } as const;
 
 /**
  * Waits until a[i] differs from `old` and returns the new value: spins for up to

@@ -12,9 +12,11 @@ import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from '
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { StepOptions, StepResult, Trainable, TrainBatch } from '../model/trainable.js';
+import type { Evaluation, StepOptions, StepResult, Trainable, TrainBatch } from '../model/trainable.js';
+import type { Example } from '../data/batching.js';
+import { evaluateDataset, type Metrics } from '../train/fit.js';
 import type { Batch } from '../model/sequential.js';
-import { DATA_PARALLEL_METHODS, SHARE_HEADER_WORDS, isDataParallel, type DataParallel, type SplitBatch } from '../model/data-parallel.js';
+import { DATA_PARALLEL_METHODS, SHARE_HEADER_WORDS, isDataParallel, type DataParallel, type ShareEvaluation, type SplitBatch } from '../model/data-parallel.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Region } from '../runtime/memory-planner.js';
 import { Arena } from '../data/arena.js';
@@ -134,6 +136,8 @@ export class ParallelTrainer {
   private sharedParams!: Float32Array;
   private received?: Region;
   private spinMicros = 200;
+  /** Bumped whenever the main model's weights are copied to sharedParams (CTRL.weights). */
+  private weightsVersion = 0;
   private workerModules: string[] = [];
   private closed = false;
   private readonly arenaBatch = new Arena();
@@ -334,7 +338,7 @@ export class ParallelTrainer {
     const parts = this.threads, cuts = this.cutsOf(p, parts);
     // Each share's dropout masks come from its own stream, seeded from the model's RNG (the main thread's first).
     const seeds = Array.from({ length: parts }, () => model.rng.nextU32());
-    this.sharedParams.set(model.params.f32());
+    this.shareWeights();
     this.arenaMine.reset();
     const busy: { lane: Lane; seq: number }[] = [];
     for (let i = 1; i < parts; i++) {
@@ -345,6 +349,7 @@ export class ParallelTrainer {
       lane.ctrl[CTRL.seed] = seeds[i] | 0;
       lane.ctrl[CTRL.resets] = model.stateResets?.() ?? 0;
       lane.nums[NUM.lossScale] = scale;
+      lane.ctrl[CTRL.weights] = this.weightsVersion;
       busy.push({ lane, seq: this.send(lane, OP.step) });
     }
     const t1 = performance.now();
@@ -374,6 +379,71 @@ export class ParallelTrainer {
     const result = this.update(p, lossSum * scale, options);
     this.lastTimings = { prepareMs: t1 - t0, computeMs: t2 - t1, waitMs: t3 - t2, updateMs: performance.now() - t3, workerMs };
     return result;
+  }
+
+  /** Copies the main model's weights to the buffer the workers read, under a new version number. */
+  private shareWeights(): void {
+    this.sharedParams.set(this.model.params.f32());
+    this.weightsVersion = (this.weightsVersion + 1) | 0;
+  }
+
+  /**
+   * Loss and metrics over a data set in evaluation mode, as train/fit's
+   * evaluateDataset, with each batch's rows cut across the threads (the weights are
+   * copied to the workers once per call). Each row is computed as on one thread, so the
+   * accuracy equals one thread's and the loss does up to the rounding of its sum. A
+   * model without shareEvaluation, or a stateful one, is evaluated on the main thread.
+   */
+  evaluateDataset<I, T>(data: Example<I, T>[], options: { batchSize?: number } = {}): Metrics {
+    this.checkOpen();
+    const model = this.model;
+    if (this.threads === 1 || !model.shareEvaluation || model.stateResets?.() !== undefined) return evaluateDataset(model, data, options);
+    this.shareWeights();
+    return evaluateDataset(model, data, { ...options, evaluate: (b) => this.evaluateBatch(b) });
+  }
+
+  /** One batch in evaluation mode, its rows cut across the threads; the shares' sums added up. */
+  private evaluateBatch(batch: TrainBatch): Evaluation {
+    const model = this.model;
+    this.arenaBatch.reset();
+    const p = model.splitBatch(batch, {}, this.arenaBatch);
+    const parts = p.rows < 2 ? 1 : this.threads, cuts = parts === 1 ? [0, p.rows] : this.cutsOf(p, parts);
+    this.arenaMine.reset();
+    const busy: Lane[] = [], seqs: number[] = [];
+    for (let i = 1; i < parts; i++) {
+      if (cuts[i] === cuts[i + 1]) continue;
+      const lane = this.lanes[i - 1];
+      lane.arena.reset();
+      this.putShare(lane, p.slice(cuts[i], cuts[i + 1], lane.arena));
+      lane.ctrl[CTRL.weights] = this.weightsVersion;
+      busy.push(lane);
+      seqs.push(this.send(lane, OP.evaluate));
+    }
+    const shares: ShareEvaluation[] = [];
+    let mineError: unknown;
+    try {
+      if (cuts[1] > 0) shares.push(model.shareEvaluation!(parts === 1 ? p.whole : p.slice(0, cuts[1], this.arenaMine)));
+    } catch (e) {
+      mineError = e;
+    }
+    let theirError: Error | undefined;
+    busy.forEach((lane, i) => { const e = this.wait(lane, seqs[i]); theirError ??= e; });
+    if (mineError) throw mineError;
+    if (theirError) throw theirError;
+    for (const lane of busy) {
+      const correct = lane.nums[NUM.correct];
+      shares.push({ lossSum: lane.nums[NUM.lossSum], count: lane.nums[NUM.count], ...(Number.isNaN(correct) ? {} : { correct }) });
+    }
+    let lossSum = 0, count = 0, correct = 0, classifier = true;
+    for (const e of shares) {
+      lossSum += e.lossSum;
+      count += e.count;
+      if (e.correct === undefined) classifier = false;
+      else correct += e.correct;
+    }
+    const r: Evaluation = { loss: lossSum / Math.max(1, count), count };
+    if (classifier) r.accuracy = correct / Math.max(1, count);
+    return r;
   }
 
   private update(p: { count: number; tokens: number }, loss: number, options: StepOptions): StepResult {
@@ -410,7 +480,8 @@ export class ParallelTrainer {
     const k = this.model.rt.kernels, r = this.received!, n = this.lanes.length;
     const handoffUs = median(() => { this.together(n, OP.ping, () => undefined); });
     const exchangeUs = median(() => {
-      this.sharedParams.set(this.model.params.f32());
+      this.shareWeights();
+      for (const lane of this.lanes) lane.ctrl[CTRL.weights] = this.weightsVersion;
       this.together(n, OP.exchange, () => undefined);
       for (const lane of this.lanes) {
         r.f32().set(lane.grads);

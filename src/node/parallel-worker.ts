@@ -62,6 +62,8 @@ try {
 let seen = Atomics.load(ctrl, CTRL.cmd);
 // The main model's resetStates() count last seen: a stateful replica forgets its rows' states when it changes.
 let resets = -1;
+// The version of the weights this replica holds (CTRL.weights when it last copied them).
+let weights = -1;
 parentPort!.postMessage({ type: 'ready' });
 
 for (;;) {
@@ -73,9 +75,10 @@ for (;;) {
   if (op === OP.exit) break;
   try {
     const t0 = performance.now();
-    if (op === OP.step || op === OP.exchange) {
+    if (op === OP.step || op === OP.exchange || (op === OP.evaluate && ctrl[CTRL.weights] !== weights)) {
       model.params.f32().set(sharedParams);
       model.parametersChanged();
+      weights = ctrl[CTRL.weights];
     }
     if (op === OP.step) {
       if (ctrl[CTRL.resets] !== resets) {
@@ -85,6 +88,13 @@ for (;;) {
       const share = model.readShare(header, data);
       const { lossSum } = model.shareGradients(share, nums[NUM.lossScale], new Rng(ctrl[CTRL.seed]));
       nums[NUM.lossSum] = lossSum;
+    }
+    if (op === OP.evaluate) {
+      if (!model.shareEvaluation) throw new ConfigError(`the model kind ${init.config.format} does not implement shareEvaluation`);
+      const e = model.shareEvaluation(model.readShare(header, data));
+      nums[NUM.lossSum] = e.lossSum;
+      nums[NUM.correct] = e.correct ?? NaN; // NaN: regression, no accuracy
+      nums[NUM.count] = e.count;
     }
     if (op === OP.step || op === OP.exchange) sharedGrads.set(model.grads.f32());
     if (op === OP.probe) nums[NUM.workMs] = probeWork(model.rt);

@@ -3,7 +3,7 @@
 // ReduceLROnPlateau, checkpoints at epoch ends, resumption, interruption. Progress is
 // an async iterator of events (fitEvents) that a progress bar or a plot can consume;
 // fit() drives it and returns the history.
-import { isTrainable, type Trainable, type TrainBatch, type StepOptions, type StepResult } from '../model/trainable.js';
+import { isTrainable, type Evaluation, type Trainable, type TrainBatch, type StepOptions, type StepResult } from '../model/trainable.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { Schedule, ReduceLROnPlateau } from '../optim/schedules.js';
 import { batches, type Example } from '../data/batching.js';
@@ -48,6 +48,11 @@ export interface FitOptions<I = unknown, T = unknown> extends StepOptions {
    * rnn-wasm/node's fit passes a two-thread trainer's step here.
    */
   trainStep?: (batch: TrainBatch, options: StepOptions) => StepResult;
+  /**
+   * Evaluates the validation data after each epoch. Default: evaluateDataset on the
+   * model; rnn-wasm/node's fit passes a trainer's evaluateDataset (rows on every thread) here.
+   */
+  evaluateData?: (data: Example<I, T>[], options: { batchSize?: number }) => Metrics;
 }
 
 export interface History {
@@ -55,14 +60,18 @@ export interface History {
   reason: 'completed' | 'early-stopping' | 'interrupted';
 }
 
-/** Loss and metrics over a whole data set, in evaluation mode. */
-export function evaluateDataset<I, T>(model: Trainable, data: Example<I, T>[], options: { batchSize?: number } = {}): Metrics {
+/**
+ * Loss and metrics over a whole data set, in evaluation mode. `evaluate` evaluates
+ * one batch (default model.evaluate; a ParallelTrainer passes its threads' evaluation).
+ */
+export function evaluateDataset<I, T>(model: Trainable, data: Example<I, T>[], options: { batchSize?: number; evaluate?: (batch: TrainBatch) => Evaluation } = {}): Metrics {
+  const evaluate = options.evaluate ?? ((b: TrainBatch) => model.evaluate(b));
   let lossSum = 0, correct = 0, count = 0, previous = -1, regression = false;
   for (const b of batches(data, { batchSize: options.batchSize ?? 64 })) {
     // Stateful layers carry state from batch to batch of the same size; a differently sized batch starts afresh.
     if (b.inputs.length !== previous) model.resetStates();
     previous = b.inputs.length;
-    const r = model.evaluate(b as TrainBatch);
+    const r = evaluate(b as TrainBatch);
     lossSum += r.loss * r.count;
     if (r.accuracy !== undefined) correct += r.accuracy * r.count;
     else regression = true;
@@ -131,7 +140,7 @@ export async function* fitEvents<I, T>(model: Trainable, train: Example<I, T>[],
     let validation: Metrics | undefined;
     if (o.validationData?.length) {
       model.resetStates();
-      validation = evaluateDataset(model, o.validationData, { batchSize: o.batchSize });
+      validation = o.evaluateData ? o.evaluateData(o.validationData, { batchSize: o.batchSize }) : evaluateDataset(model, o.validationData, { batchSize: o.batchSize });
       for (const [k, v] of Object.entries(validation)) if (k !== 'count') summary[`val_${k}`] = v;
     }
     state.history.push(summary);

@@ -1,7 +1,8 @@
 // What a built-in task reports after training: its metric on the held-out test split
 // beside the baselines computed in the same run, and a model file to keep.
 import type { Runtime } from '../../runtime/runtime.js';
-import type { FitEvent } from '../../train/fit.js';
+import { evaluateDataset, type FitEvent, type Metrics } from '../../train/fit.js';
+import type { Example } from '../../data/batching.js';
 import { ConfigError } from '../../errors.js';
 import { readInput, writeOutput } from '../files.js';
 import { Sequential } from '../../model/sequential.js';
@@ -113,6 +114,8 @@ export function splitByIndex<T>(items: T[]): { train: T[]; validation: T[]; test
 }
 
 type StepFn = (batch: TrainBatch, options: StepOptions) => StepResult;
+/** Loss and metrics over a data set in evaluation mode, on the training threads (train/fit's evaluateDataset on one). */
+export type EvaluateFn = <I, T>(data: Example<I, T>[], options?: { batchSize?: number }) => Metrics;
 
 /**
  * The training step on io.threads threads (a ParallelTrainer), or undefined for the
@@ -120,7 +123,7 @@ type StepFn = (batch: TrainBatch, options: StepOptions) => StepResult;
  * split (a stateful one, or a kind without DataParallel), which trains on one thread
  * with a note saying why.
  */
-async function threadedStep(model: Trainable, optimizer: Optimizer, io: TaskIO): Promise<{ step?: StepFn; close(): Promise<void> }> {
+async function threadedStep(model: Trainable, optimizer: Optimizer, io: TaskIO): Promise<{ step?: StepFn; evaluate?: EvaluateFn; close(): Promise<void> }> {
   const threads = io.threads ?? 1;
   if (threads === 1) { io.onThreads?.(1); return { close: async () => undefined }; }
   const refusal = !isDataParallel(model) ? `${model.constructor.name} does not implement DataParallel` : model.parallelRefusal();
@@ -132,23 +135,31 @@ async function threadedStep(model: Trainable, optimizer: Optimizer, io: TaskIO):
   const trainer = await ParallelTrainer.create(model, optimizer, { threads });
   io.onThreads?.(trainer.threads);
   io.onData?.(`training on ${trainer.threads} thread${trainer.threads > 1 ? 's' : ''}${trainer.fallbackReason ? ` (${trainer.fallbackReason})` : ''}`);
-  return { step: trainer.threads > 1 ? (b, o) => trainer.trainStep(b, o) : undefined, close: () => trainer.close() };
+  if (trainer.threads === 1) return { close: () => trainer.close() };
+  return { step: (b, o) => trainer.trainStep(b, o), evaluate: (data, o) => trainer.evaluateDataset(data, o), close: () => trainer.close() };
 }
 
 /**
  * Drives fitEvents on io.threads threads, forwarding events; returns the history, the
- * mean training throughput and whether it was interrupted. `start` builds the loop
- * with the step to take (undefined: the model's own).
+ * mean training throughput and whether it was interrupted, and `evaluate`: evaluation
+ * on the same threads, usable until `finish` returns (its result is `final`). `start`
+ * builds the loop with the step to take (undefined: the model's own) and the
+ * validation's evaluation (undefined: the model's own, on one thread).
  */
-export async function runFit(io: TaskIO, model: Trainable, optimizer: Optimizer,
-  start: (trainStep: StepFn | undefined) => AsyncGenerator<FitEvent, { epochs: Record<string, number>[]; reason: string }>) {
+export async function runFit<F = undefined>(io: TaskIO, model: Trainable, optimizer: Optimizer,
+  start: (trainStep: StepFn | undefined, evaluateData: EvaluateFn | undefined) => AsyncGenerator<FitEvent, { epochs: Record<string, number>[]; reason: string }>,
+  finish?: (evaluate: EvaluateFn) => F) {
   const threaded = await threadedStep(model, optimizer, io);
   try {
-    const it = start(threaded.step);
+    const it = start(threaded.step, threaded.evaluate);
     let tokens = 0, seconds = 0;
     for (;;) {
       const r = await it.next();
-      if (r.done) return { history: r.value.epochs, tokensPerSecond: seconds ? tokens / seconds : 0, interrupted: r.value.reason === 'interrupted' };
+      if (r.done) {
+        const interrupted = r.value.reason === 'interrupted';
+        const final = finish && !interrupted ? finish(threaded.evaluate ?? ((data, o) => evaluateDataset(model, data, o))) : undefined;
+        return { history: r.value.epochs, tokensPerSecond: seconds ? tokens / seconds : 0, interrupted, final };
+      }
       if (r.value.type === 'epoch') { tokens += r.value.tokensPerSecond * r.value.seconds; seconds += r.value.seconds; }
       io.onEvent?.(r.value);
     }

@@ -26,15 +26,32 @@ export interface PreprocessingSpec {
 
 /** The pipeline for `spec` with its vocabularies counted over the training token sequences. */
 export function buildPreprocessing(train: readonly (readonly string[])[], spec: PreprocessingSpec): TextPipeline {
+  // Each distinct token's features are computed once and counted as often as it occurs.
+  // Distinct tokens in order of first appearance keep each feature's first appearance
+  // (the vocabulary's order among equal counts), so the vocabularies are those of the token stream.
+  const counts = new Map<string, number>();
+  for (const s of train) for (const t of s) counts.set(t, (counts.get(t) ?? 0) + 1);
   const fields = spec.fields.map(({ minFrequency, specials, ...f }) => ({
     ...f,
-    vocabulary: Vocabulary.build(train.map((s) => s.map((t) => tokenFeature(f, t))), { minFrequency, ...(specials ? { specials } : {}) }).toJSON(),
+    vocabulary: Vocabulary.fromCounts(countsOf(counts, (t) => tokenFeature(f, t)), { minFrequency, ...(specials ? { specials } : {}) }).toJSON(),
   }));
   return new TextPipeline({
     tokenizer: spec.tokenizer,
     fields,
-    ...(spec.chars ? { chars: { vocabulary: Vocabulary.build(train.map((s) => s.flatMap((w) => Array.from(w)))).toJSON(), maxChars: spec.chars.maxChars } } : {}),
+    ...(spec.chars ? { chars: { vocabulary: Vocabulary.fromCounts(countsOf(counts, (t) => Array.from(t))).toJSON(), maxChars: spec.chars.maxChars } } : {}),
     ...(spec.labels ? { labels: [...spec.labels] } : {}),
     ...(spec.task ? { task: spec.task } : {}),
   });
+}
+
+/** Counts of each distinct token's value(s), each token weighing as often as it occurs; in order of first appearance. */
+function countsOf(counts: Map<string, number>, value: (token: string) => string | string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (v: string, n: number) => out.set(v, (out.get(v) ?? 0) + n);
+  for (const [t, n] of counts) {
+    const v = value(t);
+    if (typeof v === 'string') add(v, n);
+    else for (const c of v) add(c, n);
+  }
+  return out;
 }
