@@ -313,7 +313,7 @@ function taggerSection(res) {
   const L = ['## The tagger end to end: one pos-brown epoch', ''];
   const t = res.tagger;
   if (!t) return [...L, 'Not measured in this run (`--no-tagger`).', ''];
-  L.push(`bench/tagger.bench.mjs: one training epoch of the pos-brown tagger (word, suffix and shape embeddings and a character BiLSTM per word → BiLSTM 96 → 12 tags; Adam 2e-3, batch 32, bucketing, clip norm 5) on ${t.sentences.toLocaleString('en')} training sentences${t.limit ? ` (the first ${t.limit} of the corpus, \`--tagger-limit\`)` : ''}, then token accuracy on the test split. ` +
+  L.push(`bench/tagger.bench.mjs: one training epoch of the pos-brown tagger (word, suffix and shape embeddings and a character BiLSTM per word → BiLSTM 96 → 12 tags; Adam ${t.lr ?? 2e-3}, batch ${t.batchSize ?? 32}, bucketing, clip norm 5) on ${t.sentences.toLocaleString('en')} training sentences${t.limit ? ` (the first ${t.limit} of the corpus, \`--tagger-limit\`)` : ''}, then token accuracy on the test split. ` +
     'PyTorch trains the same architecture on the same encoded data and split (bench/peers/pytorch_tagger.py), with its best thread count of 1 and 2 (timed on the first batches). ' +
     'An epoch takes one to three minutes here, so each runs once, in turn (rnn-wasm one thread, PyTorch, rnn-wasm threads: 2), not in alternated rounds: the ratio carries the machine\'s drift. Initialisations differ (each library\'s own), so accuracies after one epoch differ a little.', '');
   L.push('| implementation | time per epoch | tokens/s | test accuracy after one epoch | PyTorch time / this |', '|---|---|---|---|---|');

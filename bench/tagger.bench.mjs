@@ -1,7 +1,7 @@
 // The real task end to end (issue 14): one training epoch of the pos-brown tagger (word,
 // suffix and shape embeddings and a character BiLSTM per word → BiLSTM 96 → 12 tags;
 // src/cli/tasks/pos-tagger.ts) on the Brown training split, as the task trains it
-// (Adam 2e-3, batch 32, bucketing 50, clip norm 5, seed 1), with one thread and with
+// (Adam and batch size of its defaults, bucketing 50, clip norm 5, seed 1), with one thread and with
 // threads: 2 (rnn-wasm/node fit), and the same architecture in PyTorch
 // (bench/peers/pytorch_tagger.py, its best thread count of 1 and 2) on the same
 // encoded data and split, exported here to a temporary JSON file. Reports seconds per
@@ -42,7 +42,7 @@ async function ours(p, threads, o) {
   return { threads, epochSeconds: seconds, tokens, tokensPerSecond: tokens / seconds, accuracy };
 }
 
-function pytorch(p, log) {
+function pytorch(p, o, log) {
   const py = '/usr/bin/python3';
   if (!existsSync(py) || spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
     log('  PyTorch tagger skipped: /usr/bin/python3 with torch not found');
@@ -52,7 +52,7 @@ function pytorch(p, log) {
   try {
     const file = join(dir, 'pos-brown.json');
     writeFileSync(file, JSON.stringify(taggerPeerData(p)));
-    const r = spawnSync(py, [fileURLToPath(new URL('./peers/pytorch_tagger.py', import.meta.url)), file], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(py, [fileURLToPath(new URL('./peers/pytorch_tagger.py', import.meta.url)), file, '--lr', String(o.lr), '--batch-size', String(o.batchSize)], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) {
       log(`  PyTorch tagger failed: ${r.stderr.trim().split('\n').at(-1)}`);
       return null;
@@ -70,7 +70,7 @@ export async function taggerBench({ limit, log = console.log } = {}) {
   const line = (name, r) => log(`  ${name.padEnd(34)} ${r.epochSeconds.toFixed(1).padStart(7)} s/epoch ${Math.round(r.tokensPerSecond).toLocaleString('en').padStart(9)} tokens/s   test accuracy ${(100 * r.accuracy).toFixed(2)}%`);
   const one = await ours(p, 1, o);
   line('rnn-wasm, one thread', one);
-  const torch = pytorch(p, log);
+  const torch = pytorch(p, o, log);
   if (torch) line(`PyTorch ${torch.torch}, ${torch.threads} thread(s) (best)`, torch);
   if (torch?.probeTokensPerSecond) log(`  PyTorch probe (tokens/s on the first batches): ${Object.entries(torch.probeTokensPerSecond).map(([n, v]) => `${n} thread(s) ${Math.round(v).toLocaleString('en')}`).join(', ')}`);
   let two = null;
@@ -83,7 +83,7 @@ export async function taggerBench({ limit, log = console.log } = {}) {
   }
   const best = two.epochSeconds < one.epochSeconds ? two : one;
   if (torch) log(`  epoch time PyTorch (best) / rnn-wasm (best, ${best.threads} thread(s)): ×${(torch.epochSeconds / best.epochSeconds).toFixed(2)}; one thread each${torch.threads === 1 ? '' : ' (PyTorch at its best was 2)'}: ×${(torch.epochSeconds / one.epochSeconds).toFixed(2)}`);
-  return { limit: limit ?? null, sentences: p.split.train.length, one, two, torch };
+  return { limit: limit ?? null, sentences: p.split.train.length, lr: o.lr, batchSize: o.batchSize, one, two, torch };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -8,13 +8,13 @@ suffix 2, shape, its last 10 characters left-aligned and 0-padded]).
   (embedding 12, 16 units per direction, final states of both directions) per word
   -> BiLSTM 96 per direction over the sentence -> Linear to the 12 tags.
 
-Training as the task does: Adam lr 2e-3, batch 32, sentences shuffled then sorted by
+Training as the task does: Adam and the batch size of the task's defaults (--lr, --batch-size), sentences shuffled then sorted by
 length within pools of 50 batches (bucketing), the batches shuffled, cross-entropy
 averaged over the real tokens, gradient norm clipped at 5. One epoch with the best
 thread count (1 or 2, chosen by timing the first `probe` batches with each), then
 token accuracy on the test split. Prints one JSON line.
 
-usage: pytorch_tagger.py DATA.json [--probe N] [--threads N]"""
+usage: pytorch_tagger.py DATA.json --lr X --batch-size N [--probe N] [--threads N]"""
 import json
 import random
 import sys
@@ -104,10 +104,10 @@ def accuracy(model, examples, width):
     return ok / max(1, n)
 
 
-def make(d, seed=1):
+def make(d, lr, seed=1):
     torch.manual_seed(seed)
     model = Tagger(d['fieldSizes'], d['chars'], d['tags'])
-    return model, torch.optim.Adam(model.parameters(), lr=2e-3)
+    return model, torch.optim.Adam(model.parameters(), lr=lr)
 
 
 def main():
@@ -115,21 +115,23 @@ def main():
     data = json.load(open(args[0]))
     probe = int(args[args.index('--probe') + 1]) if '--probe' in args else 60
     forced = int(args[args.index('--threads') + 1]) if '--threads' in args else None
+    lr = float(args[args.index('--lr') + 1])
+    batch_size = int(args[args.index('--batch-size') + 1])
     width = FIELDS + data['maxChars']
-    bs = batches(data['train'], 32, 50, random.Random(1))
+    bs = batches(data['train'], batch_size, 50, random.Random(1))
     probes = {}
     if forced is None:
         # Timed on the same first batches with each thread count, from the same start.
         for n in (1, 2):
             torch.set_num_threads(n)
-            model, opt = make(data)
+            model, opt = make(data, lr)
             train(model, opt, bs[:5], width)  # warm-up
             t0 = time.perf_counter()
             tok = train(model, opt, bs[5:5 + probe], width)
             probes[n] = tok / (time.perf_counter() - t0)
     threads = forced or max(probes, key=probes.get)
     torch.set_num_threads(threads)
-    model, opt = make(data)
+    model, opt = make(data, lr)
     t0 = time.perf_counter()
     tokens = train(model, opt, bs, width)
     seconds = time.perf_counter() - t0

@@ -91,7 +91,7 @@ export interface PosBrownOptions extends TaskOptions {
   wordDim: number;
 }
 
-export const POS_BROWN_DEFAULTS: PosBrownOptions = { epochs: 2, batchSize: 32, hiddenSize: 96, wordDim: 64, lr: 2e-3, seed: 1 };
+export const POS_BROWN_DEFAULTS: PosBrownOptions = { epochs: 2, batchSize: 64, hiddenSize: 96, wordDim: 64, lr: 4e-3, seed: 1 };
 
 export interface PreparedPosBrown {
   split: { train: TaggedSentence[]; validation: TaggedSentence[]; test: TaggedSentence[] };
