@@ -3,10 +3,12 @@
 // encoder–decoder's loss and every gradient against finite differences of the float64
 // reference model for every attention kind, masked source lengths and a bidirectional
 // encoder; a toy reversal task that only attention solves; the attention weights given
-// to the user; bad configs.
+// to the user; bad configs. With dropout (embeddings, h̃, between the layers of the
+// encoder and of the step-driven decoder): the same checks with the reference applying
+// masks drawn here from a copy of the model's RNG state in the documented order.
 import { describe, expect, it } from 'vitest';
-import { Seq2Seq, optim, ConfigError, saveModel, loadModelOf } from '../src/index.js';
-import { attentionScoresRef, seq2seqAttentionLossRef, type AttentionKindRef } from './reference/attention.js';
+import { Seq2Seq, optim, ConfigError, saveModel, loadModelOf, Rng } from '../src/index.js';
+import { attentionScoresRef, seq2seqAttentionLossRef, type AttentionKindRef, type Seq2SeqMasksRef } from './reference/attention.js';
 import { numericalGradient } from './reference/gradcheck.js';
 import { expectClose, testRng } from './helpers/arrays.js';
 import { putF32, putI32, read, runtime, zeros } from './helpers/wasm.js';
@@ -74,6 +76,58 @@ describe('Seq2Seq with attention', () => {
       m.dispose();
     });
   }
+
+  const dropoutCases: { kind: AttentionKindRef; bidirectional: boolean; cell: 'lstm' | 'gru'; L: number; dropout: number; embeddingDropout: number; outputDropout: number }[] = [
+    { kind: 'general', bidirectional: true, cell: 'lstm', L: 1, dropout: 0, embeddingDropout: 0.3, outputDropout: 0.3 },
+    { kind: 'bahdanau', bidirectional: false, cell: 'lstm', L: 2, dropout: 0.4, embeddingDropout: 0.2, outputDropout: 0.5 },
+    { kind: 'dot', bidirectional: true, cell: 'gru', L: 3, dropout: 0.3, embeddingDropout: 0, outputDropout: 0 },
+  ];
+  for (const { kind, bidirectional, cell, L, dropout, embeddingDropout, outputDropout } of dropoutCases) {
+    it(`${kind}, ${cell} × ${L}${bidirectional ? ', bidirectional encoder' : ''}, dropout ${dropout} between layers, ${embeddingDropout} on the embeddings, ${outputDropout} on h̃: loss and every gradient vs finite differences of the reference with the same masks`, () => {
+      const Vs = 6, Vt = 5, E = 3, H = 4;
+      const m = new Seq2Seq(rt, { sourceVocabSize: Vs, targetVocabSize: Vt, embeddingDim: E, hiddenSize: H, numLayers: L, cell, bos: 0, eos: 1, seed: 9, attention: kind, bidirectional, dropout, embeddingDropout, outputDropout });
+      const inputs = [[2, 3, 4], [5], [3, 2]], targets = [[2, 3], [4, 2, 2], [3]];
+      const S = 3, T = 4, B = 3;
+      // The masks, drawn from a copy of the model's RNG in the order the model documents (inverted dropout: 0 or 1 / (1 − rate)).
+      const rng = new Rng(0);
+      rng.setState(m.rng.getState());
+      const draw = (n: number, rate: number) => (rate > 0 ? Float64Array.from({ length: n }, () => (rng.next() < 1 - rate ? 1 / (1 - rate) : 0)) : undefined);
+      const masks: Seq2SeqMasksRef = {};
+      masks.srcEmb = draw(S * B * E, embeddingDropout);
+      masks.encoder = Array.from({ length: L - 1 }, () => draw(S * B * H, dropout));
+      masks.tgtEmb = draw(T * B * E, embeddingDropout);
+      masks.decoder = Array.from({ length: L - 1 }, () => draw(T * B * H, dropout));
+      masks.out = draw(T * B * H, outputDropout);
+      const r = m.lossAndGradients({ inputs, targets });
+      const p: Record<string, Float64Array> = Object.fromEntries(Object.entries(m.stateDict()).map(([n, t]) => [n, Float64Array.from(t.data)]));
+      const spec = { cell, kind, bidirectional, E, H, L, Vt, bos: 0, eos: 1 };
+      const loss = () => seq2seqAttentionLossRef(spec, p, inputs, targets, masks).loss;
+      const plain = seq2seqAttentionLossRef(spec, p, inputs, targets).loss;
+      expect(Math.abs(loss() - plain), 'the masks change the loss').toBeGreaterThan(1e-3 * plain);
+      expect(Math.abs(r.loss - loss())).toBeLessThan(1e-5 * loss());
+      const g = m.gradientDict();
+      for (const name of Object.keys(p)) expectClose(g[name].data, numericalGradient(loss, p[name]), 2e-4, 2e-6, name);
+      // Evaluation drops nothing: the reference without masks.
+      expect(Math.abs(m.evaluate({ inputs, targets }).loss - plain)).toBeLessThan(1e-5 * plain);
+      m.dispose();
+    });
+  }
+
+  it('dropout on the embeddings and h̃: recorded in the saved config, rejected out of [0, 1)', () => {
+    const base = { sourceVocabSize: 6, targetVocabSize: 6, embeddingDim: 4, hiddenSize: 6, bos: 0, eos: 1, attention: 'dot' as const };
+    const m = new Seq2Seq(rt, { ...base, embeddingDropout: 0.25, outputDropout: 0.5 });
+    const loaded = loadModelOf(rt, saveModel(m), Seq2Seq);
+    expect(loaded.config).toMatchObject({ embeddingDropout: 0.25, outputDropout: 0.5 });
+    expect(loaded.translate([[2, 3], [4]])).toEqual(m.translate([[2, 3], [4]]));
+    loaded.dispose();
+    m.dispose();
+    const plain = new Seq2Seq(rt, base);
+    expect(Object.keys(plain.toJSON().config)).not.toContain('embeddingDropout');
+    expect(Object.keys(plain.toJSON().config)).not.toContain('outputDropout');
+    plain.dispose();
+    expect(() => new Seq2Seq(rt, { ...base, embeddingDropout: 1 })).toThrow(ConfigError);
+    expect(() => new Seq2Seq(rt, { ...base, outputDropout: -0.1 })).toThrow(/outputDropout/);
+  });
 
   it('reverses digit strings of length 5–9 exactly with attention, where the plain encoder–decoder of the same size and steps does not', () => {
     const EOS = 1, V = 12; // 0 = BOS / padding, 1 = EOS, 2–11 = digits

@@ -85,6 +85,8 @@ export const seq2seqSchema: ObjectRule = obj({
   cell: opt(oneOf(...CELL_NAMES)),
   numLayers: opt(int(1, MAX_LAYERS)),
   dropout: opt(rate),
+  embeddingDropout: opt(rate),
+  outputDropout: opt(rate),
   bos: req(int(0, MAX_DIM)),
   eos: req(int(0, MAX_DIM)),
   seed: opt(int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),

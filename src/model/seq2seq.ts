@@ -10,6 +10,8 @@ import { check } from '../config/schema.js';
 import { seq2seqSchema } from '../config/layer-schemas.js';
 import { modelFootprint, requireMemory } from '../config/footprint.js';
 import { Embedding, Dense, RecurrentLayer, type Context } from '../layers/index.js';
+import { Dropout } from '../layers/dropout.js';
+import { fillDropoutMask } from '../layers/dropout-mask.js';
 import { Attention } from '../layers/attention.js';
 import type { CellType } from '../layers/recurrent.js';
 import { packTokenSequences, packStepLabels } from '../data/pack.js';
@@ -30,6 +32,13 @@ export interface Seq2SeqConfig {
   numLayers?: number;
   /** Dropout between recurrent layers, in training. */
   dropout?: number;
+  /** Dropout on the source and target embeddings' outputs, in training (OpenNMT's embedding dropout). */
+  embeddingDropout?: number;
+  /**
+   * Dropout on the decoder's output before the head, in training: with attention on h̃,
+   * so the dropped h̃ is also what input feeding passes to the next step (as OpenNMT).
+   */
+  outputDropout?: number;
   /** Target-vocabulary ids of the start and end tokens. */
   bos: number;
   eos: number;
@@ -85,13 +94,17 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
   private readonly decoder: RecurrentLayer;
   private readonly head: Dense;
   private readonly attention?: Attention;
+  private readonly srcDrop: Dropout;
+  private readonly tgtDrop: Dropout;
+  /** The plain decoder's output dropout (attention models drop h̃ in attentiveForward, one mask per step). */
+  private readonly outDrop: Dropout;
   private readonly ws: Workspace;
 
   constructor(rt: Runtime, config: Seq2SeqConfig) {
     super(rt);
     try {
       rt = this.owned; // parts allocate through the model's ledger
-      const c = (this.config = { cell: 'lstm', numLayers: 1, dropout: 0, seed: 0, maxLength: 4096, attention: 'none', bidirectional: false, ...check<Seq2SeqConfig>(seq2seqSchema, config, 'seq2seq') } as Required<Seq2SeqConfig>);
+      const c = (this.config = { cell: 'lstm', numLayers: 1, dropout: 0, embeddingDropout: 0, outputDropout: 0, seed: 0, maxLength: 4096, attention: 'none', bidirectional: false, ...check<Seq2SeqConfig>(seq2seqSchema, config, 'seq2seq') } as Required<Seq2SeqConfig>);
       if (c.bidirectional && c.hiddenSize % 2) {
         throw new ConfigError(`hiddenSize = ${c.hiddenSize} is invalid with bidirectional: true: expected an even size (hiddenSize / 2 units per direction, concatenated)`);
       }
@@ -109,10 +122,13 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
       const dec = modelFootprint([this.decEmb.spec(), this.decoder.spec(), this.head.spec()], tokens);
       const H = c.hiddenSize, att = c.attention === 'none' ? 0 : 2 * H * H + (c.attention === 'general' ? H * H : c.attention === 'bahdanau' ? 2 * H * H + H : 0);
       requireMemory(rt, { params: enc.params + dec.params + att, packed: enc.packed + dec.packed + 2 * att, bytes: enc.bytes + dec.bytes }, 'this seq2seq model');
-      this.encoder.build(rt, this.encEmb.build(rt, tokens, this.table), this.table);
-      const emb = this.decEmb.build(rt, tokens, this.table);
+      this.srcDrop = Object.assign(new Dropout({ rate: c.embeddingDropout }), { name: 'encoder_embedding_dropout' });
+      this.tgtDrop = Object.assign(new Dropout({ rate: c.embeddingDropout }), { name: 'decoder_embedding_dropout' });
+      this.outDrop = Object.assign(new Dropout({ rate: c.outputDropout }), { name: 'decoder_output_dropout' });
+      this.encoder.build(rt, this.srcDrop.build(rt, this.encEmb.build(rt, tokens, this.table)), this.table);
+      const emb = this.tgtDrop.build(rt, this.decEmb.build(rt, tokens, this.table));
       // Input feeding: the decoder reads [embedding; h̃ of the previous step].
-      this.head.build(rt, this.decoder.build(rt, c.attention === 'none' ? emb : { ...emb, features: emb.features + H }, this.table), this.table);
+      this.head.build(rt, this.outDrop.build(rt, this.decoder.build(rt, c.attention === 'none' ? emb : { ...emb, features: emb.features + H }, this.table)), this.table);
       if (c.attention !== 'none') this.attention = new Attention(rt, c.attention, H, this.table);
       this.allocateParameters();
       this.ws = new Workspace(rt.planner);
@@ -146,7 +162,7 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
     this.rt.i32(slot.ids, seq.T * seq.B).set(seq.ids);
     this.rt.i32(slot.lengths, seq.B).set(seq.lengths);
     const ctx = this.ctx(seq.T, seq.B, slot.lengths, training, rng);
-    const out = this.encoder.forward(ctx, this.encEmb.forward(ctx, { ptr: slot.ids, seq: true, features: 1 }));
+    const out = this.encoder.forward(ctx, this.srcDrop.forward(ctx, this.encEmb.forward(ctx, { ptr: slot.ids, seq: true, features: 1 })));
     return { ctx, out: out.ptr, S: seq.T, states: { h: this.encoder.finalStates.hn, c: this.encoder.finalStates.cn }, B: seq.B };
   }
 
@@ -192,6 +208,7 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
       srcIds: this.config.maxLength * B, srcLengths: B, ids: R, lengths: B, targets: R, probs: R * V, dlogits: R * V,
       h0: this.stateSize(B), c0: this.stateSize(B), dhn: this.stateSize(B), dcn: this.stateSize(B), ones: B,
       xin: att * R * (E + H), demb: att * R * E,
+      outMask: att && training && this.config.outputDropout > 0 ? 2 * R * H : 0,
     });
     const enc = this.encode(batch.inputs, training, { ids: s.srcIds, lengths: s.srcLengths }, rng);
     this.rt.i32(s.ids, R).set(dec.ids);
@@ -206,7 +223,8 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
       logits = this.attentiveForward(dctx, s, enc, enc.states.c ? s.c0 : 0);
     } else {
       this.decoder.initialStates = { h: s.h0, c: enc.states.c ? s.c0 : 0 };
-      logits = this.head.forward(dctx, this.decoder.forward(dctx, this.decEmb.forward(dctx, { ptr: s.ids, seq: true, features: 1 }))).ptr;
+      const dec = this.decoder.forward(dctx, this.tgtDrop.forward(dctx, this.decEmb.forward(dctx, { ptr: s.ids, seq: true, features: 1 })));
+      logits = this.head.forward(dctx, this.outDrop.forward(dctx, dec)).ptr;
       if (!training) this.decoder.initialStates = undefined;
     }
     const lossSum = this.rt.kernels.softmaxCrossEntropyForward(R, V, logits, s.targets, s.probs);
@@ -218,43 +236,54 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
 
   /**
    * The attentional decoder, step by step over all rows (input feeding makes step t's
-   * input depend on step t − 1's h̃); returns the head's logits [T][B][V].
+   * input depend on step t − 1's h̃); returns the head's logits [T][B][V]. Dropout masks
+   * are drawn in this order: source embeddings [S][B][E] and the encoder's between-layer
+   * ones (encode), target embeddings [T][B][E], the decoder's between-layer ones
+   * (beginSteps), h̃ [T][B][H] (s.outMask: the mask, then the dropped h̃).
    */
   private attentiveForward(dctx: Context, s: Record<string, number>, enc: { out: number; S: number }, c0: number): number {
     const { embeddingDim: E, hiddenSize: H } = this.config, { T, B } = dctx, k = this.rt.kernels, att = this.attention!;
-    const emb = this.decEmb.forward(dctx, { ptr: s.ids, seq: true, features: 1 });
+    const emb = this.tgtDrop.forward(dctx, this.decEmb.forward(dctx, { ptr: s.ids, seq: true, features: 1 }));
     this.rt.f32(s.xin, T * B * (E + H)).fill(0); // h̃ of the step before the first is zero
     k.gatherSteps(emb.ptr, E, s.xin, E + H, E, T, B, s.lengths, 0, 1, 0);
     this.rt.i32(s.ones, B).fill(1);
     att.begin(T, B, enc.S, enc.out, s.srcLengths);
     this.decoder.core.beginSteps(T, B, s.h0, c0, dctx.training, dctx.rng);
+    const drop = dctx.training && this.config.outputDropout > 0, mask = s.outMask, dropped = s.outMask + T * B * H * 4;
+    if (drop) fillDropoutMask(this.rt.f32(mask, T * B * H), this.config.outputDropout, dctx.rng);
     let prev = 0;
     for (let t = 0; t < T; t++) {
       const x = s.xin + t * B * (E + H) * 4;
       if (t) k.gatherSteps(prev, H, x + E * 4, E + H, H, 1, B, s.ones, 0, 1, 0);
       prev = att.forwardStep(t, this.decoder.core.forwardStep(t, x, this.params), this.params);
+      if (drop) {
+        k.multiply(prev, mask + t * B * H * 4, dropped + t * B * H * 4, B * H);
+        prev = dropped + t * B * H * 4;
+      }
     }
-    return this.head.forward(dctx, { ptr: att.outputs, seq: true, features: H }).ptr;
+    return this.head.forward(dctx, { ptr: drop ? dropped : att.outputs, seq: true, features: H }).ptr;
   }
 
   /** Backward of attentiveForward from dlogits: the decoder's steps in reverse, then the encoder. */
   private attentiveBackward(dctx: Context, s: Record<string, number>, enc: { ctx: Context; states: { c: number } }): void {
     const { embeddingDim: E, hiddenSize: H } = this.config, { T, B } = dctx, k = this.rt.kernels, att = this.attention!;
     const dOut = this.head.backward(dctx, s.dlogits); // dh̃ [T][B][H]
+    const drop = this.config.outputDropout > 0; // the backward follows a training forward
     att.beginBackward();
     let dx = 0;
     for (let t = T - 1; t >= 0; t--) {
       const d = dOut + t * B * H * 4;
       if (dx) k.gatherSteps(dx + E * 4, E + H, d, H, H, 1, B, s.ones, 0, 1, 1); // h̃_t fed step t + 1
+      if (drop) k.multiply(d, s.outMask + t * B * H * 4, d, B * H); // both uses read the dropped h̃_t
       dx = this.decoder.core.backwardStep(t, att.backwardStep(t, d, this.params, this.grads), this.grads);
       k.gatherSteps(dx, E + H, s.demb + t * B * E * 4, E, E, 1, B, s.ones, 0, 1, 0);
     }
-    this.decEmb.backward(dctx, s.demb);
+    this.decEmb.backward(dctx, this.tgtDrop.backward(dctx, s.demb));
     const denc = att.endBackward(this.grads);
     const g = this.decoder.core.stepInitialStateGrads();
     this.bridge(s.dhn, g.dh0, B, s.ones, true);
     if (enc.states.c) this.bridge(s.dcn, g.dc0, B, s.ones, true);
-    this.encEmb.backward(enc.ctx, this.encoder.core.backward(denc, s.dhn, enc.states.c ? s.dcn : 0, this.grads, 0, 0));
+    this.encEmb.backward(enc.ctx, this.srcDrop.backward(enc.ctx, this.encoder.core.backward(denc, s.dhn, enc.states.c ? s.dcn : 0, this.grads, 0, 0)));
   }
 
   /** The batch's shape and target ids (the sources are checked as they are packed). */
@@ -287,12 +316,12 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
       this.attentiveBackward(dctx, s, enc);
       return { lossSum, count };
     }
-    this.decEmb.backward(dctx, this.decoder.backward(dctx, this.head.backward(dctx, s.dlogits)));
+    this.decEmb.backward(dctx, this.tgtDrop.backward(dctx, this.decoder.backward(dctx, this.outDrop.backward(dctx, this.head.backward(dctx, s.dlogits)))));
     const g = this.decoder.initialStateGrads(dctx);
     this.decoder.initialStates = undefined;
     this.bridge(s.dhn, g.dh0, dctx.B, s.ones, true);
     if (enc.states.c) this.bridge(s.dcn, g.dc0, dctx.B, s.ones, true);
-    this.encEmb.backward(enc.ctx, this.encoder.backwardFromStates(enc.ctx, s.dhn, enc.states.c ? s.dcn : 0));
+    this.encEmb.backward(enc.ctx, this.srcDrop.backward(enc.ctx, this.encoder.backwardFromStates(enc.ctx, s.dhn, enc.states.c ? s.dcn : 0)));
     return { lossSum, count };
   }
 
@@ -323,8 +352,11 @@ export class Seq2Seq extends ParameterizedModel implements Trainable, DataParall
   /** The config as JSON; Seq2Seq.fromJSON rebuilds the model. */
   toJSON(): Seq2SeqJSON {
     // A plain encoder–decoder writes today's config exactly (files stay readable by earlier versions).
-    const { attention, bidirectional, ...rest } = this.config;
-    const config = { ...rest, ...(attention !== 'none' && { attention }), ...(bidirectional && { bidirectional }) } as Required<Seq2SeqConfig>;
+    const { attention, bidirectional, embeddingDropout, outputDropout, ...rest } = this.config;
+    const config = {
+      ...rest, ...(attention !== 'none' && { attention }), ...(bidirectional && { bidirectional }),
+      ...(embeddingDropout > 0 && { embeddingDropout }), ...(outputDropout > 0 && { outputDropout }),
+    } as Required<Seq2SeqConfig>;
     return { format: 'rnn-wasm/seq2seq', version: 1, config };
   }
 

@@ -89,11 +89,31 @@ export interface Seq2SeqAttentionRefSpec {
 }
 
 /**
+ * Dropout multipliers (0 or 1/(1 − rate)), time-major; each one absent = no dropout there.
+ * srcEmb [S][B][E], encoder[l] [S][B][H] (layer l's output, l < L − 1), tgtEmb [T][B][E],
+ * decoder[l] [T][B][H], out (h̃, fed to the head and to the next step) [T][B][H].
+ */
+export interface Seq2SeqMasksRef {
+  srcEmb?: ArrayLike<number>;
+  encoder?: (ArrayLike<number> | undefined)[];
+  tgtEmb?: ArrayLike<number>;
+  decoder?: (ArrayLike<number> | undefined)[];
+  out?: ArrayLike<number>;
+}
+
+/** x ⊙ mask[offset …] (a copy), or x itself without a mask. */
+function masked(x: Float64Array, mask: ArrayLike<number> | undefined, offset = 0): Float64Array {
+  return mask ? x.map((v, i) => v * mask[offset + i]) : x;
+}
+
+/**
  * The teacher-forced mean loss of the attentional encoder–decoder, from a state dict
  * (float64 copies): encoder (bidirectional: H/2 per direction, concatenated, final
- * states concatenated per layer), then the decoder step by step with input feeding.
+ * states concatenated per layer), then the decoder step by step with input feeding;
+ * with `masks`, dropout at the places the masks name.
  */
-export function seq2seqAttentionLossRef(spec: Seq2SeqAttentionRefSpec, p: Record<string, Float64Array>, inputs: number[][], targets: number[][]) {
+export function seq2seqAttentionLossRef(spec: Seq2SeqAttentionRefSpec, p: Record<string, Float64Array>, inputs: number[][], targets: number[][],
+                                        masks: Seq2SeqMasksRef = {}) {
   const { cell, kind, E, H, L, Vt } = spec, B = inputs.length;
   const D = spec.bidirectional ? 2 : 1, He = H / D;
   const weights = (pre: string, d: number) => Array.from({ length: L * d }, (_, i) => {
@@ -103,7 +123,8 @@ export function seq2seqAttentionLossRef(spec: Seq2SeqAttentionRefSpec, p: Record
   const S = Math.max(...inputs.map((s) => s.length)), srcIds: number[] = [];
   for (let t = 0; t < S; t++) for (const s of inputs) srcIds.push(s[t] ?? 0);
   const lengths = inputs.map((s) => s.length);
-  const enc = stackForwardRef({ cell, T: S, B, I: E, H: He, L, D, merge: 'concat' }, embeddingRef(srcIds, E, p['encoder_embedding.weight']), weights('encoder', D), lengths, null, null);
+  const srcEmb = masked(embeddingRef(srcIds, E, p['encoder_embedding.weight']), masks.srcEmb);
+  const enc = stackForwardRef({ cell, T: S, B, I: E, H: He, L, D, merge: 'concat' }, srcEmb, weights('encoder', D), lengths, null, null, masks.encoder ?? []);
   // Decoder initial states [L][B][H]: each layer's directions side by side.
   const join = (st: Float64Array) => {
     const o = new Float64Array(L * B * H);
@@ -120,20 +141,21 @@ export function seq2seqAttentionLossRef(spec: Seq2SeqAttentionRefSpec, p: Record
   let lossSum = 0, count = 0;
   const stepWeights: Float64Array[] = [];
   for (let t = 0; t < T; t++) {
-    const ids = decIn.map((s) => s[t] ?? 0), emb = embeddingRef(ids, E, p['decoder_embedding.weight']);
+    const ids = decIn.map((s) => s[t] ?? 0), emb = masked(embeddingRef(ids, E, p['decoder_embedding.weight']), masks.tgtEmb, t * B * E);
     const x = new Float64Array(B * (E + H));
     for (let b = 0; b < B; b++) {
       for (let j = 0; j < E; j++) x[b * (E + H) + j] = emb[b * E + j];
       for (let j = 0; j < H; j++) x[b * (E + H) + E + j] = prev[b * H + j];
     }
-    const step = stackForwardRef({ cell, T: 1, B, I: E + H, H, L, D: 1, merge: 'concat' }, x, weights('decoder', 1), Array(B).fill(1), h, c);
+    const stepMasks = (masks.decoder ?? []).map((m) => (m ? Array.from({ length: B * H }, (_, i) => m[t * B * H + i]) : undefined));
+    const step = stackForwardRef({ cell, T: 1, B, I: E + H, H, L, D: 1, merge: 'concat' }, x, weights('decoder', 1), Array(B).fill(1), h, c, stepMasks);
     h = step.hn;
     c = cell === 'lstm' ? step.cn : null;
     const top = step.output; // the last layer's h_t [B][H]
     const a = attentionStepRef(kind, B, S, H, top, enc.output, lengths, att);
     stepWeights.push(a.weights);
-    prev = a.out;
-    const logits = denseRef(B, H, Vt, a.out, p['head.weight'], p['head.bias']);
+    prev = masked(a.out, masks.out, t * B * H);
+    const logits = denseRef(B, H, Vt, prev, p['head.weight'], p['head.bias']);
     const tg = labels.map((l) => (t < l.length ? l[t] : -1));
     lossSum += softmaxCrossEntropyRef(B, Vt, logits, tg);
     count += tg.filter((v) => v >= 0).length;
