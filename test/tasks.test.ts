@@ -6,7 +6,7 @@ import { charlmMoby, loadMoby } from '../src/cli/tasks/charlm-moby.js';
 import { ngramBitsPerChar } from '../src/cli/tasks/lm-metrics.js';
 import { birthsForecast, loadBirths, calendarFeatures } from '../src/cli/tasks/births-forecast.js';
 import { HOLIDAYS } from '../src/cli/tasks/us-holidays.js';
-import { g2pCmudict, loadCmudict } from '../src/cli/tasks/g2p-cmudict.js';
+import { g2pCmudict, loadCmudict, errorRates } from '../src/cli/tasks/g2p-cmudict.js';
 import { editDistance } from '../src/data/edit-distance.js';
 import { runtime } from './helpers/wasm.js';
 import { loadModel, loadModelOf } from '../src/io/model-file.js';
@@ -122,6 +122,14 @@ describe('built-in tasks (small slices)', () => {
     expect(new Set(d.flatMap((e) => e.phones)).size).toBe(39);
     expect(d.find((e) => e.word === 'aardvark')!.phones).toEqual(['AA', 'R', 'D', 'V', 'AA', 'R', 'K']);
     expect(editDistance(['a', 'b', 'c'], ['a', 'c', 'd', 'e'])).toBe(3);
+    // Alternates ("EITHER(1)") are kept for scoring, once per word, first listed first.
+    expect(d.find((e) => e.word === 'either')!.pronunciations).toEqual([['IY', 'DH', 'ER'], ['AY', 'DH', 'ER']]);
+    expect(d.filter((e) => e.word === 'either')).toHaveLength(1);
+    // A word counts against its closest pronunciation: "AY DH ER" is right for either;
+    // "R EH D Z" is 1 edit from "R EH D" (3 long) and 2 from "R IY D" — 1 / 3 of a word's phonemes.
+    const r2 = errorRates([[['IY', 'DH', 'ER'], ['AY', 'DH', 'ER']], [['R', 'IY', 'D'], ['R', 'EH', 'D']]], [['AY', 'DH', 'ER'], ['R', 'EH', 'D', 'Z']]);
+    expect(r2.wer).toBe(0.5);
+    expect(r2.per).toBeCloseTo(1 / 6, 12);
     const r = (await g2pCmudict.run(runtime(), { ...g2pCmudict.defaults, limit: 5000, epochs: 2, hiddenSize: 32, batchSize: 32 }, {}))!;
     expect(r.metric.value).toBeLessThan(r.baselines[0].value);
     // An ordinary (Seq2Seq) model file, its vocabularies in the user metadata.
