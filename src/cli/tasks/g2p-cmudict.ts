@@ -76,7 +76,7 @@ const EMBEDDING_DROPOUT = 0, OUTPUT_DROPOUT = 0;
 export const g2pCmudict: Task = {
   name: 'g2p-cmudict',
   description: 'grapheme-to-phoneme encoder–decoder, phoneme and word error rates',
-  defaults: { epochs: 5, batchSize: 32, hiddenSize: 192, lr: 3e-3, seed: 1 },
+  defaults: { epochs: 5, batchSize: 16, hiddenSize: 192, lr: 2e-3, seed: 1 },
   throughputUnit: 'target phonemes',
   async run(rt, o, io) {
     const split = splitByIndex(loadCmudict().slice(0, o.limit));
