@@ -1,14 +1,15 @@
 // g2p-cmudict: grapheme-to-phoneme conversion with an attentional encoder–decoder LSTM
 // (bidirectional encoder, Luong attention with input feeding) on the CMU Pronouncing
-// Dictionary (@stdlib): alphabetic words of 2–16 letters, trained on the first
-// pronunciation, scored against the closest listed one, stress marks removed (39 phonemes). Split: words in dictionary order, i mod 10 = 8
-// validation, 9 test. Training on both cores (ParallelTrainer), the learning rate on a
-// cosine decay over the whole run. Metrics: phoneme error rate (edit distance /
-// reference length) and word error rate, beam search; the first-pronunciation-only
-// figures are reported beside them. Baseline: one phoneme per
-// letter, each letter's commonest phoneme in the training words whose spelling and
-// pronunciation have the same length. No dropout: 0.1, 0.2 and 0.3 on the embeddings
-// and h̃ were each measured worse (README).
+// Dictionary (@stdlib): alphabetic words of 2–16 letters, stress marks removed (39
+// phonemes), trained on each word's first pronunciation and scored against the closest
+// listed one. Split: words in dictionary order, i mod 10 = 8 validation, 9 test.
+// Training on the cores the start-up probe finds useful (ParallelTrainer), the learning
+// rate on a cosine decay over the whole run. Metrics: phoneme error rate (edit distance
+// / reference length) and word error rate, beam search; the first-pronunciation-only
+// figures are reported beside them. Baseline: one phoneme per letter, each letter's
+// commonest phoneme in the training words whose spelling and pronunciation have the
+// same length. No dropout: 0.1, 0.2 and 0.3 on the embeddings and h̃ were each
+// measured worse (README).
 import { readFileSync } from 'node:fs';
 import { Seq2Seq } from '../../model/seq2seq.js';
 import { adam, cosineDecay } from '../../optim/index.js';
@@ -69,7 +70,7 @@ const ATTENTION = 'general', EMBEDDING = 64, BEAM = 4;
 /**
  * Dropout on the letter and phoneme embeddings and on h̃: off, because 10 epochs with
  * 0.2 (PER 8.78%) or 0.3 (9.24%), and 5 epochs with 0.1 (8.90%), did worse than 5
- * epochs without (8.48%; README).
+ * epochs without (8.48%; first pronunciation, batch 32; README).
  */
 const EMBEDDING_DROPOUT = 0, OUTPUT_DROPOUT = 0;
 
