@@ -433,7 +433,7 @@ export function renderReport(res) {
   const e = res.edge;
   if (e) {
     L.push('`rnn-wasm/inference` bundled and minified with esbuild, wasm embedded: ' +
-      `**${f(e.bundle.gzipKB)} KB gzipped** (${f(e.bundle.minifiedKB)} KB minified; the test caps it at 68 KB). ` +
+      `**${f(e.bundle.gzipKB)} KB gzipped** (${f(e.bundle.minifiedKB)} KB minified; the test caps it at 60 KB). ` +
       'Cold start = import → first prediction of the W3 model (embedding 64, LSTM 128, head 64, one stream step), medians of 5 fresh starts (bench/edge.bench.mjs):', '');
     L.push('| runtime | cold start | what is timed |', '|---|---|---|');
     L.push(`| Node ${res.machine.node} | ${f(e.node.firstPredictionMs)} ms | in a new process, from \`import()\` of the entry (whole process: ${f(e.node.processMs, 0)} ms) |`);

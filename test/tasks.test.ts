@@ -130,7 +130,7 @@ describe('built-in tasks (small slices)', () => {
     const r2 = errorRates([[['IY', 'DH', 'ER'], ['AY', 'DH', 'ER']], [['R', 'IY', 'D'], ['R', 'EH', 'D']]], [['AY', 'DH', 'ER'], ['R', 'EH', 'D', 'Z']]);
     expect(r2.wer).toBe(0.5);
     expect(r2.per).toBeCloseTo(1 / 6, 12);
-    const r = (await g2pCmudict.run(runtime(), { ...g2pCmudict.defaults, limit: 5000, epochs: 2, hiddenSize: 32, batchSize: 32 }, {}))!;
+    const r = (await g2pCmudict.run(runtime(), { ...g2pCmudict.defaults, limit: 5000, epochs: 2, hiddenSize: 32, batchSize: 32, lr: 3e-3 }, {}))!;
     expect(r.metric.value).toBeLessThan(r.baselines[0].value);
     // An ordinary (Seq2Seq) model file, its vocabularies in the user metadata.
     const m = loadModelOf(rt, r.modelFile, Seq2Seq);
