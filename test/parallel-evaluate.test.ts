@@ -149,3 +149,28 @@ describe('evaluation on several threads equals one thread\'s', () => {
     model.dispose();
   });
 });
+
+describe('packed batches from outside packBatch', () => {
+  it('evaluatePacked and lossAndGradientsPacked refuse an id out of range or a wrong-sized id array, plain and frozen, instead of reading past a table', async () => {
+    const { freeze } = await import('../src/index.js');
+    const plain = new Sequential(rt, [layers.embedding({ vocabSize: 11, dim: 4 }), layers.lstm({ hiddenSize: 6 }), layers.dense({ units: 3 })], { seed: 2 });
+    const frozen = freeze(plain);
+    const good = () => plain.packBatch({ inputs: [[1, 2, 3], [4, 5]], targets: [[0, 1, 2], [1, 2]] });
+    for (const m of [plain, frozen]) {
+      expect(m.evaluatePacked(good()).count).toBe(5);
+      for (const bad of [11, -5, 5e8]) {
+        const p = good();
+        p.ids![2] = bad;
+        expect(() => m.evaluatePacked(p)).toThrow(TokenIdError);
+        expect(() => m.evaluatePacked(p)).toThrow(/field 0: expected an integer in \[0, 11\)/);
+      }
+      const short = good();
+      expect(() => m.evaluatePacked({ ...short, ids: short.ids!.subarray(1) })).toThrow(/expected 1 fields × 3 steps × 2 rows = 6/);
+    }
+    const p = good();
+    p.ids![0] = 11;
+    expect(() => plain.lossAndGradientsPacked(p, 1)).toThrow(TokenIdError);
+    frozen.dispose();
+    plain.dispose();
+  });
+});

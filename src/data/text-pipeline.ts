@@ -87,6 +87,7 @@ export class TextPipeline {
 
   /** Token ids: one per token (one field, no characters), else [fields…, characters…] per token. */
   encode(tokens: readonly string[]): number[] | number[][] {
+    const single = this.fields.length === 1 && !this.chars;
     const perToken = tokens.map((tok) => {
       // A corpus repeats its words (1.2 M tokens, 56 k distinct in Brown): each distinct one's features are computed once.
       let ids = this.encoded.get(tok);
@@ -95,9 +96,9 @@ export class TextPipeline {
         if (this.encoded.size >= ENCODE_CACHE_SIZE) this.encoded.clear();
         this.encoded.set(tok, ids);
       }
-      return ids.slice(); // the caller's own array
+      return single ? ids : ids.slice(); // per-token arrays: the caller's own copies
     });
-    return this.fields.length === 1 && !this.chars ? perToken.map((ids) => ids[0]) : perToken;
+    return single ? perToken.map((ids) => ids[0]) : perToken;
   }
 
   private readonly encoded = new Map<string, number[]>();

@@ -11,7 +11,7 @@ export type { StepOptions, StepResult } from './trainable.js';
 import {
   packFeatureSequences, packTokenFieldSequences, packSequenceLabels, packStepLabels, packStepVectors, packTokenSequences, packVectors,
 } from '../data/pack.js';
-import { ArgumentError, ConfigError, FrozenModelError, NonFiniteError, QuantizedModelError, describeValue } from '../errors.js';
+import { ArgumentError, ConfigError, FrozenModelError, NonFiniteError, QuantizedModelError, ShapeError, TokenIdError, describeValue } from '../errors.js';
 import { Int8Weights, type Int8Tensor } from '../runtime/int8-weights.js';
 import type { StateDict } from '../runtime/parameter-table.js';
 import { balancedCuts, countTargets, evenCuts, sliceRows, type PackedBatch } from '../data/packed-batch.js';
@@ -290,7 +290,18 @@ export class Sequential extends ParameterizedModel implements Trainable, DataPar
     const R = this.output.seq ? T * B : B, C = this.output.features;
     const fields = this.input.tokens ? (this.layers[0] as Embedding).vocabSizes.length : this.input.features;
     const slots = this.ws.layout({ x: T * B * fields, lengths: B, targets: R * C, mask: R, probs: R * C, dy: R * C });
-    if (packed.ids) this.rt.i32(slots.x, packed.ids.length).set(packed.ids);
+    if (packed.ids) {
+      // A packed batch may come from outside packBatch (the *Packed entry points): an id out
+      // of range would read past the embedding (or folded) table, so it is refused here.
+      // Layout as packBatch writes it: field-major, ids[(f·T + t)·B + b].
+      const vs = (this.layers[0] as Embedding).vocabSizes, ids = packed.ids;
+      if (ids.length !== T * B * fields) throw new ShapeError(`packed ids hold ${ids.length} values: expected ${fields} fields × ${T} steps × ${B} rows = ${T * B * fields}`);
+      for (let i = 0; i < ids.length; i++) {
+        const f = Math.floor(i / (T * B)), id = ids[i];
+        if (!(id >= 0 && id < vs[f])) throw new TokenIdError(`packed ids[${i}] = ${String(id)} is not a valid id for field ${f}: expected an integer in [0, ${vs[f]})`);
+      }
+      this.rt.i32(slots.x, ids.length).set(ids);
+    }
     else this.rt.f32(slots.x, T * B * inputFeatures).set(packed.values!);
     this.rt.i32(slots.lengths, B).set(lengths);
     const ctx: Context = { T, B, lengths: slots.lengths, training, rng, params: this.params, grads: this.grads };
